@@ -1,0 +1,3 @@
+export fn cellar_abi_version() u32 {
+    return @import("constants.zig").abi_version;
+}
