@@ -35,24 +35,58 @@ inline fn quick(ws: *const Workspace, a: Noun, b: Noun) ?bool {
     return null;
 }
 
+/// A reusable structural comparison: its stack and visited-pair table keep their capacity
+/// across calls. Pairs of cells already expanded in one call are skipped: if the answer is
+/// yes they were equal, and if it is no the first visit finds it (any difference ends the
+/// walk). Without this, two separately built copies of a DAG with internal sharing would take
+/// time exponential in its depth. Small comparisons stay off the visited table.
+pub const Comparer = struct {
+    ws: *Workspace,
+    pairs: std.ArrayList([2]Noun) = .empty,
+    seen: std.AutoHashMapUnmanaged(u64, u64) = .empty,
+
+    pub fn init(ws: *Workspace) Comparer {
+        return .{ .ws = ws };
+    }
+
+    pub fn deinit(c: *Comparer) void {
+        c.pairs.deinit(c.ws.gpa);
+        c.seen.deinit(c.ws.gpa);
+    }
+
+    pub fn equal(c: *Comparer, a: Noun, b: Noun) Error!bool {
+        if (quick(c.ws, a, b)) |r| return r;
+        const gpa = c.ws.gpa;
+        c.pairs.clearRetainingCapacity();
+        if (c.seen.count() > 0) c.seen.clearRetainingCapacity();
+        c.pairs.append(gpa, .{ a, b }) catch return error.Meme;
+        var steps: u64 = 0;
+        while (c.pairs.pop()) |pair| : (steps += 1) {
+            const x = pair[0];
+            const y = pair[1];
+            if (quick(c.ws, x, y)) |r| {
+                if (!r) return false;
+                continue;
+            }
+            if (steps >= constants.equality_memo_after_steps) {
+                const gop = c.seen.getOrPut(gpa, x.raw()) catch return error.Meme;
+                if (gop.found_existing and gop.value_ptr.* == y.raw()) continue;
+                gop.value_ptr.* = y.raw();
+            }
+            if (c.pairs.items.len + 2 > constants.walk_stack_entries_max) return error.Meme;
+            c.pairs.append(gpa, .{ c.ws.tail(x), c.ws.tail(y) }) catch return error.Meme;
+            c.pairs.append(gpa, .{ c.ws.head(x), c.ws.head(y) }) catch return error.Meme;
+        }
+        return true;
+    }
+};
+
 /// Structural equality. Fails only when the comparison stack cannot grow (`error.Meme`).
 pub fn equal(ws: *Workspace, a: Noun, b: Noun) Error!bool {
     if (quick(ws, a, b)) |r| return r;
-    var stack: std.ArrayList([2]Noun) = .empty;
-    defer stack.deinit(ws.gpa);
-    stack.append(ws.gpa, .{ a, b }) catch return error.Meme;
-    while (stack.pop()) |pair| {
-        const x = pair[0];
-        const y = pair[1];
-        if (quick(ws, x, y)) |r| {
-            if (!r) return false;
-            continue;
-        }
-        if (stack.items.len >= constants.walk_stack_entries_max) return error.Meme;
-        stack.append(ws.gpa, .{ ws.tail(x), ws.tail(y) }) catch return error.Meme;
-        stack.append(ws.gpa, .{ ws.head(x), ws.head(y) }) catch return error.Meme;
-    }
-    return true;
+    var c = Comparer.init(ws);
+    defer c.deinit();
+    return c.equal(a, b);
 }
 
 const testing = std.testing;
@@ -81,4 +115,19 @@ test "equality of atoms and cells, deep both ways" {
     try testing.expect(!try equal(&ws, left_a, right_a));
     const changed = try ws.cell(Noun.direct(999_999), try ws.cell(Noun.direct(5), ws.tail(ws.tail(right_b))));
     try testing.expect(!try equal(&ws, right_a, changed));
+}
+
+test "equality of two separately built copies of a deeply shared DAG is fast" {
+    var ws = try Workspace.init(testing.allocator, 64 << 20);
+    defer ws.deinit();
+    var a = Noun.direct(1);
+    var b = Noun.direct(1);
+    // 2^300 paths through each; a walk without memo would never finish.
+    for (0..300) |_| {
+        a = try ws.cell(a, a);
+        b = try ws.cell(b, b);
+    }
+    try testing.expect(try equal(&ws, a, b));
+    const c = try ws.cell(try ws.cell(Noun.direct(2), Noun.direct(2)), b);
+    try testing.expect(!try equal(&ws, c, try ws.cell(a, a)));
 }
