@@ -322,10 +322,13 @@ pub const Workspace = struct {
         ws.setThreshold();
     }
 
+    /// The nursery may grow to max(nursery_bytes_min, live) but never past half the remaining
+    /// room: the other half is slack for what is allocated between two safe points, so that a
+    /// workspace whose live data fits is collected before an allocation can fail.
     fn setThreshold(ws: *Workspace) void {
         const live = ws.usedBytes();
         const room = ws.limit_bytes - live;
-        const nursery = @min(room, @max(constants.nursery_bytes_min, live));
+        const nursery = @min(room / 2, @max(constants.nursery_bytes_min, live));
         ws.threshold = @ptrFromInt(@intFromPtr(ws.top) + (nursery & ~@as(u64, 7)));
     }
 
@@ -417,4 +420,18 @@ test "allocation past the limit is a clean Meme" {
     try testing.expect(failed);
     ws.collect();
     _ = try ws.cell(Noun.zero, Noun.zero);
+}
+
+test "a small workspace collects before it fills" {
+    var ws = try Workspace.init(testing.allocator, 2 << 20);
+    defer ws.deinit();
+    var root = [_]Noun{Noun.zero};
+    try ws.pushRoots(&root);
+    defer ws.popRoots(&root);
+    // 100x the limit in garbage, collecting at safe points like the interpreter does.
+    for (0..(200 << 20) / 24) |i| {
+        if (ws.wantsCollect()) ws.collect();
+        root[0] = try ws.cell(Noun.direct(i), Noun.zero);
+    }
+    try testing.expect(ws.collections > 10);
 }
