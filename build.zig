@@ -35,4 +35,23 @@ pub fn build(b: *std.Build) void {
     run_tests.setCwd(b.path("."));
     const test_step = b.step("test", "Run the core's unit tests");
     test_step.dependOn(&run_tests.step);
+
+    // ---- PMA crash tests (pma_crash_driver.zig) ----------------------------------------
+    // A driver that aborts real child processes at each named PMA tripwire and checks that
+    // the reopened slab holds the last committed state. `zig build crash-test` runs it alone;
+    // an unfiltered `zig build test` runs it too.
+    const crash_driver = b.addExecutable(.{
+        .name = "pma_crash_driver",
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("zig/pma_crash_driver.zig"),
+            .target = target,
+            .optimize = test_optimize,
+            .link_libc = true,
+        }),
+    });
+    const run_crash = b.addRunArtifact(crash_driver);
+    run_crash.setCwd(b.path("."));
+    const crash_step = b.step("crash-test", "Abort real processes at each PMA tripwire and check recovery");
+    crash_step.dependOn(&run_crash.step);
+    if (test_filter == null) test_step.dependOn(&run_crash.step);
 }

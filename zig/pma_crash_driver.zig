@@ -1,0 +1,151 @@
+//! Crash tests for the PMA: abort a real child process at each named tripwire, then check
+//! that the reopened slab holds the last committed state and keeps working.
+//!
+//!   zig build crash-test                 runs every case (this file's `main` with no args)
+//!   pma_crash_driver child SCENARIO DIR  one child run; CELLAR_TRIPWIRE names the point
+//!
+//! Each case prepares a slab with events 1..3, runs a child that opens it and performs one
+//! operation (a small commit, a big commit that grows the file and is sealed, or a GC), and
+//! expects the child to die of SIGABRT at the tripwire. The parent then reopens the slab and
+//! checks the event number (the old one, or the new one when the crash came after the slot
+//! write, since a process crash keeps the page cache), the root's structure, the data
+//! checksums, and that a further commit, GC and read-only reopen all work.
+
+const std = @import("std");
+const posix = std.posix;
+const Noun = @import("noun.zig").Noun;
+const Workspace = @import("workspace.zig").Workspace;
+const equality = @import("equality.zig");
+const pma_mod = @import("pma.zig");
+const Pma = pma_mod.Pma;
+const tripwire = @import("tripwire.zig");
+const kit = @import("pma_test.zig");
+
+const Scenario = enum { commit, big, gc };
+
+const Case = struct {
+    scenario: Scenario,
+    point: tripwire.Point,
+    /// Whether the reopened slab holds the child's operation (event 4 for commits; the
+    /// GC'd file for GCs).
+    advanced: bool,
+};
+
+const cases = [_]Case{
+    .{ .scenario = .commit, .point = .pma_commit_after_copy, .advanced = false },
+    .{ .scenario = .commit, .point = .pma_commit_before_slot, .advanced = false },
+    .{ .scenario = .commit, .point = .pma_commit_after_slot, .advanced = true },
+    .{ .scenario = .commit, .point = .pma_commit_after_sync, .advanced = true },
+    .{ .scenario = .commit, .point = .pma_commit_before_sidecar, .advanced = true },
+    .{ .scenario = .commit, .point = .pma_sidecar_after_temp, .advanced = true },
+    .{ .scenario = .big, .point = .pma_grow_after_ftruncate, .advanced = false },
+    .{ .scenario = .big, .point = .pma_grow_after_mmap, .advanced = false },
+    .{ .scenario = .big, .point = .pma_commit_before_seal, .advanced = true },
+    .{ .scenario = .gc, .point = .pma_gc_after_create, .advanced = false },
+    .{ .scenario = .gc, .point = .pma_gc_after_copy, .advanced = false },
+    .{ .scenario = .gc, .point = .pma_gc_before_slot, .advanced = false },
+    .{ .scenario = .gc, .point = .pma_gc_after_sync, .advanced = false },
+    .{ .scenario = .gc, .point = .pma_gc_after_rename, .advanced = true },
+    .{ .scenario = .gc, .point = .pma_gc_before_sidecar, .advanced = true },
+};
+
+const prepared_events: u64 = 3;
+const workspace_bytes: u64 = 64 << 20;
+
+pub fn main() !void {
+    const gpa = std.heap.smp_allocator;
+    const args = try std.process.argsAlloc(gpa);
+    defer std.process.argsFree(gpa, args);
+    if (args.len == 4 and std.mem.eql(u8, args[1], "child")) {
+        const scenario = std.meta.stringToEnum(Scenario, args[2]) orelse return error.BadScenario;
+        return child(gpa, scenario, args[3]);
+    }
+    var failed: u32 = 0;
+    for (cases) |case| {
+        runCase(gpa, case) catch |err| {
+            failed += 1;
+            std.debug.print("FAIL {s} ({s}): {s}\n", .{ case.point.name(), @tagName(case.scenario), @errorName(err) });
+            continue;
+        };
+        std.debug.print("ok   {s} ({s})\n", .{ case.point.name(), @tagName(case.scenario) });
+    }
+    if (failed > 0) {
+        std.debug.print("{d} of {d} crash cases failed\n", .{ failed, cases.len });
+        std.process.exit(1);
+    }
+    std.debug.print("all {d} crash cases passed\n", .{cases.len});
+}
+
+/// The child: one operation on the prepared slab; the armed tripwire should abort it.
+fn child(gpa: std.mem.Allocator, scenario: Scenario, dir: []const u8) !void {
+    var ws = try Workspace.init(gpa, workspace_bytes);
+    defer ws.deinit();
+    const sidecar: pma_mod.SidecarMode = if (scenario == .commit) .every_commit else .checkpoint;
+    const p = try Pma.open(gpa, dir, .{ .sidecar = sidecar });
+    defer p.close();
+    p.attach(&ws);
+    const e = p.eventNumber() + 1;
+    switch (scenario) {
+        .commit, .big => {
+            const state = try ws.cell(try kit.chainEntry(&ws, gpa, e, scenario == .big), p.root());
+            _ = try p.commit(&ws, state, e, &kit.hashOf(e));
+        },
+        .gc => _ = try p.gc(&.{}),
+    }
+}
+
+fn runCase(gpa: std.mem.Allocator, case: Case) !void {
+    var dir = try kit.TestDir.init("crash");
+    defer dir.deinit();
+    var ws = try Workspace.init(gpa, workspace_bytes);
+    defer ws.deinit();
+    try prepare(gpa, &ws, dir.path());
+    try runChild(gpa, case, dir.path());
+    const committed = if (case.advanced and case.scenario != .gc) prepared_events + 1 else prepared_events;
+    const big = case.advanced and case.scenario == .big;
+    const p = try Pma.open(gpa, dir.path(), .{});
+    defer p.close();
+    p.attach(&ws);
+    if (p.eventNumber() != committed) return error.WrongEvent;
+    if (!try equality.equal(&ws, p.root(), try kit.chain(&ws, gpa, committed, big))) return error.WrongRoot;
+    if (case.scenario == .gc and p.stats().file_id != @intFromBool(case.advanced)) return error.WrongSlabFile;
+    _ = try p.verify();
+    // The slab keeps working: commit, collect, and read it back read-only.
+    const next = committed + 1;
+    const state = try ws.cell(try kit.chainEntry(&ws, gpa, next, false), p.root());
+    _ = try p.commit(&ws, state, next, &kit.hashOf(next));
+    _ = try p.gc(&.{});
+    const r = try Pma.openReadOnly(gpa, dir.path(), .{});
+    defer r.close();
+    if (r.eventNumber() != next) return error.WrongEvent;
+    if (!try equality.equal(&ws, r.root(), p.root())) return error.WrongRoot;
+}
+
+fn prepare(gpa: std.mem.Allocator, ws: *Workspace, dir: []const u8) !void {
+    const p = try Pma.open(gpa, dir, .{ .initial_bytes = 1 << 20 });
+    defer p.close();
+    p.attach(ws);
+    var e: u64 = 1;
+    while (e <= prepared_events) : (e += 1) {
+        const state = try ws.cell(try kit.chainEntry(ws, gpa, e, false), p.root());
+        _ = try p.commit(ws, state, e, &kit.hashOf(e));
+    }
+}
+
+fn runChild(gpa: std.mem.Allocator, case: Case, dir: []const u8) !void {
+    const exe = try std.fs.selfExePathAlloc(gpa);
+    defer gpa.free(exe);
+    var env = try std.process.getEnvMap(gpa);
+    defer env.deinit();
+    try env.put(tripwire.env_var, case.point.name());
+    var proc = std.process.Child.init(&.{ exe, "child", @tagName(case.scenario), dir }, gpa);
+    proc.env_map = &env;
+    proc.stdin_behavior = .Ignore;
+    proc.stdout_behavior = .Ignore;
+    proc.stderr_behavior = .Ignore;
+    const term = try proc.spawnAndWait();
+    switch (term) {
+        .Signal => |sig| if (sig != posix.SIG.ABRT) return error.ChildDiedOtherwise,
+        else => return error.TripwireNotReached,
+    }
+}

@@ -1,0 +1,136 @@
+//! Named fault-injection points, so crash-consistency and error paths can be tested exactly.
+//!
+//! Each point is a place in a durable protocol (PMA growth, commit, GC) where a crash or a
+//! failure must leave the last committed state readable. A point does nothing unless armed:
+//!
+//!   CELLAR_TRIPWIRE=pma.commit.after_slot   the process aborts (SIGABRT) when it gets there;
+//!                                           the crash tests run a real child process this way.
+//!   arm(.pma_commit_after_slot, .fail)      `check` returns error.Tripwire instead, so unit
+//!                                           tests can exercise the errdefer paths in-process.
+//!
+//! The disarmed cost is one relaxed atomic load per point.
+
+const std = @import("std");
+const assert = std.debug.assert;
+
+pub const env_var = "CELLAR_TRIPWIRE";
+
+/// Every point. The dotted name is the enum name with its first two underscores as dots.
+pub const Point = enum(u8) {
+    pma_grow_after_ftruncate,
+    pma_grow_after_mmap,
+    pma_commit_after_copy,
+    pma_commit_before_slot,
+    pma_commit_after_slot,
+    pma_commit_after_sync,
+    pma_commit_before_seal,
+    pma_commit_before_sidecar,
+    pma_gc_after_create,
+    pma_gc_after_copy,
+    pma_gc_before_slot,
+    pma_gc_after_sync,
+    pma_gc_after_rename,
+    pma_gc_before_sidecar,
+    pma_sidecar_after_temp,
+
+    /// "pma.commit.after_slot" for `.pma_commit_after_slot`.
+    pub fn name(point: Point) []const u8 {
+        return names[@intFromEnum(point)];
+    }
+
+    pub fn fromName(text: []const u8) ?Point {
+        for (names, 0..) |n, i| {
+            if (std.mem.eql(u8, n, text)) return @enumFromInt(i);
+        }
+        return null;
+    }
+};
+
+const point_count = @typeInfo(Point).@"enum".fields.len;
+
+const names: [point_count][]const u8 = blk: {
+    var out: [point_count][]const u8 = undefined;
+    for (@typeInfo(Point).@"enum".fields, 0..) |field, i| out[i] = dotted(field.name);
+    break :blk out;
+};
+
+fn dotted(comptime field: []const u8) []const u8 {
+    comptime {
+        var buf: [field.len]u8 = field[0..field.len].*;
+        var dots: u32 = 0;
+        for (&buf) |*c| {
+            if (c.* == '_' and dots < 2) {
+                c.* = '.';
+                dots += 1;
+            }
+        }
+        assert(dots == 2);
+        const final = buf;
+        return &final;
+    }
+}
+
+pub const Action = enum(u8) { abort, fail };
+
+/// 0 = not yet read from the environment; 1 = disarmed; otherwise 2 + point * 2 + action.
+var state: std.atomic.Value(u32) = .init(0);
+
+const disarmed: u32 = 1;
+
+fn encode(point: Point, action: Action) u32 {
+    return 2 + @as(u32, @intFromEnum(point)) * 2 + @intFromEnum(action);
+}
+
+fn loadFromEnv() u32 {
+    const text = std.posix.getenv(env_var) orelse return disarmed;
+    const point = Point.fromName(text) orelse {
+        // A typo must not silently make a crash test pass.
+        std.debug.print("{s}: unknown tripwire '{s}'\n", .{ env_var, text });
+        std.posix.abort();
+    };
+    return encode(point, .abort);
+}
+
+/// Arm one point for this process (tests). Replaces any earlier arming.
+pub fn arm(point: Point, action: Action) void {
+    state.store(encode(point, action), .release);
+}
+
+pub fn disarm() void {
+    state.store(disarmed, .release);
+}
+
+/// Called at each point: aborts or fails if this point is armed, else returns.
+pub inline fn check(point: Point) error{Tripwire}!void {
+    var s = state.load(.acquire);
+    if (s == disarmed) return;
+    if (s == 0) {
+        s = loadFromEnv();
+        state.store(s, .release);
+        if (s == disarmed) return;
+    }
+    if ((s - 2) / 2 != @intFromEnum(point)) return;
+    return trip(point, @enumFromInt((s - 2) % 2));
+}
+
+fn trip(point: Point, action: Action) error{Tripwire} {
+    switch (action) {
+        .abort => {
+            std.debug.print("tripwire {s}: aborting\n", .{point.name()});
+            std.posix.abort();
+        },
+        .fail => return error.Tripwire,
+    }
+}
+
+test "tripwire: names and arming" {
+    const t = std.testing;
+    try t.expectEqualStrings("pma.commit.after_slot", Point.pma_commit_after_slot.name());
+    try t.expectEqualStrings("pma.grow.after_ftruncate", Point.pma_grow_after_ftruncate.name());
+    try t.expectEqual(Point.pma_gc_after_rename, Point.fromName("pma.gc.after_rename").?);
+    try t.expect(Point.fromName("pma.gc.nope") == null);
+    arm(.pma_gc_after_copy, .fail);
+    defer disarm();
+    try check(.pma_gc_after_sync);
+    try t.expectError(error.Tripwire, check(.pma_gc_after_copy));
+}
