@@ -3,4 +3,17 @@ test {
     _ = @import("noun.zig");
     _ = @import("workspace.zig");
     _ = @import("equality.zig");
+    _ = @import("mug.zig");
+    _ = @import("serial.zig");
+    _ = @import("fuzz_cue.zig");
+    _ = @import("handles.zig");
+    _ = @import("machine.zig");
+    _ = @import("ffi.zig");
+    _ = @import("interpreter.zig");
+    _ = @import("interpreter_test.zig");
+    _ = @import("tripwire.zig");
+    _ = @import("pma.zig");
+    _ = @import("pma_gc.zig");
+    _ = @import("pma_test.zig");
+    _ = @import("jets/jets.zig");
 }

@@ -1,7 +1,7 @@
 //! Every compile-time limit and default of the core, in one place.
 
 /// Version of the C ABI exported by ffi.zig. The host refuses a library whose version differs.
-pub const abi_version: u32 = 1;
+pub const abi_version: u32 = 2;
 
 /// Default cap on live workspace data. Each of the two semispaces reserves this much
 /// address space (MAP_NORESERVE); only touched pages cost memory.
@@ -24,3 +24,47 @@ pub const handles_max: u32 = 1 << 26;
 
 /// Explicit-stack walks over nouns (mug, equality, jam, cue, copy) fail cleanly past this depth.
 pub const walk_stack_entries_max: u32 = 1 << 28;
+
+/// Most machines (one per host thread) registered at once for cross-thread interrupts.
+pub const machines_max: u32 = 256;
+/// Longest error message kept for the host; longer messages are truncated.
+pub const error_message_bytes_max: u32 = 1024;
+
+// ---------------------------------------------------------------- PMA (pma.zig, pma_gc.zig)
+
+/// Address space reserved for one mapped slab (PROT_NONE, MAP_NORESERVE): growth maps the
+/// file's new range inside it, so nouns never move. 1 TiB, as the Rust runtime reserves.
+pub const pma_reserve_bytes_default: u64 = 1 << 40;
+/// Smallest reservation accepted by configuration.
+pub const pma_reserve_bytes_min: u64 = 16 << 20;
+/// Size of a new slab file (meta pages included).
+pub const pma_initial_bytes_default: u64 = 1 << 20;
+/// Growth doubles the file until a step would exceed this, then grows by this much.
+pub const pma_growth_step_bytes_max: u64 = 1 << 30;
+/// File sizes are multiples of this (covers 4 KiB and 16 KiB pages alike).
+pub const pma_file_granule_bytes: u64 = 64 << 10;
+/// A commit that appends more than this is followed by a second, empty "seal" slot write,
+/// so that opening never has to re-hash a large append (open stays O(1) in the slab size).
+pub const pma_seal_appended_bytes: u64 = 8 << 20;
+/// A GC'd slab file gets live/this of headroom beyond its used bytes.
+pub const pma_gc_headroom_divisor: u64 = 16;
+/// Longest error message kept by a PMA (bytes).
+pub const pma_message_bytes_max: u32 = 512;
+
+/// Jam's dedup table starts with this many entries and doubles at 70% load.
+pub const jam_table_entries_min: u32 = 256;
+/// Dedup tables at least this large are mapped with a huge-page hint (random probes).
+pub const jam_table_huge_page_bytes_min: u64 = 4 << 20;
+/// Default iteration count and seed of the cue fuzz test (env CELLAR_FUZZ_ITERATIONS,
+/// CELLAR_FUZZ_SEED override them).
+pub const cue_fuzz_iterations_default: u64 = 100_000;
+pub const cue_fuzz_seed_default: u64 = 0xc0e_f022_5eed;
+
+/// Structural equality switches on its visited-pair table after this many steps.
+pub const equality_memo_after_steps: u64 = 256;
+/// Jam gives indirect atoms of at most this many limbs their id by hashing their value at
+/// every visit; larger ones are first looked up by reference, so each is hashed once.
+pub const jam_atom_by_value_limbs_max: u32 = 4;
+/// Jam's bitmap of visited references keeps at least this many bits per reference it holds
+/// (a false positive costs a table entry, so about 1/16 of them cost one).
+pub const jam_seen_bits_per_word: u32 = 16;

@@ -1,0 +1,59 @@
+/**
+ * Cellar: a persistent Nock runtime for Deno.
+ *
+ * Nouns live in a native workspace (a Zig library loaded with `Deno.dlopen`) and are held
+ * from TypeScript through typed handles ({@linkcode Noun}). {@linkcode nock} runs Nock 4K.
+ *
+ * The library is found through `CELLAR_LIB` or at `zig-out/lib/libcellar.so` (built by
+ * `deno task build`); it needs `--allow-ffi` for that path.
+ *
+ * @example
+ * ```ts
+ * import { nock, Noun } from "@cellar/cellar";
+ * using subject = Noun.from([41, 0]);
+ * using formula = Noun.from([4, 0, 2]);
+ * using product = nock(subject, formula);
+ * console.log(product.toString()); // 42
+ * ```
+ *
+ * @module
+ */
+
+export { Noun } from "./src/noun.ts";
+export type { NounLike } from "./src/noun.ts";
+export {
+  collect,
+  configure,
+  drainSlogs,
+  handleCount,
+  interrupt,
+  lastSteps,
+  machineId,
+  nock,
+  workspaceStats,
+} from "./src/machine.ts";
+export type { MachineOptions, NockOptions, Slog, WorkspaceStats } from "./src/machine.ts";
+export { Pma } from "./src/pma.ts";
+export type {
+  PmaDigest,
+  PmaGcResult,
+  PmaOpenOptions,
+  PmaOpenReport,
+  PmaRefresh,
+  PmaRejectedSlot,
+  PmaStats,
+} from "./src/pma.ts";
+export { formatNoun, renderTank, renderTrace } from "./src/print.ts";
+export type { FormatOptions } from "./src/print.ts";
+export {
+  ArgumentError,
+  CellarError,
+  CueError,
+  HandleError,
+  LibraryError,
+  MemoryError,
+  NockError,
+  NounShapeError,
+  PmaError,
+} from "./src/errors.ts";
+export type { NockErrorKind } from "./src/errors.ts";

@@ -1,0 +1,76 @@
+/**
+ * The `cellar` command line. Each subcommand group lives in its own module under `cli/`;
+ * this file dispatches to them and turns errors into messages and exit codes
+ * (0 success, 1 failure, 2 usage error).
+ *
+ * @example
+ * ```sh
+ * deno run --allow-read --allow-ffi --allow-env=CELLAR_LIB src/cli.ts nock program.jam
+ * ```
+ *
+ * @module
+ */
+
+import { CellarError } from "./errors.ts";
+import { Failure, UsageError } from "./cli/_common.ts";
+import type { Command } from "./cli/_common.ts";
+import { mugCommand, nockCommand } from "./cli/noun_commands.ts";
+
+/** Subcommands by name, in the order the help lists them. */
+const commands: ReadonlyMap<string, Command> = new Map([
+  ["nock", nockCommand],
+  ["mug", mugCommand],
+]);
+
+function topHelp(): string {
+  const width = Math.max(...[...commands.keys()].map((name) => name.length)) + 2;
+  const lines = [...commands].map(([name, command]) => `  ${name.padEnd(width)}${command.summary}`);
+  return [
+    "Usage: cellar <command> [options] [arguments]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Run 'cellar <command> --help' for a command's options.",
+  ].join("\n");
+}
+
+/**
+ * Run the CLI with these arguments; resolves to the exit code.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./cli.ts";
+ * const code = await main(["--help"]);
+ * console.log(code); // 0
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "-h" || name === "--help") {
+    console.log(topHelp());
+    return 0;
+  }
+  if (name === "help") return main(rest.length > 0 ? [rest[0], "--help"] : []);
+  const command = commands.get(name);
+  if (command === undefined) {
+    const what = name.startsWith("-") ? "option" : "command";
+    console.error(`cellar: Unknown ${what}: ${name}\nRun 'cellar --help' for the commands.`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`cellar ${name}: ${error.message}\nRun 'cellar ${name} --help' for usage.`);
+      return 2;
+    }
+    if (error instanceof Failure || error instanceof CellarError) {
+      console.error(`cellar ${name}: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

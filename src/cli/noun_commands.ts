@@ -1,0 +1,105 @@
+/**
+ * The CLI's noun subcommands: `nock FILE.jam` and `mug FILE.jam`.
+ *
+ * @module
+ */
+
+import { drainSlogs, nock } from "../machine.ts";
+import { Noun } from "../noun.ts";
+import { formatNoun } from "../print.ts";
+import { CueError, NockError } from "../errors.ts";
+import { Failure, integerOption, onePositional, parse, readInput } from "./_common.ts";
+import type { Command } from "./_common.ts";
+
+const nockHelp = `Usage: cellar nock [options] FILE.jam
+
+Cue FILE.jam as a [subject formula] cell, evaluate nock(subject, formula) and print the
+product: atoms in decimal, cells as [a b c] with right-nested tails flattened.
+%slog messages go to stderr. A crash prints its kind (%exit, %meme or %intr) and its
+trace to stderr and exits with status 1.
+
+Options:
+  --steps N          Stop with %intr after N Nock steps (default: no limit)
+  --timeout-ms N     Stop with %intr after N milliseconds (default: no limit)
+  --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
+  -h, --help         Show this help`;
+
+const mugHelp = `Usage: cellar mug FILE.jam
+
+Cue FILE.jam and print the mug (Urbit's 31-bit noun hash) of the noun in hexadecimal.
+
+Options:
+  -h, --help         Show this help`;
+
+async function cueFile(path: string): Promise<Noun> {
+  const bytes = await readInput(path);
+  try {
+    return Noun.cue(bytes);
+  } catch (error) {
+    if (error instanceof CueError) throw new Failure(`Cannot cue ${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+function printSlogs(): void {
+  for (const slog of drainSlogs()) console.error(slog.text);
+}
+
+/** `cellar nock FILE.jam`. */
+export const nockCommand: Command = {
+  summary: "Evaluate a jammed [subject formula] noun and print the product",
+  help: nockHelp,
+  async run(args: string[]): Promise<number> {
+    const { values, positionals } = parse(args, {
+      steps: { type: "string" },
+      "timeout-ms": { type: "string" },
+      "max-chars": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      console.log(nockHelp);
+      return 0;
+    }
+    const path = onePositional(positionals, "FILE.jam");
+    const stepLimit = integerOption("--steps", values.steps, 0);
+    const timeoutMs = integerOption("--timeout-ms", values["timeout-ms"], 0);
+    const maxChars = integerOption("--max-chars", values["max-chars"], 100_000);
+    using input = await cueFile(path);
+    if (!input.isCell) {
+      throw new Failure(`Cannot evaluate ${path}: expected a [subject formula] cell, got an atom`);
+    }
+    using subject = input.head;
+    using formula = input.tail;
+    let product: Noun;
+    try {
+      product = nock(subject, formula, { stepLimit, timeoutMs });
+    } catch (error) {
+      if (!(error instanceof NockError)) throw error;
+      printSlogs();
+      error.traceNoun?.dispose();
+      console.error(`cellar nock: ${error.message}`);
+      for (const line of error.trace) console.error(`  ${line}`);
+      return 1;
+    }
+    using result = product;
+    printSlogs();
+    console.log(formatNoun(result, { maxLength: maxChars === 0 ? Infinity : maxChars }));
+    return 0;
+  },
+};
+
+/** `cellar mug FILE.jam`. */
+export const mugCommand: Command = {
+  summary: "Print the mug of a jammed noun",
+  help: mugHelp,
+  async run(args: string[]): Promise<number> {
+    const { values, positionals } = parse(args, { help: { type: "boolean", short: "h" } });
+    if (values.help) {
+      console.log(mugHelp);
+      return 0;
+    }
+    using noun = await cueFile(onePositional(positionals, "FILE.jam"));
+    console.log(`0x${noun.mug.toString(16)}`);
+    return 0;
+  },
+};

@@ -1,0 +1,192 @@
+/**
+ * Loads the native library (libcellar) and exposes its C ABI.
+ *
+ * The library is found through the environment variable `CELLAR_LIB` (when the env
+ * permission for it is granted; it is queried, never prompted for), else at
+ * `zig-out/lib/libcellar.so` beside this package, which `deno task build` produces.
+ * Only u32/i32/f64 values and buffers cross the boundary, so every call takes Deno's fast
+ * path and no pointer views (which need unscoped `--allow-ffi`) are used.
+ *
+ * @module
+ */
+
+import { errorCode, errorFromCode, LibraryError } from "./errors.ts";
+import type { CellarError } from "./errors.ts";
+
+/** The ABI version this host speaks; the library must report the same. */
+export const abiVersion = 2;
+
+/** The C functions of libcellar and their Deno FFI types. */
+export const symbolTypes = {
+  cellar_abi_version: { parameters: [], result: "u32" },
+  cellar_configure: { parameters: ["u32"], result: "i32" },
+  cellar_machine_id: { parameters: [], result: "u32" },
+  cellar_interrupt: { parameters: ["u32"], result: "i32" },
+  cellar_error_kind: { parameters: [], result: "u32" },
+  cellar_error_message: { parameters: ["buffer", "u32"], result: "u32" },
+  cellar_error_trace: { parameters: [], result: "u32" },
+  cellar_release: { parameters: ["u32"], result: "i32" },
+  cellar_dup: { parameters: ["u32"], result: "u32" },
+  cellar_handle_count: { parameters: [], result: "u32" },
+  cellar_atom_from_f64: { parameters: ["f64"], result: "u32" },
+  cellar_atom_from_bytes: { parameters: ["buffer", "f64"], result: "u32" },
+  cellar_cell: { parameters: ["u32", "u32"], result: "u32" },
+  cellar_tuple: { parameters: ["buffer", "u32"], result: "u32" },
+  cellar_is_cell: { parameters: ["u32"], result: "i32" },
+  cellar_head: { parameters: ["u32"], result: "u32" },
+  cellar_tail: { parameters: ["u32"], result: "u32" },
+  cellar_at: { parameters: ["u32", "buffer", "f64"], result: "u32" },
+  cellar_atom_byte_length: { parameters: ["u32"], result: "f64" },
+  cellar_atom_read: { parameters: ["u32", "buffer", "f64"], result: "f64" },
+  cellar_atom_to_f64: { parameters: ["u32"], result: "f64" },
+  cellar_mug: { parameters: ["u32"], result: "i32" },
+  cellar_equals: { parameters: ["u32", "u32"], result: "i32" },
+  cellar_jam: { parameters: ["u32"], result: "f64" },
+  cellar_take_output: { parameters: ["buffer", "f64"], result: "f64" },
+  cellar_cue: { parameters: ["buffer", "f64"], result: "u32" },
+  cellar_nock: { parameters: ["u32", "u32"], result: "u32" },
+  cellar_set_limits: { parameters: ["f64", "f64"], result: "i32" },
+  cellar_steps: { parameters: [], result: "f64" },
+  cellar_slogs: { parameters: [], result: "u32" },
+  cellar_collect: { parameters: [], result: "i32" },
+  cellar_stats: { parameters: ["buffer", "f64"], result: "i32" },
+  cellar_error_name: { parameters: ["buffer", "u32"], result: "u32" },
+  cellar_pma_open: {
+    parameters: ["buffer", "u32", "u32", "u32", "f64", "f64"],
+    result: "i32",
+  },
+  cellar_pma_close: { parameters: [], result: "i32" },
+  cellar_pma_commit: { parameters: ["u32", "buffer", "u32"], result: "u32" },
+  cellar_pma_root: { parameters: [], result: "u32" },
+  cellar_pma_info: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_pma_gc: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_pma_refresh: { parameters: [], result: "i32" },
+  cellar_pma_verify: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_pma_write_sidecar: { parameters: [], result: "i32" },
+  cellar_pma_report: { parameters: ["buffer", "u32"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The bound C functions. */
+export type Symbols = Deno.DynamicLibrary<typeof symbolTypes>["symbols"];
+
+let loaded: Symbols | undefined;
+
+/**
+ * The library's functions, loading it on first use.
+ *
+ * @example
+ * ```ts
+ * import { symbols } from "./ffi.ts";
+ * console.log(symbols().cellar_handle_count());
+ * ```
+ */
+export function symbols(): Symbols {
+  return loaded ?? load();
+}
+
+/**
+ * Where the library is looked for: `CELLAR_LIB` if readable, else the build output.
+ *
+ * @example
+ * ```ts
+ * import { libraryLocation } from "./ffi.ts";
+ * console.log(String(libraryLocation()));
+ * ```
+ */
+export function libraryLocation(): string | URL {
+  const status = Deno.permissions.querySync({ name: "env", variable: "CELLAR_LIB" });
+  if (status.state === "granted") {
+    const path = Deno.env.get("CELLAR_LIB");
+    if (path) return path;
+  }
+  return new URL("../zig-out/lib/libcellar.so", import.meta.url);
+}
+
+function load(): Symbols {
+  const location = libraryLocation();
+  const shown = location instanceof URL && location.protocol === "file:"
+    ? decodeURIComponent(location.pathname)
+    : String(location);
+  let library: Deno.DynamicLibrary<typeof symbolTypes>;
+  try {
+    library = Deno.dlopen(location, symbolTypes);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new LibraryError(
+      `Cannot load the Cellar library from ${shown}: ${reason} ` +
+        "(set CELLAR_LIB to the path of libcellar.so, or build it with `deno task build`)",
+      { cause },
+    );
+  }
+  const version = library.symbols.cellar_abi_version();
+  if (version !== abiVersion) {
+    library.close();
+    throw new LibraryError(
+      `Cannot use the Cellar library at ${shown}: its ABI version is ${version}, this host needs ` +
+        `${abiVersion} (rebuild it with \`deno task build\`, or point CELLAR_LIB at a matching build)`,
+    );
+  }
+  loaded = library.symbols;
+  return loaded;
+}
+
+const messageBuffer = new Uint8Array(1024);
+const decoder = new TextDecoder();
+
+/**
+ * The message of the last native failure on this thread.
+ *
+ * @example
+ * ```ts
+ * import { lastErrorMessage } from "./ffi.ts";
+ * console.log(lastErrorMessage());
+ * ```
+ */
+export function lastErrorMessage(): string {
+  const length = symbols().cellar_error_message(messageBuffer, messageBuffer.length);
+  return decoder.decode(messageBuffer.subarray(0, Math.min(length, messageBuffer.length)));
+}
+
+/**
+ * The name of the last native failure on this thread: the core's error name for a PMA
+ * failure (`"MetaChecksum"`, `"Locked"`, ...), else the kind (`"bad_handle"`, ...).
+ *
+ * @example
+ * ```ts
+ * import { lastErrorName } from "./ffi.ts";
+ * console.log(lastErrorName());
+ * ```
+ */
+export function lastErrorName(): string {
+  const length = symbols().cellar_error_name(messageBuffer, messageBuffer.length);
+  return decoder.decode(messageBuffer.subarray(0, Math.min(length, messageBuffer.length)));
+}
+
+/**
+ * The error describing the last native failure on this thread (kind and message).
+ *
+ * @example
+ * ```ts
+ * import { lastError, symbols } from "./ffi.ts";
+ * if (symbols().cellar_head(0) === 0) console.log(lastError().message);
+ * ```
+ */
+export function lastError(): CellarError {
+  const kind = symbols().cellar_error_kind();
+  return errorFromCode(kind, lastErrorMessage(), kind === errorCode.pma ? lastErrorName() : "");
+}
+
+/**
+ * Check a handle result: returns it, or throws the last error when it is 0.
+ *
+ * @example
+ * ```ts
+ * import { checked, symbols } from "./ffi.ts";
+ * const h = checked(symbols().cellar_atom_from_f64(1));
+ * symbols().cellar_release(h);
+ * ```
+ */
+export function checked(handle: number): number {
+  if (handle === 0) throw lastError();
+  return handle;
+}

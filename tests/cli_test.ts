@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { handleCount, Noun } from "../mod.ts";
+import { assertEquals, leaf, runCli } from "./_helpers.ts";
+
+// Load the library outside any test, so that the resource sanitizer does not see it opening.
+handleCount();
+
+const dir = Deno.makeTempDirSync({ prefix: "cellar_cli_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+
+/** Write the jam of a noun to a file in the temp folder; returns its path. */
+function jamFile(name: string, noun: Noun): string {
+  const path = `${dir}/${name}`;
+  Deno.writeFileSync(path, noun.jam());
+  noun.dispose();
+  return path;
+}
+
+const increment = jamFile("increment.jam", Noun.from([[41, 0], [4, 0, 2]]));
+const tuple = jamFile("tuple.jam", Noun.from([0, [1, [1, [2, 3]], [[4, 5], 6]]]));
+const boom = leaf("boom");
+const crash = jamFile("crash.jam", Noun.from([0, [11, ["mean", 1, boom], 0, 0]]));
+boom.dispose();
+const loop = jamFile("loop.jam", Noun.from([[[2, [0, 1], [0, 2]], 0], [2, [0, 1], [0, 2]]]));
+const atom = jamFile("atom.jam", Noun.atom(5));
+const malformed = `${dir}/malformed.jam`;
+Deno.writeFileSync(malformed, new Uint8Array([0xff, 0xff, 0xff]));
+
+Deno.test("cli: nock prints the product", async () => {
+  const result = await runCli(["nock", increment], [dir]);
+  assertEquals([result.code, result.stdout, result.stderr], [0, "42\n", ""]);
+  const flat = await runCli(["nock", tuple], [dir]);
+  assertEquals(flat.stdout, "[[1 2 3] [4 5] 6]\n");
+});
+
+Deno.test("cli: mug prints the mug in hex", async () => {
+  using noun = Noun.from([[41, 0], [4, 0, 2]]);
+  const result = await runCli(["mug", increment], [dir]);
+  assertEquals([result.code, result.stdout], [0, `0x${noun.mug.toString(16)}\n`]);
+});
+
+Deno.test("cli: --help on the top level and on every subcommand", async () => {
+  for (
+    const args of [["--help"], ["-h"], [], ["nock", "--help"], ["mug", "-h"], ["help", "nock"]]
+  ) {
+    const result = await runCli(args);
+    assertEquals(result.code, 0, args.join(" "));
+    assert(result.stdout.startsWith("Usage: cellar"), result.stdout);
+  }
+  const top = await runCli(["--help"]);
+  assert(top.stdout.includes("nock") && top.stdout.includes("mug"));
+});
+
+Deno.test("cli: a crash exits 1 with the kind and the trace", async () => {
+  const result = await runCli(["nock", crash], [dir]);
+  assertEquals(result.code, 1);
+  assertEquals(result.stdout, "");
+  assert(result.stderr.includes("%exit"), result.stderr);
+  assert(result.stderr.includes("  boom\n"), result.stderr);
+  const limited = await runCli(["nock", "--steps", "1000", loop], [dir]);
+  assertEquals(limited.code, 1);
+  assert(limited.stderr.includes("%intr"), limited.stderr);
+  const timed = await runCli(["nock", "--timeout-ms", "50", loop], [dir]);
+  assertEquals(timed.code, 1);
+  assert(timed.stderr.includes("%intr"), timed.stderr);
+});
+
+Deno.test("cli: missing, unreadable and malformed inputs fail with clear messages", async () => {
+  const missing = await runCli(["nock", `${dir}/absent.jam`], [dir]);
+  assertEquals(missing.code, 1);
+  assert(
+    missing.stderr.includes("Cannot read") && missing.stderr.includes("no such file"),
+    missing.stderr,
+  );
+  const denied = await runCli(["mug", increment]);
+  assertEquals(denied.code, 1);
+  assert(denied.stderr.includes("permission denied"), denied.stderr);
+  const bad = await runCli(["mug", malformed], [dir]);
+  assertEquals(bad.code, 1);
+  assert(bad.stderr.includes("Cannot cue"), bad.stderr);
+  const notCell = await runCli(["nock", atom], [dir]);
+  assertEquals(notCell.code, 1);
+  assert(notCell.stderr.includes("expected a [subject formula] cell"), notCell.stderr);
+});
+
+Deno.test("cli: usage errors exit 2", async () => {
+  for (
+    const args of [
+      ["nock"],
+      ["nock", "a.jam", "b.jam"],
+      ["nock", "--bogus", "a.jam"],
+      ["nock", "--steps", "-3", "a.jam"],
+      ["nock", "--steps", "x", "a.jam"],
+      ["frobnicate"],
+      ["--bogus"],
+    ]
+  ) {
+    const result = await runCli(args, [dir]);
+    assertEquals(result.code, 2, args.join(" "));
+    assert(result.stderr.includes("--help"), result.stderr);
+  }
+});
