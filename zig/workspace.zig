@@ -306,12 +306,6 @@ pub const Workspace = struct {
         }
         ws.collecting = false;
 
-        // Give the old space's pages back; its contents are garbage now.
-        const from_used = used_before;
-        if (from_used > 0) {
-            const len = std.mem.alignForward(usize, @intCast(from_used), std.heap.page_size_min);
-            posix.madvise(ws.spaces[from].ptr, @min(len, ws.spaces[from].len), posix.MADV.DONTNEED) catch {};
-        }
         ws.current = to;
         ws.top = ws.to_top;
         const base: [*]u8 = ws.spaces[to].ptr;
@@ -320,6 +314,22 @@ pub const Workspace = struct {
         ws.collections += 1;
         ws.copied_bytes_total += ws.live_bytes_after_gc;
         ws.setThreshold();
+        ws.releaseFrom(from, used_before);
+    }
+
+    /// The old space's contents are garbage now. It becomes the next to-space, so keep as
+    /// many of its pages as the next cycle will touch (live data plus a nursery, twice over)
+    /// and give the rest back: re-faulting every page after every collection costs about a
+    /// fifth of a tight loop's time, while the kept amount stays bounded by live data.
+    fn releaseFrom(ws: *Workspace, from: u1, used_bytes: u64) void {
+        const page = std.heap.page_size_min;
+        const keep_bytes = 2 * (constants.nursery_bytes_min + ws.live_bytes_after_gc);
+        const keep = std.mem.alignForward(u64, @min(keep_bytes, used_bytes), page);
+        const used = std.mem.alignForward(u64, used_bytes, page);
+        if (used <= keep) return;
+        const start: [*]align(page) u8 = @alignCast(ws.spaces[from].ptr + @as(usize, @intCast(keep)));
+        const len: usize = @intCast(@min(used, ws.spaces[from].len) - keep);
+        posix.madvise(start, len, posix.MADV.DONTNEED) catch {};
     }
 
     /// The nursery may grow to max(nursery_bytes_min, live) but never past half the remaining

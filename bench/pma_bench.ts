@@ -1,0 +1,449 @@
+/**
+ * PMA benchmarks (issue 4): commit latency of a one-leaf change on a 1 GiB state next to
+ * the raw fdatasync latency of the same directory, open of a 1 GiB slab to first peek, GC
+ * throughput on 1 GiB live, the cost of the location bit (the same computation on nouns in
+ * the PMA and in the workspace), and peak RSS while peeking a 4 GiB slab.
+ *
+ *   deno task bench --filter pma
+ *
+ * Big states are built inside the core by Nock (bench/pma_peek.ts), committed once, and
+ * live in one temporary directory that is deleted at the end (or at exit).
+ *
+ * @module
+ */
+import { type BenchCase, timeMs } from "./harness.ts";
+import { collect, lastSteps, nock, Noun, Pma } from "../mod.ts";
+import { buildTree, copyFormula, leafAtomAxis, treeBytes } from "./pma_peek.ts";
+
+/** 2^24 leaves: a 1 GiB state. */
+const bigDepth = 24;
+/** The 4 GiB slab: four fresh copies of the 1 GiB tree. */
+const rssCopies = 4;
+const mib = 2 ** 20;
+const gib = 2 ** 30;
+const peekScript = new URL("./pma_peek.ts", import.meta.url).pathname;
+
+/** The jetless decrement loop of the Core benchmark, on subject n. */
+const decrementFormula = [8, [1, 0], 8, [
+  1,
+  6,
+  [5, [0, 7], 4, 0, 6],
+  [0, 6],
+  9,
+  2,
+  [0, 2],
+  [4, 0, 6],
+  0,
+  7,
+], 9, 2, 0, 1];
+
+// ------------------------------------------------------------------ fixtures
+
+let tempRoot: string | null = null;
+/** The PMA open on this thread (one per thread), by fixture name. */
+let fixture: { name: string; pma: Pma } | null = null;
+let bigBuild: { buildSeconds: number; commitSeconds: number } | null = null;
+
+function temp(name: string): string {
+  if (tempRoot === null) {
+    tempRoot = Deno.makeTempDirSync({ prefix: "cellar-pma-bench-" });
+    globalThis.addEventListener("unload", cleanup);
+  }
+  return `${tempRoot}/${name}`;
+}
+
+function closeFixture(): void {
+  fixture?.pma.close();
+  fixture = null;
+}
+
+function cleanup(): void {
+  closeFixture();
+  if (tempRoot !== null) Deno.removeSync(tempRoot, { recursive: true });
+  tempRoot = null;
+  bigBuild = null;
+}
+
+function usePma(name: string): Pma {
+  if (fixture?.name === name) return fixture.pma;
+  closeFixture();
+  fixture = { name, pma: Pma.open(temp(name), { sidecar: "off" }) };
+  return fixture.pma;
+}
+
+/** The 1 GiB state, built by Nock in the workspace and committed once. */
+function bigPma(): Pma {
+  const pma = usePma("big");
+  if (bigBuild !== null) return pma;
+  let tree: Noun | null = null;
+  const buildMs = timeMs(() => tree = buildTree(bigDepth));
+  collect();
+  const commitMs = timeMs(() => pma.commit(tree!, 1, new Uint8Array(32)).dispose());
+  tree!.dispose();
+  collect();
+  bigBuild = { buildSeconds: buildMs / 1000, commitSeconds: commitMs / 1000 };
+  return pma;
+}
+
+async function runPeek(args: string[]): Promise<Record<string, number>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", peekScript, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`pma_peek ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+/** Drop a file's clean pages from the page cache (a cold open), through python3. */
+async function evict(paths: string[]): Promise<void> {
+  const code = "import os, sys\n" +
+    "for p in sys.argv[1:]:\n" +
+    "    fd = os.open(p, os.O_RDONLY)\n" +
+    "    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)\n" +
+    "    os.close(fd)\n";
+  const out = await new Deno.Command("python3", { args: ["-c", code, ...paths] }).output();
+  if (!out.success) throw new Error("Cannot evict the slab from the page cache");
+}
+
+/** Free bytes of the temp directory's file system (df), or 0 when unknown. */
+function freeBytes(): number {
+  try {
+    const out = new Deno.Command("df", {
+      args: ["--output=avail", "-B1", Deno.env.get("TMPDIR") ?? "/tmp"],
+    }).outputSync();
+    return Number(new TextDecoder().decode(out.stdout).trim().split("\n").pop());
+  } catch {
+    return 0;
+  }
+}
+
+/** Median of a location-bit comparison: `pma` over `workspace`, alternating who goes first. */
+function ratioSample(
+  index: { i: number },
+  workspaceRun: () => number,
+  pmaRun: () => number,
+): { value: number; extra: Record<string, number> } {
+  const first = index.i++ % 2 === 0;
+  const a = first ? workspaceRun() : pmaRun();
+  const b = first ? pmaRun() : workspaceRun();
+  const [ws, pma] = first ? [a, b] : [b, a];
+  return { value: pma / ws, extra: { workspaceMs: ws, pmaMs: pma } };
+}
+
+// ------------------------------------------------------------------ cases
+
+function commitCase(): BenchCase {
+  let pma: Pma | null = null;
+  let root: Noun | null = null;
+  let raw: Deno.FsFile | null = null;
+  const block = new Uint8Array(4096).fill(0x5a);
+  let n = 0;
+  return {
+    name: "pma/commit-1leaf-1GiB-vs-fdatasync",
+    unit: "x",
+    better: "lower",
+    samples: 21,
+    target: { op: "<=", value: 1.5 },
+    setup: () => {
+      pma = bigPma();
+      root = pma.root;
+      // A preallocated, synced file beside the slab: each sample rewrites one page of it.
+      raw = Deno.openSync(`${temp("big")}/raw.dat`, { read: true, write: true, create: true });
+      raw.writeSync(new Uint8Array(mib));
+      raw.syncSync();
+    },
+    sample: () => {
+      const i = n++;
+      const index = (i * 2654435761) % 2 ** bigDepth;
+      using edit = Noun.from([10, [2 ** bigDepth + index, 1, i + 1], 0, 1]);
+      using changed = nock(root!, edit); // the new spine, in the workspace
+      const syncRaw = () =>
+        timeMs(() => {
+          raw!.seekSync((i % 256) * 4096, Deno.SeekMode.Start);
+          raw!.writeSync(block);
+          raw!.syncDataSync();
+        });
+      let next: Noun | null = null;
+      const commit = () => timeMs(() => next = pma!.commit(changed, i + 2, new Uint8Array(32)));
+      const rawFirst = i % 2 === 0;
+      const a = rawFirst ? syncRaw() : commit();
+      const b = rawFirst ? commit() : syncRaw();
+      const [rawMs, commitMs] = rawFirst ? [a, b] : [b, a];
+      root!.dispose();
+      root = next;
+      return {
+        value: commitMs / rawMs,
+        extra: {
+          commitMs,
+          fdatasyncMs: rawMs,
+          appendedBytes: pma!.stats().appendedBytesLastCommit,
+          stateGiB: treeBytes(bigDepth) / gib,
+          buildSeconds: bigBuild!.buildSeconds,
+          initialCommitSeconds: bigBuild!.commitSeconds,
+        },
+      };
+    },
+    teardown: () => {
+      root?.dispose();
+      raw?.close();
+      root = null;
+    },
+  };
+}
+
+function gcCase(): BenchCase {
+  let pma: Pma | null = null;
+  return {
+    name: "pma/gc-1GiB-live",
+    unit: "MiB/s",
+    better: "higher",
+    samples: 3,
+    target: { op: ">=", value: 500 },
+    setup: () => {
+      pma = bigPma();
+      collect();
+    },
+    sample: () => {
+      let r: ReturnType<Pma["gc"]> | null = null;
+      const ms = timeMs(() => r = pma!.gc());
+      const liveMib = r!.liveBytes / mib;
+      return {
+        value: liveMib / (ms / 1000),
+        extra: {
+          liveMiB: liveMib,
+          wallMs: ms,
+          pmaGcMs: r!.gcMs,
+          scanMs: r!.scanMs,
+          pmaGcMiBps: liveMib / (r!.gcMs / 1000),
+        },
+      };
+    },
+  };
+}
+
+function openCase(): BenchCase {
+  let dir = "";
+  const axis = leafAtomAxis(bigDepth, 123_456);
+  return {
+    name: "pma/open-1GiB-first-peek",
+    unit: "ms",
+    better: "lower",
+    samples: 7,
+    target: { op: "<=", value: 50 },
+    setup: () => {
+      bigPma();
+      dir = temp("big");
+      // Mapped pages cannot be evicted: the writer closes, each sample opens afresh.
+      closeFixture();
+    },
+    sample: async () => {
+      const warm = await runPeek(["open", dir, String(axis)]);
+      const slabs = ["0.pma", "1.pma"].map((f) => `${dir}/${f}`).filter((p) => {
+        try {
+          return Deno.statSync(p).isFile;
+        } catch {
+          return false;
+        }
+      });
+      await evict(slabs);
+      const cold = await runPeek(["open", dir, String(axis)]);
+      return { value: warm.ms, extra: { coldMs: cold.ms, usedGiB: warm.usedBytes / gib } };
+    },
+  };
+}
+
+function rssCase(): BenchCase {
+  const needed = rssCopies * treeBytes(bigDepth) * 1.5 + 4 * gib;
+  const free = freeBytes();
+  let dir = "";
+  let built: Record<string, number> = {};
+  return {
+    name: "pma/peek-4GiB-slab-peak-rss",
+    unit: "MiB",
+    better: "lower",
+    samples: 3,
+    skip: free < needed
+      ? `needs ${(needed / gib).toFixed(0)} GiB free on the temp file system, has ${
+        (free / gib).toFixed(1)
+      }`
+      : undefined,
+    setup: async () => {
+      closeFixture(); // Leave the memory to the builder process.
+      collect();
+      dir = temp("rss");
+      built = await runPeek(["build", dir, String(bigDepth), String(rssCopies)]);
+    },
+    sample: async () => {
+      await evict([`${dir}/0.pma`]);
+      const r = await runPeek(["peek", dir, String(bigDepth)]);
+      return {
+        value: r.hwmMib,
+        extra: {
+          hwmBeforeOpenMiB: r.hwmBeforeOpenMib,
+          deltaMiB: r.hwmMib - r.hwmBeforeOpenMib,
+          rssFileMiB: r.rssFileMib,
+          slabGiB: r.slabBytes / gib,
+          usedGiB: r.usedBytes / gib,
+          buildSeconds: built.seconds,
+        },
+      };
+    },
+    teardown: () => {
+      if (dir) Deno.removeSync(dir, { recursive: true });
+      // The big slab is not needed past this point either.
+      closeFixture();
+      try {
+        Deno.removeSync(temp("big"), { recursive: true });
+      } catch {
+        // Not built in this run (filtered out).
+      }
+      bigBuild = null;
+    },
+  };
+}
+
+function decrementCase(): BenchCase {
+  let subject: Noun | null = null;
+  let inWorkspace: Noun | null = null;
+  let inPma: Noun | null = null;
+  const index = { i: 0 };
+  const run = (formula: Noun) =>
+    timeMs(() => {
+      using product = nock(subject!, formula);
+      if (product.toNumber() !== 9_999_999) throw new Error("Decrement: wrong product");
+    });
+  return {
+    name: "pma/location-decrement-1e7",
+    unit: "x",
+    better: "lower",
+    samples: 5,
+    target: { op: "<=", value: 1.05 },
+    setup: () => {
+      const pma = usePma("location");
+      subject = Noun.atom(10_000_000);
+      inWorkspace = Noun.from(decrementFormula);
+      using copy = Noun.from(decrementFormula);
+      inPma = pma.commit(copy, 1, new Uint8Array(32));
+    },
+    sample: () => {
+      const r = ratioSample(index, () => run(inWorkspace!), () => run(inPma!));
+      const steps = lastSteps();
+      return {
+        value: r.value,
+        extra: {
+          ...r.extra,
+          workspaceMops: steps / (r.extra.workspaceMs * 1000),
+          pmaMops: steps / (r.extra.pmaMs * 1000),
+        },
+      };
+    },
+    teardown: () => {
+      for (const n of [subject, inWorkspace, inPma]) n?.dispose();
+    },
+  };
+}
+
+/** A balanced tree of 2^18 distinct 16-byte atoms, built through the FFI. */
+function distinctTree(): Noun {
+  const leaves = 1 << 18;
+  const bytes = new Uint8Array(16);
+  let level: Noun[] = [];
+  for (let i = 0; i < leaves; i++) {
+    new DataView(bytes.buffer).setUint32(0, i * 2654435761 >>> 0, true);
+    new DataView(bytes.buffer).setUint32(8, i, true);
+    bytes[15] = 0x80;
+    level.push(Noun.atom(bytes));
+  }
+  while (level.length > 1) {
+    const next: Noun[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(Noun.cell(level[i], level[i + 1]));
+      level[i].dispose();
+      level[i + 1].dispose();
+    }
+    level = next;
+  }
+  return level[0];
+}
+
+function jamCase(): BenchCase {
+  let inWorkspace: Noun | null = null;
+  let inPma: Noun | null = null;
+  let jamBytes = 0;
+  const index = { i: 0 };
+  const run = (n: Noun) => timeMs(() => jamBytes = n.jam().length);
+  return {
+    name: "pma/location-jam-2^18-leaves",
+    unit: "x",
+    better: "lower",
+    samples: 15,
+    target: { op: "<=", value: 1.05 },
+    setup: () => {
+      const pma = usePma("location");
+      inWorkspace = distinctTree();
+      inPma = pma.commit(inWorkspace, 2, new Uint8Array(32));
+      collect(); // Lay the workspace copy out breadth-first, as the commit laid out the PMA's.
+      run(inWorkspace); // The first jams compute and cache every mug.
+      run(inPma);
+    },
+    sample: () => {
+      const r = ratioSample(index, () => run(inWorkspace!), () => run(inPma!));
+      return { value: r.value, extra: { ...r.extra, jamMB: jamBytes / 1e6 } };
+    },
+    teardown: () => {
+      inWorkspace?.dispose();
+      inPma?.dispose();
+    },
+  };
+}
+
+function walkCase(): BenchCase {
+  const depth = 20;
+  let inWorkspace: Noun | null = null;
+  let inPma: Noun | null = null;
+  let formula: Noun | null = null;
+  const index = { i: 0 };
+  const run = (n: Noun) =>
+    timeMs(() => {
+      nock(n, formula!).dispose();
+    });
+  return {
+    name: "pma/location-nock-walk-64MiB",
+    unit: "x",
+    better: "lower",
+    samples: 15,
+    target: { op: "<=", value: 1.05 },
+    setup: () => {
+      const pma = usePma("location");
+      formula = Noun.from(copyFormula);
+      inWorkspace = buildTree(depth);
+      inPma = pma.commit(inWorkspace, 3, new Uint8Array(32));
+      collect(); // Breadth-first layout, as in the PMA.
+    },
+    sample: () => {
+      const r = ratioSample(index, () => run(inWorkspace!), () => run(inPma!));
+      collect();
+      return { value: r.value, extra: { ...r.extra, treeMiB: treeBytes(depth) / mib } };
+    },
+    teardown: () => {
+      for (const n of [inWorkspace, inPma, formula]) n?.dispose();
+      cleanup();
+    },
+  };
+}
+
+/** The benchmark cases of this file. */
+export function cases(): BenchCase[] {
+  return [
+    commitCase(),
+    gcCase(),
+    openCase(),
+    rssCase(),
+    decrementCase(),
+    jamCase(),
+    walkCase(),
+  ];
+}
