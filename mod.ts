@@ -3,6 +3,8 @@
  *
  * Nouns live in a native workspace (a Zig library loaded with `Deno.dlopen`) and are held
  * from TypeScript through typed handles ({@linkcode Noun}). {@linkcode nock} runs Nock 4K.
+ * {@linkcode Pma} keeps long-lived nouns in a memory-mapped slab file, committed durably and
+ * read in place after a restart.
  *
  * The library is found through `CELLAR_LIB` or at `zig-out/lib/libcellar.so` (built by
  * `deno task build`); it needs `--allow-ffi` for that path.

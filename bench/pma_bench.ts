@@ -24,18 +24,27 @@ const gib = 2 ** 30;
 const peekScript = new URL("./pma_peek.ts", import.meta.url).pathname;
 
 /** The jetless decrement loop of the Core benchmark, on subject n. */
-const decrementFormula = [8, [1, 0], 8, [
-  1,
-  6,
-  [5, [0, 7], 4, 0, 6],
-  [0, 6],
+const decrementFormula = [
+  8,
+  [1, 0],
+  8,
+  [
+    1,
+    6,
+    [5, [0, 7], 4, 0, 6],
+    [0, 6],
+    9,
+    2,
+    [0, 2],
+    [4, 0, 6],
+    0,
+    7,
+  ],
   9,
   2,
-  [0, 2],
-  [4, 0, 6],
   0,
-  7,
-], 9, 2, 0, 1];
+  1,
+];
 
 // ------------------------------------------------------------------ fixtures
 
@@ -120,14 +129,20 @@ function freeBytes(): number {
   }
 }
 
-/** Median of a location-bit comparison: `pma` over `workspace`, alternating who goes first. */
+/**
+ * One location-bit comparison: `pma` time over `workspace` time, alternating which runs
+ * first. Each run starts from a collected workspace, so neither inherits the other's
+ * garbage or a half-full nursery.
+ */
 function ratioSample(
   index: { i: number },
   workspaceRun: () => number,
   pmaRun: () => number,
 ): { value: number; extra: Record<string, number> } {
   const first = index.i++ % 2 === 0;
+  collect();
   const a = first ? workspaceRun() : pmaRun();
+  collect();
   const b = first ? pmaRun() : workspaceRun();
   const [ws, pma] = first ? [a, b] : [b, a];
   return { value: pma / ws, extra: { workspaceMs: ws, pmaMs: pma } };
@@ -319,7 +334,7 @@ function decrementCase(): BenchCase {
     name: "pma/location-decrement-1e7",
     unit: "x",
     better: "lower",
-    samples: 5,
+    samples: 7,
     target: { op: "<=", value: 1.05 },
     setup: () => {
       const pma = usePma("location");
@@ -379,7 +394,7 @@ function jamCase(): BenchCase {
     name: "pma/location-jam-2^18-leaves",
     unit: "x",
     better: "lower",
-    samples: 15,
+    samples: 11,
     target: { op: "<=", value: 1.05 },
     setup: () => {
       const pma = usePma("location");
@@ -414,7 +429,7 @@ function walkCase(): BenchCase {
     name: "pma/location-nock-walk-64MiB",
     unit: "x",
     better: "lower",
-    samples: 15,
+    samples: 11,
     target: { op: "<=", value: 1.05 },
     setup: () => {
       const pma = usePma("location");
@@ -425,7 +440,6 @@ function walkCase(): BenchCase {
     },
     sample: () => {
       const r = ratioSample(index, () => run(inWorkspace!), () => run(inPma!));
-      collect();
       return { value: r.value, extra: { ...r.extra, treeMiB: treeBytes(depth) / mib } };
     },
     teardown: () => {

@@ -67,7 +67,9 @@ export function chainProblem(root: Noun, e: number): string | null {
       if (number.toNumber() !== j) return `event ${e}: entry ${j} holds ${number}`;
       using data = entry.tail;
       const bytes = data.toBytes();
-      if (bytes.length !== payloadBytes || bytes[0] !== (j & 0xff) || bytes[1] !== ((j + 1) & 0xff)) {
+      if (
+        bytes.length !== payloadBytes || bytes[0] !== (j & 0xff) || bytes[1] !== ((j + 1) & 0xff)
+      ) {
         return `event ${e}: entry ${j} has a wrong payload`;
       }
       const next = n.tail;

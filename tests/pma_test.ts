@@ -19,18 +19,27 @@ const childUrl = new URL("./_pma_child.ts", import.meta.url);
 const allPermissions = ["--allow-read", "--allow-write", "--allow-ffi", "--allow-env"];
 
 /** The jetless decrement (the Core benchmark's formula) on subject n gives n - 1. */
-const decrementFormula = [8, [1, 0], 8, [
-  1,
-  6,
-  [5, [0, 7], 4, 0, 6],
-  [0, 6],
+const decrementFormula = [
+  8,
+  [1, 0],
+  8,
+  [
+    1,
+    6,
+    [5, [0, 7], 4, 0, 6],
+    [0, 6],
+    9,
+    2,
+    [0, 2],
+    [4, 0, 6],
+    0,
+    7,
+  ],
   9,
   2,
-  [0, 2],
-  [4, 0, 6],
   0,
-  7,
-], 9, 2, 0, 1];
+  1,
+];
 
 /**
  * On subject `depth`: a balanced tree of `2^depth` leaves, each leaf the fresh cell
