@@ -1148,9 +1148,15 @@ pub const Pma = struct {
                 return p.fail(error.ForeignNoun, "Cannot collect: a GC root is not a committed PMA noun", .{});
         }
         const used_before = p.used_words * 8;
+        const target: u1 = @intCast(1 - p.file_id);
+        // The target name holds a stale slab from two collections ago (every commit in it is
+        // older than this file's newest). Unlinking it frees its extents, which on a large
+        // slab takes a noticeable time; do it beside the mark and copy instead of inside the
+        // final rename. It is joined before the rename, so it can never remove the new file.
+        var stale = StaleUnlink.start(p.dir, slab_names[target]);
+        defer stale.join();
         var marked = try p.markLive(roots);
         defer marked.deinit(p.gpa);
-        const target: u1 = @intCast(1 - p.file_id);
         const new_used = header_bytes + marked.live_words * 8;
         const headroom = @max(new_used / constants.pma_gc_headroom_divisor, 1);
         const file_bytes = std.mem.alignForward(u64, new_used + headroom, constants.pma_file_granule_bytes);
@@ -1172,6 +1178,7 @@ pub const Pma = struct {
         slot.live_bytes_after_gc = marked.live_words * 8;
         slot.growth_count = p.growth_count;
         slot.seal();
+        stale.join();
         try p.finishNewSlab(&fresh, &slot, .{ .pma_gc_before_slot, .pma_gc_after_sync, .pma_gc_after_rename });
         p.switchTo(&fresh, &slot);
         adopted = true;
@@ -1179,6 +1186,26 @@ pub const Pma = struct {
         try p.afterGc();
         return .{ .used_bytes_before = used_before, .used_bytes_after = new_used, .live_bytes = marked.live_words * 8 };
     }
+
+    /// Unlinks a stale slab on a helper thread; `join` waits for it (and is idempotent). If no
+    /// thread can be started, the unlink simply happens in the caller's later rename.
+    const StaleUnlink = struct {
+        thread: ?std.Thread,
+
+        fn start(dir: std.fs.Dir, name: []const u8) StaleUnlink {
+            const thread = std.Thread.spawn(.{}, unlinkQuietly, .{ dir, name }) catch null;
+            return .{ .thread = thread };
+        }
+
+        fn unlinkQuietly(dir: std.fs.Dir, name: []const u8) void {
+            dir.deleteFile(name) catch {};
+        }
+
+        fn join(u: *StaleUnlink) void {
+            if (u.thread) |t| t.join();
+            u.thread = null;
+        }
+    };
 
     /// Slide the live objects into the new file through a `SlabWriter`; returns their
     /// appended checksum.
