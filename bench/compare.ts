@@ -28,11 +28,15 @@ function load(path: string): Map<string, BenchResult> {
 
 const a = load(base);
 const b = load(cur);
-console.log(`${"figure".padEnd(44)} ${"baseline".padStart(12)} ${"current".padStart(12)}  slowdown`);
+console.log(
+  `${"figure".padEnd(44)} ${"baseline".padStart(12)} ${"current".padStart(12)}  slowdown`,
+);
 for (const [name, r] of b) {
   const old = a.get(name);
   if (r.skipped || !old || old.skipped) {
-    console.log(`${name.padEnd(44)} ${"-".padStart(12)} ${fmt(r.median).padStart(12)}  (no baseline)`);
+    console.log(
+      `${name.padEnd(44)} ${"-".padStart(12)} ${fmt(r.median).padStart(12)}  (no baseline)`,
+    );
     continue;
   }
   const ratio = r.better === "lower" ? r.median / old.median : old.median / r.median;

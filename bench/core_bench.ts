@@ -10,18 +10,27 @@ import { symbols } from "../src/ffi.ts";
 import { handleOf } from "../src/noun.ts";
 
 /** The jetless decrement of decrement2.jam: `[8 [1 0] 8 [1 6 [5 [0 7] 4 0 6] [0 6] 9 2 ...]`. */
-const decrementFormula = [8, [1, 0], 8, [
-  1,
-  6,
-  [5, [0, 7], 4, 0, 6],
-  [0, 6],
+const decrementFormula = [
+  8,
+  [1, 0],
+  8,
+  [
+    1,
+    6,
+    [5, [0, 7], 4, 0, 6],
+    [0, 6],
+    9,
+    2,
+    [0, 2],
+    [4, 0, 6],
+    0,
+    7,
+  ],
   9,
   2,
-  [0, 2],
-  [4, 0, 6],
   0,
-  7,
-], 9, 2, 0, 1];
+  1,
+];
 
 /** Deterministic pseudo-random bytes (xorshift), so the generated noun is the same each run. */
 function fill(bytes: Uint8Array, seed: number): void {
@@ -157,11 +166,12 @@ export function cases(): BenchCase[] {
   let big: Noun | null = null;
   let bigJam: Uint8Array | null = null;
   let fixtures: { pair: Noun; zero: Noun; quote: Noun } | null = null;
-  const fx = () => fixtures ??= {
-    pair: Noun.from([1, 2]),
-    zero: Noun.atom(0),
-    quote: Noun.from([1, 7]),
-  };
+  const fx = () =>
+    fixtures ??= {
+      pair: Noun.from([1, 2]),
+      zero: Noun.atom(0),
+      quote: Noun.from([1, 7]),
+    };
   let subject: Noun | null = null;
   let formula: Noun | null = null;
   return [
