@@ -51,7 +51,7 @@ pub const pma_gc_headroom_divisor: u64 = 16;
 /// Longest error message kept by a PMA (bytes).
 pub const pma_message_bytes_max: u32 = 512;
 
-/// Jam's dedup table starts with this many entries and doubles at 70% load.
+/// Jam's tables start with this many entries and grow at 70% load.
 pub const jam_table_entries_min: u32 = 256;
 /// Dedup tables at least this large are mapped with a huge-page hint (random probes).
 pub const jam_table_huge_page_bytes_min: u64 = 4 << 20;
@@ -65,6 +65,24 @@ pub const equality_memo_after_steps: u64 = 256;
 /// Jam gives indirect atoms of at most this many limbs their id by hashing their value at
 /// every visit; larger ones are first looked up by reference, so each is hashed once.
 pub const jam_atom_by_value_limbs_max: u32 = 4;
-/// Jam's bitmap of visited references keeps at least this many bits per reference it holds
-/// (a false positive costs a table entry, so about 1/16 of them cost one).
-pub const jam_seen_bits_per_word: u32 = 16;
+/// Jam's tables quadruple when they grow below this many entries, and double from there.
+pub const jam_table_quadruple_entries_max: u32 = 1 << 20;
+
+// ---------------------------------------------------------------- jets (dashboard.zig, memo.zig)
+
+/// Most %fast registrations one machine keeps; later ones are ignored (counted as dropped).
+pub const dashboard_registrations_max: u32 = 1 << 16;
+/// The dashboard's caches keyed by noun word (battery -> registration, verified cores) are
+/// cleared when they reach this many entries (and after every collection).
+pub const dashboard_cache_entries_max: u32 = 1 << 16;
+/// Deepest registration chain (core, parent, grandparent, ...) the dashboard follows.
+pub const dashboard_chain_depth_max: u32 = 64;
+/// %memo cache: entries (a power of two) in sets of `memo_ways` (a power of two); the least
+/// recently used entry of a set is evicted.
+pub const memo_entries_max: u32 = 1 << 14;
+pub const memo_ways: u32 = 4;
+/// Jets that run Nock nested on the interpreter (slams, virtualization, memoized arms, jet
+/// checks) recurse on the native stack (about 1 KiB per level); past this many nested
+/// `nock` calls they fall back to the arm's Nock, which runs in the interpreter's loop
+/// without native recursion. 1000 levels fit a 2 MiB thread stack.
+pub const dashboard_nesting_max: u32 = 1000;

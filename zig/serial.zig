@@ -224,7 +224,9 @@ fn Table(comptime Key: type, comptime Context: type) type {
         }
 
         fn grow(t: *Self, gpa: std.mem.Allocator, ctx: Context) Error!void {
-            const capacity = @max(constants.jam_table_entries_min, t.entries.len * 4);
+            // Quadruple while small: fewer rehashes and fresh pages in the common sizes.
+            const factor: usize = if (t.entries.len < constants.jam_table_quadruple_entries_max) 4 else 2;
+            const capacity = @max(constants.jam_table_entries_min, t.entries.len * factor);
             assert(std.math.isPowerOfTwo(capacity));
             const fresh = try allocPages(Entry, gpa, capacity);
             for (fresh) |*e| e.value = 0;
@@ -242,7 +244,7 @@ fn Table(comptime Key: type, comptime Context: type) type {
     };
 }
 
-/// Single-word keys: references by identity, direct atoms by value.
+/// Direct atoms by value.
 const WordContext = struct {
     seed: u64,
 
@@ -255,11 +257,11 @@ const WordContext = struct {
     }
 };
 
-/// References by identity. Slots keep address locality: the words of one 32-word block of
-/// memory share a group of 16 adjacent slots, and blocks are spread by a seeded hash. A walk
-/// visits nearby nouns together, so most probes hit a cache line that an earlier probe
-/// loaded. A block holds at most 16 references (every noun takes 2 words or more), so no
-/// layout makes clusters longer than those of a random table with groups of 16.
+/// References by identity. Slots keep address locality: the nouns of one 32-word block of
+/// memory share a group of 16 adjacent slots, one each (every noun takes 2 words or more),
+/// and blocks are spread over the table by a seeded hash. A walk visits nearby nouns
+/// together, so most probes hit a cache line an earlier probe loaded. Since a group holds
+/// at most 16 keys, no memory layout makes probes longer than in a random table of groups.
 const RefContext = struct {
     seed: u64,
 
@@ -305,7 +307,7 @@ const AtomContext = struct {
 ///   indirect atom  id = tag_indirect | index    aux = the atom's word
 ///   cell           id = tag_cell | index        aux = visits logged for its subtree, itself
 ///                  included (1 for a repeated reference, whose children are not logged)
-/// While a cell's children are being walked, its id is `pending_id` and aux is its word.
+/// While a cell's children are being walked, its id is `pending_id`.
 /// Indices count distinct indirect atoms and cells together, from 0.
 const Visit = struct { id: u64, aux: u64 };
 
@@ -433,14 +435,19 @@ const Jammer = struct {
             e.value = index + 1;
         }
         if (x.isIndirect()) return j.logVisit(.{ .id = try j.atomId(x), .aux = x.raw() });
-        try j.logVisit(.{ .id = pending_id, .aux = x.raw() });
+        try j.logVisit(.{ .id = pending_id, .aux = 0 });
         if (j.work.items.len + 3 > constants.walk_stack_entries_max) return error.Meme;
         const head = j.ws.head(x);
-        const tail = j.ws.tail(x);
-        // Start loading what the next visit touches: the head is visited right away.
-        if (!head.isDirect()) @prefetch(j.ws.words(head), .{});
-        const items = [3]u64{ Noun.tag_forward | index, tail.raw(), head.raw() };
-        j.work.appendSlice(gpa, &items) catch return error.Meme;
+        const items = [3]u64{ Noun.tag_forward | index, j.ws.tail(x).raw(), head.raw() };
+        if (head.isDirect()) {
+            // Its visit comes next and is just a log entry: skip the stack.
+            try j.logVisit(.{ .id = head.raw(), .aux = 0 });
+            j.work.appendSlice(gpa, items[0..2]) catch return error.Meme;
+        } else {
+            // Start loading what the next visit touches.
+            @prefetch(j.ws.words(head), .{});
+            j.work.appendSlice(gpa, &items) catch return error.Meme;
+        }
     }
 
     /// Both children of the cell at `log[index]` are done: give it its id.
@@ -533,6 +540,7 @@ const Jammer = struct {
         const cursor = w.bits;
         if (b <= 2) return w.putAtom(j.ws, a, b);
         if (!direct) {
+            assert(b >= 64 and b > met64(cursor));
             const first = &j.offsets[idIndex(v.id)];
             if (first.* != offset_unset) return w.putBackref(first.*);
             first.* = cursor;
@@ -558,19 +566,7 @@ const Jammer = struct {
 fn jamInto(ws: *Workspace, w: *BitWriter, root: Noun) Error!void {
     var j = Jammer{ .ws = ws, .seed = hashSeed() };
     defer j.deinit();
-    var tm = std.time.Timer.start() catch unreachable;
-    if (std.posix.getenv("PRESIZE") != null) {
-        try j.refs.grow(ws.gpa, .{ .seed = j.seed });
-        while (j.refs.entries.len < (1 << 20)) try j.refs.grow(ws.gpa, .{ .seed = j.seed });
-        j.log.ensureTotalCapacity(ws.gpa, 800000) catch unreachable;
-        j.firsts.ensureTotalCapacity(ws.gpa, 400000) catch unreachable;
-        j.work.ensureTotalCapacity(ws.gpa, 100000) catch unreachable;
-        std.debug.print("presized {d}\n", .{tm.lap() / 1000});
-    }
     try j.walk(root);
-    const t1 = tm.lap();
-    defer if (j.log.items.len > 100000) std.debug.print("walk {d} us emit {d} us\n", .{ t1 / 1000, tm.read() / 1000 });
-    if (j.log.items.len > 100000) std.debug.print("STATS log {d} ids {d} refs {d}/{d} pairs {d}/{d} atoms {d}\n", .{ j.log.items.len, j.ids_count, j.refs.count, j.refs.entries.len, j.pairs.count, j.pairs.entries.len, j.atoms.count });
     j.freeWalk();
     try j.emit(w);
     assert(w.bits > 0);
@@ -987,7 +983,7 @@ test "serial: ivory cue and jam timing" {
     }
     const mb = @as(f64, @floatFromInt(bytes.len)) / 1e6;
     std.debug.print("ivory ({s}, best of runs, thread CPU / wall): cue {d:.1} / {d:.1} ms ({d:.0} MB/s); " ++
-        "jam {d:.1} ms first (mugs uncached), then {d:.1} / {d:.1} ms ({d:.0} MB/s)\n", .{
+        "jam {d:.1} ms first, then {d:.1} / {d:.1} ms ({d:.0} MB/s)\n", .{
         @tagName(builtin.mode), msOf(cue_ns), msOf(cue_wall_ns), mb / (msOf(cue_ns) / 1e3),
         msOf(jam_first_ns),     msOf(jam_ns), msOf(jam_wall_ns), mb / (msOf(jam_ns) / 1e3),
     });
@@ -1011,6 +1007,163 @@ test "serial: 10^6-deep nouns through jam, cue, mug and equality" {
         try testing.expectEqual(try mug_mod.mug(&ws, n), try mug_mod.mug(&ws, back));
         const as_atom = try jam(&ws, back);
         try testing.expect(try equality.equal(&ws, n, try cueAtom(&ws, as_atom)));
+    }
+}
+
+/// A chain of one repeated atom, `depth` cells deep: [[[a a] a] a] or [a [a [a a]]].
+fn atomChain(ws: *Workspace, depth: usize, atom: Noun, left: bool) !Noun {
+    var n = atom;
+    for (0..depth) |_| n = if (left) try ws.cell(n, atom) else try ws.cell(atom, n);
+    return n;
+}
+
+fn expectAtomChain(ws: *Workspace, chain: Noun, depth: usize, atom: Noun, left: bool) !void {
+    var n = chain;
+    for (0..depth) |_| {
+        try testing.expect(n.isCell());
+        try testing.expect(equality.atomsEqual(ws, if (left) ws.tail(n) else ws.head(n), atom));
+        n = if (left) ws.head(n) else ws.tail(n);
+    }
+    try testing.expect(n.isAtom() and equality.atomsEqual(ws, n, atom));
+}
+
+/// The jam of a chain of zeros, written out: no two of its cells are equal, and a zero is
+/// never a backreference, so it is cell tags and mat(0)s only.
+fn zeroChainJam(gpa: std.mem.Allocator, depth: usize, left: bool) ![]u8 {
+    var w = BitWriter{ .gpa = gpa };
+    defer w.deinit();
+    try w.ensure(4 * @as(u64, depth) + 2);
+    for (0..depth) |_| {
+        w.put(1, 2); // cell
+        if (!left) w.put(2, 2); // its head, 0
+    }
+    for (0..if (left) depth + 1 else 1) |_| w.put(2, 2);
+    const len: usize = @intCast((w.bits + 7) / 8);
+    return gpa.dupe(u8, std.mem.sliceAsBytes(w.words.items)[0..len]);
+}
+
+test "serial: 10^6-deep chains of one repeated atom (mugs cycle) through jam and cue" {
+    const gpa = testing.allocator;
+    var ws = try Workspace.init(gpa, 2 << 30);
+    defer ws.deinit();
+    const depth = 1_000_000;
+    // Zero, and an atom long enough to be a backreference at every repeat.
+    const atoms = [_]Noun{ Noun.zero, Noun.direct(1 << 40) };
+    for (atoms) |atom| for ([_]bool{ true, false }) |left| {
+        const n = try atomChain(&ws, depth, atom, left);
+        const bytes = try jamBytes(&ws, gpa, n);
+        defer gpa.free(bytes);
+        if (atom == Noun.zero) {
+            const expected = try zeroChainJam(gpa, depth, left);
+            defer gpa.free(expected);
+            try testing.expectEqualSlices(u8, expected, bytes);
+        }
+        const back = try cue(&ws, bytes);
+        try expectAtomChain(&ws, back, depth, atom, left);
+        if (atom != Noun.zero) {
+            // The copy jams to the same bytes, as an atom too.
+            const again = try jam(&ws, back);
+            try testing.expect(equality.atomsEqual(&ws, again, try ws.atomFromBytes(bytes)));
+        }
+    };
+}
+
+test "serial: jam backreferences a separately built copy of a 10^5-deep chain" {
+    const gpa = testing.allocator;
+    var ws = try Workspace.init(gpa, 256 << 20);
+    defer ws.deinit();
+    const depth = 100_000;
+    const a = try atomChain(&ws, depth, Noun.zero, true);
+    const b = try atomChain(&ws, depth, Noun.zero, true);
+    const bytes = try jamBytes(&ws, gpa, try ws.cell(a, b));
+    defer gpa.free(bytes);
+    // A cell tag (2 bits), a (4 * depth + 2 bits), and b as a backreference to offset 2
+    // (tag 1 1, mat(2) = 0 0 1 0 0 1: 8 bits).
+    try testing.expectEqual((2 + 4 * depth + 2 + 8 + 7) / 8, bytes.len);
+    const back = try cue(&ws, bytes);
+    try testing.expectEqual(ws.head(back), ws.tail(back));
+}
+
+/// Jam by its definition: pre-order, each subnoun compared with every subnoun encoded before
+/// it (Vere's rule: a repeated cell is always a backreference, a repeated atom when
+/// met(atom) > met(offset)). Quadratic; for checking small nouns.
+fn jamByDefinition(ws: *Workspace, gpa: std.mem.Allocator, root: Noun) ![]u8 {
+    const Encoded = struct { noun: Noun, offset: u64 };
+    var w = BitWriter{ .gpa = gpa };
+    defer w.deinit();
+    var encoded: std.ArrayList(Encoded) = .empty;
+    defer encoded.deinit(gpa);
+    var stack: std.ArrayList(Noun) = .empty;
+    defer stack.deinit(gpa);
+    try stack.append(gpa, root);
+    while (stack.pop()) |x| {
+        const earlier: ?u64 = for (encoded.items) |e| {
+            if (try equality.equal(ws, e.noun, x)) break e.offset;
+        } else null;
+        if (earlier) |offset| {
+            if (x.isCell() or ws.bases.met(x) > met64(offset)) {
+                try w.putBackref(offset);
+                continue;
+            }
+        } else try encoded.append(gpa, .{ .noun = x, .offset = w.bits });
+        if (x.isAtom()) {
+            try w.putAtom(ws, x, ws.bases.met(x));
+            continue;
+        }
+        try w.ensure(2);
+        w.put(1, 2);
+        try stack.append(gpa, ws.tail(x));
+        try stack.append(gpa, ws.head(x));
+    }
+    const len: usize = @intCast((w.bits + 7) / 8);
+    return gpa.dupe(u8, std.mem.sliceAsBytes(w.words.items)[0..len]);
+}
+
+/// A random small noun with shared subnouns and separately built equal ones.
+fn randomSharedNoun(ws: *Workspace, gpa: std.mem.Allocator, random: std.Random) !Noun {
+    var pool: std.ArrayList(Noun) = .empty;
+    defer pool.deinit(gpa);
+    const steps = random.intRangeAtMost(usize, 1, 40);
+    for (0..steps) |_| {
+        if (pool.items.len < 2 or random.uintLessThan(u32, 3) == 0) {
+            // Atoms around the lengths where a backreference starts to pay, and indirect
+            // ones, built afresh each time (equal values, distinct references).
+            const n = switch (random.uintLessThan(u32, 6)) {
+                0 => Noun.direct(random.uintLessThan(u64, 4)),
+                1 => Noun.direct(random.uintLessThan(u64, 64)),
+                2 => Noun.direct(random.uintLessThan(u64, 1024)),
+                3 => Noun.direct(@as(u64, 1) << random.uintLessThan(u6, 63)),
+                4 => try ws.atomFromLimbs(&.{ random.uintLessThan(u64, 2), 1 }),
+                else => try ws.atomFromLimbs(&.{ 7, 7, 7, 7, 7, random.uintLessThan(u64, 2) + 1 }),
+            };
+            try pool.append(gpa, n);
+            continue;
+        }
+        // Reusing pool entries shares references; equal pairs built twice are equal cells
+        // with distinct references.
+        const h = pool.items[random.uintLessThan(usize, pool.items.len)];
+        const t = pool.items[random.uintLessThan(usize, pool.items.len)];
+        try pool.append(gpa, try ws.cell(h, t));
+    }
+    var root = pool.items[pool.items.len - 1];
+    for (0..random.uintLessThan(usize, 4)) |_| {
+        root = try ws.cell(pool.items[random.uintLessThan(usize, pool.items.len)], root);
+    }
+    return root;
+}
+
+test "serial: jam agrees with its definition on random nouns with sharing" {
+    const gpa = testing.allocator;
+    var ws = try Workspace.init(gpa, 64 << 20);
+    defer ws.deinit();
+    var prng = std.Random.DefaultPrng.init(0x5eed_0f_a11);
+    for (0..1000) |_| {
+        const n = try randomSharedNoun(&ws, gpa, prng.random());
+        const expected = try jamByDefinition(&ws, gpa, n);
+        defer gpa.free(expected);
+        const got = try jamBytes(&ws, gpa, n);
+        defer gpa.free(got);
+        try testing.expectEqualSlices(u8, expected, got);
     }
 }
 
