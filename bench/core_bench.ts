@@ -10,7 +10,7 @@ import { symbols } from "../src/ffi.ts";
 import { handleOf } from "../src/noun.ts";
 
 /** The jetless decrement of decrement2.jam: `[8 [1 0] 8 [1 6 [5 [0 7] 4 0 6] [0 6] 9 2 ...]`. */
-const decrementFormula = [
+export const decrementFormula = [
   8,
   [1, 0],
   8,

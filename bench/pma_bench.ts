@@ -14,6 +14,7 @@
 import { type BenchCase, timeMs } from "./harness.ts";
 import { collect, lastSteps, nock, Noun, Pma } from "../mod.ts";
 import { buildTree, copyFormula, leafAtomAxis, treeBytes } from "./pma_peek.ts";
+import { decrementFormula } from "./core_bench.ts";
 
 /** 2^24 leaves: a 1 GiB state. */
 const bigDepth = 24;
@@ -22,29 +23,6 @@ const rssCopies = 4;
 const mib = 2 ** 20;
 const gib = 2 ** 30;
 const peekScript = new URL("./pma_peek.ts", import.meta.url).pathname;
-
-/** The jetless decrement loop of the Core benchmark, on subject n. */
-const decrementFormula = [
-  8,
-  [1, 0],
-  8,
-  [
-    1,
-    6,
-    [5, [0, 7], 4, 0, 6],
-    [0, 6],
-    9,
-    2,
-    [0, 2],
-    [4, 0, 6],
-    0,
-    7,
-  ],
-  9,
-  2,
-  0,
-  1,
-];
 
 // ------------------------------------------------------------------ fixtures
 
