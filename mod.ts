@@ -9,6 +9,9 @@
  * The library is found through `CELLAR_LIB` or at `zig-out/lib/libcellar.so` (built by
  * `deno task build`); it needs `--allow-ffi` for that path.
  *
+ * {@linkcode Hoon} boots Urbit's ivory pill and evaluates Hoon expressions through its
+ * `wish` gate, with the standard jets matched from the `%fast` hints of the pill.
+ *
  * @example
  * ```ts
  * import { nock, Noun } from "@cellar/cellar";
@@ -59,3 +62,5 @@ export {
   PmaError,
 } from "./src/errors.ts";
 export type { NockErrorKind } from "./src/errors.ts";
+export { Hoon, jetReport, jetStats, setJetCheck, setJetProfile } from "./src/hoon.ts";
+export type { HoonBootOptions, JetStats } from "./src/hoon.ts";

@@ -15,11 +15,13 @@ import { CellarError } from "./errors.ts";
 import { Failure, UsageError } from "./cli/_common.ts";
 import type { Command } from "./cli/_common.ts";
 import { mugCommand, nockCommand } from "./cli/noun_commands.ts";
+import { hoonCommand } from "./cli/hoon_command.ts";
 
 /** Subcommands by name, in the order the help lists them. */
 const commands: ReadonlyMap<string, Command> = new Map([
   ["nock", nockCommand],
   ["mug", mugCommand],
+  ["hoon", hoonCommand],
 ]);
 
 function topHelp(): string {

@@ -64,6 +64,10 @@ export const symbolTypes = {
   cellar_pma_verify: { parameters: ["buffer", "u32"], result: "i32" },
   cellar_pma_write_sidecar: { parameters: [], result: "i32" },
   cellar_pma_report: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_jet_check: { parameters: ["u32"], result: "i32" },
+  cellar_jet_profile: { parameters: ["u32"], result: "i32" },
+  cellar_jet_stats: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_jet_report: { parameters: [], result: "f64" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The bound C functions. */

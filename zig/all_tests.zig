@@ -16,4 +16,6 @@ test {
     _ = @import("pma_gc.zig");
     _ = @import("pma_test.zig");
     _ = @import("jets/jets.zig");
+    _ = @import("memo.zig");
+    _ = @import("dashboard.zig");
 }

@@ -300,6 +300,51 @@ export fn cellar_slogs() callconv(.c) u32 {
     return handleResult(m.slogs());
 }
 
+// ---------------------------------------------------------------- jets
+
+/// Jet-check mode for later computations of this thread (1 on, 0 off): every jet call also
+/// runs its Nock, a mismatch is slogged (priority 3) and counted, and the Nock's product is
+/// used. 0 on success, -1 on failure.
+export fn cellar_jet_check(on: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    if (on > 1) return status(m.fail(.bad_argument, "Bad jet-check flag: {d}", .{on}));
+    m.setJetCheck(on == 1);
+    return 0;
+}
+
+/// Jet profiling (1 on, 0 off and clear): count calls per registered arm, for
+/// `cellar_jet_report`. 0 on success, -1 on failure.
+export fn cellar_jet_profile(on: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    if (on > 1) return status(m.fail(.bad_argument, "Bad jet-profile flag: {d}", .{on}));
+    m.setJetProfile(on == 1);
+    return 0;
+}
+
+/// Jet and memo counters as eleven little-endian u64 fields: %fast hints, registrations,
+/// dropped hints, jet calls, jet punts, checks, mismatches, memo hits, memo misses, memo
+/// entries, memo evictions. `len` must be at least 88. 0 on success, -1 on failure.
+export fn cellar_jet_stats(buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    if (len < jet_stats_bytes) {
+        return status(m.fail(.bad_argument, "Bad jet stats buffer: {d} bytes, need {d}", .{ len, jet_stats_bytes }));
+    }
+    const out = bytesOut(buf, len);
+    for (m.jetStats(), 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+    return 0;
+}
+
+/// Bytes of `cellar_jet_stats` output.
+const jet_stats_bytes: u32 = 11 * 8;
+
+/// The registered paths and the profile as UTF-8 text into the pending output (fetch it
+/// with `cellar_take_output`); returns its byte length, or -1.
+export fn cellar_jet_report() callconv(.c) f64 {
+    const m = machine.current() orelse return -1;
+    const n = m.jetReport() catch return -1;
+    return @floatFromInt(n);
+}
+
 // ---------------------------------------------------------------- memory
 
 /// Collect the workspace now. 0 on success.

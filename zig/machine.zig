@@ -36,6 +36,7 @@ const noun_mod = @import("noun.zig");
 const Header = noun_mod.Header;
 const pma_mod = @import("pma.zig");
 const Pma = pma_mod.Pma;
+const Dashboard = @import("dashboard.zig").Dashboard;
 
 /// Error codes as the host sees them (stable: part of the ABI).
 pub const ErrorKind = enum(u32) {
@@ -109,6 +110,8 @@ pub const Machine = struct {
     pma: ?*Pma = null,
     pma_dir: []u8 = &.{},
     pma_options: pma_mod.Options = .{},
+    /// Jets: %fast registrations, matching at Nock 9, jet-check mode, and the %memo cache.
+    dashboard: Dashboard,
 
     pub fn create(gpa: std.mem.Allocator, limit_bytes: u64) !*Machine {
         const m = try gpa.create(Machine);
@@ -118,12 +121,16 @@ pub const Machine = struct {
             .ws = try Workspace.init(gpa, limit_bytes),
             .handles = Handles.init(gpa),
             .ctx = undefined,
+            .dashboard = undefined,
         };
         errdefer m.ws.deinit();
         errdefer m.handles.deinit();
         // The context keeps pointers to the workspace, so it is made in place.
         try m.ctx.init(&m.ws);
         errdefer m.ctx.deinit();
+        try m.dashboard.init(&m.ws);
+        errdefer m.dashboard.deinit();
+        m.ctx.hooks = m.dashboard.hooks();
         m.ctx.limits.interrupt = &m.interrupt_flag;
         try m.ws.addRootSet(m.handles.rootSet());
         try m.ws.addRootSet(.{ .ctx = m, .visit = visit });
@@ -135,6 +142,7 @@ pub const Machine = struct {
         registry.remove(m);
         if (m.pma != null) m.dropPma();
         const gpa = m.gpa;
+        m.dashboard.deinit();
         m.ctx.deinit();
         m.handles.deinit();
         m.ws.deinit();
@@ -421,6 +429,37 @@ pub const Machine = struct {
         return m.hold(t);
     }
 
+    // ------------------------------------------------------------ jets (dashboard.zig)
+
+    /// Jet-check mode: every jet call also runs its Nock; mismatches are slogged and counted.
+    pub fn setJetCheck(m: *Machine, on: bool) void {
+        m.dashboard.jet_check = on;
+    }
+
+    /// Profiling: count calls per registered arm (see `jetReport`).
+    pub fn setJetProfile(m: *Machine, on: bool) void {
+        m.dashboard.profiling = on;
+        if (!on) m.dashboard.profile.clearRetainingCapacity();
+    }
+
+    /// Counters of the dashboard and the memo cache, in the order of `cellar_jet_stats`.
+    pub fn jetStats(m: *Machine) [11]u64 {
+        const s = m.dashboard.stats;
+        const memo = m.dashboard.memo.stats;
+        return .{
+            s.fast_hints, s.registrations, s.dropped,   s.jet_calls,  s.jet_punts,    s.checks,
+            s.mismatches, memo.hits,       memo.misses, memo.entries, memo.evictions,
+        };
+    }
+
+    /// The registrations and the profile as text, into the pending output; returns its length.
+    pub fn jetReport(m: *Machine) Error!u64 {
+        const text = m.dashboard.report(m.gpa) catch return m.fail(.meme, "Out of memory: cannot write the jet report", .{});
+        m.gpa.free(m.output);
+        m.output = text;
+        return text.len;
+    }
+
     // ------------------------------------------------------------ PMA
 
     /// Record a PMA failure: the pma.zig error name and the PMA's own message.
@@ -465,6 +504,7 @@ pub const Machine = struct {
     /// workspace first, so they stay valid (dispose them beforehand to skip the copy).
     pub fn pmaClose(m: *Machine) Error!void {
         _ = try m.attachedPma();
+        m.dashboard.forgetPma();
         try m.evacuatePma("close the PMA");
         m.dropPma();
         assert(m.ws.bases.base[1] == 0);
@@ -508,6 +548,7 @@ pub const Machine = struct {
     /// is re-pointed to the noun's new place.
     pub fn pmaGc(m: *Machine) Error!GcReport {
         const p = try m.attachedPma();
+        m.dashboard.forgetPma();
         var timer = std.time.Timer.start() catch unreachable;
         var refs = try m.pmaReferences();
         defer refs.deinit(m.gpa);
@@ -534,6 +575,7 @@ pub const Machine = struct {
     pub fn pmaRefresh(m: *Machine) Error!pma_mod.Refresh {
         const p = try m.attachedPma();
         if (p.mode == .writer) return .unchanged;
+        m.dashboard.forgetPma();
         const fresh = try m.openPmaHandle(m.pma_dir, true, m.pma_options);
         if (fresh.commitSeq() <= p.commitSeq()) {
             fresh.close();

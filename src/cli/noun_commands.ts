@@ -7,6 +7,7 @@
 import { drainSlogs, nock } from "../machine.ts";
 import { Noun } from "../noun.ts";
 import { formatNoun } from "../print.ts";
+import { jetStats, setJetCheck } from "../hoon.ts";
 import { CueError, NockError } from "../errors.ts";
 import { Failure, integerOption, onePositional, parse, readInput } from "./_common.ts";
 import type { Command } from "./_common.ts";
@@ -22,6 +23,8 @@ Options:
   --steps N          Stop with %intr after N Nock steps (default: no limit)
   --timeout-ms N     Stop with %intr after N milliseconds (default: no limit)
   --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
+  --jet-check        Run every jet beside its Nock and compare; mismatches are printed
+                     and make the exit status 1 (the Nock's product is used)
   -h, --help         Show this help`;
 
 const mugHelp = `Usage: cellar mug FILE.jam
@@ -54,6 +57,7 @@ export const nockCommand: Command = {
       steps: { type: "string" },
       "timeout-ms": { type: "string" },
       "max-chars": { type: "string" },
+      "jet-check": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     });
     if (values.help) {
@@ -70,6 +74,7 @@ export const nockCommand: Command = {
     }
     using subject = input.head;
     using formula = input.tail;
+    if (values["jet-check"]) setJetCheck(true);
     let product: Noun;
     try {
       product = nock(subject, formula, { stepLimit, timeoutMs });
@@ -84,6 +89,11 @@ export const nockCommand: Command = {
     using result = product;
     printSlogs();
     console.log(formatNoun(result, { maxLength: maxChars === 0 ? Infinity : maxChars }));
+    const mismatches = jetStats().mismatches;
+    if (mismatches > 0) {
+      console.error(`cellar nock: jet check: ${mismatches} jet calls disagreed with their Nock`);
+      return 1;
+    }
     return 0;
   },
 };

@@ -26,6 +26,7 @@ const list = @import("list.zig");
 const hash = @import("hash.zig");
 const text = @import("text.zig");
 const serial_jets = @import("serial_jets.zig");
+pub const virtual = @import("virtual.zig");
 pub const slam = @import("slam.zig");
 
 pub const JetError = common.JetError;
@@ -33,10 +34,16 @@ pub const Jet = common.Jet;
 pub const Slam = common.Slam;
 pub const SlamJet = common.SlamJet;
 
-/// A jet that reads only its core, or one that also slams gates from its sample.
+/// A jet that reads only its core, one that also slams gates from its sample, or one that
+/// runs Nock on the interpreter context it is called from (virtualization).
 pub const Func = union(enum) {
     plain: Jet,
     slams: SlamJet,
+    virtual: virtual.VirtualJet,
+    /// No native code: the dashboard runs the arm's Nock through the %memo cache, keyed by
+    /// the whole core and the arm's formula (pure arms of the compiler that are called
+    /// again and again with the same core, such as `+play:ut`).
+    memo,
 };
 
 pub const Entry = struct {
@@ -55,6 +62,10 @@ fn plain(name: []const u8, jet: Jet, sample: []const u8) Entry {
 
 fn slams(name: []const u8, jet: SlamJet, sample: []const u8) Entry {
     return .{ .name = name, .func = .{ .slams = jet }, .sample = sample };
+}
+
+fn nests(name: []const u8, jet: virtual.VirtualJet, sample: []const u8) Entry {
+    return .{ .name = name, .func = .{ .virtual = jet }, .sample = sample };
 }
 
 pub const entries = [_]Entry{
@@ -125,6 +136,12 @@ pub const entries = [_]Entry{
     plain("sha1", hash.sha1, "[wid=@ud dat=@] 12 13"),
     // text (%qua)
     plain("trip", text.trip, "a=@ 6"),
+    // virtualization (%qua)
+    nests("mink", virtual.mink, "[[subject=* formula=*] scry=gate] 24 25 13"),
+    nests("mole", virtual.mole, "tap=trap 6"),
+    nests("mule", virtual.mule, "tap=trap 6"),
+    // memoized arms (the compiler's type engine)
+    .{ .name = "memo", .func = .memo, .sample = "the whole core" },
 };
 
 /// One registration path and the entry (by name) it runs.
@@ -137,6 +154,8 @@ const Layer = struct {
     /// Path below the kelvin root.
     prefix: []const u8,
     names: []const []const u8,
+    /// The entry every name of the layer runs; null: the entry named like the path element.
+    entry: ?[]const u8 = null,
 };
 
 /// Where hoon.hoon (kelvins 140 to 138) registers the jetted gates.
@@ -153,12 +172,18 @@ const hoon_layers = [_]Layer{
     } },
     .{ .prefix = "one/two/tri", .names = &.{ "shax", "shay", "shal", "shas" } },
     .{ .prefix = "one/two/tri/sha", .names = &.{"sha1"} },
-    .{ .prefix = "one/two/tri/qua", .names = &.{"trip"} },
+    .{ .prefix = "one/two/tri/qua", .names = &.{ "trip", "mink", "mole", "mule" } },
+    // The type engine `+ut` of the compiler: pure and called with the same cores over and
+    // over while a program is compiled.
+    .{ .prefix = "one/two/tri/qua/pen/ut", .entry = "memo", .names = &.{
+        "play", "peek", "rest", "mint", "mull", "crop", "fish", "fuse", "find", "fond",
+    } },
+    .{ .prefix = "one/two/tri/qua/pen/ut/nest/nest-in", .entry = "memo", .names = &.{"nest-dext"} },
 };
 
 /// Kelvin roots seen in the corpus: the ivory pill registers `[%k 140]`, the test kernel
-/// `[%k 138]`.
-const hoon_kelvins = [_][]const u8{ "k140", "k138" };
+/// `[%k 138]`, and the standard library inside the corpus's shax.jam is `[%k 139]`.
+const hoon_kelvins = [_][]const u8{ "k140", "k139", "k138" };
 
 fn countPaths() usize {
     var n: usize = 1; // a50/dec
@@ -176,13 +201,45 @@ pub const paths: [countPaths()]Path = blk: {
     for (hoon_kelvins) |kelvin| {
         for (hoon_layers) |layer| {
             for (layer.names) |name| {
-                out[i] = .{ .path = kelvin ++ "/" ++ layer.prefix ++ "/" ++ name, .name = name };
+                out[i] = .{ .path = kelvin ++ "/" ++ layer.prefix ++ "/" ++ name, .name = layer.entry orelse name };
                 i += 1;
             }
         }
     }
     assert(i == out.len);
     break :blk out;
+};
+
+/// A core recognized by its battery, for programs that arrive already built (a jammed
+/// kernel): the %fast hints that registered their standard library ran where they were
+/// built, not here, so a gate's hint finds its parent unregistered. The dashboard then
+/// looks the parent up here, by the SHA-256 of its battery's jam (the mug is a quick
+/// filter) and, for a root, its payload, walking up until it reaches a registered core or
+/// a known root; a match registers the chain under these paths, exactly as the hints
+/// would have.
+pub const KnownCore = struct {
+    path: []const u8,
+    /// The parent's axis in this core; 0 for a root.
+    parent_axis: u64,
+    /// A root's payload (its kelvin).
+    payload: u64 = 0,
+    battery_mug: u32,
+    battery_sha256: [32]u8,
+};
+
+fn hexBytes(comptime digits: []const u8) [32]u8 {
+    var out: [32]u8 = undefined;
+    _ = std.fmt.hexToBytes(&out, digits) catch unreachable;
+    return out;
+}
+
+pub const known_cores = [_]KnownCore{
+    // The layers of the kelvin-139 standard library (`=>` composition: the parent is the
+    // payload, axis 3).
+    .{ .path = "k139", .parent_axis = 0, .payload = 139, .battery_mug = 0x1b82ed00, .battery_sha256 = hexBytes("525c3d7e8579cfba7bb505a61c9d78c9a9e1954e9d0b3ffb7a073c0903a9829b") },
+    .{ .path = "k139/one", .parent_axis = 3, .battery_mug = 0x5d45aaab, .battery_sha256 = hexBytes("487cefdeaa1a4a4a019dc32671912920068a6ee6b0c4efa7ae0cc7894d591da3") },
+    .{ .path = "k139/one/two", .parent_axis = 3, .battery_mug = 0x7184f8a6, .battery_sha256 = hexBytes("968310bb7258c68dcfdd99ec536a8b4ffe7b1e30fc279c17e1bcb0add9edc150") },
+    .{ .path = "k139/one/two/tri", .parent_axis = 3, .battery_mug = 0x7e433508, .battery_sha256 = hexBytes("e693d190b87334357db7fa60bf3a39f65a62fc51e228eea2ebc171ab7e9b3709") },
 };
 
 pub fn byName(name: []const u8) ?*const Entry {
@@ -212,6 +269,7 @@ test {
     _ = hash;
     _ = text;
     _ = serial_jets;
+    _ = virtual;
     _ = slam;
 }
 
@@ -227,7 +285,7 @@ test "jet table: names unique, every path resolves" {
     }
     for (paths) |p| {
         try testing.expect(byName(p.name) != null);
-        try testing.expect(std.mem.endsWith(u8, p.path, p.name));
+        try testing.expect(std.mem.endsWith(u8, p.path, p.name) or std.mem.eql(u8, p.name, "memo"));
     }
     try testing.expect(byPath("a50/dec").?.func.plain == math.dec);
     try testing.expect(byPath("k140/one/add").?.func.plain == math.add);
@@ -278,6 +336,7 @@ test "every jet survives random edge-case samples without crashing" {
             const result = switch (entry.func) {
                 .plain => |jet| jet(&ws, core),
                 .slams => |jet| jet(&ws, core, zero_slam),
+                .virtual, .memo => continue, // Need an interpreter: see virtual.zig, dashboard.zig.
             };
             const index: usize = if (result) |_| 0 else |err| switch (err) {
                 error.Exit => 1,

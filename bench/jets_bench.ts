@@ -1,0 +1,178 @@
+/**
+ * Jet benchmarks (issue 3): the ivory pill's lite boot, `(add 2 2)` through the wish gate
+ * (first call and repeated), compiling a ~100-line Hoon core (bench/jets_core.hoon) through
+ * the wish gate, and a jetted `add` of two direct atoms called through Nock 9 in a loop.
+ *
+ * Cold figures (boot, first wish, first compile) start from a fresh machine: no %fast
+ * registrations and an empty %memo cache. The machine is rebuilt with `configure`, which
+ * needs no live nouns on the thread; when some are live the figure is taken warm and its
+ * `fresh` extra is 0.
+ *
+ * @module
+ */
+import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
+import { configure, handleCount, Hoon, lastSteps, nock, Noun } from "../mod.ts";
+import type { NounLike } from "../mod.ts";
+
+const pillPath = corpusPath("pills/ivory.pill");
+const skip = pillPath === null ? "../shared/corpus is absent" : undefined;
+const coreSource = Deno.readTextFileSync(new URL("./jets_core.hoon", import.meta.url));
+
+/** Rebuild this thread's machine (empty dashboard and memo); false when nouns are live. */
+function freshMachine(): boolean {
+  if (handleCount() !== 0) return false;
+  configure({ workspaceLimitMib: 8192 });
+  return true;
+}
+
+function boot(): Hoon {
+  return Hoon.boot(Deno.readFileSync(pillPath!));
+}
+
+/** `[9 2 10 [6 [0 14] 0 14] 0 6]`: call the gate at axis 6 with the sample `[i i]`. */
+const addCall: NounLike[] = [9, 2, 10, [6, [0, 14], 0, 14], 0, 6];
+
+/**
+ * A counting loop on the core `[battery gate i n]`: while `i != n`, evaluate `body` (its
+ * product dropped), then recurse with `i + 1` (a tail call through Nock 9).
+ */
+function loopBattery(body: NounLike[]): NounLike[] {
+  return [6, [5, [0, 14], 0, 15], [0, 14], 8, body, 9, 2, 10, [14, 4, 0, 30], 0, 3];
+}
+
+/** Nanoseconds per iteration of the loop with `body`, over `n` iterations. */
+function loopNs(gate: Noun, body: NounLike[], n: number): number {
+  using core = Noun.from([loopBattery(body), gate, 0, n]);
+  using formula = Noun.from([9, 2, 0, 1]);
+  let product: Noun | null = null;
+  const ms = timeMs(() => {
+    product = nock(core, formula);
+  });
+  if (product!.toNumber() !== n) throw new Error("The add loop gave a wrong product");
+  product!.dispose();
+  return (ms * 1e6) / n;
+}
+
+function bootCases(): BenchCase[] {
+  return [
+    {
+      name: "jets/ivory-boot",
+      unit: "ms",
+      better: "lower",
+      samples: 5,
+      skip,
+      sample: () => {
+        const fresh = freshMachine();
+        const bytes = Deno.readFileSync(pillPath!);
+        const cueMs = timeMs(() => Noun.cue(bytes).dispose());
+        let hoon: Hoon | null = null;
+        const ms = timeMs(() => {
+          hoon = Hoon.boot(bytes);
+        });
+        hoon!.dispose();
+        return { value: ms, extra: { fresh: fresh ? 1 : 0, cueMs } };
+      },
+    },
+    {
+      name: "jets/wish-add-first",
+      unit: "ms",
+      better: "lower",
+      samples: 5,
+      skip,
+      sample: () => {
+        const fresh = freshMachine();
+        using hoon = boot();
+        let product: Noun | null = null;
+        const ms = timeMs(() => {
+          product = hoon.wish("(add 2 2)");
+        });
+        if (product!.toNumber() !== 4) throw new Error("(add 2 2) is not 4");
+        product!.dispose();
+        return { value: ms, extra: { fresh: fresh ? 1 : 0, steps: lastSteps() } };
+      },
+    },
+  ];
+}
+
+function warmCases(): BenchCase[] {
+  let hoon: Hoon | null = null;
+  const calls = 50;
+  return [
+    {
+      name: "jets/wish-add-repeat",
+      unit: "ms",
+      better: "lower",
+      samples: 7,
+      skip,
+      setup: () => {
+        hoon = boot();
+        for (let i = 0; i < 20; i++) hoon.wish("(add 2 2)").dispose();
+      },
+      sample: () => {
+        const ms = timeMs(() => {
+          for (let i = 0; i < calls; i++) hoon!.wish("(add 2 2)").dispose();
+        });
+        return { value: ms / calls, extra: { steps: lastSteps() } };
+      },
+      teardown: () => {
+        hoon?.dispose();
+        hoon = null;
+      },
+    },
+  ];
+}
+
+function compileCases(): BenchCase[] {
+  return [{
+    name: "jets/wish-compile-core",
+    unit: "ms",
+    better: "lower",
+    samples: 3,
+    skip,
+    sample: () => {
+      const fresh = freshMachine();
+      using hoon = boot();
+      let product: Noun | null = null;
+      const first = timeMs(() => {
+        product = hoon.wish(coreSource);
+      });
+      const steps = lastSteps();
+      product!.dispose();
+      const again = timeMs(() => hoon.wish(coreSource).dispose());
+      return { value: first, extra: { fresh: fresh ? 1 : 0, steps, repeatMs: again } };
+    },
+  }];
+}
+
+function addLoopCases(): BenchCase[] {
+  let hoon: Hoon | null = null;
+  let gate: Noun | null = null;
+  const n = 1_000_000;
+  return [{
+    name: "jets/add-jet-nock9",
+    unit: "ns/call",
+    better: "lower",
+    samples: 5,
+    skip,
+    setup: () => {
+      hoon = boot();
+      gate = hoon.wish("add");
+      loopNs(gate, addCall, 10_000); // warm up (and check the product)
+    },
+    sample: () => {
+      const withAdd = loopNs(gate!, addCall, n);
+      const bare = loopNs(gate!, [1, 0], n);
+      return { value: withAdd, extra: { loopNs: bare, addNs: withAdd - bare } };
+    },
+    teardown: () => {
+      gate?.dispose();
+      hoon?.dispose();
+      gate = hoon = null;
+    },
+  }];
+}
+
+/** Every jets benchmark case. */
+export function cases(): BenchCase[] {
+  return [...bootCases(), ...warmCases(), ...compileCases(), ...addLoopCases()];
+}

@@ -1,0 +1,127 @@
+/**
+ * The CLI's `hoon` subcommand: boot Urbit's ivory pill and print the product of a Hoon
+ * expression, compiled and evaluated by the pill's `wish` gate.
+ *
+ * @module
+ */
+
+import { drainSlogs } from "../machine.ts";
+import { Hoon, jetReport, jetStats, setJetCheck, setJetProfile } from "../hoon.ts";
+import { formatNoun } from "../print.ts";
+import { CueError, NockError, NounShapeError } from "../errors.ts";
+import { Failure, integerOption, onePositional, parse, readInput, UsageError } from "./_common.ts";
+import type { Command } from "./_common.ts";
+import type { Noun } from "../noun.ts";
+
+const hoonHelp = `Usage: cellar hoon --pill FILE [options] EXPR
+
+Boot Urbit's ivory pill (FILE), compile the Hoon expression EXPR with the pill's wish gate,
+evaluate it and print the product: atoms in decimal, cells as [a b c] with right-nested
+tails flattened. A compile error or a crash prints its kind and Hoon's trace to stderr
+and exits with status 1. %slog messages go to stderr.
+
+Options:
+  --pill FILE        The ivory pill (required; e.g. ../shared/corpus/pills/ivory.pill)
+  --jet-check        Run every jet beside its Nock and compare; mismatches are printed
+                     and make the exit status 1 (the Nock's product is used)
+  --steps N          Stop the evaluation with %intr after N Nock steps (default: no limit)
+  --timeout-ms N     Stop the evaluation with %intr after N milliseconds (default: no limit)
+  --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
+  --profile          Print the jet dashboard and the busiest arms to stderr
+  -v, --verbose      Print the boot time, the evaluation time and jet counters to stderr
+  -h, --help         Show this help`;
+
+function printSlogs(): void {
+  for (const slog of drainSlogs()) console.error(slog.text);
+}
+
+function bootHoon(path: string, bytes: Uint8Array): Hoon {
+  try {
+    return Hoon.boot(bytes);
+  } catch (error) {
+    if (error instanceof CueError || error instanceof NounShapeError) {
+      throw new Failure(`Cannot boot ${path}: ${error.message}`);
+    }
+    if (error instanceof NockError) {
+      error.traceNoun?.dispose();
+      throw new Failure(`Cannot boot ${path}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/** Evaluate and print; returns the exit code. */
+function evaluate(hoon: Hoon, expression: string, options: {
+  stepLimit: number;
+  timeoutMs: number;
+  maxChars: number;
+}): { code: number; ms: number } {
+  const start = performance.now();
+  let product: Noun;
+  try {
+    product = hoon.wish(expression, options);
+  } catch (error) {
+    if (!(error instanceof NockError)) throw error;
+    printSlogs();
+    error.traceNoun?.dispose();
+    console.error(`cellar hoon: ${error.message}`);
+    for (const line of error.trace) console.error(`  ${line}`);
+    return { code: 1, ms: performance.now() - start };
+  }
+  const ms = performance.now() - start;
+  using result = product;
+  printSlogs();
+  const maxLength = options.maxChars === 0 ? Infinity : options.maxChars;
+  console.log(formatNoun(result, { maxLength }));
+  return { code: 0, ms };
+}
+
+/** `cellar hoon --pill FILE EXPR`. */
+export const hoonCommand: Command = {
+  summary: "Evaluate a Hoon expression with Urbit's compiler (ivory pill)",
+  help: hoonHelp,
+  async run(args: string[]): Promise<number> {
+    const { values, positionals } = parse(args, {
+      pill: { type: "string" },
+      "jet-check": { type: "boolean" },
+      steps: { type: "string" },
+      "timeout-ms": { type: "string" },
+      "max-chars": { type: "string" },
+      profile: { type: "boolean" },
+      verbose: { type: "boolean", short: "v" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      console.log(hoonHelp);
+      return 0;
+    }
+    const expression = onePositional(positionals, "EXPR");
+    if (values.pill === undefined) {
+      throw new UsageError("Missing --pill FILE: the ivory pill to boot (there is no default)");
+    }
+    const stepLimit = integerOption("--steps", values.steps, 0);
+    const timeoutMs = integerOption("--timeout-ms", values["timeout-ms"], 0);
+    const maxChars = integerOption("--max-chars", values["max-chars"], 100_000);
+    const bytes = await readInput(values.pill);
+    if (values.profile) setJetProfile(true);
+    using hoon = bootHoon(values.pill, bytes);
+    if (values.verbose) console.error(`boot: ${hoon.bootMs.toFixed(1)} ms`);
+    if (values["jet-check"]) setJetCheck(true);
+    const before = jetStats();
+    const { code, ms } = evaluate(hoon, expression, { stepLimit, timeoutMs, maxChars });
+    const after = jetStats();
+    if (values.verbose) {
+      console.error(
+        `eval: ${ms.toFixed(1)} ms, ${after.jetCalls - before.jetCalls} jet calls` +
+          (values["jet-check"] ? `, ${after.checks - before.checks} checked` : ""),
+      );
+    }
+    if (values.profile) console.error(jetReport());
+    const mismatches = after.mismatches - before.mismatches;
+    if (mismatches > 0) {
+      console.error(`cellar hoon: jet check: ${mismatches} jet calls disagreed with their Nock`);
+      return 1;
+    }
+    return code;
+  },
+};

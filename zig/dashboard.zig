@@ -1,0 +1,996 @@
+//! The jet dashboard: which cores are registered (cold state, from %fast hints) and which
+//! arms of them run natively (warm/hot state, matched at every Nock 9), plus the %memo
+//! cache. The machine installs `hooks()` on its interpreter context.
+//!
+//! Cold state. A %fast hint `[11 [%fast clue] formula]` registers the core that `formula`
+//! produces; its clue is `[name parent hooks]`. `parent` is the formula `[0 n]` (the parent
+//! core is at axis n of the new core, and must itself be registered) or `[1 0]` (a root: its
+//! payload, usually the kelvin atom, is part of its identity). `name` is a cord or a pair
+//! such as `[%k 140]`, written `k140` in paths. A registration is a battery plus the
+//! registration of its parent, so the same code under another parent is another core; its
+//! path is the chain of names from the root (`k140/one/two/turn`). `hooks`, a list of
+//! `[term formula]`, names arms of the core (see `findHook`).
+//!
+//! Matching. At Nock 9 the core's battery is looked up (by noun word in a cache, falling
+//! back to mug + structural equality, so a copy of a registered battery matches too); the
+//! registrations with that battery that have a jet for the arm's axis are verified by
+//! walking up the parent chain, each parent's battery checked the same way and the root's
+//! payload compared. Verified parents (long-lived contexts such as the standard library
+//! core) are cached by noun word, so a typical jet call costs two hash lookups.
+//!
+//! The jet table (jets/jets.zig) is data keyed by path; a registration finds its jet when it
+//! is made.
+//!
+//! Garbage collection. Each registration keeps its nouns in one workspace tuple (a root),
+//! so the collector moves them and a PMA noun inside is found by the machine's scan of live
+//! workspace cells. The caches keyed by noun word are dropped after every collection and
+//! rebuilt on demand (`stale`); `forgetPma` drops them when PMA nouns move.
+//!
+//! Jet-check mode (`jet_check`): every jet call also runs the arm's Nock (with the jets
+//! inside that reference run unchecked), compares, reports a mismatch as a %slog with the path and the sample, and
+//! returns the Nock's product.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const constants = @import("constants.zig");
+const Noun = @import("noun.zig").Noun;
+const Workspace = @import("workspace.zig").Workspace;
+const interpreter = @import("interpreter.zig");
+const Context = interpreter.Context;
+const NockError = interpreter.NockError;
+const mug_mod = @import("mug.zig");
+const equality = @import("equality.zig");
+const jets = @import("jets/jets.zig");
+const Memo = @import("memo.zig").Memo;
+const serial = @import("serial.zig");
+
+const none: u32 = std.math.maxInt(u32);
+const front_entries = 256;
+
+const FrontEntry = struct { word: u64 = 0, head: u32 = none };
+
+pub const Stats = struct {
+    /// %fast hints seen, registrations made, and hints not registered (malformed clue, an
+    /// unregistered parent, or the table full).
+    fast_hints: u64 = 0,
+    registrations: u64 = 0,
+    dropped: u64 = 0,
+    /// Jet calls, and those that fell back to the Nock (punt, crash, or memory).
+    jet_calls: u64 = 0,
+    jet_punts: u64 = 0,
+    /// Jet-check mode: calls checked against their Nock, and mismatches.
+    checks: u64 = 0,
+    mismatches: u64 = 0,
+};
+
+const Registration = struct {
+    /// `[battery name hooks payload]`; `payload` is the root's payload (0 for a child).
+    box: Noun,
+    /// Parent registration and the parent's axis in this core (`none` and 0 for a root).
+    parent: u32,
+    parent_axis: u64,
+    /// First registration with a structurally equal battery, and the next one after this.
+    chain: u32,
+    next_in_chain: u32,
+    /// On chain heads: the next chain head whose battery has the same mug.
+    next_same_mug: u32,
+    path: []u8,
+    jet: ?*const jets.Entry,
+};
+
+/// Profiling: calls of one arm of one registration, and the Nock steps they took: in all
+/// (inclusive of everything they called), and in their own Nock (less the profiled arms
+/// they called).
+const Usage = struct { calls: u64 = 0, steps: u64 = 0, self_steps: u64 = 0 };
+
+/// A named arm (`findHook`): evaluate `formula` against `subject`.
+pub const HookTarget = struct {
+    subject: Noun,
+    formula: Noun,
+};
+
+pub const Dashboard = struct {
+    ws: *Workspace,
+    registrations: std.ArrayList(Registration) = .empty,
+    /// Battery mug -> newest chain head with that mug.
+    by_mug: std.AutoHashMapUnmanaged(u32, u32) = .empty,
+    /// Caches by noun word, dropped when stale: battery -> chain head (or `none`), and
+    /// core -> a registration it was verified as.
+    batteries: std.AutoHashMapUnmanaged(u64, u32) = .empty,
+    verified: std.AutoHashMapUnmanaged(u64, u32) = .empty,
+    /// A direct-mapped front for `batteries`, for the Nock 9s of loops (word 0 is empty:
+    /// no battery is the atom 0 that a registered core could have).
+    front: [front_entries]FrontEntry = @splat(.{}),
+    /// The same for `verified`.
+    verified_front: [front_entries]FrontEntry = @splat(.{}),
+    stale: bool = false,
+    jet_check: bool = false,
+    /// Depth of reference Nock runs in progress: jets called inside one are not checked.
+    checking: u32 = 0,
+    /// Profiling: calls per (registration, arm axis); see `report`.
+    profiling: bool = false,
+    profile: std.AutoHashMapUnmanaged(u64, Usage) = .empty,
+    /// Steps of the profiled arms called by each profiled arm in progress (innermost last).
+    profile_children: std.ArrayList(u64) = .empty,
+    stats: Stats = .{},
+    memo: Memo,
+    last_mismatch: [256]u8 = undefined,
+    last_mismatch_len: u32 = 0,
+    /// The clue of the last dropped %fast hint (for the report).
+    last_dropped: [256]u8 = undefined,
+    last_dropped_len: u32 = 0,
+
+    /// The dashboard registers itself (and its memo) as root sets of `ws`; it must not move
+    /// until `deinit`.
+    pub fn init(d: *Dashboard, ws: *Workspace) !void {
+        d.* = .{ .ws = ws, .memo = undefined };
+        try d.memo.init(ws);
+        errdefer d.memo.deinit();
+        try ws.addRootSet(.{ .ctx = d, .visit = visit });
+    }
+
+    pub fn deinit(d: *Dashboard) void {
+        const gpa = d.ws.gpa;
+        d.ws.removeRootSet(d);
+        d.memo.deinit();
+        for (d.registrations.items) |r| gpa.free(r.path);
+        d.registrations.deinit(gpa);
+        d.by_mug.deinit(gpa);
+        d.batteries.deinit(gpa);
+        d.verified.deinit(gpa);
+        d.profile.deinit(gpa);
+        d.profile_children.deinit(gpa);
+        d.* = undefined;
+    }
+
+    pub fn hooks(d: *Dashboard) interpreter.Hooks {
+        return .{ .data = d, .hint_before = hintBefore, .hint_after = hintAfter, .arm = arm };
+    }
+
+    fn visit(opaque_dashboard: *anyopaque, ws: *Workspace) void {
+        const d: *Dashboard = @ptrCast(@alignCast(opaque_dashboard));
+        assert(d.ws == ws);
+        for (d.registrations.items) |*r| r.box = ws.forward(r.box);
+        d.stale = true;
+    }
+
+    /// PMA nouns moved or went away (PMA GC, replica switch, close): drop the caches keyed
+    /// by noun word. Registrations themselves follow through the workspace scan.
+    pub fn forgetPma(d: *Dashboard) void {
+        d.stale = true;
+    }
+
+    // ------------------------------------------------------------ registrations
+
+    fn reg(d: *const Dashboard, r: u32) *Registration {
+        return &d.registrations.items[r];
+    }
+
+    fn batteryOf(d: *const Dashboard, r: u32) Noun {
+        return d.ws.head(d.reg(r).box);
+    }
+
+    fn nameOf(d: *const Dashboard, r: u32) Noun {
+        return d.ws.head(d.ws.tail(d.reg(r).box));
+    }
+
+    fn hooksOf(d: *const Dashboard, r: u32) Noun {
+        return d.ws.head(d.ws.tail(d.ws.tail(d.reg(r).box)));
+    }
+
+    fn payloadOf(d: *const Dashboard, r: u32) Noun {
+        return d.ws.tail(d.ws.tail(d.ws.tail(d.reg(r).box)));
+    }
+
+    pub fn count(d: *const Dashboard) usize {
+        return d.registrations.items.len;
+    }
+
+    /// The path of registration `r` (valid until `deinit`).
+    pub fn pathOf(d: *const Dashboard, r: u32) []const u8 {
+        return d.reg(r).path;
+    }
+
+    /// Drop the caches by noun word and re-enter the chain heads' batteries.
+    fn refresh(d: *Dashboard) void {
+        const gpa = d.ws.gpa;
+        d.batteries.clearRetainingCapacity();
+        d.verified.clearRetainingCapacity();
+        d.front = @splat(.{});
+        d.verified_front = @splat(.{});
+        d.stale = false;
+        for (d.registrations.items, 0..) |r, i| {
+            if (r.chain != i) continue;
+            d.batteries.put(gpa, d.ws.head(r.box).raw(), @intCast(i)) catch return;
+        }
+    }
+
+    fn cachePut(d: *Dashboard, map: *std.AutoHashMapUnmanaged(u64, u32), key: u64, value: u32) void {
+        if (map.count() >= constants.dashboard_cache_entries_max) d.refresh();
+        map.put(d.ws.gpa, key, value) catch {};
+    }
+
+    inline fn frontIndex(word: u64) usize {
+        return @as(usize, @truncate((word >> 3) ^ (word >> 13))) % front_entries;
+    }
+
+    /// The registration the core at `word` was verified as, or `none`.
+    fn verifiedAs(d: *Dashboard, word: u64) u32 {
+        const front = &d.verified_front[frontIndex(word)];
+        if (front.word == word and word != 0) return front.head;
+        const r = d.verified.get(word) orelse return none;
+        front.* = .{ .word = word, .head = r };
+        return r;
+    }
+
+    fn putVerified(d: *Dashboard, word: u64, r: u32) void {
+        d.cachePut(&d.verified, word, r);
+        d.verified_front[frontIndex(word)] = .{ .word = word, .head = r };
+    }
+
+    /// The chain head of the registrations whose battery equals `battery`, or null.
+    fn lookupBattery(d: *Dashboard, battery: Noun) ?u32 {
+        if (d.stale) d.refresh();
+        const word = battery.raw();
+        const front = &d.front[frontIndex(word)];
+        if (front.word == word and word != 0) return if (front.head == none) null else front.head;
+        const head = d.batteries.get(word) orelse blk: {
+            const found = d.findByMug(battery) orelse none;
+            d.cachePut(&d.batteries, word, found);
+            break :blk found;
+        };
+        front.* = .{ .word = word, .head = head };
+        return if (head == none) null else head;
+    }
+
+    fn findByMug(d: *Dashboard, battery: Noun) ?u32 {
+        if (d.by_mug.count() == 0) return null;
+        const m = mug_mod.mug(d.ws, battery) catch return null;
+        var r = d.by_mug.get(m) orelse return null;
+        while (r != none) : (r = d.reg(r).next_same_mug) {
+            if (equality.equal(d.ws, battery, d.batteryOf(r)) catch false) return r;
+        }
+        return null;
+    }
+
+    /// Whether `core` (whose battery is in `r`'s chain) is an instance of registration `r`:
+    /// each parent up the chain has the registered battery, and the root its payload.
+    fn verifyChain(d: *Dashboard, core: Noun, r: u32) bool {
+        var parents: [constants.dashboard_chain_depth_max]u64 = undefined;
+        var parent_regs: [constants.dashboard_chain_depth_max]u32 = undefined;
+        var n: usize = 0;
+        var c = core;
+        var i = r;
+        const ok = while (n < parents.len) {
+            const x = d.reg(i);
+            if (x.parent == none) break d.rootMatches(c, i);
+            const parent = interpreter.slot(d.ws, c, Noun.direct(x.parent_axis)) orelse break false;
+            const p = x.parent;
+            if (d.verifiedAs(parent.raw()) == p) break true;
+            if (!parent.isCell()) break false;
+            const head = d.lookupBattery(d.ws.head(parent)) orelse break false;
+            if (head != d.reg(p).chain) break false;
+            parents[n] = parent.raw();
+            parent_regs[n] = p;
+            n += 1;
+            c = parent;
+            i = p;
+        } else false;
+        if (ok) {
+            for (parents[0..n], parent_regs[0..n]) |word, p| d.putVerified(word, p);
+        }
+        return ok;
+    }
+
+    fn rootMatches(d: *Dashboard, core: Noun, r: u32) bool {
+        assert(d.reg(r).parent == none);
+        if (!core.isCell()) return false;
+        return equality.equal(d.ws, d.ws.tail(core), d.payloadOf(r)) catch false;
+    }
+
+    /// The registration `core` is an instance of, or null.
+    pub fn findRegistration(d: *Dashboard, core: Noun) ?u32 {
+        if (!core.isCell()) return null;
+        const head = d.lookupBattery(d.ws.head(core)) orelse return null;
+        const v = d.verifiedAs(core.raw());
+        if (v != none and d.reg(v).chain == head) return v;
+        var r = head;
+        while (r != none) : (r = d.reg(r).next_in_chain) {
+            if (d.verifyChain(core, r)) {
+                d.putVerified(core.raw(), r);
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /// Register `core` from a %fast clue; best effort (a bad clue or an unregistered parent
+    /// is counted as dropped).
+    pub fn register(d: *Dashboard, clue: Noun, core: Noun) void {
+        d.stats.fast_hints += 1;
+        d.tryRegister(clue, core) catch {
+            d.stats.dropped += 1;
+            var w = std.Io.Writer.fixed(&d.last_dropped);
+            writeNoun(d.ws, &w, clue, 200) catch {};
+            d.last_dropped_len = @intCast(w.end);
+        };
+    }
+
+    fn tryRegister(d: *Dashboard, clue: Noun, core: Noun) error{Dropped}!void {
+        const ws = d.ws;
+        if (!clue.isCell() or !ws.tail(clue).isCell() or !core.isCell()) return error.Dropped;
+        const name = ws.head(clue);
+        const parent_formula = stripHints(ws, ws.head(ws.tail(clue)));
+        const hook_list = ws.tail(ws.tail(clue));
+        if (!parent_formula.isCell()) return error.Dropped;
+        const op = ws.head(parent_formula);
+        const arg = ws.tail(parent_formula);
+        var parent: u32 = none;
+        var axis: u64 = 0;
+        if (op == Noun.one and arg == Noun.zero) {
+            // A root.
+        } else if (op == Noun.zero and arg.isDirect() and arg.raw() >= 2) {
+            axis = arg.raw();
+            const parent_core = interpreter.slot(ws, core, arg) orelse return error.Dropped;
+            parent = d.findRegistration(parent_core) orelse d.recognize(parent_core) orelse return error.Dropped;
+        } else return error.Dropped;
+        const head = d.lookupBattery(ws.head(core));
+        if (head) |h| {
+            if (d.findExisting(h, core, name, parent, axis)) return;
+        }
+        _ = try d.add(core, name, hook_list, parent, axis, head, null);
+    }
+
+    /// Register `core` from the table of known cores (see `jets.KnownCore`), with the
+    /// unregistered cores above it, up to a registered one or a known root; its
+    /// registration, or null when some core on the way is unknown.
+    fn recognize(d: *Dashboard, core: Noun) ?u32 {
+        var chain: [constants.dashboard_chain_depth_max]Noun = undefined;
+        var known: [constants.dashboard_chain_depth_max]*const jets.KnownCore = undefined;
+        var n: usize = 0;
+        var top: u32 = none;
+        var c = core;
+        while (true) {
+            if (n == chain.len) return null;
+            const k = d.knownCore(c) orelse return null;
+            chain[n] = c;
+            known[n] = k;
+            n += 1;
+            if (k.parent_axis == 0) {
+                if (d.ws.tail(c) != Noun.direct(k.payload)) return null;
+                break;
+            }
+            c = interpreter.slot(d.ws, c, Noun.direct(k.parent_axis)) orelse return null;
+            if (d.findRegistration(c)) |r| {
+                const parent_path = std.fs.path.dirnamePosix(k.path) orelse return null;
+                if (!std.mem.eql(u8, d.reg(r).path, parent_path)) return null;
+                top = r;
+                break;
+            }
+        }
+        while (n > 0) {
+            n -= 1;
+            const k = known[n];
+            const x = chain[n];
+            const name = d.ws.atomFromBytes(std.fs.path.basenamePosix(k.path)) catch return null;
+            const head = d.lookupBattery(d.ws.head(x));
+            top = d.add(x, name, Noun.zero, top, k.parent_axis, head, k.path) catch return null;
+        }
+        return top;
+    }
+
+    /// The known core whose battery is `core`'s, or null. The mug filters; the SHA-256 of
+    /// the battery's jam decides.
+    fn knownCore(d: *Dashboard, core: Noun) ?*const jets.KnownCore {
+        if (!core.isCell()) return null;
+        const battery = d.ws.head(core);
+        const m = mug_mod.mug(d.ws, battery) catch return null;
+        var digest: ?[32]u8 = null;
+        for (&jets.known_cores) |*k| {
+            if (k.battery_mug != m) continue;
+            if (digest == null) {
+                const bytes = serial.jamBytes(d.ws, d.ws.gpa, battery) catch return null;
+                defer d.ws.gpa.free(bytes);
+                var out: [32]u8 = undefined;
+                std.crypto.hash.sha2.Sha256.hash(bytes, &out, .{});
+                digest = out;
+            }
+            if (std.mem.eql(u8, &digest.?, &k.battery_sha256)) return k;
+        }
+        return null;
+    }
+
+    /// The parent formula without the hints wrapped around it (`~%` may put a %spot on it):
+    /// `[11 hint formula]` is `formula`.
+    fn stripHints(ws: *const Workspace, formula: Noun) Noun {
+        var f = formula;
+        var n: u32 = 0;
+        while (n < 16 and f.isCell() and ws.head(f) == Noun.direct(11)) : (n += 1) {
+            const rest = ws.tail(f);
+            if (!rest.isCell()) break;
+            f = ws.tail(rest);
+        }
+        return f;
+    }
+
+    /// Whether the chain `head` already has this registration.
+    fn findExisting(d: *Dashboard, head: u32, core: Noun, name: Noun, parent: u32, axis: u64) bool {
+        var r = head;
+        while (r != none) : (r = d.reg(r).next_in_chain) {
+            const x = d.reg(r);
+            if (x.parent != parent or x.parent_axis != axis) continue;
+            if (!(equality.equal(d.ws, d.nameOf(r), name) catch false)) continue;
+            if (parent == none and !d.rootMatches(core, r)) continue;
+            return true;
+        }
+        return false;
+    }
+
+    /// Add a registration (its path built from the names, or `known_path`); its index.
+    fn add(d: *Dashboard, core: Noun, name: Noun, hook_list: Noun, parent: u32, axis: u64, head: ?u32, known_path: ?[]const u8) error{Dropped}!u32 {
+        const ws = d.ws;
+        const gpa = ws.gpa;
+        if (d.registrations.items.len >= constants.dashboard_registrations_max) return error.Dropped;
+        const index: u32 = @intCast(d.registrations.items.len);
+        const battery = if (head) |h| d.batteryOf(h) else ws.head(core);
+        const battery_mug = mug_mod.mug(ws, battery) catch return error.Dropped;
+        const payload = if (parent == none) ws.tail(core) else Noun.zero;
+        const box = ws.tuple(&.{ battery, name, hook_list, payload }) catch return error.Dropped;
+        const path = (if (known_path) |p| gpa.dupe(u8, p) else d.buildPath(parent, name)) catch return error.Dropped;
+        errdefer gpa.free(path);
+        d.registrations.ensureUnusedCapacity(gpa, 1) catch return error.Dropped;
+        if (head == null) {
+            d.by_mug.ensureUnusedCapacity(gpa, 1) catch return error.Dropped;
+        }
+        var next_same_mug: u32 = none;
+        if (head) |h| {
+            var last = h;
+            while (d.reg(last).next_in_chain != none) last = d.reg(last).next_in_chain;
+            d.reg(last).next_in_chain = index;
+        } else {
+            next_same_mug = d.by_mug.get(battery_mug) orelse none;
+            d.by_mug.putAssumeCapacity(battery_mug, index);
+        }
+        d.registrations.appendAssumeCapacity(.{
+            .box = box,
+            .parent = parent,
+            .parent_axis = axis,
+            .chain = head orelse index,
+            .next_in_chain = none,
+            .next_same_mug = next_same_mug,
+            .path = path,
+            .jet = jets.byPath(path),
+        });
+        // A new battery: cached misses for it (or for copies of it) are now wrong.
+        if (head == null) d.refresh();
+        d.stats.registrations += 1;
+        return index;
+    }
+
+    /// `parent-path/name`, the name written as a cord, or `k140` for `[%k 140]`.
+    fn buildPath(d: *Dashboard, parent: u32, name: Noun) ![]u8 {
+        const gpa = d.ws.gpa;
+        var out: std.ArrayList(u8) = .empty;
+        errdefer out.deinit(gpa);
+        if (parent != none) {
+            try out.appendSlice(gpa, d.reg(parent).path);
+            try out.append(gpa, '/');
+        }
+        if (name.isCell() and d.ws.head(name).isAtom() and d.ws.tail(name).isAtom()) {
+            try d.appendAtomName(&out, d.ws.head(name), false);
+            try d.appendAtomName(&out, d.ws.tail(name), true);
+        } else if (name.isAtom()) {
+            try d.appendAtomName(&out, name, false);
+        } else {
+            try out.append(gpa, '?');
+        }
+        return out.toOwnedSlice(gpa);
+    }
+
+    /// A cord as its text when it is printable, else in decimal. The second element of a
+    /// pair is a number (`140` in `[%k 140]`) unless it is a long printable cord (`.mink`).
+    fn appendAtomName(d: *Dashboard, out: *std.ArrayList(u8), a: Noun, second: bool) !void {
+        const gpa = d.ws.gpa;
+        var scratch: u64 = undefined;
+        const bytes = d.ws.atomBytes(a, &scratch);
+        const printable = bytes.len > 0 and for (bytes) |b| {
+            if (b < 0x21 or b > 0x7e) break false;
+        } else true;
+        const small = a.isDirect() and a.raw() < 1_000_000;
+        if (printable and !(second and small)) {
+            if (second) try out.append(gpa, '.');
+            return out.appendSlice(gpa, bytes);
+        }
+        if (a.isDirect()) return out.print(gpa, "{d}", .{a.raw()});
+        try out.appendSlice(gpa, "0x");
+        var i = bytes.len;
+        while (i > 0) {
+            i -= 1;
+            try out.print(gpa, "{x:0>2}", .{bytes[i]});
+        }
+    }
+
+    /// The arm named `name` among the hooks of `core`'s registration or, failing that, of
+    /// its parents' (then evaluated against that parent core).
+    pub fn findHook(d: *Dashboard, core: Noun, name: []const u8) ?HookTarget {
+        var c = core;
+        var r = d.findRegistration(core) orelse return null;
+        var depth: u32 = 0;
+        while (depth < constants.dashboard_chain_depth_max) : (depth += 1) {
+            var list = d.hooksOf(r);
+            while (list.isCell()) : (list = d.ws.tail(list)) {
+                const item = d.ws.head(list);
+                if (!item.isCell() or !d.ws.head(item).isAtom()) continue;
+                var scratch: u64 = undefined;
+                if (std.mem.eql(u8, d.ws.atomBytes(d.ws.head(item), &scratch), name)) {
+                    return .{ .subject = c, .formula = d.ws.tail(item) };
+                }
+            }
+            const x = d.reg(r);
+            if (x.parent == none) return null;
+            c = interpreter.slot(d.ws, c, Noun.direct(x.parent_axis)) orelse return null;
+            r = x.parent;
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------ hooks
+
+    fn of(data: ?*anyopaque) *Dashboard {
+        return @ptrCast(@alignCast(data.?));
+    }
+
+    fn hintBefore(data: ?*anyopaque, _: *Context, call: interpreter.HintCall) NockError!interpreter.HintAction {
+        const d = of(data);
+        if (!call.tag.isDirect()) return .ignore;
+        switch (call.tag.raw()) {
+            interpreter.tag.fast => return .after,
+            interpreter.tag.memo => {
+                const k = d.memo.key(call.subject, call.formula) orelse return .ignore;
+                if (d.memo.lookup(k, call.subject, call.formula)) |product| return .{ .product = product };
+                return .after;
+            },
+            else => return .ignore,
+        }
+    }
+
+    fn hintAfter(data: ?*anyopaque, _: *Context, call: interpreter.HintCall, product: Noun) NockError!void {
+        const d = of(data);
+        assert(call.tag.isDirect());
+        switch (call.tag.raw()) {
+            interpreter.tag.fast => d.register(call.clue, product),
+            interpreter.tag.memo => {
+                const k = d.memo.key(call.subject, call.formula) orelse return;
+                d.memo.insert(k, call.subject, call.formula, product);
+            },
+            else => unreachable, // hintBefore answered .ignore.
+        }
+    }
+
+    /// Nock 9: run a jet for arm `axis` of `core` if one is registered and matches.
+    fn arm(data: ?*anyopaque, ctx: *Context, core: Noun, axis: Noun) NockError!?Noun {
+        const d = of(data);
+        if (!core.isCell() or !axis.isDirect()) return null;
+        const head = d.lookupBattery(d.ws.head(core)) orelse return null;
+        var r = head;
+        while (r != none) : (r = d.reg(r).next_in_chain) {
+            const entry = d.reg(r).jet orelse continue;
+            if (entry.arm_axis != axis.raw()) continue;
+            if (!d.verifyChain(core, r)) continue;
+            return d.runJet(ctx, r, core, axis);
+        }
+        if (d.profiling) return d.profileArm(ctx, core, head, axis);
+        return null;
+    }
+
+    fn callJet(entry: *const jets.Entry, ctx: *Context, core: Noun) jets.JetError!Noun {
+        return switch (entry.func) {
+            .plain => |jet| jet(ctx.ws, core),
+            .slams => |jet| jet(ctx.ws, core, jets.slam.interpreterSlam(ctx)),
+            .virtual => |jet| jet(ctx, core),
+            .memo => unreachable, // runJet handles memoized arms.
+        };
+    }
+
+    /// Whether a hook may run Nock nested (recursing on the native stack) once more.
+    fn canNest(ctx: *const Context) bool {
+        return ctx.depth < constants.dashboard_nesting_max;
+    }
+
+    /// A memoized arm: its product from the %memo cache, or its Nock run nested and cached.
+    fn memoArm(d: *Dashboard, ctx: *Context, core: Noun, axis: Noun) NockError!?Noun {
+        const formula = interpreter.slot(d.ws, core, axis) orelse return null;
+        const k = d.memo.key(core, formula) orelse return null;
+        if (d.memo.lookup(k, core, formula)) |product| return product;
+        var roots = [_]Noun{ core, formula };
+        d.ws.pushRoots(&roots) catch return error.Meme;
+        defer d.ws.popRoots(&roots);
+        const product = try interpreter.nock(ctx, core, formula);
+        d.memo.insert(k, roots[0], roots[1], product);
+        return product;
+    }
+
+    fn runJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
+        const entry = d.reg(r).jet.?;
+        d.stats.jet_calls += 1;
+        if (d.profiling) {
+            if (d.usage(r, axis.raw())) |u| u.calls += 1;
+        }
+        if (entry.func != .plain and !canNest(ctx)) {
+            d.stats.jet_punts += 1;
+            return null;
+        }
+        if (entry.func == .memo) return d.memoArm(ctx, core, axis);
+        if (d.jet_check and d.checking == 0 and canNest(ctx)) return try d.checkJet(ctx, r, core, axis);
+        return callJet(entry, ctx, core) catch |err| switch (err) {
+            error.Intr => error.Intr,
+            error.Meme => if (entry.func == .plain) d.retryPlain(ctx, entry, core) else error.Meme,
+            error.Exit, error.Punt => {
+                // The Nock decides, and a crash then carries the arm's own trace.
+                d.stats.jet_punts += 1;
+                return null;
+            },
+        };
+    }
+
+    /// A plain jet ran out of room: collect (its allocations were garbage) and try once more.
+    /// Collecting is allowed here: the interpreter keeps its state in frames during a hook.
+    fn retryPlain(d: *Dashboard, ctx: *Context, entry: *const jets.Entry, core: Noun) NockError!?Noun {
+        var roots = [_]Noun{core};
+        d.ws.pushRoots(&roots) catch return error.Meme;
+        d.ws.collect();
+        d.ws.popRoots(&roots);
+        return callJet(entry, ctx, roots[0]) catch |err| switch (err) {
+            error.Meme => error.Meme,
+            error.Intr => error.Intr,
+            error.Exit, error.Punt => null,
+        };
+    }
+
+    /// Jet-check mode: run the jet, then the arm's Nock, compare, and return the Nock's
+    /// product (or its failure).
+    fn checkJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
+        const entry = d.reg(r).jet.?;
+        d.stats.checks += 1;
+        var roots = [_]Noun{ core, Noun.zero };
+        d.ws.pushRoots(&roots) catch return error.Meme;
+        defer d.ws.popRoots(&roots);
+        const Outcome = enum { product, exit, unknown };
+        var outcome: Outcome = .unknown;
+        if (callJet(entry, ctx, core)) |product| {
+            roots[1] = product;
+            outcome = .product;
+        } else |err| switch (err) {
+            error.Intr => return error.Intr,
+            error.Exit => outcome = .exit,
+            error.Punt, error.Meme => {},
+        }
+        const formula = interpreter.slot(d.ws, roots[0], axis) orelse return null;
+        // Jets inside the reference Nock run unchecked: checking them too would multiply
+        // the cost by the depth of every recursion. (Jets the jet itself reaches through
+        // its slams are checked.)
+        d.checking += 1;
+        defer d.checking -= 1;
+        const product = interpreter.nock(ctx, roots[0], formula) catch |err| {
+            if (err == error.Exit and outcome == .product) d.mismatch(ctx, r, roots[0], "the jet gave a product, the Nock crashed");
+            return err;
+        };
+        if (outcome == .exit) {
+            d.mismatch(ctx, r, roots[0], "the jet crashed, the Nock gave a product");
+        } else if (outcome == .product and !(equality.equal(d.ws, roots[1], product) catch true)) {
+            d.mismatch(ctx, r, roots[0], "the products differ");
+        }
+        return product;
+    }
+
+    /// Count a mismatch and report it as a %slog at priority 3 (allocates, never collects).
+    fn mismatch(d: *Dashboard, ctx: *Context, r: u32, core: Noun, why: []const u8) void {
+        d.stats.mismatches += 1;
+        var buffer: [512]u8 = undefined;
+        var w = std.Io.Writer.fixed(&buffer);
+        w.print("jet mismatch: {s}: {s}; sample ", .{ d.reg(r).path, why }) catch {};
+        const sample = interpreter.slot(d.ws, core, Noun.direct(6)) orelse Noun.zero;
+        writeNoun(d.ws, &w, sample, 160) catch {};
+        const text = w.buffered();
+        const kept = @min(text.len, d.last_mismatch.len);
+        @memcpy(d.last_mismatch[0..kept], text[0..kept]);
+        d.last_mismatch_len = @intCast(kept);
+        const tank = interpreter.tankLeaf(d.ws, text) catch return;
+        const entry = d.ws.cell(Noun.direct(3), tank) catch return;
+        ctx.slogs.append(d.ws.gpa, entry) catch {};
+    }
+
+    // ------------------------------------------------------------ profiling
+
+    fn usage(d: *Dashboard, r: u32, axis: u64) ?*Usage {
+        const key = @as(u64, r) << 32 | @min(axis, std.math.maxInt(u32));
+        const entry = d.profile.getOrPut(d.ws.gpa, key) catch return null;
+        if (!entry.found_existing) entry.value_ptr.* = .{};
+        return entry.value_ptr;
+    }
+
+    /// Profiling: a Nock 9 on a registered core without a jet is run here, nested, to count
+    /// its steps (so it is no tail call: profile only programs that fit the work stack).
+    fn profileArm(d: *Dashboard, ctx: *Context, core: Noun, head: u32, axis: Noun) NockError!?Noun {
+        var r = head;
+        while (r != none) : (r = d.reg(r).next_in_chain) {
+            if (d.verifyChain(core, r)) break;
+        } else return null;
+        if (!canNest(ctx)) return null;
+        const formula = interpreter.slot(d.ws, core, axis) orelse return null;
+        const before = ctx.steps;
+        d.profile_children.append(d.ws.gpa, 0) catch return null;
+        const result = interpreter.nock(ctx, core, formula);
+        const children = d.profile_children.pop().?;
+        const steps = ctx.steps - before;
+        if (d.profile_children.items.len > 0) d.profile_children.items[d.profile_children.items.len - 1] += steps;
+        if (d.usage(r, axis.raw())) |u| {
+            u.calls += 1;
+            u.steps += steps;
+            u.self_steps += steps -| children;
+        }
+        return try result;
+    }
+
+    /// A text report: every registration's path (with `*` when it has a jet), then the
+    /// profile's arms, most own steps first: `self-steps steps calls path +axis jet|nock`.
+    pub fn report(d: *Dashboard, gpa: std.mem.Allocator) ![]u8 {
+        var out: std.ArrayList(u8) = .empty;
+        errdefer out.deinit(gpa);
+        try out.print(gpa, "registrations {d}\n", .{d.registrations.items.len});
+        if (d.stats.dropped > 0) {
+            try out.print(gpa, "dropped {d}, the last with clue {s}\n", .{
+                d.stats.dropped, d.last_dropped[0..d.last_dropped_len],
+            });
+        }
+        for (d.registrations.items) |r| {
+            try out.print(gpa, "{s}{s}\n", .{ r.path, if (r.jet != null) " *" else "" });
+        }
+        const Row = struct { key: u64, usage: Usage };
+        var rows: std.ArrayList(Row) = .empty;
+        defer rows.deinit(gpa);
+        var it = d.profile.iterator();
+        while (it.next()) |e| try rows.append(gpa, .{ .key = e.key_ptr.*, .usage = e.value_ptr.* });
+        std.mem.sort(Row, rows.items, {}, struct {
+            fn lessThan(_: void, a: Row, b: Row) bool {
+                return a.usage.self_steps > b.usage.self_steps or
+                    (a.usage.self_steps == b.usage.self_steps and a.usage.calls > b.usage.calls);
+            }
+        }.lessThan);
+        try out.print(gpa, "profile {d}\n", .{rows.items.len});
+        for (rows.items) |row| {
+            const r: u32 = @intCast(row.key >> 32);
+            const axis = row.key & 0xffff_ffff;
+            const x = d.reg(r);
+            const jetted = x.jet != null and x.jet.?.arm_axis == axis;
+            try out.print(gpa, "{d} {d} {d} {s} +{d} {s}\n", .{
+                row.usage.self_steps, row.usage.steps, row.usage.calls, x.path, axis, if (jetted) "jet" else "nock",
+            });
+        }
+        return out.toOwnedSlice(gpa);
+    }
+};
+
+/// A noun on one line, tails flattened (`[1 2 3]`), cut at about `max` bytes. Iterative,
+/// with a bounded stack: deeper heads print as `[...]`.
+fn writeNoun(ws: *const Workspace, w: *std.Io.Writer, n: Noun, max: usize) std.Io.Writer.Error!void {
+    // A noun to write whole, or the rest of a tuple (" item ... item]").
+    const Item = struct { noun: Noun, rest: bool };
+    var stack: [48]Item = undefined;
+    var depth: usize = 1;
+    stack[0] = .{ .noun = n, .rest = false };
+    const start = w.end;
+    while (depth > 0) {
+        if (w.end - start > max) return w.writeAll("...");
+        depth -= 1;
+        const item = stack[depth];
+        if (item.rest) try w.writeAll(" ");
+        if (item.noun.isCell()) {
+            if (depth + 2 > stack.len) {
+                try w.writeAll(if (item.rest) "...]" else "[...]");
+                continue;
+            }
+            if (!item.rest) try w.writeAll("[");
+            stack[depth] = .{ .noun = ws.tail(item.noun), .rest = true };
+            stack[depth + 1] = .{ .noun = ws.head(item.noun), .rest = false };
+            depth += 2;
+            continue;
+        }
+        if (item.noun.isDirect()) try w.print("{d}", .{item.noun.raw()}) else try w.writeAll("<big atom>");
+        if (item.rest) try w.writeAll("]");
+    }
+}
+
+// ------------------------------------------------------------------------- tests
+
+const testing = std.testing;
+const t = @import("jets/testing.zig");
+
+const Fixture = struct {
+    ws: Workspace,
+    ctx: Context,
+    d: Dashboard,
+
+    fn init(f: *Fixture, limit_bytes: u64) !void {
+        f.ws = try Workspace.init(testing.allocator, limit_bytes);
+        try f.ctx.initWithStack(&f.ws, 1 << 20);
+        try f.d.init(&f.ws);
+        f.ctx.hooks = f.d.hooks();
+    }
+
+    fn deinit(f: *Fixture) void {
+        f.d.deinit();
+        f.ctx.deinit();
+        f.ws.deinit();
+    }
+
+    /// The corpus programs' shape: a root `[%a 50]` whose arm 2 builds a gate (arm
+    /// `gate_arm`) registered as `name`, called with `sample`.
+    fn program(f: *Fixture, gate_arm: []const u8, name: []const u8, sample: []const u8) !Noun {
+        var buffer: [1024]u8 = undefined;
+        const text = try std.fmt.bufPrint(&buffer,
+            \\[7 [1 3159393] 7 [8 [1 [7 [8 [1 0] [1 {s}] 0 1] 11 [%fast 1 {s} [0 7] 0] 0 1]]
+            \\ 11 [%fast 1 [%a 50] [1 0] [[%get 0 3] 0]] 0 1]
+            \\ 8 [9 2 0 1] 9 2 10 [6 7 [0 3] 1 {s}] 0 2]
+        , .{ gate_arm, name, sample });
+        return t.parse(&f.ws, text);
+    }
+
+    fn run(f: *Fixture, formula: Noun) !Noun {
+        return interpreter.nock(&f.ctx, Noun.zero, formula);
+    }
+};
+
+/// Hoon's jetless decrement gate (as in the corpus's decfast.jam).
+const dec_arm = "6 [5 [1 0] 0 6] [0 0] 8 [1 0] 8 [1 6 [5 [0 30] 4 0 6] [0 6] 9 2 10 [6 4 0 6] 0 1] 9 2 0 1";
+
+test "dashboard: %fast registers a root and a child, and Nock 9 runs the dec jet" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    f.ctx.limits.steps_max = 100_000; // Without the jet this takes 10^10 steps.
+    const product = try f.run(try f.program(dec_arm, "%dec", "2000000000"));
+    try testing.expectEqual(Noun.direct(1_999_999_999), product);
+    try testing.expectEqual(@as(usize, 2), f.d.count());
+    try testing.expectEqualStrings("a50", f.d.pathOf(0));
+    try testing.expectEqualStrings("a50/dec", f.d.pathOf(1));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.jet_calls);
+    // The same program again: nothing new is registered, and after a collection the
+    // registrations still match (their nouns moved, the caches were rebuilt).
+    f.ws.collect();
+    const again = try f.run(try f.program(dec_arm, "%dec", "77"));
+    try testing.expectEqual(Noun.direct(76), again);
+    try testing.expectEqual(@as(usize, 2), f.d.count());
+    try testing.expectEqual(@as(u64, 2), f.d.stats.jet_calls);
+    // A name without a jet runs its Nock; a crash in the jet (dec 0) falls back to the Nock.
+    try testing.expectEqual(Noun.direct(9), try f.run(try f.program(dec_arm, "%decslow", "10")));
+    try testing.expectError(error.Exit, f.run(try f.program(dec_arm, "%dec", "0")));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.jet_punts);
+}
+
+test "dashboard: a different root payload or parent is a different core" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    _ = try f.run(try f.program(dec_arm, "%dec", "5"));
+    // The same code under root payload 7 instead of 3159393 is not `a50`'s child: no jet.
+    f.ctx.limits.steps_max = 10_000;
+    var buffer: [1024]u8 = undefined;
+    const text = try std.fmt.bufPrint(&buffer,
+        \\[7 [1 7] 8 [1 [7 [8 [1 0] [1 {s}] 0 1] 11 [%fast 1 %dec [0 7] 0] 0 1]]
+        \\ 8 [9 2 0 1] 9 2 10 [6 7 [0 3] 1 100000] 0 2]
+    , .{dec_arm});
+    try testing.expectError(error.Intr, f.run(try t.parse(&f.ws, text)));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.jet_calls);
+    try testing.expect(f.d.stats.dropped >= 1); // Its parent was never registered.
+}
+
+test "dashboard: jet-check mode reports a mismatch and uses the Nock's product" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    f.d.jet_check = true;
+    // A fake `a50/dec` whose Nock answers 42.
+    try testing.expectEqual(Noun.direct(42), try f.run(try f.program("1 42", "%dec", "5")));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.checks);
+    try testing.expectEqual(@as(u64, 1), f.d.stats.mismatches);
+    try testing.expectEqual(@as(usize, 1), f.ctx.slogs.items.len);
+    const text = f.d.last_mismatch[0..f.d.last_mismatch_len];
+    try testing.expectEqualStrings("jet mismatch: a50/dec: the products differ; sample 5", text);
+    // The real dec agrees with its Nock.
+    try testing.expectEqual(Noun.direct(99), try f.run(try f.program(dec_arm, "%dec", "100")));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.mismatches);
+    // A jet crash where the Nock crashes too is no mismatch.
+    try testing.expectError(error.Exit, f.run(try f.program(dec_arm, "%dec", "0")));
+    try testing.expectEqual(@as(u64, 3), f.d.stats.checks);
+    try testing.expectEqual(@as(u64, 1), f.d.stats.mismatches);
+}
+
+test "dashboard: hooks find arms by name, up the parent chain" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    // The program's product is the gate itself when the gate is called with its own arm
+    // replaced by [0 1]: build the gate, then look up %get (a hook of the root).
+    const gate = try f.run(try f.program("0 1", "%ident", "5"));
+    try testing.expect(gate.isCell());
+    const target = f.d.findHook(gate, "get").?;
+    try t.expectNoun(&f.ws, try t.parse(&f.ws, "[0 3]"), target.formula);
+    // The hook's subject is the root core [battery 3159393], so [0 3] gives the payload.
+    const payload = try interpreter.nock(&f.ctx, target.subject, target.formula);
+    try testing.expectEqual(Noun.direct(3159393), payload);
+    try testing.expect(f.d.findHook(gate, "nope") == null);
+}
+
+test "dashboard: corpus decfast and decflow finish quickly with the jet" {
+    const cases = [_]struct { file: []const u8, product: u64 }{
+        .{ .file = "nock/decfast.jam", .product = 1_999_999_999 },
+        .{ .file = "nock/decflow.jam", .product = 1_999_999_999 },
+    };
+    for (cases) |c| {
+        const bytes = (try serial.readCorpus(testing.allocator, c.file)) orelse return;
+        defer testing.allocator.free(bytes);
+        var f: Fixture = undefined;
+        try f.init(64 << 20);
+        defer f.deinit();
+        const program = try serial.cue(&f.ws, bytes);
+        f.ctx.limits.steps_max = 1_000_000;
+        const product = try interpreter.nock(&f.ctx, f.ws.head(program), f.ws.tail(program));
+        try testing.expectEqual(Noun.direct(c.product), product);
+        try testing.expect(f.d.stats.jet_calls >= 1);
+    }
+}
+
+test "dashboard: shax.jam's built library is recognized by its batteries and jetted" {
+    const bytes = (try serial.readCorpus(testing.allocator, "nock/shax.jam")) orelse return;
+    defer testing.allocator.free(bytes);
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    const program = try serial.cue(&f.ws, bytes);
+    f.ctx.limits.steps_max = 1_000_000; // Jetless it takes many minutes.
+    const product = try interpreter.nock(&f.ctx, f.ws.head(program), f.ws.tail(program));
+    // The SHA-256 of the one byte 0x01, as an atom of its bytes in order.
+    var digest: [32]u8 = undefined;
+    std.crypto.hash.sha2.Sha256.hash(&.{1}, &digest, .{});
+    try t.expectNoun(&f.ws, try f.ws.atomFromBytes(&digest), product);
+    try testing.expectEqualStrings("k139", f.d.pathOf(0));
+    try testing.expectEqualStrings("k139/one/two/tri", f.d.pathOf(3));
+    try testing.expectEqual(@as(u64, 0), f.d.stats.dropped);
+}
+
+test "dashboard: a parent formula wrapped in hints still names the parent" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    var buffer: [1024]u8 = undefined;
+    const text = try std.fmt.bufPrint(&buffer,
+        \\[7 [1 3159393] 7 [8 [1 [7 [8 [1 0] [1 {s}] 0 1] 11 [%fast 1 %dec [11 [%spot 1 0] 0 7] 0] 0 1]]
+        \\ 11 [%fast 1 [%a 50] [11 %foo 1 0] 0] 0 1]
+        \\ 8 [9 2 0 1] 9 2 10 [6 7 [0 3] 1 50] 0 2]
+    , .{dec_arm});
+    try testing.expectEqual(Noun.direct(49), try f.run(try t.parse(&f.ws, text)));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.jet_calls);
+    try testing.expectEqual(@as(u64, 0), f.d.stats.dropped);
+}
+
+test "dashboard: nouns in reports print flat and bounded" {
+    var ws = try Workspace.init(testing.allocator, 1 << 20);
+    defer ws.deinit();
+    var buffer: [256]u8 = undefined;
+    const cases = [_][2][]const u8{
+        .{ "5", "5" },
+        .{ "[1 2 3]", "[1 2 3]" },
+        .{ "[[1 2] 3 [4 5] 6]", "[[1 2] 3 [4 5] 6]" },
+    };
+    for (cases) |c| {
+        var w = std.Io.Writer.fixed(&buffer);
+        try writeNoun(&ws, &w, try t.parse(&ws, c[0]), 100);
+        try testing.expectEqualStrings(c[1], w.buffered());
+    }
+    var deep = Noun.zero;
+    for (0..100) |_| deep = try ws.cell(deep, Noun.one);
+    var w = std.Io.Writer.fixed(&buffer);
+    try writeNoun(&ws, &w, deep, 100);
+    try testing.expect(std.mem.indexOf(u8, w.buffered(), "[...]") != null);
+}
