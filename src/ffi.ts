@@ -14,7 +14,7 @@ import { errorCode, errorFromCode, LibraryError } from "./errors.ts";
 import type { CellarError } from "./errors.ts";
 
 /** The ABI version this host speaks; the library must report the same. */
-export const abiVersion = 2;
+export const abiVersion = 3;
 
 /** The C functions of libcellar and their Deno FFI types. */
 export const symbolTypes = {
@@ -64,6 +64,15 @@ export const symbolTypes = {
   cellar_pma_verify: { parameters: ["buffer", "u32"], result: "i32" },
   cellar_pma_write_sidecar: { parameters: [], result: "i32" },
   cellar_pma_report: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_jets_export: { parameters: [], result: "u32" },
+  cellar_jets_import: { parameters: ["u32"], result: "i32" },
+  cellar_pma_snapshot: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },
+  cellar_blake3_file: { parameters: ["buffer", "u32", "buffer", "u32"], result: "f64" },
+  cellar_blake3: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },
+  cellar_install_copy: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },
+  cellar_sync_dir: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_lock: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_unlock: { parameters: ["i32"], result: "void" },
   cellar_jet_check: { parameters: ["u32"], result: "i32" },
   cellar_jet_profile: { parameters: ["u32"], result: "i32" },
   cellar_jet_stats: { parameters: ["buffer", "u32"], result: "i32" },

@@ -11,11 +11,11 @@
  * @module
  */
 
-import { lastError, symbols } from "./ffi.ts";
+import { checked, lastError, symbols } from "./ffi.ts";
 import { ArgumentError, NounShapeError } from "./errors.ts";
 import { nock } from "./machine.ts";
 import type { NockOptions } from "./machine.ts";
-import { Noun } from "./noun.ts";
+import { adoptHandle, handleOf, Noun } from "./noun.ts";
 
 /** Options of {@linkcode Hoon.boot}. */
 export interface HoonBootOptions extends NockOptions {
@@ -226,4 +226,41 @@ export function jetReport(): string {
   const bytes = new Uint8Array(length);
   S.cellar_take_output(bytes, length);
   return new TextDecoder().decode(bytes);
+}
+
+/**
+ * The jet registrations of this thread's dashboard (its cold state) as a noun, so they can
+ * be kept beside a state in the PMA: a list of `[battery name hooks payload parent axis
+ * path]`. Its batteries are the registered nouns, shared with the code that registered
+ * them.
+ *
+ * @example
+ * ```ts
+ * import { exportJetRegistrations } from "@cellar/cellar";
+ * using cold = exportJetRegistrations();
+ * console.log(cold.isCell || cold.toNumber() === 0); // true
+ * ```
+ */
+export function exportJetRegistrations(): Noun {
+  return adoptHandle(checked(symbols().cellar_jets_export()));
+}
+
+/**
+ * Add registrations exported by {@linkcode exportJetRegistrations} (in this or another
+ * process). Equal registrations are not added twice; the dashboard adopts the imported
+ * batteries, so a state sharing them (e.g. read from the same PMA) matches its jets by
+ * identity. Returns how many registrations were new. A malformed noun is a
+ * `NounShapeError`.
+ *
+ * @example
+ * ```ts
+ * import { exportJetRegistrations, importJetRegistrations } from "@cellar/cellar";
+ * using cold = exportJetRegistrations();
+ * console.log(importJetRegistrations(cold)); // 0
+ * ```
+ */
+export function importJetRegistrations(cold: Noun): number {
+  const n = symbols().cellar_jets_import(handleOf(cold));
+  if (n < 0) throw lastError();
+  return n;
 }

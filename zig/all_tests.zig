@@ -15,6 +15,7 @@ test {
     _ = @import("pma.zig");
     _ = @import("pma_gc.zig");
     _ = @import("pma_test.zig");
+    _ = @import("files.zig");
     _ = @import("jets/jets.zig");
     _ = @import("memo.zig");
     _ = @import("dashboard.zig");

@@ -24,7 +24,8 @@
 //! Garbage collection. Each registration keeps its nouns in one workspace tuple (a root),
 //! so the collector moves them and a PMA noun inside is found by the machine's scan of live
 //! workspace cells. The caches keyed by noun word are dropped after every collection and
-//! rebuilt on demand (`stale`); `forgetPma` drops them when PMA nouns move.
+//! rebuilt on demand (`stale`), except those keyed by PMA nouns, which stay; `forgetPma`
+//! drops them all when PMA nouns move.
 //!
 //! Jet-check mode (`jet_check`): every jet call also runs the arm's Nock (with the jets
 //! inside that reference run unchecked), compares, reports a mismatch as a %slog with the path and the sample, and
@@ -89,6 +90,8 @@ pub const HookTarget = struct {
     formula: Noun,
 };
 
+const Staleness = enum { fresh, workspace, all };
+
 pub const Dashboard = struct {
     ws: *Workspace,
     registrations: std.ArrayList(Registration) = .empty,
@@ -103,7 +106,10 @@ pub const Dashboard = struct {
     front: [front_entries]FrontEntry = @splat(.{}),
     /// The same for `verified`.
     verified_front: [front_entries]FrontEntry = @splat(.{}),
-    stale: bool = false,
+    /// Which caches keyed by noun word are out of date: after a workspace collection only
+    /// the entries keyed by workspace nouns (PMA nouns do not move then); after PMA nouns
+    /// moved, all of them.
+    stale: Staleness = .fresh,
     jet_check: bool = false,
     /// Depth of reference Nock runs in progress: jets called inside one are not checked.
     checking: u32 = 0,
@@ -151,13 +157,13 @@ pub const Dashboard = struct {
         const d: *Dashboard = @ptrCast(@alignCast(opaque_dashboard));
         assert(d.ws == ws);
         for (d.registrations.items) |*r| r.box = ws.forward(r.box);
-        d.stale = true;
+        if (d.stale == .fresh) d.stale = .workspace;
     }
 
     /// PMA nouns moved or went away (PMA GC, replica switch, close): drop the caches keyed
     /// by noun word. Registrations themselves follow through the workspace scan.
     pub fn forgetPma(d: *Dashboard) void {
-        d.stale = true;
+        d.stale = .all;
     }
 
     // ------------------------------------------------------------ registrations
@@ -194,14 +200,33 @@ pub const Dashboard = struct {
     /// Drop the caches by noun word and re-enter the chain heads' batteries.
     fn refresh(d: *Dashboard) void {
         const gpa = d.ws.gpa;
-        d.batteries.clearRetainingCapacity();
-        d.verified.clearRetainingCapacity();
-        d.front = @splat(.{});
-        d.verified_front = @splat(.{});
-        d.stale = false;
+        if (d.stale == .workspace and d.batteries.count() + d.verified.count() < constants.dashboard_cache_entries_max) {
+            // Keep what is keyed by PMA nouns: they did not move, and re-deriving an entry
+            // for a PMA copy of a registered battery costs a deep comparison.
+            dropWorkspaceKeys(&d.batteries);
+            dropWorkspaceKeys(&d.verified);
+            for ([_]*[front_entries]FrontEntry{ &d.front, &d.verified_front }) |front| {
+                for (front) |*e| {
+                    if (!Noun.fromRaw(e.word).inPma()) e.* = .{};
+                }
+            }
+        } else {
+            d.batteries.clearRetainingCapacity();
+            d.verified.clearRetainingCapacity();
+            d.front = @splat(.{});
+            d.verified_front = @splat(.{});
+        }
+        d.stale = .fresh;
         for (d.registrations.items, 0..) |r, i| {
             if (r.chain != i) continue;
             d.batteries.put(gpa, d.ws.head(r.box).raw(), @intCast(i)) catch return;
+        }
+    }
+
+    fn dropWorkspaceKeys(map: *std.AutoHashMapUnmanaged(u64, u32)) void {
+        var it = map.iterator();
+        while (it.next()) |e| {
+            if (!Noun.fromRaw(e.key_ptr.*).inPma()) map.removeByPtr(e.key_ptr);
         }
     }
 
@@ -230,7 +255,7 @@ pub const Dashboard = struct {
 
     /// The chain head of the registrations whose battery equals `battery`, or null.
     fn lookupBattery(d: *Dashboard, battery: Noun) ?u32 {
-        if (d.stale) d.refresh();
+        if (d.stale != .fresh) d.refresh();
         const word = battery.raw();
         const front = &d.front[frontIndex(word)];
         if (front.word == word and word != 0) return if (front.head == none) null else front.head;
@@ -415,15 +440,7 @@ pub const Dashboard = struct {
 
     /// Whether the chain `head` already has this registration.
     fn findExisting(d: *Dashboard, head: u32, core: Noun, name: Noun, parent: u32, axis: u64) bool {
-        var r = head;
-        while (r != none) : (r = d.reg(r).next_in_chain) {
-            const x = d.reg(r);
-            if (x.parent != parent or x.parent_axis != axis) continue;
-            if (!(equality.equal(d.ws, d.nameOf(r), name) catch false)) continue;
-            if (parent == none and !d.rootMatches(core, r)) continue;
-            return true;
-        }
-        return false;
+        return d.findExistingIndex(head, core, name, parent, axis) != null;
     }
 
     /// Add a registration (its path built from the names, or `known_path`); its index.
@@ -465,6 +482,109 @@ pub const Dashboard = struct {
         if (head == null) d.refresh();
         d.stats.registrations += 1;
         return index;
+    }
+
+    // ------------------------------------------------------------ cold state
+
+    /// The registrations as a noun, so a runtime can keep them beside its state (in the
+    /// PMA) and skip re-booting the kernel: a list, in registration order, of
+    /// `[battery name hooks payload parent axis path]`, where `parent` is 0 for a root or
+    /// the 1-based index of the parent in the list, and `path` the registration's path as
+    /// a cord. The batteries are the registered nouns themselves, so a state that shares
+    /// them keeps sharing them.
+    pub fn exportCold(d: *Dashboard) error{Meme}!Noun {
+        const ws = d.ws;
+        var list = Noun.zero;
+        var i = d.registrations.items.len;
+        while (i > 0) {
+            i -= 1;
+            const r = d.reg(@intCast(i));
+            const parent = if (r.parent == none) Noun.zero else try ws.atomU64(r.parent + 1);
+            const path = try ws.atomFromBytes(r.path);
+            const axis = try ws.atomU64(r.parent_axis);
+            const item = try ws.tuple(&.{ d.batteryOf(@intCast(i)), d.nameOf(@intCast(i)), d.hooksOf(@intCast(i)), d.payloadOf(@intCast(i)), parent, axis, path });
+            list = try ws.cell(item, list);
+        }
+        return list;
+    }
+
+    pub const ImportError = error{ BadColdState, Meme };
+
+    /// Add the registrations of an `exportCold` noun (typically read from a PMA). A
+    /// registration equal to an existing one is not added twice; when their batteries are
+    /// equal but different nouns, the existing chain is re-pointed to the imported battery,
+    /// so lookups of the imported (long-lived) nouns are found by word, without a deep
+    /// comparison. Returns how many registrations were added.
+    pub fn importCold(d: *Dashboard, cold: Noun) ImportError!u32 {
+        const ws = d.ws;
+        const gpa = ws.gpa;
+        var map: std.ArrayList(u32) = .empty;
+        defer map.deinit(gpa);
+        var added: u32 = 0;
+        var it = cold;
+        while (it.isCell()) : (it = ws.tail(it)) {
+            var fields: [7]Noun = undefined;
+            var item = ws.head(it);
+            for (0..6) |f| {
+                if (!item.isCell()) return error.BadColdState;
+                fields[f] = ws.head(item);
+                item = ws.tail(item);
+            }
+            fields[6] = item;
+            const battery = fields[0];
+            const parent_field = fields[4];
+            const axis_field = fields[5];
+            if (!battery.isCell() or !parent_field.isDirect() or !axis_field.isDirect() or !fields[6].isAtom())
+                return error.BadColdState;
+            const parent_index = parent_field.raw();
+            if (parent_index > map.items.len) return error.BadColdState;
+            const parent: u32 = if (parent_index == 0) none else map.items[@intCast(parent_index - 1)];
+            const axis = axis_field.raw();
+            if ((parent == none) != (axis == 0)) return error.BadColdState;
+            var scratch: u64 = undefined;
+            const path = ws.atomBytes(fields[6], &scratch);
+            const core = ws.cell(battery, fields[3]) catch return error.Meme;
+            var head = d.lookupBattery(battery);
+            if (head) |h| {
+                if (d.batteryOf(h).raw() != battery.raw()) {
+                    d.repointChain(h, battery) catch return error.Meme;
+                    head = d.lookupBattery(battery);
+                }
+            }
+            const existing = if (head) |h| d.findExistingIndex(h, core, fields[1], parent, axis) else null;
+            const index = existing orelse blk: {
+                const r = d.add(core, fields[1], fields[2], parent, axis, head, path) catch return error.Meme;
+                added += 1;
+                break :blk r;
+            };
+            map.append(gpa, index) catch return error.Meme;
+        }
+        if (it != Noun.zero) return error.BadColdState;
+        return added;
+    }
+
+    /// Make every registration of the chain `h` use `battery` (structurally equal to theirs).
+    fn repointChain(d: *Dashboard, h: u32, battery: Noun) error{Meme}!void {
+        const ws = d.ws;
+        var r = h;
+        while (r != none) : (r = d.reg(r).next_in_chain) {
+            const box = d.reg(r).box;
+            d.reg(r).box = try ws.cell(battery, ws.tail(box));
+        }
+        d.stale = .all;
+    }
+
+    /// `findExisting`, returning the registration.
+    fn findExistingIndex(d: *Dashboard, head: u32, core: Noun, name: Noun, parent: u32, axis: u64) ?u32 {
+        var r = head;
+        while (r != none) : (r = d.reg(r).next_in_chain) {
+            const x = d.reg(r);
+            if (x.parent != parent or x.parent_axis != axis) continue;
+            if (!(equality.equal(d.ws, d.nameOf(r), name) catch false)) continue;
+            if (parent == none and !d.rootMatches(core, r)) continue;
+            return r;
+        }
+        return null;
     }
 
     /// `parent-path/name`, the name written as a cord, or `k140` for `[%k 140]`.

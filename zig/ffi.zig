@@ -17,6 +17,7 @@ const constants = @import("constants.zig");
 const machine = @import("machine.zig");
 const Machine = machine.Machine;
 const pma = @import("pma.zig");
+const files = @import("files.zig");
 
 /// Bytes of `cellar_stats` output: five little-endian u64 fields.
 const stats_bytes: u32 = 5 * 8;
@@ -491,6 +492,94 @@ export fn cellar_pma_report(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     const m = machine.current() orelse return -1;
     const n = m.pmaReport(bytesOut(buf, len)) catch return -1;
     return @intCast(n);
+}
+
+// ---------------------------------------------------------------- jet registrations (cold state)
+
+/// The jet registrations of this thread's dashboard as a noun (a list of
+/// `[battery name hooks payload parent axis path]`), or 0.
+export fn cellar_jets_export() callconv(.c) u32 {
+    const m = machine.current() orelse return 0;
+    return handleResult(m.jetsExport());
+}
+
+/// Add the registrations of a noun made by `cellar_jets_export` (possibly in another
+/// process, read back from a PMA). Returns how many were new, or -1.
+export fn cellar_jets_import(handle: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    const n = m.jetsImport(handle) catch return -1;
+    return @intCast(n);
+}
+
+// ---------------------------------------------------------------- files (snapshots, hashes, locks)
+
+/// Bytes of `cellar_pma_snapshot` output: five little-endian u64 fields, then the blake3.
+const snapshot_info_bytes: u32 = 5 * 8 + 32;
+
+fn filesFail(m: *Machine, err: files.Error) i32 {
+    m.failFile(@errorName(err), files.lastMessage()) catch {};
+    return -1;
+}
+
+/// Write a snapshot of this thread's writer PMA (its committed bytes) to the new file
+/// `path`, fsynced. Writes bytes written, used bytes, event number, file id, commit
+/// sequence (u64 LE each), then the blake3 of the file, into `buf` (>= 72 bytes).
+export fn cellar_pma_snapshot(path: ?[*]const u8, path_len: u32, buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    if (len < snapshot_info_bytes) {
+        return status(m.fail(.bad_argument, "Bad snapshot buffer: {d} bytes, need {d}", .{ len, snapshot_info_bytes }));
+    }
+    const p = m.attachedPma() catch return -1;
+    if (p.mode != .writer) return status(m.fail(.bad_argument, "Cannot snapshot a read-only PMA", .{}));
+    const r = files.writeSnapshot(p, bytesIn(path, path_len)) catch |e| return filesFail(m, e);
+    const out = bytesOut(buf, len);
+    const fields = [5]u64{ r.bytes, r.used_bytes, r.event_number, r.file_id, r.commit_seq };
+    for (fields, 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+    @memcpy(out[40..72], &r.digest);
+    return 0;
+}
+
+/// blake3 of the file at `path` into `buf` (32 bytes); returns its size, or -1.
+export fn cellar_blake3_file(path: ?[*]const u8, path_len: u32, buf: ?[*]u8, len: u32) callconv(.c) f64 {
+    const m = machine.current() orelse return -1;
+    if (len < 32) return @floatFromInt(status(m.fail(.bad_argument, "Bad digest buffer: {d} bytes, need 32", .{len})));
+    const n = files.hashFile(bytesIn(path, path_len), bytesOut(buf, len)[0..32]) catch |e| return @floatFromInt(filesFail(m, e));
+    return @floatFromInt(n);
+}
+
+/// blake3 of the bytes `data` into `buf` (32 bytes). 0 or -1.
+export fn cellar_blake3(data: ?[*]const u8, data_len: u32, buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    if (len < 32) return -1;
+    std.crypto.hash.Blake3.hash(bytesIn(data, data_len), bytesOut(buf, len)[0..32], .{});
+    return 0;
+}
+
+/// Copy the file `src` to `dest` durably (temp file, fsync, rename, directory fsync). 0 or -1.
+export fn cellar_install_copy(src: ?[*]const u8, src_len: u32, dest: ?[*]const u8, dest_len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    files.installCopy(bytesIn(src, src_len), bytesIn(dest, dest_len)) catch |e| return filesFail(m, e);
+    return 0;
+}
+
+/// fsync the directory `path`. 0 or -1.
+export fn cellar_sync_dir(path: ?[*]const u8, path_len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    files.syncDir(bytesIn(path, path_len)) catch |e| return filesFail(m, e);
+    return 0;
+}
+
+/// Take an exclusive non-blocking lock on the file `path` (created if absent). Returns a
+/// descriptor (>= 0) that holds it until `cellar_unlock`, or -1 (error name "Locked" when
+/// another process holds it).
+export fn cellar_lock(path: ?[*]const u8, path_len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    const fd = files.lockFile(bytesIn(path, path_len)) catch |e| return filesFail(m, e);
+    return fd;
+}
+
+/// Release a lock taken by `cellar_lock`.
+export fn cellar_unlock(fd: i32) callconv(.c) void {
+    if (fd >= 0) files.unlock(fd);
 }
 
 test "ffi: handles round trip through the C ABI" {

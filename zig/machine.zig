@@ -452,6 +452,21 @@ pub const Machine = struct {
         };
     }
 
+    /// The dashboard's registrations as a noun (`Dashboard.exportCold`), as a handle.
+    pub fn jetsExport(m: *Machine) Error!u32 {
+        const cold = m.dashboard.exportCold() catch return m.failMeme("the jet registrations");
+        return m.hold(cold);
+    }
+
+    /// Add the registrations of an exported noun; returns how many were new.
+    pub fn jetsImport(m: *Machine, handle: u32) Error!u32 {
+        const cold = try m.noun(handle);
+        return m.dashboard.importCold(cold) catch |e| switch (e) {
+            error.BadColdState => m.fail(.bad_shape, "Bad jet registrations: the noun is not a list of [battery name hooks payload parent axis path]", .{}),
+            error.Meme => m.failMeme("the imported jet registrations"),
+        };
+    }
+
     /// The registrations and the profile as text, into the pending output; returns its length.
     pub fn jetReport(m: *Machine) Error!u64 {
         const text = m.dashboard.report(m.gpa) catch return m.fail(.meme, "Out of memory: cannot write the jet report", .{});
@@ -461,6 +476,15 @@ pub const Machine = struct {
     }
 
     // ------------------------------------------------------------ PMA
+
+    /// Record a failure of a file operation (files.zig) under kind `.pma` with a static
+    /// error name ("Io", "Locked", ...).
+    pub fn failFile(m: *Machine, name: []const u8, message: []const u8) Error {
+        m.last.set(.pma, "{s}", .{message});
+        m.last.error_name = name;
+        m.trace = null;
+        return error.Failed;
+    }
 
     /// Record a PMA failure: the pma.zig error name and the PMA's own message.
     fn failPma(m: *Machine, err: pma_mod.Error, message: []const u8) Error {

@@ -1,0 +1,195 @@
+//! File operations of the runtime that need more than Deno offers without broad
+//! permissions: PMA snapshots (a copy of the slab's used bytes, hashed on the way),
+//! blake3 of files and buffers, installing a snapshot as a slab with the full fsync
+//! sequence, and the data directory's writer lock.
+//!
+//! A snapshot is the writer's active slab file from byte 0 up to the used size rounded up
+//! to the file granule: both meta slots (the newest one names the committed root), and the
+//! data. Nouns are offsets, so the copy opens anywhere as a slab with the same name as the
+//! file it was taken from (the slots record which file they belong to).
+
+const std = @import("std");
+const assert = std.debug.assert;
+const posix = std.posix;
+const constants = @import("constants.zig");
+const pma_mod = @import("pma.zig");
+const Pma = pma_mod.Pma;
+
+pub const SnapshotResult = struct {
+    /// Bytes written (the used size rounded up to the file granule, at most the file size).
+    bytes: u64,
+    used_bytes: u64,
+    event_number: u64,
+    file_id: u64,
+    commit_seq: u64,
+    digest: [32]u8,
+};
+
+const chunk_bytes: usize = 4 << 20;
+
+pub const Error = error{ Io, BadArgument, Locked };
+
+/// A short description of the last failure in this thread.
+threadlocal var message_buf: [512]u8 = undefined;
+threadlocal var message_len: usize = 0;
+
+pub fn lastMessage() []const u8 {
+    return message_buf[0..message_len];
+}
+
+fn fail(err: Error, comptime fmt: []const u8, args: anytype) Error {
+    const s = std.fmt.bufPrint(&message_buf, fmt, args) catch message_buf[0..];
+    message_len = s.len;
+    return err;
+}
+
+/// Write the committed part of the writer's slab to a new file at `path` (which must not
+/// exist), fsync it, and return its size and blake3. The caller renames it into place and
+/// syncs the directory.
+pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
+    const s = p.stats();
+    const granule = constants.pma_file_granule_bytes;
+    const bytes = @min(std.mem.alignForward(u64, s.used_bytes, granule), s.capacity_bytes);
+    assert(bytes >= s.used_bytes);
+    const file = std.fs.cwd().createFile(path, .{ .exclusive = true, .truncate = false }) catch |e|
+        return fail(error.Io, "Cannot create snapshot file {s}: {s}", .{ path, @errorName(e) });
+    defer file.close();
+    errdefer std.fs.cwd().deleteFile(path) catch {};
+    const base: [*]const u8 = @ptrFromInt(p.base());
+    var hasher = std.crypto.hash.Blake3.init(.{});
+    var done: u64 = 0;
+    while (done < bytes) {
+        const n: usize = @intCast(@min(bytes - done, chunk_bytes));
+        const part = base[@intCast(done)..][0..n];
+        hasher.update(part);
+        file.writeAll(part) catch |e|
+            return fail(error.Io, "Cannot write snapshot file {s}: {s}", .{ path, @errorName(e) });
+        done += n;
+    }
+    posix.fsync(file.handle) catch |e|
+        return fail(error.Io, "Cannot sync snapshot file {s}: {s}", .{ path, @errorName(e) });
+    var out: SnapshotResult = .{
+        .bytes = bytes,
+        .used_bytes = s.used_bytes,
+        .event_number = s.event_number,
+        .file_id = s.file_id,
+        .commit_seq = s.commit_seq,
+        .digest = undefined,
+    };
+    hasher.final(&out.digest);
+    return out;
+}
+
+/// blake3 and size of the file at `path`, read in chunks.
+pub fn hashFile(path: []const u8, digest: *[32]u8) Error!u64 {
+    const file = std.fs.cwd().openFile(path, .{}) catch |e|
+        return fail(error.Io, "Cannot open {s}: {s}", .{ path, @errorName(e) });
+    defer file.close();
+    const buf = std.heap.page_allocator.alloc(u8, chunk_bytes) catch
+        return fail(error.Io, "Cannot hash {s}: out of memory", .{path});
+    defer std.heap.page_allocator.free(buf);
+    var hasher = std.crypto.hash.Blake3.init(.{});
+    var total: u64 = 0;
+    while (true) {
+        const n = file.read(buf) catch |e|
+            return fail(error.Io, "Cannot read {s}: {s}", .{ path, @errorName(e) });
+        if (n == 0) break;
+        hasher.update(buf[0..n]);
+        total += n;
+    }
+    hasher.final(digest);
+    return total;
+}
+
+/// Copy `src` to `dest` durably: write `dest`.tmp, fsync, rename over `dest`, fsync the
+/// directory of `dest`. A crash leaves either the old `dest` (or none) or the whole copy.
+pub fn installCopy(src: []const u8, dest: []const u8) Error!void {
+    var tmp_buf: [std.fs.max_path_bytes]u8 = undefined;
+    const tmp = std.fmt.bufPrint(&tmp_buf, "{s}.tmp", .{dest}) catch
+        return fail(error.BadArgument, "Path too long: {s}", .{dest});
+    const cwd = std.fs.cwd();
+    cwd.deleteFile(tmp) catch {};
+    cwd.copyFile(src, cwd, tmp, .{}) catch |e|
+        return fail(error.Io, "Cannot copy {s} to {s}: {s}", .{ src, tmp, @errorName(e) });
+    {
+        const f = cwd.openFile(tmp, .{ .mode = .read_write }) catch |e|
+            return fail(error.Io, "Cannot open {s}: {s}", .{ tmp, @errorName(e) });
+        defer f.close();
+        posix.fsync(f.handle) catch |e|
+            return fail(error.Io, "Cannot sync {s}: {s}", .{ tmp, @errorName(e) });
+    }
+    cwd.rename(tmp, dest) catch |e|
+        return fail(error.Io, "Cannot rename {s} to {s}: {s}", .{ tmp, dest, @errorName(e) });
+    try syncDir(std.fs.path.dirname(dest) orelse ".");
+}
+
+/// fsync a directory, so that renames and creations in it are durable.
+pub fn syncDir(path: []const u8) Error!void {
+    var dir = std.fs.cwd().openDir(path, .{ .iterate = true }) catch |e|
+        return fail(error.Io, "Cannot open directory {s}: {s}", .{ path, @errorName(e) });
+    defer dir.close();
+    posix.fsync(dir.fd) catch |e|
+        return fail(error.Io, "Cannot sync directory {s}: {s}", .{ path, @errorName(e) });
+}
+
+/// Take an exclusive, non-blocking flock on `path` (created if absent); returns the file
+/// descriptor that holds it. The lock goes away with the descriptor or the process.
+pub fn lockFile(path: []const u8) Error!posix.fd_t {
+    const file = std.fs.cwd().createFile(path, .{
+        .truncate = false,
+        .lock = .exclusive,
+        .lock_nonblocking = true,
+    }) catch |e| switch (e) {
+        error.WouldBlock => return fail(error.Locked, "{s} is locked by another process", .{path}),
+        else => return fail(error.Io, "Cannot create lock file {s}: {s}", .{ path, @errorName(e) }),
+    };
+    return file.handle;
+}
+
+pub fn unlock(fd: posix.fd_t) void {
+    posix.close(fd);
+}
+
+test "files: snapshot of a slab is its committed prefix, hashes and installs" {
+    const t = std.testing;
+    const Workspace = @import("workspace.zig").Workspace;
+    var tmp = t.tmpDir(.{});
+    defer tmp.cleanup();
+    var path_buf: [std.fs.max_path_bytes]u8 = undefined;
+    const dir = try tmp.dir.realpath(".", &path_buf);
+    var ws = try Workspace.init(t.allocator, 8 << 20);
+    defer ws.deinit();
+    const p = try Pma.open(t.allocator, dir, .{ .sidecar = .off });
+    p.attach(&ws);
+    const leaf = try ws.atomFromLimbs(&[_]u64{ 1, 2, 3 });
+    const root = try ws.cell(leaf, leaf);
+    _ = try p.commit(&ws, root, 5, &@as([32]u8, @splat(7)));
+    var snap_buf: [std.fs.max_path_bytes]u8 = undefined;
+    const snap = try std.fmt.bufPrint(&snap_buf, "{s}/snap", .{dir});
+    const r = try writeSnapshot(p, snap);
+    try t.expectEqual(@as(u64, 5), r.event_number);
+    try t.expect(r.bytes % constants.pma_file_granule_bytes == 0 and r.bytes >= r.used_bytes);
+    var digest: [32]u8 = undefined;
+    try t.expectEqual(r.bytes, try hashFile(snap, &digest));
+    try t.expectEqualSlices(u8, &r.digest, &digest);
+    try t.expectError(error.Io, writeSnapshot(p, snap)); // exists already
+    p.detach(&ws);
+    p.close();
+    // Install the snapshot as the only slab of a fresh directory and open it.
+    try tmp.dir.makeDir("restored");
+    var dest_buf: [std.fs.max_path_bytes]u8 = undefined;
+    const dest = try std.fmt.bufPrint(&dest_buf, "{s}/restored/{s}", .{ dir, pma_mod.slab_names[@intCast(r.file_id)] });
+    try installCopy(snap, dest);
+    var rdir_buf: [std.fs.max_path_bytes]u8 = undefined;
+    const rdir = try std.fmt.bufPrint(&rdir_buf, "{s}/restored", .{dir});
+    const q = try Pma.open(t.allocator, rdir, .{ .sidecar = .off });
+    defer q.close();
+    try t.expectEqual(@as(u64, 5), q.eventNumber());
+    // The lock is exclusive across descriptors.
+    var lock_buf: [std.fs.max_path_bytes]u8 = undefined;
+    const lock_path = try std.fmt.bufPrint(&lock_buf, "{s}/cellar.lock", .{dir});
+    const fd = try lockFile(lock_path);
+    try t.expectError(error.Locked, lockFile(lock_path));
+    unlock(fd);
+    unlock(try lockFile(lock_path));
+}
