@@ -62,5 +62,45 @@ export {
   PmaError,
 } from "./src/errors.ts";
 export type { NockErrorKind } from "./src/errors.ts";
-export { Hoon, jetReport, jetStats, setJetCheck, setJetProfile } from "./src/hoon.ts";
+export {
+  exportJetRegistrations,
+  Hoon,
+  importJetRegistrations,
+  jetReport,
+  jetStats,
+  setJetCheck,
+  setJetProfile,
+} from "./src/hoon.ts";
 export type { HoonBootOptions, JetStats } from "./src/hoon.ts";
+export { defaultKernel, Runtime, RuntimeError } from "./src/runtime.ts";
+export type {
+  BootReport,
+  CommitStep,
+  PokeResult,
+  ReplayProgress,
+  RuntimeOptions,
+  RuntimeStatus,
+  SkippedLevel,
+  SnapshotInfo,
+  SnapshotStatus,
+} from "./src/runtime.ts";
+export { EventLog, EventLogError, logSchemaVersion } from "./src/event_log.ts";
+export type { LogExtent, LoggedEvent, LoggedKernel } from "./src/event_log.ts";
+export {
+  bootKernel,
+  callArm,
+  loadAxis,
+  loadKernel,
+  pathNoun,
+  peekAxis,
+  peekKernel,
+  peekResult,
+  pokeAxis,
+  pokeKernel,
+  stateAxis,
+  toDa,
+} from "./src/kernel.ts";
+export type { KernelPokeProduct, PeekResult } from "./src/kernel.ts";
+export type { SnapshotKind, SnapshotManifest } from "./src/snapshots.ts";
+export type { PmaSnapshotFile } from "./src/files.ts";
+export { Replica } from "./src/replica.ts";

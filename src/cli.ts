@@ -16,9 +16,32 @@ import { Failure, UsageError } from "./cli/_common.ts";
 import type { Command } from "./cli/_common.ts";
 import { mugCommand, nockCommand } from "./cli/noun_commands.ts";
 import { hoonCommand } from "./cli/hoon_command.ts";
+import {
+  bootCommand,
+  gcCommand,
+  peekCommand,
+  pokeCommand,
+  serveCommand,
+  snapshotCommand,
+  statusCommand,
+  verifyCommand,
+} from "./cli/runtime_commands.ts";
+import { exportCommand, importCommand } from "./cli/log_commands.ts";
+import { tokenCommand } from "./cli/token_command.ts";
 
 /** Subcommands by name, in the order the help lists them. */
 const commands: ReadonlyMap<string, Command> = new Map([
+  ["serve", serveCommand],
+  ["boot", bootCommand],
+  ["poke", pokeCommand],
+  ["peek", peekCommand],
+  ["status", statusCommand],
+  ["snapshot", snapshotCommand],
+  ["gc", gcCommand],
+  ["verify", verifyCommand],
+  ["export", exportCommand],
+  ["import", importCommand],
+  ["token", tokenCommand],
   ["nock", nockCommand],
   ["mug", mugCommand],
   ["hoon", hoonCommand],
@@ -33,6 +56,7 @@ function topHelp(): string {
     "Commands:",
     ...lines,
     "",
+    "Commands on a data directory take --data DIR (default: 'data' in the current directory).",
     "Run 'cellar <command> --help' for a command's options.",
   ].join("\n");
 }
@@ -69,6 +93,10 @@ export async function main(args: string[]): Promise<number> {
     }
     if (error instanceof Failure || error instanceof CellarError) {
       console.error(`cellar ${name}: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
+      console.error(`cellar ${name}: permission denied: ${error.message}`);
       return 1;
     }
     throw error;

@@ -243,5 +243,5 @@ export function toDa(unixMs: number): bigint {
  */
 export function pathNoun(path: string | readonly string[]): Noun {
   const segments = typeof path === "string" ? path.split("/").filter((s) => s.length > 0) : path;
-  return Noun.list(segments.map((s) => Noun.cord(s)));
+  return Noun.list(segments);
 }

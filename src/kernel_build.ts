@@ -78,7 +78,7 @@ const stdlibAxis = 31;
  * its arms elsewhere, or without one of them, is an {@linkcode ArgumentError}; source that
  * does not compile is a {@linkcode NockError} whose trace holds the compiler's message
  * (`syntax error` with the line and column, `-find.foo`, `nest-fail`, ...). A pill that is
- * not an ivory pill is a `CueError` or {@linkcode NounShapeError}.
+ * not an ivory pill is a `CueError` or `NounShapeError`.
  *
  * @example
  * ```ts

@@ -697,12 +697,11 @@ export class Runtime {
         );
       }
       const jam = this.#options.kernel ?? defaultKernel();
-      const core = bootKernelChecked(jam);
-      core.dispose();
+      const booted = bootKernelChecked(jam);
       this.#log.addKernel(jam, 0n);
       this.#loadKernels();
       this.#kernel = this.#kernels[0];
-      const booted = this.#bootedCore(this.#kernel);
+      this.#bootedCores.set(this.#kernel.hashHex, booted);
       this.#pma = Pma.open(pmaDir, { sidecar: "checkpoint" });
       this.#event = 0n;
       this.#commitState(booted, 0n);
@@ -1067,7 +1066,7 @@ export class Runtime {
         this.#applyUpgrade(k, row.num);
       }
       const now = performance.now();
-      if (progress && (now - lastReport >= 100 || count === total)) {
+      if (progress && (now - lastReport >= 100 || count === total || count === 1)) {
         lastReport = now;
         progress({ done: count, total, eventNumber: row.num, elapsedMs: now - started });
       }

@@ -361,7 +361,12 @@ pub const Dashboard = struct {
         } else return error.Dropped;
         const head = d.lookupBattery(ws.head(core));
         if (head) |h| {
-            if (d.findExisting(h, core, name, parent, axis)) return;
+            if (d.findExistingIndex(h, core, name, parent, axis)) |r| {
+                // Already registered: adopt this core's nouns when they are equal copies,
+                // so that the newest state (the one running) matches by identity.
+                d.adopt(r, core) catch return error.Dropped;
+                return;
+            }
         }
         _ = try d.add(core, name, hook_list, parent, axis, head, null);
     }
@@ -552,6 +557,7 @@ pub const Dashboard = struct {
                 }
             }
             const existing = if (head) |h| d.findExistingIndex(h, core, fields[1], parent, axis) else null;
+            if (existing) |r| d.adopt(r, core) catch return error.Meme;
             const index = existing orelse blk: {
                 const r = d.add(core, fields[1], fields[2], parent, axis, head, path) catch return error.Meme;
                 added += 1;
@@ -561,6 +567,20 @@ pub const Dashboard = struct {
         }
         if (it != Noun.zero) return error.BadColdState;
         return added;
+    }
+
+    /// Make registration `r` (found equal to `core`) use `core`'s battery and, for a root,
+    /// its payload, when they are other nouns: lookups of the newest copy then hit by word.
+    fn adopt(d: *Dashboard, r: u32, core: Noun) error{Meme}!void {
+        const ws = d.ws;
+        const battery = ws.head(core);
+        if (d.batteryOf(r).raw() != battery.raw()) try d.repointChain(d.reg(r).chain, battery);
+        if (d.reg(r).parent == none and d.payloadOf(r).raw() != ws.tail(core).raw()) {
+            const box = d.reg(r).box;
+            d.reg(r).box = try ws.tuple(&.{ d.batteryOf(r), d.nameOf(r), d.hooksOf(r), ws.tail(core) });
+            _ = box;
+            d.stale = .all;
+        }
     }
 
     /// Make every registration of the chain `h` use `battery` (structurally equal to theirs).

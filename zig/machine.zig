@@ -529,6 +529,9 @@ pub const Machine = struct {
     pub fn pmaClose(m: *Machine) Error!void {
         _ = try m.attachedPma();
         m.dashboard.forgetPma();
+        // %memo entries keyed by the closing state would be copied out and, once a copy of
+        // the same state is opened again, confirmed by deep comparison: drop them.
+        m.dashboard.memo.clear();
         try m.evacuatePma("close the PMA");
         m.dropPma();
         assert(m.ws.bases.base[1] == 0);

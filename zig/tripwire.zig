@@ -5,6 +5,8 @@
 //!
 //!   CELLAR_TRIPWIRE=pma.commit.after_slot   the process aborts (SIGABRT) when it gets there;
 //!                                           the crash tests run a real child process this way.
+//!   CELLAR_TRIPWIRE=pma.commit.after_slot@5 ... the fifth time it gets there (runtime crash
+//!                                           tests pick the commit of a given event).
 //!   arm(.pma_commit_after_slot, .fail)      `check` returns error.Tripwire instead, so unit
 //!                                           tests can exercise the errdefer paths in-process.
 //!
@@ -81,8 +83,21 @@ fn encode(point: Point, action: Action) u32 {
     return 2 + @as(u32, @intFromEnum(point)) * 2 + @intFromEnum(action);
 }
 
+/// Hits of the armed point still to let pass before it trips (from `name@N`).
+var pass_count: std.atomic.Value(u64) = .init(0);
+
 fn loadFromEnv() u32 {
-    const text = std.posix.getenv(env_var) orelse return disarmed;
+    const raw = std.posix.getenv(env_var) orelse return disarmed;
+    var text: []const u8 = raw;
+    if (std.mem.indexOfScalar(u8, raw, '@')) |at| {
+        text = raw[0..at];
+        const n = std.fmt.parseInt(u64, raw[at + 1 ..], 10) catch 0;
+        if (n == 0) {
+            std.debug.print("{s}: bad hit count in '{s}' (want name@N, N >= 1)\n", .{ env_var, raw });
+            std.posix.abort();
+        }
+        pass_count.store(n - 1, .release);
+    }
     const point = Point.fromName(text) orelse {
         // A typo must not silently make a crash test pass.
         std.debug.print("{s}: unknown tripwire '{s}'\n", .{ env_var, text });
@@ -110,6 +125,10 @@ pub inline fn check(point: Point) error{Tripwire}!void {
         if (s == disarmed) return;
     }
     if ((s - 2) / 2 != @intFromEnum(point)) return;
+    if (pass_count.load(.acquire) > 0) {
+        _ = pass_count.fetchSub(1, .acq_rel);
+        return;
+    }
     return trip(point, @enumFromInt((s - 2) % 2));
 }
 

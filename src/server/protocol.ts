@@ -1,0 +1,89 @@
+/**
+ * Messages between the server's main thread and its Workers (the writer and the peekers).
+ * Nouns travel as jam bytes (transferred `ArrayBuffer`s) or as their JSON form, never as
+ * handles: each thread has its own native machine.
+ *
+ * @module
+ */
+
+import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime.ts";
+import type { Json } from "./json_noun.ts";
+
+/** How the reply should carry a noun. */
+export type NounFormat = "jam" | "json";
+
+/** An error for the HTTP layer: status, code, message, and the kernel trace if any. */
+export interface WireError {
+  status: number;
+  code: string;
+  message: string;
+  trace?: readonly string[];
+}
+
+/** Main thread → writer. */
+export type WriterRequest =
+  | {
+    type: "open";
+    dataDir: string;
+    kernel?: ArrayBuffer;
+    pokeTimeoutMs: number;
+    snapshotEveryEvents?: number;
+    /** A shared flag: non-zero stops a replay in progress (shutdown during recovery). */
+    abort?: SharedArrayBuffer;
+  }
+  | {
+    type: "poke";
+    id: number;
+    jam?: ArrayBuffer;
+    json?: Json;
+    wire?: string;
+    reply: NounFormat;
+  }
+  | { type: "status" }
+  | { type: "close" };
+
+/** What the writer reports of the runtime after events (cheap, sent after every poke). */
+export interface WriterStatus {
+  status: RuntimeStatus;
+  /** `Date.now()` when taken. */
+  at: number;
+}
+
+/** Writer → main thread. */
+export type WriterReply =
+  | { type: "progress"; progress: ReplayProgress }
+  | { type: "ready"; boot: BootReport; status: WriterStatus }
+  | { type: "fatal"; error: WireError }
+  | {
+    type: "poked";
+    id: number;
+    eventNumber: bigint;
+    effectsJam?: ArrayBuffer;
+    effectsJson?: Json;
+    computeMs: number;
+    commitMs: number;
+  }
+  | { type: "pokeFailed"; id: number; error: WireError }
+  | { type: "status"; status: WriterStatus; gcMs?: number; snapshotMs?: number }
+  | { type: "closed" };
+
+/** Main thread → peeker. */
+export type PeekRequest =
+  | { type: "open"; dataDir: string; peekTimeoutMs: number }
+  | { type: "peek"; id: number; path: string[]; reply: NounFormat }
+  | { type: "close" };
+
+/** Peeker → main thread. */
+export type PeekReply =
+  | { type: "ready"; eventNumber: bigint }
+  | { type: "fatal"; error: WireError }
+  | {
+    type: "peeked";
+    id: number;
+    eventNumber: bigint;
+    kind: "unknown" | "empty" | "value";
+    valueJam?: ArrayBuffer;
+    valueJson?: Json;
+  }
+  | { type: "peekFailed"; id: number; error: WireError }
+  | { type: "closed" };

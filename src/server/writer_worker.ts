@@ -1,0 +1,163 @@
+/**
+ * The server's writer: a Worker that owns the data directory's {@linkcode Runtime}. Its
+ * messages are handled one at a time in arrival order, so pokes are serialised. A poke is
+ * answered as soon as `poke()` returns (the event is durable), then due maintenance (PMA GC,
+ * snapshot) runs before the next message.
+ *
+ * @module
+ */
+
+import { Noun } from "../noun.ts";
+import { Runtime } from "../runtime.ts";
+import type { RuntimeStatus } from "../runtime.ts";
+import { jsonToNoun, nounToJson } from "./json_noun.ts";
+import type { WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
+import { ownBuffer, wireError } from "./worker_errors.ts";
+
+const port = self as unknown as Worker;
+let runtime: Runtime | null = null;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+function send(message: WriterReply, transfer: Transferable[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+function snapshotStatus(): WriterStatus {
+  const status: RuntimeStatus = runtime!.status();
+  return { status, at: Date.now() };
+}
+
+/** An AbortSignal-like view of a flag the main thread sets (Runtime only reads `aborted`). */
+function sharedSignal(flag: Int32Array): AbortSignal {
+  return {
+    get aborted() {
+      return Atomics.load(flag, 0) !== 0;
+    },
+  } as AbortSignal;
+}
+
+function open(request: Extract<WriterRequest, { type: "open" }>): void {
+  try {
+    runtime = Runtime.open({
+      dataDir: request.dataDir,
+      kernel: request.kernel ? new Uint8Array(request.kernel) : undefined,
+      pokeLimits: { timeoutMs: request.pokeTimeoutMs },
+      snapshotEveryEvents: request.snapshotEveryEvents,
+      autoMaintain: false,
+      onProgress: (progress) => send({ type: "progress", progress }),
+      signal: request.abort ? sharedSignal(new Int32Array(request.abort)) : undefined,
+    });
+  } catch (error) {
+    send({ type: "fatal", error: wireError(error, "poke") });
+    return;
+  }
+  send({ type: "ready", boot: runtime.bootReport, status: snapshotStatus() });
+  // The maintenance that a long replay may have made due.
+  maintain();
+  timer = setInterval(() => {
+    if (runtime !== null) send({ type: "status", status: snapshotStatus() });
+  }, 2000);
+}
+
+function maintain(): void {
+  if (runtime === null) return;
+  const due = runtime.maintenanceDue();
+  if (!due.gc && !due.snapshot) return;
+  const before = runtime.status();
+  const gcBefore = before.lastGc?.at;
+  const snapshotBefore = before.lastSnapshot?.at;
+  try {
+    runtime.maintain();
+  } catch (error) {
+    console.error(
+      `cellar serve: maintenance failed: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  const status = snapshotStatus();
+  const gc = status.status.lastGc;
+  const snap = status.status.lastSnapshot;
+  send({
+    type: "status",
+    status,
+    gcMs: gc && gc.at !== gcBefore ? gc.gcMs + gc.scanMs : undefined,
+    snapshotMs: snap && snap.at !== snapshotBefore ? snap.writeMs : undefined,
+  });
+}
+
+function poke(request: Extract<WriterRequest, { type: "poke" }>): void {
+  if (runtime === null) {
+    send({
+      type: "pokeFailed",
+      id: request.id,
+      error: { status: 503, code: "NotReady", message: "The runtime is not open" },
+    });
+    return;
+  }
+  let cause: Noun;
+  try {
+    cause = request.jam !== undefined
+      ? Noun.cue(new Uint8Array(request.jam))
+      : jsonToNoun(request.json ?? null);
+  } catch (error) {
+    send({ type: "pokeFailed", id: request.id, error: wireError(error, "poke") });
+    return;
+  }
+  try {
+    const result = runtime.poke(cause, request.wire ? { wire: request.wire } : {});
+    try {
+      if (request.reply === "jam") {
+        const jam = ownBuffer(result.effects.jam());
+        send({
+          type: "poked",
+          id: request.id,
+          eventNumber: result.eventNumber,
+          effectsJam: jam,
+          computeMs: result.computeMs,
+          commitMs: result.commitMs,
+        }, [jam]);
+      } else {
+        send({
+          type: "poked",
+          id: request.id,
+          eventNumber: result.eventNumber,
+          effectsJson: nounToJson(result.effects),
+          computeMs: result.computeMs,
+          commitMs: result.commitMs,
+        });
+      }
+    } finally {
+      result.effects.dispose();
+    }
+  } catch (error) {
+    send({ type: "pokeFailed", id: request.id, error: wireError(error, "poke") });
+    return;
+  } finally {
+    cause.dispose();
+  }
+  send({ type: "status", status: snapshotStatus() });
+  maintain();
+}
+
+port.onmessage = (event: MessageEvent<WriterRequest>) => {
+  const request = event.data;
+  switch (request.type) {
+    case "open":
+      open(request);
+      break;
+    case "poke":
+      poke(request);
+      break;
+    case "status":
+      if (runtime !== null) send({ type: "status", status: snapshotStatus() });
+      break;
+    case "close":
+      clearInterval(timer);
+      try {
+        runtime?.close();
+      } finally {
+        runtime = null;
+        send({ type: "closed" });
+      }
+      break;
+  }
+};

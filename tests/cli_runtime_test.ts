@@ -1,0 +1,404 @@
+/**
+ * The CLI's data-directory commands, each run in a subprocess with the permissions the
+ * `cellar` script grants (see {@linkcode runCellar}). The tests share one data directory and
+ * run in order.
+ */
+
+import assert from "node:assert/strict";
+import { handleCount, Noun } from "../mod.ts";
+import { FileLock } from "../src/files.ts";
+import { libraryLocation } from "../src/ffi.ts";
+import { TokenStore } from "../src/server/tokens.ts";
+import { assertEquals } from "./_helpers.ts";
+
+// Load the library outside any test, so that the resource sanitizer does not see it opening.
+handleCount();
+
+const root = Deno.makeTempDirSync({ prefix: "cellar_cli_runtime_test_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
+const data = `${root}/data`;
+const kernel = decodeURIComponent(new URL("../kernels/kv.jam", import.meta.url).pathname);
+const cliPath = decodeURIComponent(new URL("../src/cli.ts", import.meta.url).pathname);
+const library = (() => {
+  const location = libraryLocation();
+  return location instanceof URL ? decodeURIComponent(location.pathname) : location;
+})();
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Run the CLI as the `cellar` script runs a data-directory command: FFI of the library only;
+ * read access to the library, the files named on the command line and the data directory;
+ * write access to the data directory (and, for `export`, the folder of --out); env
+ * CELLAR_LIB and NO_COLOR.
+ */
+async function runCellar(
+  args: string[],
+  scope: { data?: string; read?: string[]; write?: string[] } = {},
+): Promise<Result> {
+  const dir = scope.data ?? data;
+  const permissions = [
+    "--no-prompt",
+    `--allow-ffi=${library}`,
+    `--allow-read=${[library, dir, ...(scope.read ?? [])].join(",")}`,
+    `--allow-write=${[dir, ...(scope.write ?? [])].join(",")}`,
+    "--allow-env=CELLAR_LIB,NO_COLOR",
+  ];
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...permissions, cliPath, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+    bytes: output.stdout,
+  };
+}
+
+function expect(result: Result, code: number, what: string): void {
+  assertEquals(
+    result.code,
+    code,
+    `${what}: exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+  );
+}
+
+const commands = [
+  "boot",
+  "poke",
+  "peek",
+  "status",
+  "snapshot",
+  "gc",
+  "verify",
+  "export",
+  "import",
+  "token",
+  "serve",
+];
+
+Deno.test("cli runtime: --help on every command, and the top help lists them", async () => {
+  const top = await runCellar(["--help"]);
+  expect(top, 0, "--help");
+  for (const name of commands) assert(top.stdout.includes(`  ${name} `), name);
+  assert(top.stdout.includes("--data DIR (default: 'data'"), top.stdout);
+  for (const name of commands) {
+    const result = await runCellar([name, "--help"]);
+    expect(result, 0, `${name} --help`);
+    assert(/^Usage: (\.\/)?cellar /.test(result.stdout), result.stdout);
+    if (name !== "serve") assert(result.stdout.includes("--data"), name);
+  }
+});
+
+Deno.test("cli runtime: bad usage exits 2 with a pointer to --help", async () => {
+  for (
+    const args of [
+      ["boot"],
+      ["boot", "a.jam", "b.jam"],
+      ["poke"],
+      ["poke", "--json", "[1]", "put", "x"],
+      ["poke", "--json", "[1]"],
+      ["poke", "--json", '{"a": 1}'],
+      ["poke", "--json", "-1"],
+      ["poke", "--wire", "//", "x"],
+      ["peek"],
+      ["peek", "/a", "/b"],
+      ["status", "extra"],
+      ["snapshot", "--bogus"],
+      ["gc", "now"],
+      ["verify", "x"],
+      ["export"],
+      ["import"],
+      ["token"],
+      ["token", "frob"],
+      ["token", "create"],
+      ["token", "create", "--scope", "root"],
+      ["token", "list", "--scope", "peek"],
+      ["token", "revoke"],
+    ]
+  ) {
+    const result = await runCellar(args);
+    expect(result, 2, args.join(" "));
+    assert(result.stderr.includes("--help"), result.stderr);
+  }
+});
+
+Deno.test("cli runtime: commands on a missing data directory fail clearly", async () => {
+  for (
+    const args of [
+      ["poke", "x"],
+      ["peek", "/count"],
+      ["status"],
+      ["snapshot"],
+      ["gc"],
+      ["verify"],
+      ["export", "--out", `${root}/x.jam`],
+      ["token", "list"],
+    ]
+  ) {
+    const result = await runCellar([...args, "--data", data]);
+    expect(result, 1, args.join(" "));
+    assert(result.stderr.includes(`No data directory at ${data}`), result.stderr);
+  }
+  assertEquals([...Deno.readDirSync(root)].length, 0);
+});
+
+Deno.test("cli runtime: boot creates the directory, then reports level 1", async () => {
+  const first = await runCellar(["boot", kernel, "--data", data], { read: [kernel] });
+  expect(first, 0, "boot");
+  assert(first.stdout.includes("boot: level 0 (new)"), first.stdout);
+  assert(first.stdout.includes("event: 0"), first.stdout);
+  const again = await runCellar(["boot", kernel, "--data", data], { read: [kernel] });
+  expect(again, 0, "boot again");
+  assert(again.stdout.includes("boot: level 1 (pma)"), again.stdout);
+  const bad = await runCellar(["boot", `${root}/absent.jam`, "--data", data], { read: [root] });
+  expect(bad, 1, "boot of a missing kernel");
+  assert(bad.stderr.includes("no such file"), bad.stderr);
+});
+
+Deno.test("cli runtime: poke with words and --json; a crash exits 1 and logs nothing", async () => {
+  const put = await runCellar(["poke", "--data", data, "put", "greeting", "hello"]);
+  expect(put, 0, "poke put");
+  assert(put.stdout.startsWith("event: 1\n"), put.stdout);
+  const json = await runCellar([
+    "poke",
+    "--data",
+    data,
+    "--text",
+    "--wire",
+    "/cli/test",
+    "--json",
+    '["incr", "hits", 5]',
+  ]);
+  expect(json, 0, "poke --json");
+  assertEquals(json.stdout, "event: 2\neffects: [['incr' 'hits' 5] 0]\n");
+  const crash = await runCellar(["poke", "--data", data, "del", "absent"]);
+  expect(crash, 1, "poke del absent");
+  assert(crash.stderr.includes("kv-del-absent"), crash.stderr);
+  const after = await runCellar(["poke", "--data", data, "incr", "hits", "2"]);
+  expect(after, 0, "poke incr");
+  assert(after.stdout.startsWith("event: 3\n"), after.stdout);
+  // A cause from a jam file.
+  const cause = `${root}/cause.jam`;
+  using noun = Noun.from(["put", "n", 42]);
+  Deno.writeFileSync(cause, noun.jam());
+  const fromJam = await runCellar(["poke", "--data", data, "--jam", cause], { read: [cause] });
+  expect(fromJam, 0, "poke --jam");
+  assert(fromJam.stdout.startsWith("event: 4\n"), fromJam.stdout);
+});
+
+Deno.test("cli runtime: peek prints values, ~ and [~ ~], and jams", async () => {
+  const text = await runCellar(["peek", "--data", data, "--text", "/get/greeting"]);
+  expect(text, 0, "peek --text");
+  assertEquals(text.stdout, "'hello'\n");
+  const hits = await runCellar(["peek", "--data", data, "/get/hits"]);
+  assertEquals(hits.stdout, "7\n");
+  const number = await runCellar(["peek", "--data", data, "/get/n"]);
+  assertEquals(number.stdout, "42\n");
+  const unknown = await runCellar(["peek", "--data", data, "/nope"]);
+  expect(unknown, 0, "peek unknown");
+  assertEquals(unknown.stdout, "~\n");
+  const empty = await runCellar(["peek", "--data", data, "/get/absent"]);
+  assertEquals(empty.stdout, "[~ ~]\n");
+  const jam = await runCellar(["peek", "--data", data, "--jam", "/get/greeting"]);
+  expect(jam, 0, "peek --jam");
+  using hello = Noun.cord("hello");
+  assertEquals(jam.bytes, hello.jam());
+  const noValue = await runCellar(["peek", "--data", data, "--jam", "/nope"]);
+  expect(noValue, 1, "peek --jam of an unknown path");
+});
+
+Deno.test("cli runtime: status, text and JSON", async () => {
+  const text = await runCellar(["status", "--data", data]);
+  expect(text, 0, "status");
+  assert(text.stdout.includes("log: event 4 (4 events from 1)"), text.stdout);
+  assert(/pma: event 4, state mug 0x[0-9a-f]{8}/.test(text.stdout), text.stdout);
+  const json = await runCellar(["status", "--data", data, "--json"]);
+  expect(json, 0, "status --json");
+  const status = JSON.parse(json.stdout);
+  assertEquals(status.log.lastEvent, "4");
+  assertEquals(status.pma.eventNumber, "4");
+  assertEquals(status.log.kernels.length, 1);
+  assertEquals(status.pma.kernelHash, status.log.kernels[0].hash);
+});
+
+Deno.test("cli runtime: snapshot, gc and verify; a corrupted snapshot is named", async () => {
+  const snap = await runCellar(["snapshot", "--data", data]);
+  expect(snap, 0, "snapshot");
+  const name = /^snapshot (\S+):/.exec(snap.stdout)?.[1];
+  assert(name !== undefined && name.startsWith("000000000004-"), snap.stdout);
+  const gc = await runCellar(["gc", "--data", data]);
+  expect(gc, 0, "gc");
+  assert(gc.stdout.startsWith("gc: "), gc.stdout);
+  const status = JSON.parse((await runCellar(["status", "--data", data, "--json"])).stdout);
+  assert(status.snapshots.some((s: { name: string }) => s.name === name), name);
+  const verify = await runCellar(["verify", "--data", data]);
+  expect(verify, 0, "verify");
+  assert(verify.stdout.includes("has no problems"), verify.stdout);
+  assert(!verify.stdout.includes("PROBLEM"), verify.stdout);
+
+  const slab = `${data}/snapshots/${name}/slab`;
+  const bytes = Deno.readFileSync(slab);
+  const at = Math.floor(bytes.length / 2);
+  bytes[at] ^= 0x40;
+  Deno.writeFileSync(slab, bytes);
+  try {
+    const bad = await runCellar(["verify", "--data", data]);
+    expect(bad, 1, "verify of a corrupted snapshot");
+    assert(bad.stdout.includes(`PROBLEM: snapshot ${name}:`), bad.stdout);
+    assert(bad.stdout.includes("blake3"), bad.stdout);
+    assert(bad.stderr.includes("1 problem(s)"), bad.stderr);
+  } finally {
+    bytes[at] ^= 0x40;
+    Deno.writeFileSync(slab, bytes);
+  }
+  expect(await runCellar(["verify", "--data", data]), 0, "verify after the repair");
+});
+
+Deno.test("cli runtime: a directory held by another process", async () => {
+  const lock = FileLock.acquire(`${data}/cellar.lock`);
+  try {
+    for (
+      const args of [["poke", "x"], ["snapshot"], ["gc"], ["verify"], ["boot", kernel]]
+    ) {
+      const result = await runCellar([...args, "--data", data], { read: [kernel] });
+      expect(result, 1, args.join(" "));
+      assert(result.stderr.includes("is in use by the server"), result.stderr);
+      assert(result.stderr.includes("HTTP API"), result.stderr);
+    }
+    // Reading works beside the writer.
+    expect(await runCellar(["peek", "--data", data, "/count"]), 0, "peek while locked");
+    expect(await runCellar(["status", "--data", data]), 0, "status while locked");
+  } finally {
+    lock.release();
+  }
+  // Nothing was logged while it was held.
+  const status = JSON.parse((await runCellar(["status", "--data", data, "--json"])).stdout);
+  assertEquals(status.log.lastEvent, "4");
+});
+
+Deno.test("cli runtime: export and import round trip to the same state", async () => {
+  const out = `${root}/exports`;
+  Deno.mkdirSync(out);
+  const scope = { read: [out], write: [out] };
+  const exported = await runCellar(["export", "--data", data, "--out", `${out}/log.jam`], scope);
+  expect(exported, 0, "export");
+  assert(exported.stdout.includes("exported 4 events and 1 kernel(s)"), exported.stdout);
+  const exists = await runCellar(["export", "--data", data, "--out", `${out}/log.jam`], scope);
+  expect(exists, 1, "export over an existing file");
+  assert(exists.stderr.includes("--force"), exists.stderr);
+  expect(
+    await runCellar(["export", "--data", data, "--force", "--out", `${out}/log.jam`], scope),
+    0,
+    "export --force",
+  );
+
+  const copy = `${root}/copy`;
+  const imported = await runCellar(["import", `${out}/log.jam`, "--data", copy], {
+    data: copy,
+    read: [out],
+  });
+  expect(imported, 0, "import");
+  assert(imported.stdout.includes("level 4 (full-replay)"), imported.stdout);
+  assert(imported.stderr.includes("import replay: 4/4 events"), imported.stderr);
+  const statusOf = async (dir: string) =>
+    JSON.parse((await runCellar(["status", "--data", dir, "--json"], { data: dir })).stdout);
+  const [a, b] = [await statusOf(data), await statusOf(copy)];
+  assertEquals(b.pma.stateMug, a.pma.stateMug);
+  assertEquals(b.log.lastEvent, "4");
+  assertEquals(b.pma.kernelHash, a.pma.kernelHash);
+  const peek = await runCellar(["peek", "--data", copy, "--text", "/get/greeting"], {
+    data: copy,
+  });
+  assertEquals(peek.stdout, "'hello'\n");
+
+  // The state alone.
+  const state = await runCellar(
+    ["export", "--data", data, "--state", "--out", `${out}/state.jam`],
+    scope,
+  );
+  expect(state, 0, "export --state");
+  using core = Noun.cue(Deno.readFileSync(`${out}/state.jam`));
+  assertEquals(`0x${core.mug.toString(16).padStart(8, "0")}`, a.pma.stateMug);
+
+  // Import refuses a non-empty directory and a damaged export, leaving nothing behind.
+  const busy = await runCellar(["import", `${out}/log.jam`, "--data", copy], {
+    data: copy,
+    read: [out],
+  });
+  expect(busy, 1, "import into a non-empty directory");
+  assert(busy.stderr.includes("not empty"), busy.stderr);
+  const damaged = Deno.readFileSync(`${out}/log.jam`);
+  damaged[Math.floor(damaged.length / 2)] ^= 0x01;
+  Deno.writeFileSync(`${out}/damaged.jam`, damaged);
+  const target = `${root}/never`;
+  const bad = await runCellar(["import", `${out}/damaged.jam`, "--data", target], {
+    data: target,
+    read: [out],
+  });
+  expect(bad, 1, "import of a damaged export");
+  assert(bad.stderr.includes("is not a Cellar log export"), bad.stderr);
+  assert(!(await exists_(target)), "the target directory was left behind");
+  const notExport = await runCellar(["import", kernel, "--data", target], {
+    data: target,
+    read: [kernel],
+  });
+  expect(notExport, 1, "import of a kernel jam");
+  assert(!(await exists_(target)), "the target directory was left behind");
+});
+
+async function exists_(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("cli runtime: token create, list and revoke", async () => {
+  const empty = await runCellar(["token", "list", "--data", data]);
+  expect(empty, 0, "token list");
+  assertEquals(empty.stdout, "no tokens\n");
+  const created = await runCellar([
+    "token",
+    "create",
+    "--scope",
+    "poke,peek",
+    "--label",
+    "ci bot",
+    "--data",
+    data,
+  ]);
+  expect(created, 0, "token create");
+  const token = created.stdout.trim();
+  assert(/^cellar_[0-9a-f]{12}_[0-9a-f]{64}$/.test(token), created.stdout);
+  assert(created.stderr.includes("not shown again"), created.stderr);
+  const id = token.slice(7, 19);
+  assert(!Deno.readTextFileSync(`${data}/tokens.json`).includes(token.slice(20)));
+  assertEquals(TokenStore.open(data).verify(token), { id, scopes: ["peek", "poke"] });
+
+  const list = await runCellar(["token", "list", "--data", data]);
+  assert(list.stdout.includes(id) && list.stdout.includes("ci bot"), list.stdout);
+  assert(!list.stdout.includes(token.slice(20)), list.stdout);
+  const json = JSON.parse((await runCellar(["token", "list", "--json", "--data", data])).stdout);
+  assertEquals(json.map((t: { id: string; scopes: string[] }) => [t.id, t.scopes]), [
+    [id, ["peek", "poke"]],
+  ]);
+
+  expect(await runCellar(["token", "revoke", id, "--data", data]), 0, "token revoke");
+  assertEquals(TokenStore.open(data).verify(token), null);
+  const again = await runCellar(["token", "revoke", id, "--data", data]);
+  expect(again, 1, "token revoke of a revoked token");
+  assert(again.stderr.includes(`No token ${id}`), again.stderr);
+  assertEquals((await runCellar(["token", "list", "--data", data])).stdout, "no tokens\n");
+});
