@@ -13,8 +13,7 @@
 
 // playwright-core is pinned to 1.65.1 here and in launchChromium (it drives Debian 12's
 // Chromium 156). Only this file names the package, so the pin is written in one place.
-// deno-lint-ignore no-import-prefix
-import type { Browser, Page } from "npm:playwright-core@1.65.1";
+import type { Browser, Page } from "playwright-core";
 
 export type { Browser, Page };
 
@@ -45,8 +44,7 @@ export async function launchChromium(): Promise<Browser> {
   // imported, a path Deno lets only --allow-all read. With this variable set the probe is
   // deferred to the functions that open desktop apps, which the tests never call.
   Deno.env.set("__IS_WSL_TEST__", "1");
-  // deno-lint-ignore no-import-prefix
-  const { chromium } = await import("npm:playwright-core@1.65.1");
+  const { chromium } = await import("playwright-core");
   return await chromium.launch({
     executablePath: chromiumPath,
     // playwright adds --headless itself; the rest keep the browser quiet and CI-friendly.

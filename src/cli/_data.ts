@@ -13,15 +13,20 @@ import { Failure } from "./_common.ts";
 
 /** The `--data` option's help line. */
 export const dataHelp =
-  `  --data DIR         The data directory (default: 'data' in the current directory)`;
+  `  --data DIR         The data directory (default: data/ in the Cellar checkout, as for serve)`;
+
+/** The default data directory: `data/` beside `src/` (the server's default too). */
+export const defaultDataDir: string = decodeURIComponent(
+  new URL("../../data", import.meta.url).pathname,
+);
 
 /** The `--data` option for {@linkcode parse}. */
 export const dataOption = { data: { type: "string" } } as const;
 
-/** The data directory of the parsed options (default `data`). */
+/** The data directory of the parsed options (default {@linkcode defaultDataDir}). */
 export function dataDirOf(values: { data?: string | boolean | (string | boolean)[] }): string {
   const v = values.data;
-  return typeof v === "string" && v.length > 0 ? v : "data";
+  return typeof v === "string" && v.length > 0 ? v : defaultDataDir;
 }
 
 function exists(path: string): boolean {
