@@ -61,9 +61,6 @@ export function nockUntraced(subject: Noun, formula: Noun, options: NockOptions 
   return run(subject, formula, options, false);
 }
 
-/** The limits last given to this thread's machine (all computations go through `run`). */
-const limitsSet = { steps: 0, timeoutMs: 0 };
-
 function run(subject: Noun, formula: Noun, options: NockOptions, render: boolean): Noun {
   const S = symbols();
   const steps = options.stepLimit ?? 0;
@@ -74,12 +71,11 @@ function run(subject: Noun, formula: Noun, options: NockOptions, render: boolean
   if (!(timeoutMs >= 0 && timeoutMs <= 1e12)) {
     throw new ArgumentError(`Bad timeout: ${timeoutMs} ms`);
   }
-  if (steps !== limitsSet.steps || timeoutMs !== limitsSet.timeoutMs) {
-    if (S.cellar_set_limits(steps, timeoutMs) !== 0) {
-      throw errorFromCode(S.cellar_error_kind(), lastErrorMessage());
-    }
-    limitsSet.steps = steps;
-    limitsSet.timeoutMs = timeoutMs;
+  // Set on every call: the native machine belongs to the OS thread and outlives this module
+  // instance (deno test runs each test file in its own isolate on the same thread), so a
+  // cache of what was set here could be stale.
+  if (S.cellar_set_limits(steps, timeoutMs) !== 0) {
+    throw errorFromCode(S.cellar_error_kind(), lastErrorMessage());
   }
   const product = S.cellar_nock(handleOf(subject), handleOf(formula));
   if (product !== 0) return adoptHandle(product);
@@ -172,9 +168,6 @@ export function configure(options: MachineOptions): void {
   }
   const S = symbols();
   if (S.cellar_configure(mib) !== 0) throw errorFromCode(S.cellar_error_kind(), lastErrorMessage());
-  // A rebuilt machine starts without limits.
-  limitsSet.steps = 0;
-  limitsSet.timeoutMs = 0;
 }
 
 /**

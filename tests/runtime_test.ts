@@ -45,7 +45,7 @@ Deno.test("runtime: a new data directory boots the default kernel; pokes and pee
     assertEquals(row.wire, "/poke/http");
     assertEquals(row.hash.length, 32);
     using state = r.state();
-    assertEquals(row.stateMug, state.mug);
+    assertEquals(r.log.get(2n)!.stateMug, state.mug);
   });
   // Reopen: the fast path, no replay, same state.
   withRuntime({ dataDir: dir }, (r) => {

@@ -392,7 +392,16 @@ pub const Machine = struct {
                 error.Meme => .{ .meme, "out of workspace memory" },
                 error.Intr => .{ .intr, "interrupted (step limit, time limit or interrupt)" },
             };
-            m.last.set(kind, "Nock failed: %{s}: {s}", .{ @tagName(kind), why });
+            if (kind == .intr) {
+                const used = m.ctx.steps - steps_before;
+                if (m.ctx.limits.steps_max != 0 and used > m.ctx.limits.steps_max) {
+                    m.last.set(kind, "Nock failed: %intr: the step limit of {d} steps was reached", .{m.ctx.limits.steps_max});
+                } else if (m.ctx.limits.deadline_ns != 0 and std.time.nanoTimestamp() >= m.ctx.limits.deadline_ns) {
+                    m.last.set(kind, "Nock failed: %intr: the time limit of {d} ms was reached", .{m.timeout_ns / std.time.ns_per_ms});
+                } else {
+                    m.last.set(kind, "Nock failed: %intr: interrupted", .{});
+                }
+            } else m.last.set(kind, "Nock failed: %{s}: {s}", .{ @tagName(kind), why });
             m.trace = m.ctx.failure_trace;
             m.ctx.failure_trace = Noun.zero;
             return error.Failed;

@@ -1,0 +1,161 @@
+/**
+ * HTTP server benchmarks (issue 6), with a Deno client on the same machine (wrk is not
+ * installed here; the client shares the two cores with the server, so these are lower
+ * bounds):
+ * - peek requests per second and p99 latency with 64 concurrent connections while pokes run
+ *   at 100 per second;
+ * - durable pokes per second over HTTP (8 concurrent clients).
+ *
+ * The server is a real `src/server/server.ts` process under the least permissions, on a
+ * fresh data directory with the default kernel and 10^4 entries.
+ *
+ * @module
+ */
+
+import type { BenchCase } from "./harness.ts";
+import {
+  auth,
+  pokeJson,
+  type ServerProcess,
+  startServerProcess,
+  stopServer,
+} from "../tests/_server_helpers.ts";
+
+let server: ServerProcess | null = null;
+let dir = "";
+
+async function ensureServer(): Promise<ServerProcess> {
+  if (server) return server;
+  dir = Deno.makeTempDirSync({ prefix: "cellar-http-bench-" });
+  server = await startServerProcess(dir);
+  const r = await pokeJson(server, ["fill", "k", 10_000]);
+  if (!r.ok) throw new Error(`fill failed: ${r.status} ${await r.text()}`);
+  await r.body?.cancel();
+  return server;
+}
+
+async function closeServer(): Promise<void> {
+  if (server) await stopServer(server);
+  server = null;
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch { /* gone */ }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+async function peekLoad(seconds: number): Promise<Record<string, number>> {
+  const s = await ensureServer();
+  const headers = auth(s.token);
+  const deadline = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let errors = 0;
+  let pokes = 0;
+  let pokeErrors = 0;
+  // The poker: one poke every 10 ms (100/s), on its own schedule.
+  const poker = (async () => {
+    let next = performance.now();
+    let i = 0;
+    while (performance.now() < deadline) {
+      const r = await pokeJson(s, ["put", `p${i++}`, i]);
+      await r.body?.cancel();
+      if (r.ok) pokes++;
+      else pokeErrors++;
+      next += 10;
+      const wait = next - performance.now();
+      if (wait > 0) await sleep(wait);
+    }
+  })();
+  const worker = async (w: number) => {
+    let i = w;
+    while (performance.now() < deadline) {
+      const key = `k${(i = (i * 7919 + 13) % 10_000)}`;
+      const t = performance.now();
+      const r = await fetch(`${s.url}peek/get/${key}`, { headers });
+      await r.arrayBuffer();
+      if (r.ok) latencies.push(performance.now() - t);
+      else errors++;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: 64 }, (_, w) => worker(w + 1)));
+  const elapsed = (performance.now() - start) / 1000;
+  await poker;
+  latencies.sort((a, b) => a - b);
+  return {
+    peeksPerSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    errors,
+    pokesPerSecond: pokes / elapsed,
+    pokeErrors,
+  };
+}
+
+async function pokeLoad(seconds: number, clients: number): Promise<Record<string, number>> {
+  const s = await ensureServer();
+  const deadline = performance.now() + seconds * 1000;
+  const latencies: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: clients }, async (_, c) => {
+    while (performance.now() < deadline) {
+      const t = performance.now();
+      const r = await pokeJson(s, ["put", `c${c}-${n++}`, n]);
+      await r.body?.cancel();
+      if (r.ok) latencies.push(performance.now() - t);
+      else errors++;
+    }
+  }));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    pokesPerSecond: latencies.length / elapsed,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    errors,
+  };
+}
+
+/** The HTTP cases. */
+export function cases(): BenchCase[] {
+  return [
+    {
+      name: "http/peek-64conn-with-100-pokes-per-s",
+      unit: "req/s",
+      better: "higher",
+      samples: 3,
+      async sample() {
+        const r = await peekLoad(8);
+        return {
+          value: r.peeksPerSecond,
+          extra: {
+            p50Ms: r.p50Ms,
+            p99Ms: r.p99Ms,
+            errors: r.errors,
+            pokesPerSecond: r.pokesPerSecond,
+          },
+        };
+      },
+    },
+    {
+      name: "http/durable-pokes-8-clients",
+      unit: "pokes/s",
+      better: "higher",
+      samples: 3,
+      async sample() {
+        const r = await pokeLoad(6, 8);
+        return {
+          value: r.pokesPerSecond,
+          extra: { p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors },
+        };
+      },
+      teardown: closeServer,
+    },
+  ];
+}
