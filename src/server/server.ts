@@ -223,6 +223,7 @@ export function startServer(options: ServerOptions): RunningServer {
   let phase: Phase = "recovering";
   let failure: string | null = null;
   let progress: ReplayProgress | null = null;
+  let lastProgressLine = 0;
   let boot: BootReport | null = null;
   let latest: WriterStatus | null = null;
   let lastGrowth: { count: number; at: number } | null = null;
@@ -282,9 +283,20 @@ export function startServer(options: ServerOptions): RunningServer {
   writer.onmessage = (event: MessageEvent<WriterReply>) => {
     const m = event.data;
     switch (m.type) {
-      case "progress":
+      case "progress": {
         progress = m.progress;
+        // The log is not a terminal bar (it may be a file): a line every 2 s and at the end.
+        const now = performance.now();
+        if (now - lastProgressLine >= 2000 || progress.done === progress.total) {
+          lastProgressLine = now;
+          const rate = progress.done / Math.max(progress.elapsedMs / 1000, 0.001);
+          log(
+            `cellar serve: replaying the log: ${progress.done} of ${progress.total} events ` +
+              `(event ${progress.eventNumber}, ${rate.toFixed(0)} events/s)`,
+          );
+        }
         break;
+      }
       case "ready":
         boot = m.boot;
         takeStatus(m.status);
