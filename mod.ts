@@ -87,11 +87,13 @@ export type {
 export { EventLog, EventLogError, logSchemaVersion } from "./src/event_log.ts";
 export type { LogExtent, LoggedEvent, LoggedKernel } from "./src/event_log.ts";
 export {
+  adoptStateRoot,
   bootKernel,
   callArm,
   loadAxis,
   loadKernel,
   pathNoun,
+  pathSegments,
   peekAxis,
   peekKernel,
   peekResult,
@@ -100,7 +102,7 @@ export {
   stateAxis,
   toDa,
 } from "./src/kernel.ts";
-export type { KernelPokeProduct, PeekResult } from "./src/kernel.ts";
+export type { KernelPokeProduct, PeekResult, StateRoot } from "./src/kernel.ts";
 export type { SnapshotKind, SnapshotManifest } from "./src/snapshots.ts";
 export type { PmaSnapshotFile } from "./src/files.ts";
 export { Replica } from "./src/replica.ts";

@@ -228,7 +228,7 @@ export function cases(): BenchCase[] {
     ffiCase("ffi/nock-trivial-raw", 1_000_000, (n) => {
       const z = handleOf(fx().zero);
       const q = handleOf(fx().quote);
-      for (let i = 0; i < n; i++) S.cellar_release(S.cellar_nock(z, q));
+      for (let i = 0; i < n; i++) S.cellar_release(S.cellar_nock(z, q, 0, 0));
     }),
     ffiCase("ffi/nock()+dispose", 200_000, (n) => {
       const { zero, quote } = fx();

@@ -126,3 +126,15 @@ export function corpusPath(rel: string): string | null {
     return null;
   }
 }
+
+/** Free bytes of the temp directory's file system (df), or 0 when unknown. */
+export function tempFreeBytes(): number {
+  try {
+    const out = new Deno.Command("df", {
+      args: ["--output=avail", "-B1", Deno.env.get("TMPDIR") ?? "/tmp"],
+    }).outputSync();
+    return Number(new TextDecoder().decode(out.stdout).trim().split("\n").pop());
+  } catch {
+    return 0;
+  }
+}

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type BenchCase, timeMs } from "./harness.ts";
+import { type BenchCase, tempFreeBytes, timeMs } from "./harness.ts";
 import { collect, lastSteps, nock, Noun, Pma } from "../mod.ts";
 import { buildTree, copyFormula, leafAtomAxis, treeBytes } from "./pma_peek.ts";
 import { decrementFormula } from "./core_bench.ts";
@@ -93,18 +93,6 @@ async function evict(paths: string[]): Promise<void> {
     "    os.close(fd)\n";
   const out = await new Deno.Command("python3", { args: ["-c", code, ...paths] }).output();
   if (!out.success) throw new Error("Cannot evict the slab from the page cache");
-}
-
-/** Free bytes of the temp directory's file system (df), or 0 when unknown. */
-function freeBytes(): number {
-  try {
-    const out = new Deno.Command("df", {
-      args: ["--output=avail", "-B1", Deno.env.get("TMPDIR") ?? "/tmp"],
-    }).outputSync();
-    return Number(new TextDecoder().decode(out.stdout).trim().split("\n").pop());
-  } catch {
-    return 0;
-  }
 }
 
 /**
@@ -250,7 +238,7 @@ function openCase(): BenchCase {
 
 function rssCase(): BenchCase {
   const needed = rssCopies * treeBytes(bigDepth) * 1.5 + 4 * gib;
-  const free = freeBytes();
+  const free = tempFreeBytes();
   let dir = "";
   let built: Record<string, number> = {};
   return {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { BenchCase } from "./harness.ts";
+import { type BenchCase, tempFreeBytes } from "./harness.ts";
 
 const work = new URL("./_runtime_work.ts", import.meta.url).pathname;
 const fixtures = new URL("./results/fixtures/", import.meta.url).pathname;
@@ -48,15 +48,6 @@ function removeQuietly(path: string): void {
   try {
     Deno.removeSync(path, { recursive: true });
   } catch { /* absent */ }
-}
-
-function freeBytes(path: string): number {
-  try {
-    const out = new Deno.Command("df", { args: ["--output=avail", "-B1", path] }).outputSync();
-    return Number(new TextDecoder().decode(out.stdout).trim().split("\n").pop());
-  } catch {
-    return 0;
-  }
 }
 
 function pokeCase(): BenchCase {
@@ -142,8 +133,7 @@ function bootCases(): BenchCase[] {
 }
 
 function snapshotCase(): BenchCase {
-  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
-  const enough = freeBytes(tmp) > 5 * 2 ** 30;
+  const enough = tempFreeBytes() > 5 * 2 ** 30;
   return {
     name: "runtime/snapshot-create-1GiB",
     unit: "ms",

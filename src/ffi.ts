@@ -14,7 +14,7 @@ import { errorCode, errorFromCode, LibraryError } from "./errors.ts";
 import type { CellarError } from "./errors.ts";
 
 /** The ABI version this host speaks; the library must report the same. */
-export const abiVersion = 3;
+export const abiVersion = 4;
 
 /** The C functions of libcellar and their Deno FFI types. */
 export const symbolTypes = {
@@ -44,8 +44,7 @@ export const symbolTypes = {
   cellar_jam: { parameters: ["u32"], result: "f64" },
   cellar_take_output: { parameters: ["buffer", "f64"], result: "f64" },
   cellar_cue: { parameters: ["buffer", "f64"], result: "u32" },
-  cellar_nock: { parameters: ["u32", "u32"], result: "u32" },
-  cellar_set_limits: { parameters: ["f64", "f64"], result: "i32" },
+  cellar_nock: { parameters: ["u32", "u32", "f64", "f64"], result: "u32" },
   cellar_steps: { parameters: [], result: "f64" },
   cellar_slogs: { parameters: [], result: "u32" },
   cellar_collect: { parameters: [], result: "i32" },

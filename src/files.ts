@@ -75,6 +75,51 @@ export function syncDir(path: string): void {
 }
 
 /**
+ * Write `bytes` to a new file at `path` (it must not exist) and fsync it; `mode` sets its
+ * permission bits (default 0o644 before the umask).
+ *
+ * @example
+ * ```ts
+ * import { writeSynced } from "./files.ts";
+ * writeSynced(Deno.makeTempDirSync() + "/a.txt", new TextEncoder().encode("hello\n"));
+ * ```
+ */
+export function writeSynced(path: string, bytes: Uint8Array, mode?: number): void {
+  using file = Deno.openSync(path, { write: true, createNew: true, mode });
+  let done = 0;
+  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+  file.syncSync();
+  if (mode !== undefined) Deno.chmodSync(path, mode); // not narrowed by the umask
+}
+
+/**
+ * Replace (or create) the file at `path` atomically and durably: a temporary file beside it,
+ * fsync, rename over `path`, fsync of the directory. A crash leaves the old file or the new
+ * one, never a mix. The temporary file is removed on failure, and the error rethrown.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./files.ts";
+ * const path = Deno.makeTempDirSync() + "/state.json";
+ * writeFileAtomic(path, new TextEncoder().encode("{}\n"), 0o600);
+ * ```
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array, mode?: number): void {
+  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    writeSynced(tmp, bytes, mode);
+    Deno.renameSync(tmp, path);
+  } catch (error) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* not created */ }
+    throw error;
+  }
+  const slash = path.lastIndexOf("/");
+  syncDir(slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash));
+}
+
+/**
  * An exclusive lock on a file, held until {@linkcode FileLock.release} or the process ends.
  *
  * @example

@@ -11,7 +11,8 @@
  * @module
  */
 
-import { CueError, NounShapeError } from "./errors.ts";
+import { CellarError, CueError, NounShapeError } from "./errors.ts";
+import { importJetRegistrations } from "./hoon.ts";
 import { nock } from "./machine.ts";
 import type { NockOptions } from "./machine.ts";
 import { Noun } from "./noun.ts";
@@ -242,6 +243,68 @@ export function toDa(unixMs: number): bigint {
  * ```
  */
 export function pathNoun(path: string | readonly string[]): Noun {
-  const segments = typeof path === "string" ? path.split("/").filter((s) => s.length > 0) : path;
-  return Noun.list(segments);
+  return Noun.list(pathSegments(path));
+}
+
+/**
+ * The segments of a path given as text (`/a/b`, empty segments dropped) or already split.
+ *
+ * @example
+ * ```ts
+ * import { pathSegments } from "./kernel.ts";
+ * console.log(pathSegments("/get//k")); // [ "get", "k" ]
+ * ```
+ */
+export function pathSegments(path: string | readonly string[]): string[] {
+  return typeof path === "string" ? path.split("/").filter((s) => s.length > 0) : [...path];
+}
+
+/** A data directory's state as kept in its PMA root `[core cold]`. */
+export interface StateRoot {
+  /** The kernel core. */
+  core: Noun;
+  /** The jet registrations committed beside it (see `exportJetRegistrations`). */
+  cold: Noun;
+}
+
+/**
+ * Split a PMA root `[core cold]` and import its jet registrations into this thread's
+ * dashboard, so the state's jets match by identity without booting the kernel. Throws a
+ * `CellarError` naming what is malformed; the nouns returned are the caller's.
+ *
+ * @example
+ * ```ts
+ * import { adoptStateRoot, bootKernel } from "./kernel.ts";
+ * import { exportJetRegistrations } from "./hoon.ts";
+ * import { Noun } from "./noun.ts";
+ * using kernel = bootKernel(Deno.readFileSync("kernels/kv.jam"));
+ * using cold = exportJetRegistrations();
+ * using root = Noun.cell(kernel, cold);
+ * const { core, cold: registrations } = adoptStateRoot(root);
+ * console.log(core.equals(kernel)); // true
+ * core.dispose();
+ * registrations.dispose();
+ * ```
+ */
+export function adoptStateRoot(root: Noun): StateRoot {
+  if (!root.isCell) throw new CellarError("the PMA root is an atom, not [core registrations]");
+  const core = root.head;
+  const cold = root.tail;
+  try {
+    if (!core.isCell) throw new CellarError("the PMA root's kernel core is an atom");
+    try {
+      importJetRegistrations(cold);
+    } catch (error) {
+      throw new CellarError(
+        `the PMA root's jet registrations are malformed: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+    return { core, cold };
+  } catch (error) {
+    core.dispose();
+    cold.dispose();
+    throw error;
+  }
 }

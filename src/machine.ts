@@ -71,13 +71,9 @@ function run(subject: Noun, formula: Noun, options: NockOptions, render: boolean
   if (!(timeoutMs >= 0 && timeoutMs <= 1e12)) {
     throw new ArgumentError(`Bad timeout: ${timeoutMs} ms`);
   }
-  // Set on every call: the native machine belongs to the OS thread and outlives this module
-  // instance (deno test runs each test file in its own isolate on the same thread), so a
-  // cache of what was set here could be stale.
-  if (S.cellar_set_limits(steps, timeoutMs) !== 0) {
-    throw errorFromCode(S.cellar_error_kind(), lastErrorMessage());
-  }
-  const product = S.cellar_nock(handleOf(subject), handleOf(formula));
+  // The limits go with the call: the native machine belongs to the OS thread and outlives
+  // this module instance (deno test runs each test file in its own isolate on one thread).
+  const product = S.cellar_nock(handleOf(subject), handleOf(formula), steps, timeoutMs);
   if (product !== 0) return adoptHandle(product);
   throw nockFailure(render);
 }

@@ -16,6 +16,9 @@ import { NockError } from "./errors.ts";
 export interface FormatOptions {
   /** Longest output in characters before it is cut with an ellipsis (default 100,000). */
   maxLength?: number;
+  /** Print atoms whose bytes are printable UTF-8 as cords (`'hello'`) instead of in
+   * decimal — a guess: a number whose bytes happen to be printable prints as text too. */
+  cords?: boolean;
 }
 
 const defaultMaxLength = 100_000;
@@ -57,7 +60,8 @@ export function formatNoun(noun: Noun, options: FormatOptions = {}): string {
           stack.push({ handle: checked(S.cellar_head(handle)), rest: false });
           stack.push(rest ? " " : "[");
         } else {
-          out += rest ? ` ${atomDecimal(handle)}]` : atomDecimal(handle);
+          const atom = (options.cords ? atomCord(handle) : null) ?? atomDecimal(handle);
+          out += rest ? ` ${atom}]` : atom;
         }
       } finally {
         S.cellar_release(handle);
@@ -76,6 +80,23 @@ function atomDecimal(handle: number): string {
   const length = S.cellar_atom_byte_length(handle);
   if (length > decimalBytesMax) return `<${length}-byte atom>`;
   return bytesToBigint(atomBytes(handle)).toString();
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The atom as `'text'` when its bytes are printable UTF-8 (up to 4 KiB), else null. */
+function atomCord(handle: number): string | null {
+  const length = symbols().cellar_atom_byte_length(handle);
+  if (length <= 0 || length > decimalBytesMax) return null;
+  let text: string;
+  try {
+    text = strictUtf8.decode(atomBytes(handle));
+  } catch {
+    return null;
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f-\x9f]/.test(text)) return null;
+  return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 }
 
 function atomBytes(handle: number): Uint8Array {

@@ -9,9 +9,8 @@
  */
 
 import { CellarError } from "./errors.ts";
-import { importJetRegistrations } from "./hoon.ts";
 import { hex } from "./files.ts";
-import { peekKernel } from "./kernel.ts";
+import { adoptStateRoot, pathNoun, peekKernel } from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
 import type { NockOptions } from "./machine.ts";
 import { Noun } from "./noun.ts";
@@ -60,10 +59,8 @@ export class Replica {
 
   #adopt(): void {
     using root = this.#pma.root;
-    if (!root.isCell) throw new CellarError("The PMA root is not [core registrations]");
-    using cold = root.tail;
-    importJetRegistrations(cold);
-    const core = root.head;
+    const { core, cold } = adoptStateRoot(root);
+    cold.dispose();
     this.#core?.dispose();
     this.#core = core;
     this.#commitSeq = this.#pma.stats().commitSeq;
@@ -91,10 +88,7 @@ export class Replica {
   peek(path: string | readonly string[] | Noun, options: NockOptions = {}): PeekResult {
     const core = this.#live();
     if (path instanceof Noun) return peekKernel(core, path, options);
-    const segments = typeof path === "string"
-      ? path.split("/").filter((s) => s.length > 0)
-      : [...path];
-    using p = Noun.list(segments);
+    using p = pathNoun(path);
     return peekKernel(core, p, options);
   }
 

@@ -29,7 +29,17 @@ import { CellarError, NockError, PmaError } from "./errors.ts";
 import { EventLog, EventLogError } from "./event_log.ts";
 import type { LoggedKernel } from "./event_log.ts";
 import { blake3, FileLock, hex, syncDir } from "./files.ts";
-import { bootKernel, loadKernel, peekKernel, pokeKernel, stateAxis, toDa } from "./kernel.ts";
+import {
+  adoptStateRoot,
+  bootKernel,
+  loadKernel,
+  pathNoun,
+  pathSegments,
+  peekKernel,
+  pokeKernel,
+  stateAxis,
+  toDa,
+} from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
 import type { NockOptions } from "./machine.ts";
 import { Noun } from "./noun.ts";
@@ -378,8 +388,9 @@ export class Runtime {
     const num = this.#event + 1n;
     const wireSegments = wirePath(options.wire);
     const started = performance.now();
+    using wire = Noun.list(wireSegments);
     using body = Noun.from([
-      Noun.list(wireSegments),
+      wire,
       crypto.getRandomValues(new Uint8Array(32)),
       0,
       toDa(Date.now()),
@@ -440,7 +451,7 @@ export class Runtime {
     const core = this.#live();
     this.#peeks++;
     if (path instanceof Noun) return peekKernel(core, path, this.#options.peekLimits);
-    using p = Noun.list(pathSegments(path));
+    using p = pathNoun(path);
     return peekKernel(core, p, this.#options.peekLimits);
   }
 
@@ -731,16 +742,15 @@ export class Runtime {
     // Level 1: the PMA.
     const pmaReason = this.#tryPma(pmaDir, last);
     if (pmaReason === null) {
-      this.#finishBoot(
-        1,
-        "pma",
-        `PMA at event ${last} matches the log`,
+      this.#finishBoot({
+        level: 1,
+        name: "pma",
+        detail: `PMA at event ${last} matches the log`,
         skipped,
         warnings,
-        started,
-        0,
-        0,
-      );
+        replayed: 0,
+        replayMs: 0,
+      }, started);
       return;
     }
     skipped.push({ level: 1, name: "pma", reason: pmaReason });
@@ -777,18 +787,17 @@ export class Runtime {
         const replay = this.#replay(fit.kernel, fit.pending, last);
         const detail =
           `Snapshot ${entry.name} (event ${from}), then replayed ${replay.count} events`;
-        this.#finishBoot(
+        this.#finishBoot({
           level,
-          level === 2 ? "snapshot" : "older-snapshot",
+          name: level === 2 ? "snapshot" : "older-snapshot",
           detail,
           skipped,
           warnings,
-          started,
-          replay.count,
-          replay.ms,
-          entry.name,
+          replayed: replay.count,
+          replayMs: replay.ms,
+          snapshot: entry.name,
           quarantined,
-        );
+        }, started);
         return;
       } catch (error) {
         if (error instanceof RuntimeError && error.code === "Interrupted") throw error;
@@ -822,18 +831,16 @@ export class Runtime {
       this.#commitState(this.#bootedCore(first), 0n);
       const replay = this.#replay(first, this.#upgradesAfter(0n), last);
       const detail = `Booted the kernel fresh and replayed the whole log (${replay.count} events)`;
-      this.#finishBoot(
-        4,
-        "full-replay",
+      this.#finishBoot({
+        level: 4,
+        name: "full-replay",
         detail,
         skipped,
         warnings,
-        started,
-        replay.count,
-        replay.ms,
-        undefined,
+        replayed: replay.count,
+        replayMs: replay.ms,
         quarantined,
-      );
+      }, started);
     } catch (error) {
       if (error instanceof RuntimeError && error.code === "Interrupted") throw error;
       skipped.push({ level: 4, name: "full replay", reason: errorText(error) });
@@ -851,32 +858,9 @@ export class Runtime {
     );
   }
 
-  #finishBoot(
-    level: 1 | 2 | 3 | 4,
-    name: string,
-    detail: string,
-    skipped: SkippedLevel[],
-    warnings: string[],
-    started: number,
-    replayed: number,
-    replayMs: number,
-    snapshot?: string,
-    quarantined?: string,
-  ): void {
-    this.#boot = {
-      level,
-      name,
-      detail,
-      skipped,
-      eventNumber: this.#event,
-      replayed,
-      replayMs,
-      bootMs: 0,
-      snapshot,
-      quarantined,
-      warnings,
-    };
-    if (level > 1 && replayed > 0) {
+  #finishBoot(report: Omit<BootReport, "eventNumber" | "bootMs">, started: number): void {
+    this.#boot = { ...report, eventNumber: this.#event, bootMs: 0 };
+    if (report.level > 1 && report.replayed > 0) {
       // Keep the recovered point: the next boot will not need to replay it again.
       this.snapshot();
     }
@@ -1012,7 +996,7 @@ export class Runtime {
   #replay(kernel: KernelInfo, pending: KernelInfo[], last: bigint): { count: number; ms: number } {
     const started = performance.now();
     this.#kernel = kernel;
-    let event = this.#pma!.eventNumber;
+    const event = this.#pma!.eventNumber;
     this.#event = event;
     for (const k of pending) this.#applyUpgrade(k, event);
     const total = Number(last - event);
@@ -1075,7 +1059,6 @@ export class Runtime {
       throw new CellarError(`the log ended at event ${this.#event}, expected ${last}`);
     }
     this.#commitReplayed();
-    event = this.#event;
     return { count, ms: performance.now() - started };
   }
 
@@ -1109,20 +1092,7 @@ export class Runtime {
   /** Take the PMA root `[core cold]` as the state and import its jet registrations. */
   #adoptRoot(): void {
     using root = this.#pma!.root;
-    if (!root.isCell) throw new CellarError("the PMA root is an atom, not [core registrations]");
-    const core = root.head;
-    if (!core.isCell) {
-      core.dispose();
-      throw new CellarError("the PMA root's kernel core is an atom");
-    }
-    const cold = root.tail;
-    try {
-      importJetRegistrations(cold);
-    } catch (error) {
-      core.dispose();
-      cold.dispose();
-      throw new CellarError(`the PMA root's jet registrations are malformed: ${errorText(error)}`);
-    }
+    const { core, cold } = adoptStateRoot(root);
     this.#core?.dispose();
     this.#cold?.dispose();
     this.#core = core;
@@ -1192,10 +1162,6 @@ function errorText(error: unknown): string {
 
 function hex32(n: number): string {
   return "0x" + n.toString(16).padStart(8, "0");
-}
-
-function pathSegments(path: string | readonly string[]): string[] {
-  return typeof path === "string" ? path.split("/").filter((s) => s.length > 0) : [...path];
 }
 
 function wirePath(wire: string | readonly string[] | undefined): string[] {

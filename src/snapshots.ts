@@ -13,7 +13,7 @@
  */
 
 import { CellarError } from "./errors.ts";
-import { blake3File, hex, installCopy, snapshotPma, syncDir } from "./files.ts";
+import { blake3File, hex, installCopy, snapshotPma, syncDir, writeSynced } from "./files.ts";
 
 /** Kind of a snapshot. */
 export type SnapshotKind = "rotating" | "epoch";
@@ -138,7 +138,10 @@ export class SnapshotStore {
         writeMs: 0,
       };
       manifest.writeMs = Math.round((performance.now() - started) * 1000) / 1000;
-      writeSynced(`${tmp}/${manifestName}`, JSON.stringify(manifest, null, 2) + "\n");
+      writeSynced(
+        `${tmp}/${manifestName}`,
+        new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
+      );
       const name = `${String(file.eventNumber).padStart(12, "0")}-${kind}`;
       const path = `${this.dir}/${name}`;
       try {
@@ -215,21 +218,4 @@ function parseManifest(text: string): SnapshotManifest {
     Number.isSafeInteger(m.stateMug);
   if (!ok) throw new CellarError("Bad snapshot manifest");
   return m;
-}
-
-/**
- * Write a text file and fsync it.
- *
- * @example
- * ```ts
- * import { writeSynced } from "./snapshots.ts";
- * writeSynced(Deno.makeTempFileSync(), "hello\n");
- * ```
- */
-export function writeSynced(path: string, text: string): void {
-  using file = Deno.openSync(path, { write: true, create: true, truncate: true });
-  const bytes = new TextEncoder().encode(text);
-  let done = 0;
-  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
-  file.syncSync();
 }

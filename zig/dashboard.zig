@@ -361,7 +361,7 @@ pub const Dashboard = struct {
         } else return error.Dropped;
         const head = d.lookupBattery(ws.head(core));
         if (head) |h| {
-            if (d.findExistingIndex(h, core, name, parent, axis)) |r| {
+            if (d.findExisting(h, core, name, parent, axis)) |r| {
                 // Already registered: adopt this core's nouns when they are equal copies,
                 // so that the newest state (the one running) matches by identity.
                 d.adopt(r, core) catch return error.Dropped;
@@ -441,11 +441,6 @@ pub const Dashboard = struct {
             f = ws.tail(rest);
         }
         return f;
-    }
-
-    /// Whether the chain `head` already has this registration.
-    fn findExisting(d: *Dashboard, head: u32, core: Noun, name: Noun, parent: u32, axis: u64) bool {
-        return d.findExistingIndex(head, core, name, parent, axis) != null;
     }
 
     /// Add a registration (its path built from the names, or `known_path`); its index.
@@ -556,7 +551,7 @@ pub const Dashboard = struct {
                     head = d.lookupBattery(battery);
                 }
             }
-            const existing = if (head) |h| d.findExistingIndex(h, core, fields[1], parent, axis) else null;
+            const existing = if (head) |h| d.findExisting(h, core, fields[1], parent, axis) else null;
             if (existing) |r| d.adopt(r, core) catch return error.Meme;
             const index = existing orelse blk: {
                 const r = d.add(core, fields[1], fields[2], parent, axis, head, path) catch return error.Meme;
@@ -576,9 +571,7 @@ pub const Dashboard = struct {
         const battery = ws.head(core);
         if (d.batteryOf(r).raw() != battery.raw()) try d.repointChain(d.reg(r).chain, battery);
         if (d.reg(r).parent == none and d.payloadOf(r).raw() != ws.tail(core).raw()) {
-            const box = d.reg(r).box;
             d.reg(r).box = try ws.tuple(&.{ d.batteryOf(r), d.nameOf(r), d.hooksOf(r), ws.tail(core) });
-            _ = box;
             d.stale = .all;
         }
     }
@@ -594,8 +587,9 @@ pub const Dashboard = struct {
         d.stale = .all;
     }
 
-    /// `findExisting`, returning the registration.
-    fn findExistingIndex(d: *Dashboard, head: u32, core: Noun, name: Noun, parent: u32, axis: u64) ?u32 {
+    /// The registration of the chain `head` that `core` (named `name`, under `parent` at
+    /// `axis`) already is, or null.
+    fn findExisting(d: *Dashboard, head: u32, core: Noun, name: Noun, parent: u32, axis: u64) ?u32 {
         var r = head;
         while (r != none) : (r = d.reg(r).next_in_chain) {
             const x = d.reg(r);

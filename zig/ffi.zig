@@ -270,23 +270,18 @@ export fn cellar_cue(buf: ?[*]const u8, len: f64) callconv(.c) u32 {
 
 // ---------------------------------------------------------------- nock
 
-/// The product of nock(subject, formula); 0 on failure (kind 1 exit, 2 meme, 3 intr, with a
-/// trace from `cellar_error_trace`).
-export fn cellar_nock(subject: u32, formula: u32) callconv(.c) u32 {
+/// The product of nock(subject, formula) under its limits: at most `steps_max` Nock steps
+/// and `timeout_ms` wall-clock milliseconds (0 = none); 0 on failure (kind 1 exit, 2 meme,
+/// 3 intr, with a trace from `cellar_error_trace`; 7 for bad limits). The limits are
+/// arguments, not machine state, so no caller can inherit another's.
+export fn cellar_nock(subject: u32, formula: u32, steps_max: f64, timeout_ms: f64) callconv(.c) u32 {
     const m = machine.current() orelse return 0;
-    return handleResult(m.nock(subject, formula));
-}
-
-/// Limits for later computations of this thread: steps and wall-clock milliseconds, 0 = none.
-/// 0 on success, -1 for bad values.
-export fn cellar_set_limits(steps_max: f64, timeout_ms: f64) callconv(.c) i32 {
-    const m = machine.current() orelse return -1;
-    const steps = length(m, steps_max) catch return -1;
+    const steps = length(m, steps_max) catch return 0;
     if (!(timeout_ms >= 0 and timeout_ms <= 1e12)) {
-        return status(m.fail(.bad_argument, "Bad timeout: {d} ms", .{timeout_ms}));
+        return handleResult(m.fail(.bad_argument, "Bad timeout: {d} ms", .{timeout_ms}));
     }
     m.setLimits(steps, @intFromFloat(timeout_ms * std.time.ns_per_ms));
-    return 0;
+    return handleResult(m.nock(subject, formula));
 }
 
 /// Nock steps taken by the last computation.

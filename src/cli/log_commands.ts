@@ -7,7 +7,7 @@
 
 import { CueError, NounShapeError } from "../errors.ts";
 import { EventLog } from "../event_log.ts";
-import { blake3, FileLock, hex, syncDir } from "../files.ts";
+import { blake3, FileLock, hex, writeFileAtomic } from "../files.ts";
 import { Noun } from "../noun.ts";
 import type { NounLike } from "../noun.ts";
 import { Pma } from "../pma.ts";
@@ -78,25 +78,11 @@ function writeAtomic(path: string, bytes: Uint8Array, force: boolean): void {
   if (exists && !force) {
     throw new Failure(`${path} exists: choose another --out, or add --force to replace it`);
   }
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    const file = Deno.openSync(tmp, { write: true, createNew: true });
-    try {
-      let done = 0;
-      while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    Deno.renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (error) {
-    try {
-      Deno.removeSync(tmp);
-    } catch { /* not created */ }
     throw new Failure(`Cannot write ${path}: ${error instanceof Error ? error.message : error}`);
   }
-  const slash = path.lastIndexOf("/");
-  syncDir(slash < 0 ? "." : slash === 0 ? "/" : path.slice(0, slash));
 }
 
 /** The jam of a data directory's log export. */

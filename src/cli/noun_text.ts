@@ -120,23 +120,6 @@ export function nounFromJson(text: string): Noun {
   return Noun.from(root.value as NounLike);
 }
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The atom as `'text'` if its bytes are printable UTF-8, else null. */
-function cordText(atom: Noun): string | null {
-  const bytes = atom.toBytes();
-  if (bytes.length === 0 || bytes.length > 4096) return null;
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    return null;
-  }
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x1f\x7f-\x9f]/.test(text)) return null;
-  return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
-}
-
 /**
  * Print a noun like {@linkcode formatNoun}; with `text`, atoms whose bytes are printable
  * UTF-8 print as cords (`'hello'`) — a guess: a number whose bytes happen to be
@@ -151,33 +134,5 @@ function cordText(atom: Noun): string | null {
  * ```
  */
 export function nounText(noun: Noun, options: { text?: boolean; maxLength?: number } = {}): string {
-  const maxLength = options.maxLength ?? 100_000;
-  if (!options.text) return formatNoun(noun, { maxLength });
-  const stack: (string | { noun: Noun; rest: boolean })[] = [{
-    noun: Noun.from(noun),
-    rest: false,
-  }];
-  let out = "";
-  try {
-    while (stack.length > 0) {
-      if (out.length > maxLength) return out.slice(0, maxLength) + "…";
-      const item = stack.pop()!;
-      if (typeof item === "string") {
-        out += item;
-        continue;
-      }
-      using n = item.noun;
-      if (n.isCell) {
-        stack.push({ noun: n.tail, rest: true });
-        stack.push({ noun: n.head, rest: false });
-        stack.push(item.rest ? " " : "[");
-      } else {
-        const atom = cordText(n) ?? formatNoun(n);
-        out += item.rest ? ` ${atom}]` : atom;
-      }
-    }
-    return out;
-  } finally {
-    for (const item of stack) if (typeof item !== "string") item.noun.dispose();
-  }
+  return formatNoun(noun, { maxLength: options.maxLength, cords: options.text });
 }

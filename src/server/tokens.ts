@@ -19,7 +19,7 @@
  */
 
 import { ArgumentError, CellarError } from "../errors.ts";
-import { blake3, hex, syncDir } from "../files.ts";
+import { blake3, hex, writeFileAtomic } from "../files.ts";
 
 /** What a token may do; `admin` allows everything. */
 export type Scope = "peek" | "poke" | "admin";
@@ -346,22 +346,9 @@ export class TokenStore {
     Deno.mkdirSync(this.dataDir, { recursive: true });
     const body: TokenFile = { format, tokens };
     const bytes = encoder.encode(JSON.stringify(body, null, 2) + "\n");
-    const tmp = `${this.path}.tmp-${randomHex(6)}`;
     try {
-      const file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o600 });
-      try {
-        let done = 0;
-        while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
-        file.syncSync();
-      } finally {
-        file.close();
-      }
-      Deno.chmodSync(tmp, 0o600);
-      Deno.renameSync(tmp, this.path);
+      writeFileAtomic(this.path, bytes, 0o600);
     } catch (cause) {
-      try {
-        Deno.removeSync(tmp);
-      } catch { /* not created */ }
       throw new TokenStoreError(
         `Cannot write the token file ${this.path}: ${
           cause instanceof Error ? cause.message : cause
@@ -369,7 +356,6 @@ export class TokenStore {
         { cause },
       );
     }
-    syncDir(this.dataDir);
     this.#tokens = tokens;
     this.#key = fileKey(this.path);
   }
