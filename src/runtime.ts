@@ -214,7 +214,9 @@ export interface RuntimeStatus {
 const defaultKernelUrl = new URL("../kernels/kv.jam", import.meta.url);
 
 /**
- * The default kernel's jam (`kernels/kv.jam`, built from `kernels/kv.hoon`).
+ * The default kernel's jam: `kernels/kv.jam`, built from `kernels/kv.hoon` by `./cellar build`
+ * (Urbit's Hoon compiler on the ivory pill, which this repository does not carry; so the
+ * jam is a build product, not committed).
  *
  * @example
  * ```ts
@@ -226,13 +228,17 @@ export function defaultKernel(): Uint8Array {
   try {
     return Deno.readFileSync(defaultKernelUrl);
   } catch (cause) {
-    throw new RuntimeError(
-      "BadKernel",
-      `Cannot read the default kernel ${decodeURIComponent(defaultKernelUrl.pathname)}: ${
-        cause instanceof Error ? cause.message : cause
-      }`,
-      { cause },
-    );
+    const path = decodeURIComponent(defaultKernelUrl.pathname);
+    const why = cause instanceof Deno.errors.NotFound
+      ? "it is not built yet: run `./cellar build` (it compiles kernels/kv.hoon with Urbit's " +
+        "ivory pill, from CELLAR_IVORY_PILL or ../shared/corpus/pills/ivory.pill), or pass a " +
+        "kernel jam of your own"
+      : cause instanceof Error
+      ? cause.message
+      : String(cause);
+    throw new RuntimeError("BadKernel", `Cannot read the default kernel ${path}: ${why}`, {
+      cause,
+    });
   }
 }
 

@@ -48,6 +48,33 @@ function exists(url: URL): boolean {
   }
 }
 
+/** The default kernel, built from kernels/kv.hoon by `./cellar build` (not committed). */
+export const defaultKernelUrl = new URL("../kernels/kv.jam", import.meta.url);
+
+/** Whether the default kernel is built. Tests that need it are skipped when it is not. */
+export const hasDefaultKernel: boolean = exists(defaultKernelUrl);
+
+if (!hasDefaultKernel) {
+  console.warn(
+    `Skipping tests that need the default kernel: ${defaultKernelUrl.pathname} is not built ` +
+      "(./cellar build makes it from kernels/kv.hoon with the ivory pill)",
+  );
+}
+
+/** `Deno.test` for a test that runs the default kernel: ignored when it is not built. */
+export function kernelTest(definition: Deno.TestDefinition): void;
+export function kernelTest(
+  name: string,
+  fn: (t: Deno.TestContext) => void | Promise<void>,
+): void;
+export function kernelTest(
+  a: string | Deno.TestDefinition,
+  fn?: (t: Deno.TestContext) => void | Promise<void>,
+): void {
+  const definition = typeof a === "string" ? { name: a, fn: fn! } : a;
+  Deno.test({ ...definition, ignore: (definition.ignore ?? false) || !hasDefaultKernel });
+}
+
 /** Whether the corpus is present. Tests that need it use `ignore: !hasCorpus`. */
 export const hasCorpus: boolean = exists(corpusUrl);
 

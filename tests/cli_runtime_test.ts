@@ -9,7 +9,7 @@ import { handleCount, Noun } from "../mod.ts";
 import { FileLock } from "../src/files.ts";
 import { libraryLocation } from "../src/ffi.ts";
 import { TokenStore } from "../src/server/tokens.ts";
-import { assertEquals } from "./_helpers.ts";
+import { assertEquals, kernelTest } from "./_helpers.ts";
 
 // Load the library outside any test, so that the resource sanitizer does not see it opening.
 handleCount();
@@ -86,7 +86,7 @@ const commands = [
   "serve",
 ];
 
-Deno.test("cli runtime: --help on every command, and the top help lists them", async () => {
+kernelTest("cli runtime: --help on every command, and the top help lists them", async () => {
   const top = await runCellar(["--help"]);
   expect(top, 0, "--help");
   for (const name of commands) assert(top.stdout.includes(`  ${name} `), name);
@@ -99,7 +99,7 @@ Deno.test("cli runtime: --help on every command, and the top help lists them", a
   }
 });
 
-Deno.test("cli runtime: bad usage exits 2 with a pointer to --help", async () => {
+kernelTest("cli runtime: bad usage exits 2 with a pointer to --help", async () => {
   for (
     const args of [
       ["boot"],
@@ -132,7 +132,7 @@ Deno.test("cli runtime: bad usage exits 2 with a pointer to --help", async () =>
   }
 });
 
-Deno.test("cli runtime: commands on a missing data directory fail clearly", async () => {
+kernelTest("cli runtime: commands on a missing data directory fail clearly", async () => {
   for (
     const args of [
       ["poke", "x"],
@@ -152,7 +152,7 @@ Deno.test("cli runtime: commands on a missing data directory fail clearly", asyn
   assertEquals([...Deno.readDirSync(root)].length, 0);
 });
 
-Deno.test("cli runtime: boot creates the directory, then reports level 1", async () => {
+kernelTest("cli runtime: boot creates the directory, then reports level 1", async () => {
   const first = await runCellar(["boot", kernel, "--data", data], { read: [kernel] });
   expect(first, 0, "boot");
   assert(first.stdout.includes("boot: level 0 (new)"), first.stdout);
@@ -165,38 +165,41 @@ Deno.test("cli runtime: boot creates the directory, then reports level 1", async
   assert(bad.stderr.includes("no such file"), bad.stderr);
 });
 
-Deno.test("cli runtime: poke with words and --json; a crash exits 1 and logs nothing", async () => {
-  const put = await runCellar(["poke", "--data", data, "put", "greeting", "hello"]);
-  expect(put, 0, "poke put");
-  assert(put.stdout.startsWith("event: 1\n"), put.stdout);
-  const json = await runCellar([
-    "poke",
-    "--data",
-    data,
-    "--text",
-    "--wire",
-    "/cli/test",
-    "--json",
-    '["incr", "hits", 5]',
-  ]);
-  expect(json, 0, "poke --json");
-  assertEquals(json.stdout, "event: 2\neffects: [['incr' 'hits' 5] 0]\n");
-  const crash = await runCellar(["poke", "--data", data, "del", "absent"]);
-  expect(crash, 1, "poke del absent");
-  assert(crash.stderr.includes("kv-del-absent"), crash.stderr);
-  const after = await runCellar(["poke", "--data", data, "incr", "hits", "2"]);
-  expect(after, 0, "poke incr");
-  assert(after.stdout.startsWith("event: 3\n"), after.stdout);
-  // A cause from a jam file.
-  const cause = `${root}/cause.jam`;
-  using noun = Noun.from(["put", "n", 42]);
-  Deno.writeFileSync(cause, noun.jam());
-  const fromJam = await runCellar(["poke", "--data", data, "--jam", cause], { read: [cause] });
-  expect(fromJam, 0, "poke --jam");
-  assert(fromJam.stdout.startsWith("event: 4\n"), fromJam.stdout);
-});
+kernelTest(
+  "cli runtime: poke with words and --json; a crash exits 1 and logs nothing",
+  async () => {
+    const put = await runCellar(["poke", "--data", data, "put", "greeting", "hello"]);
+    expect(put, 0, "poke put");
+    assert(put.stdout.startsWith("event: 1\n"), put.stdout);
+    const json = await runCellar([
+      "poke",
+      "--data",
+      data,
+      "--text",
+      "--wire",
+      "/cli/test",
+      "--json",
+      '["incr", "hits", 5]',
+    ]);
+    expect(json, 0, "poke --json");
+    assertEquals(json.stdout, "event: 2\neffects: [['incr' 'hits' 5] 0]\n");
+    const crash = await runCellar(["poke", "--data", data, "del", "absent"]);
+    expect(crash, 1, "poke del absent");
+    assert(crash.stderr.includes("kv-del-absent"), crash.stderr);
+    const after = await runCellar(["poke", "--data", data, "incr", "hits", "2"]);
+    expect(after, 0, "poke incr");
+    assert(after.stdout.startsWith("event: 3\n"), after.stdout);
+    // A cause from a jam file.
+    const cause = `${root}/cause.jam`;
+    using noun = Noun.from(["put", "n", 42]);
+    Deno.writeFileSync(cause, noun.jam());
+    const fromJam = await runCellar(["poke", "--data", data, "--jam", cause], { read: [cause] });
+    expect(fromJam, 0, "poke --jam");
+    assert(fromJam.stdout.startsWith("event: 4\n"), fromJam.stdout);
+  },
+);
 
-Deno.test("cli runtime: peek prints values, ~ and [~ ~], and jams", async () => {
+kernelTest("cli runtime: peek prints values, ~ and [~ ~], and jams", async () => {
   const text = await runCellar(["peek", "--data", data, "--text", "/get/greeting"]);
   expect(text, 0, "peek --text");
   assertEquals(text.stdout, "'hello'\n");
@@ -217,7 +220,7 @@ Deno.test("cli runtime: peek prints values, ~ and [~ ~], and jams", async () => 
   expect(noValue, 1, "peek --jam of an unknown path");
 });
 
-Deno.test("cli runtime: status, text and JSON", async () => {
+kernelTest("cli runtime: status, text and JSON", async () => {
   const text = await runCellar(["status", "--data", data]);
   expect(text, 0, "status");
   assert(text.stdout.includes("log: event 4 (4 events from 1)"), text.stdout);
@@ -231,7 +234,7 @@ Deno.test("cli runtime: status, text and JSON", async () => {
   assertEquals(status.pma.kernelHash, status.log.kernels[0].hash);
 });
 
-Deno.test("cli runtime: snapshot, gc and verify; a corrupted snapshot is named", async () => {
+kernelTest("cli runtime: snapshot, gc and verify; a corrupted snapshot is named", async () => {
   const snap = await runCellar(["snapshot", "--data", data]);
   expect(snap, 0, "snapshot");
   const name = /^snapshot (\S+):/.exec(snap.stdout)?.[1];
@@ -264,7 +267,7 @@ Deno.test("cli runtime: snapshot, gc and verify; a corrupted snapshot is named",
   expect(await runCellar(["verify", "--data", data]), 0, "verify after the repair");
 });
 
-Deno.test("cli runtime: a directory held by another process", async () => {
+kernelTest("cli runtime: a directory held by another process", async () => {
   const lock = FileLock.acquire(`${data}/cellar.lock`);
   try {
     for (
@@ -286,7 +289,7 @@ Deno.test("cli runtime: a directory held by another process", async () => {
   assertEquals(status.log.lastEvent, "4");
 });
 
-Deno.test("cli runtime: export and import round trip to the same state", async () => {
+kernelTest("cli runtime: export and import round trip to the same state", async () => {
   const out = `${root}/exports`;
   Deno.mkdirSync(out);
   const scope = { read: [out], write: [out] };
@@ -365,7 +368,7 @@ async function exists_(path: string): Promise<boolean> {
   }
 }
 
-Deno.test("cli runtime: token create, list and revoke", async () => {
+kernelTest("cli runtime: token create, list and revoke", async () => {
   const empty = await runCellar(["token", "list", "--data", data]);
   expect(empty, 0, "token list");
   assertEquals(empty.stdout, "no tokens\n");

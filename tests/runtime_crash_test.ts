@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertEquals } from "./_helpers.ts";
+import { assertEquals, kernelTest } from "./_helpers.ts";
 import { getNumber, replayOf, runChild, stateOf, withRuntime } from "./_runtime_helpers.ts";
 import type { ChildRun } from "./_runtime_helpers.ts";
 
@@ -35,7 +35,7 @@ function checkAfterCrash(dir: string, run: ChildRun, label: string): void {
 const steps = ["computed", "logged", "committed", "answered"] as const;
 
 for (const step of steps) {
-  Deno.test(`crash: SIGKILL at commit step '${step}' of event 30`, async () => {
+  kernelTest(`crash: SIGKILL at commit step '${step}' of event 30`, async () => {
     const dir = tempDir();
     const run = await runChild(dir, 0, 60, { crashStep: step, crashEvent: 30 });
     assertEquals(run.signal, "SIGKILL", run.stderr);
@@ -48,7 +48,7 @@ for (const step of steps) {
   });
 }
 
-Deno.test("crash: SIGKILL while a snapshot is being written", async () => {
+kernelTest("crash: SIGKILL while a snapshot is being written", async () => {
   const dir = tempDir();
   const run = await runChild(dir, 0, 60, {
     crashStep: "snapshot-written",
@@ -62,7 +62,7 @@ Deno.test("crash: SIGKILL while a snapshot is being written", async () => {
 // Native crash points inside the PMA commit of event 25 (the boot commit of event 0 is the
 // first hit, so event N is hit N+1).
 for (const point of ["pma.commit.after_copy", "pma.commit.after_slot", "pma.commit.after_sync"]) {
-  Deno.test(`crash: abort inside the PMA commit (${point}) of event 25`, async () => {
+  kernelTest(`crash: abort inside the PMA commit (${point}) of event 25`, async () => {
     const dir = tempDir();
     const run = await runChild(dir, 0, 50, { env: { CELLAR_TRIPWIRE: `${point}@26` } });
     assertEquals(run.signal, "SIGABRT", run.stderr);
@@ -72,7 +72,7 @@ for (const point of ["pma.commit.after_copy", "pma.commit.after_slot", "pma.comm
   });
 }
 
-Deno.test("crash: SIGKILL at random times during a stream of 1000 pokes", async () => {
+kernelTest("crash: SIGKILL at random times during a stream of 1000 pokes", async () => {
   const dir = tempDir();
   let from = 0;
   // Kill up to three times at random moments, then let a last run finish the stream.

@@ -6,10 +6,18 @@
 
 import assert from "node:assert/strict";
 import { bootKernel, EventLog, NockError, Noun, Runtime, RuntimeError } from "../mod.ts";
-import { assertEquals, assertThrows, hasCorpus, readCorpus } from "./_helpers.ts";
+import {
+  assertEquals,
+  assertThrows,
+  defaultKernelUrl,
+  hasCorpus,
+  hasDefaultKernel,
+  kernelTest,
+  readCorpus,
+} from "./_helpers.ts";
 import { getNumber, putMany, replayOf, stateOf, withRuntime } from "./_runtime_helpers.ts";
 
-const kvJam = Deno.readFileSync(new URL("../kernels/kv.jam", import.meta.url));
+const kvJam = hasDefaultKernel ? Deno.readFileSync(defaultKernelUrl) : new Uint8Array();
 
 function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "cellar-rt-" });
@@ -22,7 +30,7 @@ function dataDir(events: number, snapshotEvery = 0): string {
   return dir;
 }
 
-Deno.test("runtime: a new data directory boots the default kernel; pokes and peeks work", () => {
+kernelTest("runtime: a new data directory boots the default kernel; pokes and peeks work", () => {
   const dir = tempDir();
   withRuntime({ dataDir: dir }, (r) => {
     assertEquals(r.bootReport.level, 0);
@@ -56,7 +64,7 @@ Deno.test("runtime: a new data directory boots the default kernel; pokes and pee
   });
 });
 
-Deno.test("runtime: a poke that crashes changes nothing and is not logged", () => {
+kernelTest("runtime: a poke that crashes changes nothing and is not logged", () => {
   const dir = dataDir(3);
   withRuntime({ dataDir: dir, pokeLimits: { stepLimit: 2_000_000 } }, (r) => {
     using before = r.state();
@@ -81,7 +89,7 @@ Deno.test("runtime: a poke that crashes changes nothing and is not logged", () =
   });
 });
 
-Deno.test("runtime: one writer per data directory", () => {
+kernelTest("runtime: one writer per data directory", () => {
   const dir = dataDir(1);
   withRuntime({ dataDir: dir }, () => {
     const error = assertThrows(() => Runtime.open({ dataDir: dir }), RuntimeError);
@@ -90,7 +98,7 @@ Deno.test("runtime: one writer per data directory", () => {
   });
 });
 
-Deno.test("runtime: snapshots rotate (latest, latest-1) plus an epoch, each verified", () => {
+kernelTest("runtime: snapshots rotate (latest, latest-1) plus an epoch, each verified", () => {
   const dir = tempDir();
   withRuntime({ dataDir: dir, snapshotEveryEvents: 4, epochEveryEvents: 1000 }, (r) => {
     putMany(r, 0, 14);
@@ -147,12 +155,12 @@ function assertRecovered(result: ReturnType<typeof damaged>, level: number, even
   assertEquals(now.mug, replayOf(result.dir).mug, "the state equals a replay of the log");
 }
 
-Deno.test("recovery: the pma.meta sidecar deleted: the PMA still boots (level 1)", () => {
+kernelTest("recovery: the pma.meta sidecar deleted: the PMA still boots (level 1)", () => {
   const r = damaged((dir) => Deno.removeSync(`${dir}/pma/pma.meta`));
   assertRecovered(r, 1);
 });
 
-Deno.test("recovery: a sidecar from an older event does not fool the boot", () => {
+kernelTest("recovery: a sidecar from an older event does not fool the boot", () => {
   const dir = dataDir(5);
   const old = Deno.readFileSync(`${dir}/pma/pma.meta`);
   withRuntime({ dataDir: dir }, (r) => putMany(r, 5, 35));
@@ -162,7 +170,7 @@ Deno.test("recovery: a sidecar from an older event does not fool the boot", () =
   assertEquals(stateOf(dir).mug, replayOf(dir).mug);
 });
 
-Deno.test("recovery: a slab from an older event (PMA behind the log) → newest snapshot", () => {
+kernelTest("recovery: a slab from an older event (PMA behind the log) → newest snapshot", () => {
   const r = damaged((dir) => {
     // Put back the slab as it was at event 40 - 7 = 33: take it from a copy made then.
     const copy = tempDir();
@@ -174,13 +182,13 @@ Deno.test("recovery: a slab from an older event (PMA behind the log) → newest 
   assert(r.report!.includes("behind the log"), r.report);
 });
 
-Deno.test("recovery: a truncated slab → newest snapshot and replay", () => {
+kernelTest("recovery: a truncated slab → newest snapshot and replay", () => {
   const r = damaged((dir) => Deno.truncateSync(slabFile(dir), 20_000));
   assertRecovered(r, 2);
   assert(r.report!.includes("cannot be opened"), r.report);
 });
 
-Deno.test("recovery: flipped bytes in the slab's last commit → newest snapshot", () => {
+kernelTest("recovery: flipped bytes in the slab's last commit → newest snapshot", () => {
   const r = damaged((dir) => {
     const path = slabFile(dir);
     const bytes = Deno.readFileSync(path);
@@ -192,7 +200,7 @@ Deno.test("recovery: flipped bytes in the slab's last commit → newest snapshot
   assertRecovered(r, 2);
 });
 
-Deno.test("recovery: the latest snapshot corrupted → the older one (level 3)", () => {
+kernelTest("recovery: the latest snapshot corrupted → the older one (level 3)", () => {
   const r = damaged((dir) => {
     Deno.removeSync(`${dir}/pma`, { recursive: true });
     const names = [...Deno.readDirSync(`${dir}/snapshots`)].map((e) => e.name).sort();
@@ -206,7 +214,7 @@ Deno.test("recovery: the latest snapshot corrupted → the older one (level 3)",
   assert(r.report!.includes("blake3"), r.report);
 });
 
-Deno.test("recovery: every snapshot gone and no PMA → full replay (level 4)", () => {
+kernelTest("recovery: every snapshot gone and no PMA → full replay (level 4)", () => {
   const r = damaged((dir) => {
     Deno.removeSync(`${dir}/pma`, { recursive: true });
     Deno.removeSync(`${dir}/snapshots`, { recursive: true });
@@ -214,7 +222,7 @@ Deno.test("recovery: every snapshot gone and no PMA → full replay (level 4)", 
   assertRecovered(r, 4);
 });
 
-Deno.test("recovery: a gap in the log that no state covers → refusal naming the event", () => {
+kernelTest("recovery: a gap in the log that no state covers → refusal naming the event", () => {
   const r = damaged((dir) => {
     Deno.removeSync(`${dir}/pma`, { recursive: true });
     Deno.removeSync(`${dir}/snapshots`, { recursive: true });
@@ -231,7 +239,7 @@ Deno.test("recovery: a gap in the log that no state covers → refusal naming th
   log.close();
 });
 
-Deno.test("recovery: a gap before a snapshot is covered by it (with a warning)", () => {
+kernelTest("recovery: a gap before a snapshot is covered by it (with a warning)", () => {
   const r = damaged((dir) => {
     Deno.removeSync(`${dir}/pma`, { recursive: true });
     const log = EventLog.open(`${dir}/log.sqlite`);
@@ -243,7 +251,7 @@ Deno.test("recovery: a gap before a snapshot is covered by it (with a warning)",
   assert(r.report!.includes("missing event 3"), r.report);
 });
 
-Deno.test("recovery: a PMA ahead of the log is not trusted", () => {
+kernelTest("recovery: a PMA ahead of the log is not trusted", () => {
   const r = damaged((dir) => {
     const log = EventLog.open(`${dir}/log.sqlite`);
     log.exec("DELETE FROM events WHERE num = 40");
@@ -255,7 +263,7 @@ Deno.test("recovery: a PMA ahead of the log is not trusted", () => {
   assert(r.report!.includes("quarantine"), r.report);
 });
 
-Deno.test("recovery: the log replaced by an empty one → refusal", () => {
+kernelTest("recovery: the log replaced by an empty one → refusal", () => {
   const r = damaged((dir) => {
     for (const suffix of ["", "-wal", "-shm"]) {
       try {
@@ -267,7 +275,7 @@ Deno.test("recovery: the log replaced by an empty one → refusal", () => {
   assertEquals(r.error.code, "Refused");
 });
 
-Deno.test("recovery: an interrupted replay keeps its progress", () => {
+kernelTest("recovery: an interrupted replay keeps its progress", () => {
   const dir = dataDir(300);
   Deno.removeSync(`${dir}/pma`, { recursive: true });
   const controller = new AbortController();
@@ -309,7 +317,7 @@ function crashingLoadKernel(): Uint8Array {
   return trap.jam();
 }
 
-Deno.test("runtime: a kernel upgrade runs the new load arm; replay applies it in order", () => {
+kernelTest("runtime: a kernel upgrade runs the new load arm; replay applies it in order", () => {
   const dir = dataDir(10);
   const other = relabelledKernel();
   const first = withRuntime({ dataDir: dir, kernel: other }, (r) => {
@@ -326,7 +334,7 @@ Deno.test("runtime: a kernel upgrade runs the new load arm; replay applies it in
   assertEquals(stateOf(dir).mug, replayOf(dir).mug);
 });
 
-Deno.test("runtime: an upgrade whose load crashes keeps the old kernel and state", () => {
+kernelTest("runtime: an upgrade whose load crashes keeps the old kernel and state", () => {
   const dir = dataDir(5);
   const before = stateOf(dir);
   const error = assertThrows(
@@ -341,7 +349,7 @@ Deno.test("runtime: an upgrade whose load crashes keeps the old kernel and state
   log.close();
 });
 
-Deno.test({
+kernelTest({
   name: "runtime: test-ker.jam: boot, %inc N times, peek, restart by the fast path",
   ignore: !hasCorpus,
   fn() {

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { Noun, Pma } from "../mod.ts";
 import { TokenStore } from "../src/server/tokens.ts";
-import { assertEquals } from "./_helpers.ts";
+import { assertEquals, kernelTest } from "./_helpers.ts";
 import {
   auth,
   freePort,
@@ -99,185 +99,196 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-Deno.test("server: pokes and peeks round-trip in JSON and jam; status, metrics and the page", async () => {
-  const dataDir = Deno.makeTempDirSync({ prefix: "cellar-server-" });
-  const server = await startServerProcess(dataDir);
-  try {
-    assert(server.lines.some((l) => l.includes("first run: an admin token was written")));
-    assertEquals(Deno.statSync(`${dataDir}/admin.token`).mode! & 0o777, 0o600);
-    assert(server.lines.some((l) => l.includes("permissions: nothing beyond the above")));
+kernelTest(
+  "server: pokes and peeks round-trip in JSON and jam; status, metrics and the page",
+  async () => {
+    const dataDir = Deno.makeTempDirSync({ prefix: "cellar-server-" });
+    const server = await startServerProcess(dataDir);
+    try {
+      assert(server.lines.some((l) => l.includes("first run: an admin token was written")));
+      assertEquals(Deno.statSync(`${dataDir}/admin.token`).mode! & 0o777, 0o600);
+      assert(server.lines.some((l) => l.includes("permissions: nothing beyond the above")));
 
-    // JSON
-    let r = await pokeJson(server, ["put", "greeting", "hello"]);
-    assertEquals(r.status, 200);
-    const body = await r.json();
-    assertEquals(body.eventNumber, 1);
-    assertEquals(body.effects, [["put", "greeting"], 0]);
-    r = await peekJson(server, "get/greeting");
-    assertEquals(r.status, 200);
-    assertEquals(await r.json(), { eventNumber: 1, value: "hello" });
+      // JSON
+      let r = await pokeJson(server, ["put", "greeting", "hello"]);
+      assertEquals(r.status, 200);
+      const body = await r.json();
+      assertEquals(body.eventNumber, 1);
+      assertEquals(body.effects, [["put", "greeting"], 0]);
+      r = await peekJson(server, "get/greeting");
+      assertEquals(r.status, 200);
+      assertEquals(await r.json(), { eventNumber: 1, value: "hello" });
 
-    // JSON forms: a list, a big atom, a jam
-    using inner = Noun.from([7, 8]);
-    const jamB64 = btoa(String.fromCharCode(...inner.jam()));
-    r = await pokeJson(server, [
-      "put",
-      "forms",
-      [{ list: [1, 2] }, { hex: "0x123456789abcdef0123" }, { jam: jamB64 }, null],
-    ]);
-    assertEquals(r.status, 200);
-    await r.body?.cancel();
-    r = await peekJson(server, "get/forms");
-    assertEquals((await r.json()).value, [[1, 2, 0], { hex: "0x123456789abcdef0123" }, [7, 8], 0]);
+      // JSON forms: a list, a big atom, a jam
+      using inner = Noun.from([7, 8]);
+      const jamB64 = btoa(String.fromCharCode(...inner.jam()));
+      r = await pokeJson(server, [
+        "put",
+        "forms",
+        [{ list: [1, 2] }, { hex: "0x123456789abcdef0123" }, { jam: jamB64 }, null],
+      ]);
+      assertEquals(r.status, 200);
+      await r.body?.cancel();
+      r = await peekJson(server, "get/forms");
+      assertEquals((await r.json()).value, [
+        [1, 2, 0],
+        { hex: "0x123456789abcdef0123" },
+        [7, 8],
+        0,
+      ]);
 
-    // jam in, jam out
-    using cause = Noun.from(["incr", "hits", 5]);
-    r = await fetch(`${server.url}poke?wire=/poke/test`, {
-      method: "POST",
-      headers: {
-        ...auth(server.token),
-        "content-type": "application/x-jam",
-        accept: "application/x-jam",
-      },
-      body: cause.jam() as Uint8Array<ArrayBuffer>,
-    });
-    assertEquals(r.status, 200);
-    assertEquals(r.headers.get("content-type"), "application/x-jam");
-    assertEquals(r.headers.get("x-cellar-event"), "3");
-    using effects = Noun.cue(new Uint8Array(await r.arrayBuffer()));
-    using expected = Noun.from([["incr", "hits", 5], 0]);
-    assert(effects.equals(expected), effects.toString());
-    r = await fetch(`${server.url}peek/get/hits`, {
-      headers: { ...auth(server.token), accept: "application/x-jam" },
-    });
-    assertEquals(r.status, 200);
-    using hits = Noun.cue(new Uint8Array(await r.arrayBuffer()));
-    assertEquals(hits.toNumber(), 5);
+      // jam in, jam out
+      using cause = Noun.from(["incr", "hits", 5]);
+      r = await fetch(`${server.url}poke?wire=/poke/test`, {
+        method: "POST",
+        headers: {
+          ...auth(server.token),
+          "content-type": "application/x-jam",
+          accept: "application/x-jam",
+        },
+        body: cause.jam() as Uint8Array<ArrayBuffer>,
+      });
+      assertEquals(r.status, 200);
+      assertEquals(r.headers.get("content-type"), "application/x-jam");
+      assertEquals(r.headers.get("x-cellar-event"), "3");
+      using effects = Noun.cue(new Uint8Array(await r.arrayBuffer()));
+      using expected = Noun.from([["incr", "hits", 5], 0]);
+      assert(effects.equals(expected), effects.toString());
+      r = await fetch(`${server.url}peek/get/hits`, {
+        headers: { ...auth(server.token), accept: "application/x-jam" },
+      });
+      assertEquals(r.status, 200);
+      using hits = Noun.cue(new Uint8Array(await r.arrayBuffer()));
+      assertEquals(hits.toNumber(), 5);
 
-    // a key with a slash and spaces, %-encoded in the path
-    r = await pokeJson(server, ["put", "a/b c", 1]);
-    await r.body?.cancel();
-    r = await peekJson(server, `get/${encodeURIComponent("a/b c")}`);
-    assertEquals((await r.json()).value, 1);
+      // a key with a slash and spaces, %-encoded in the path
+      r = await pokeJson(server, ["put", "a/b c", 1]);
+      await r.body?.cancel();
+      r = await peekJson(server, `get/${encodeURIComponent("a/b c")}`);
+      assertEquals((await r.json()).value, 1);
 
-    const s = await status(server);
-    assertEquals(s.eventNumber, 4);
-    assertEquals(s.health === "healthy" || s.health === "growing", true, String(s.health));
-    assertEquals((s.boot as { level: number }).level, 0);
-    for (
-      const key of [
-        "capacityBytes",
-        "usedBytes",
-        "liveBytes",
-        "growthCount",
-        "freeBytes",
-        "reserveBytes",
-      ]
-    ) {
-      assertEquals(typeof (s.slab as Record<string, unknown>)[key], "number", key);
+      const s = await status(server);
+      assertEquals(s.eventNumber, 4);
+      assertEquals(s.health === "healthy" || s.health === "growing", true, String(s.health));
+      assertEquals((s.boot as { level: number }).level, 0);
+      for (
+        const key of [
+          "capacityBytes",
+          "usedBytes",
+          "liveBytes",
+          "growthCount",
+          "freeBytes",
+          "reserveBytes",
+        ]
+      ) {
+        assertEquals(typeof (s.slab as Record<string, unknown>)[key], "number", key);
+      }
+      assertEquals(s.pokes, 4);
+      assert(Array.isArray(s.history) && s.history.length >= 1);
+      assertEquals(typeof s.kernelHash, "string");
+
+      r = await fetch(`${server.url}metrics`, { headers: auth(server.token) });
+      assertEquals(r.status, 200);
+      const metrics = await r.text();
+      for (
+        const line of [
+          "cellar_events_total 4",
+          'cellar_pokes_total{outcome="ok"} 4',
+          "cellar_poke_duration_seconds_count 4",
+          "cellar_peek_duration_seconds_bucket",
+          "cellar_slab_used_bytes ",
+          "cellar_slab_growth_count ",
+          "cellar_gc_duration_seconds_count",
+          "cellar_snapshot_duration_seconds_count",
+          "cellar_boot_level 0",
+        ]
+      ) assert(metrics.includes(line), `metrics lack ${line}`);
+
+      r = await fetch(server.url);
+      assertEquals(r.status, 200);
+      assert.match(r.headers.get("content-type") ?? "", /text\/html/);
+      assert((await r.text()).toLowerCase().startsWith("<!doctype html>"));
+    } finally {
+      const exit = await stopServer(server);
+      assertEquals(exit.code, 0, server.lines.join("\n"));
     }
-    assertEquals(s.pokes, 4);
-    assert(Array.isArray(s.history) && s.history.length >= 1);
-    assertEquals(typeof s.kernelHash, "string");
+    // A clean stop closed the PMA: the next boot uses it directly (level 1).
+    const again = await startServerProcess(dataDir);
+    try {
+      const s = await status(again);
+      assertEquals((s.boot as { level: number }).level, 1);
+      assertEquals(s.eventNumber, 4);
+    } finally {
+      await stopServer(again);
+      Deno.removeSync(dataDir, { recursive: true });
+    }
+  },
+);
 
-    r = await fetch(`${server.url}metrics`, { headers: auth(server.token) });
-    assertEquals(r.status, 200);
-    const metrics = await r.text();
-    for (
-      const line of [
-        "cellar_events_total 4",
-        'cellar_pokes_total{outcome="ok"} 4',
-        "cellar_poke_duration_seconds_count 4",
-        "cellar_peek_duration_seconds_bucket",
-        "cellar_slab_used_bytes ",
-        "cellar_slab_growth_count ",
-        "cellar_gc_duration_seconds_count",
-        "cellar_snapshot_duration_seconds_count",
-        "cellar_boot_level 0",
-      ]
-    ) assert(metrics.includes(line), `metrics lack ${line}`);
+kernelTest(
+  "server: tokens and scopes (401 without or with a bad token, 403 without the scope)",
+  async () => {
+    const dataDir = Deno.makeTempDirSync({ prefix: "cellar-server-" });
+    const server = await startServerProcess(dataDir);
+    try {
+      // The CLI adds tokens while the server runs: the server reads the file again.
+      const store = TokenStore.open(dataDir);
+      const peeker = store.create(["peek"], "reader");
+      const poker = store.create(["poke"], "writer");
 
-    r = await fetch(server.url);
-    assertEquals(r.status, 200);
-    assert.match(r.headers.get("content-type") ?? "", /text\/html/);
-    assert((await r.text()).toLowerCase().startsWith("<!doctype html>"));
-  } finally {
-    const exit = await stopServer(server);
-    assertEquals(exit.code, 0, server.lines.join("\n"));
-  }
-  // A clean stop closed the PMA: the next boot uses it directly (level 1).
-  const again = await startServerProcess(dataDir);
-  try {
-    const s = await status(again);
-    assertEquals((s.boot as { level: number }).level, 1);
-    assertEquals(s.eventNumber, 4);
-  } finally {
-    await stopServer(again);
-    Deno.removeSync(dataDir, { recursive: true });
-  }
-});
+      let r = await fetch(`${server.url}status`);
+      assertEquals(r.status, 401);
+      assert.match(r.headers.get("www-authenticate") ?? "", /^Bearer/);
+      assertEquals((await errorBody(r)).code, "Unauthorized");
+      r = await fetch(`${server.url}peek/count`, {
+        headers: auth("cellar_000000000000_" + "0".repeat(64)),
+      });
+      assertEquals(r.status, 401);
+      assert.match(r.headers.get("www-authenticate") ?? "", /invalid_token/);
+      await r.body?.cancel();
+      r = await fetch(`${server.url}peek/count`, { headers: { authorization: "Basic abc" } });
+      assertEquals(r.status, 401);
+      await r.body?.cancel();
 
-Deno.test("server: tokens and scopes (401 without or with a bad token, 403 without the scope)", async () => {
-  const dataDir = Deno.makeTempDirSync({ prefix: "cellar-server-" });
-  const server = await startServerProcess(dataDir);
-  try {
-    // The CLI adds tokens while the server runs: the server reads the file again.
-    const store = TokenStore.open(dataDir);
-    const peeker = store.create(["peek"], "reader");
-    const poker = store.create(["poke"], "writer");
+      r = await peekJson(server, "count", peeker.token);
+      assertEquals(r.status, 200);
+      await r.body?.cancel();
+      r = await fetch(`${server.url}status`, { headers: auth(peeker.token) });
+      assertEquals(r.status, 200);
+      await r.body?.cancel();
+      r = await pokeJson(server, ["put", "x", 1], peeker.token);
+      assertEquals(r.status, 403);
+      assert.match(r.headers.get("www-authenticate") ?? "", /insufficient_scope/);
+      assertEquals((await errorBody(r)).code, "Forbidden");
 
-    let r = await fetch(`${server.url}status`);
-    assertEquals(r.status, 401);
-    assert.match(r.headers.get("www-authenticate") ?? "", /^Bearer/);
-    assertEquals((await errorBody(r)).code, "Unauthorized");
-    r = await fetch(`${server.url}peek/count`, {
-      headers: auth("cellar_000000000000_" + "0".repeat(64)),
-    });
-    assertEquals(r.status, 401);
-    assert.match(r.headers.get("www-authenticate") ?? "", /invalid_token/);
-    await r.body?.cancel();
-    r = await fetch(`${server.url}peek/count`, { headers: { authorization: "Basic abc" } });
-    assertEquals(r.status, 401);
-    await r.body?.cancel();
+      r = await pokeJson(server, ["put", "x", 1], poker.token);
+      assertEquals(r.status, 200);
+      await r.body?.cancel();
+      r = await peekJson(server, "get/x", poker.token);
+      assertEquals(r.status, 403);
+      await r.body?.cancel();
+      r = await fetch(`${server.url}metrics`, { headers: auth(poker.token) });
+      assertEquals(r.status, 403);
+      await r.body?.cancel();
 
-    r = await peekJson(server, "count", peeker.token);
-    assertEquals(r.status, 200);
-    await r.body?.cancel();
-    r = await fetch(`${server.url}status`, { headers: auth(peeker.token) });
-    assertEquals(r.status, 200);
-    await r.body?.cancel();
-    r = await pokeJson(server, ["put", "x", 1], peeker.token);
-    assertEquals(r.status, 403);
-    assert.match(r.headers.get("www-authenticate") ?? "", /insufficient_scope/);
-    assertEquals((await errorBody(r)).code, "Forbidden");
+      // The page is public (it holds no data; it asks for a token to fetch /status).
+      r = await fetch(server.url);
+      assertEquals(r.status, 200);
+      await r.body?.cancel();
 
-    r = await pokeJson(server, ["put", "x", 1], poker.token);
-    assertEquals(r.status, 200);
-    await r.body?.cancel();
-    r = await peekJson(server, "get/x", poker.token);
-    assertEquals(r.status, 403);
-    await r.body?.cancel();
-    r = await fetch(`${server.url}metrics`, { headers: auth(poker.token) });
-    assertEquals(r.status, 403);
-    await r.body?.cancel();
+      // Revoked while running: refused at once.
+      assert(TokenStore.open(dataDir).revoke(peeker.id));
+      r = await peekJson(server, "count", peeker.token);
+      assertEquals(r.status, 401);
+      await r.body?.cancel();
+    } finally {
+      await stopServer(server);
+      Deno.removeSync(dataDir, { recursive: true });
+    }
+  },
+);
 
-    // The page is public (it holds no data; it asks for a token to fetch /status).
-    r = await fetch(server.url);
-    assertEquals(r.status, 200);
-    await r.body?.cancel();
-
-    // Revoked while running: refused at once.
-    assert(TokenStore.open(dataDir).revoke(peeker.id));
-    r = await peekJson(server, "count", peeker.token);
-    assertEquals(r.status, 401);
-    await r.body?.cancel();
-  } finally {
-    await stopServer(server);
-    Deno.removeSync(dataDir, { recursive: true });
-  }
-});
-
-Deno.test("server: bad requests get the right status and change nothing", async () => {
+kernelTest("server: bad requests get the right status and change nothing", async () => {
   const dataDir = Deno.makeTempDirSync({ prefix: "cellar-server-" });
   const server = await startServerProcess(dataDir, {
     args: ["--poke-timeout-ms", "300", "--body-timeout-ms", "500", "--body-limit", "4096"],
@@ -396,7 +407,7 @@ Deno.test("server: bad requests get the right status and change nothing", async 
   }
 });
 
-Deno.test("server: SIGKILL under load loses no answered poke", async () => {
+kernelTest("server: SIGKILL under load loses no answered poke", async () => {
   const dataDir = Deno.makeTempDirSync({ prefix: "cellar-server-" });
   const server = await startServerProcess(dataDir);
   const answered: string[] = [];
@@ -444,7 +455,7 @@ Deno.test("server: SIGKILL under load loses no answered poke", async () => {
   }
 });
 
-Deno.test("server: the permission set confines it to its data directory", async () => {
+kernelTest("server: the permission set confines it to its data directory", async () => {
   const dataDir = Deno.makeTempDirSync({ prefix: "cellar-server-" });
   const port = freePort();
   try {

@@ -11,6 +11,7 @@ import { startServer } from "../src/server/server.ts";
 import { statusPageHtml } from "../src/server/status_page.ts";
 import { artifactsUrl, hasChromium, launchChromium } from "./_chromium.ts";
 import type { Browser, Page } from "./_chromium.ts";
+import { hasDefaultKernel } from "./_helpers.ts";
 
 /** Bounded wait for a DOM condition (the page polls every 2 s). */
 const waitMs = 20_000;
@@ -74,7 +75,7 @@ function scriptedServer(answer: (request: Request) => Response) {
 
 Deno.test({
   name: "status page: served by the real server, follows a poke to its new event",
-  ignore: !hasChromium,
+  ignore: !hasChromium || !hasDefaultKernel,
   async fn() {
     const dataDir = await Deno.makeTempDir({ prefix: "cellar-status-page-" });
     const logs: string[] = [];
