@@ -24,8 +24,8 @@
  * @module
  */
 
-export { Noun } from "./src/noun.ts";
-export type { NounLike } from "./src/noun.ts";
+export { Noun } from "./src/core/noun.ts";
+export type { NounLike } from "./src/core/noun.ts";
 export {
   collect,
   configure,
@@ -36,9 +36,9 @@ export {
   machineId,
   nock,
   workspaceStats,
-} from "./src/machine.ts";
-export type { MachineOptions, NockOptions, Slog, WorkspaceStats } from "./src/machine.ts";
-export { Pma } from "./src/pma.ts";
+} from "./src/core/machine.ts";
+export type { MachineOptions, NockOptions, Slog, WorkspaceStats } from "./src/core/machine.ts";
+export { Pma } from "./src/runtime/pma.ts";
 export type {
   PmaDigest,
   PmaGcResult,
@@ -47,9 +47,9 @@ export type {
   PmaRefresh,
   PmaRejectedSlot,
   PmaStats,
-} from "./src/pma.ts";
-export { formatNoun, renderTank, renderTrace } from "./src/print.ts";
-export type { FormatOptions } from "./src/print.ts";
+} from "./src/runtime/pma.ts";
+export { formatNoun, renderTank, renderTrace } from "./src/core/print.ts";
+export type { FormatOptions } from "./src/core/print.ts";
 export {
   ArgumentError,
   CellarError,
@@ -60,19 +60,20 @@ export {
   NockError,
   NounShapeError,
   PmaError,
-} from "./src/errors.ts";
-export type { NockErrorKind } from "./src/errors.ts";
+} from "./src/core/errors.ts";
+export type { NockErrorKind } from "./src/core/errors.ts";
+export { Hoon } from "./src/hoon/ivory.ts";
+export type { HoonBootOptions } from "./src/hoon/ivory.ts";
 export {
   exportJetRegistrations,
-  Hoon,
   importJetRegistrations,
   jetReport,
   jetStats,
   setJetCheck,
   setJetProfile,
-} from "./src/hoon.ts";
-export type { HoonBootOptions, JetStats } from "./src/hoon.ts";
-export { defaultKernel, Runtime, RuntimeError } from "./src/runtime.ts";
+} from "./src/core/jets.ts";
+export type { JetStats } from "./src/core/jets.ts";
+export { defaultKernel, Runtime, RuntimeError } from "./src/runtime/runtime.ts";
 export type {
   BootReport,
   CommitStep,
@@ -83,9 +84,9 @@ export type {
   SkippedLevel,
   SnapshotInfo,
   SnapshotStatus,
-} from "./src/runtime.ts";
-export { EventLog, EventLogError, logSchemaVersion } from "./src/event_log.ts";
-export type { LogExtent, LoggedEvent, LoggedKernel } from "./src/event_log.ts";
+} from "./src/runtime/runtime.ts";
+export { EventLog, EventLogError, logSchemaVersion } from "./src/runtime/event_log.ts";
+export type { LogExtent, LoggedEvent, LoggedKernel } from "./src/runtime/event_log.ts";
 export {
   adoptStateRoot,
   bootKernel,
@@ -101,8 +102,8 @@ export {
   pokeKernel,
   stateAxis,
   toDa,
-} from "./src/kernel.ts";
-export type { KernelPokeProduct, PeekResult, StateRoot } from "./src/kernel.ts";
-export type { SnapshotKind, SnapshotManifest } from "./src/snapshots.ts";
-export type { PmaSnapshotFile } from "./src/files.ts";
-export { Replica } from "./src/replica.ts";
+} from "./src/runtime/kernel.ts";
+export type { KernelPokeProduct, PeekResult, StateRoot } from "./src/runtime/kernel.ts";
+export type { SnapshotKind, SnapshotManifest } from "./src/runtime/snapshots.ts";
+export type { PmaSnapshotFile } from "./src/runtime/files.ts";
+export { Replica } from "./src/runtime/replica.ts";

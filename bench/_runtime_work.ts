@@ -14,8 +14,8 @@
  */
 
 import { EventLog, Noun, Pma, Runtime } from "../mod.ts";
-import { bootKernel, pokeKernel } from "../src/kernel.ts";
-import { SnapshotStore } from "../src/snapshots.ts";
+import { bootKernel, pokeKernel } from "../src/runtime/kernel.ts";
+import { SnapshotStore } from "../src/runtime/snapshots.ts";
 import { buildTree } from "./pma_peek.ts";
 import { collect } from "../mod.ts";
 

@@ -6,8 +6,8 @@
  */
 import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
 import { lastSteps, nock, Noun } from "../mod.ts";
-import { symbols } from "../src/ffi.ts";
-import { handleOf } from "../src/noun.ts";
+import { symbols } from "../src/core/ffi.ts";
+import { handleOf } from "../src/core/noun.ts";
 
 /** The jetless decrement of decrement2.jam: `[8 [1 0] 8 [1 6 [5 [0 7] 4 0 6] [0 6] 9 2 ...]`. */
 export const decrementFormula = [

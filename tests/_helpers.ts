@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { Noun } from "../mod.ts";
 import type { NounLike } from "../mod.ts";
-import { libraryLocation } from "../src/ffi.ts";
+import { libraryLocation } from "../src/core/ffi.ts";
 
 /** Deep, strict equality (node:assert's deepStrictEqual). */
 export const assertEquals: <T>(
@@ -201,10 +201,10 @@ export interface CliResult {
   stderr: string;
 }
 
-const cliUrl = new URL("../src/cli.ts", import.meta.url);
+const cliUrl = new URL("../src/cli/main.ts", import.meta.url);
 
 /**
- * Run `src/cli.ts` in a subprocess with scoped permissions: read only `readable`, FFI only
+ * Run `src/cli/main.ts` in a subprocess with scoped permissions: read only `readable`, FFI only
  * the library, env only `CELLAR_LIB`.
  */
 export async function runCli(args: string[], readable: string[] = []): Promise<CliResult> {

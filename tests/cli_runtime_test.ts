@@ -6,8 +6,8 @@
 
 import assert from "node:assert/strict";
 import { handleCount, Noun } from "../mod.ts";
-import { FileLock } from "../src/files.ts";
-import { libraryLocation } from "../src/ffi.ts";
+import { FileLock } from "../src/runtime/files.ts";
+import { libraryLocation } from "../src/core/ffi.ts";
 import { TokenStore } from "../src/server/tokens.ts";
 import { assertEquals, kernelTest } from "./_helpers.ts";
 
@@ -18,7 +18,7 @@ const root = Deno.makeTempDirSync({ prefix: "cellar_cli_runtime_test_" });
 globalThis.addEventListener("unload", () => Deno.removeSync(root, { recursive: true }));
 const data = `${root}/data`;
 const kernel = decodeURIComponent(new URL("../kernels/kv.jam", import.meta.url).pathname);
-const cliPath = decodeURIComponent(new URL("../src/cli.ts", import.meta.url).pathname);
+const cliPath = decodeURIComponent(new URL("../src/cli/main.ts", import.meta.url).pathname);
 const library = (() => {
   const location = libraryLocation();
   return location instanceof URL ? decodeURIComponent(location.pathname) : location;

@@ -18,9 +18,9 @@ import {
   NounShapeError,
 } from "../mod.ts";
 import type { NounLike } from "../mod.ts";
-import { ArgumentError } from "../src/errors.ts";
-import { buildKernel, kernelAxes } from "../src/kernel_build.ts";
-import { bootKernel, callArm, loadAxis, peekAxis, pokeAxis } from "../src/kernel.ts";
+import { ArgumentError } from "../src/core/errors.ts";
+import { buildKernel, kernelAxes } from "../src/hoon/kernel_build.ts";
+import { bootKernel, callArm, loadAxis, peekAxis, pokeAxis } from "../src/runtime/kernel.ts";
 
 const kernelPoke = (core: Noun, sample: NounLike) => callArm(core, pokeAxis, sample);
 const kernelPeek = (core: Noun, path: NounLike) => callArm(core, peekAxis, path);
@@ -306,7 +306,7 @@ kernelTest("kernel: poke sample fields other than the cause do not matter", () =
 /** The code of a Worker (a fresh machine): boot kernels/kv.jam alone and fill. */
 const workerSource = `
 import { bootKernel, callArm } from ${
-  JSON.stringify(new URL("../src/kernel.ts", import.meta.url).href)
+  JSON.stringify(new URL("../src/runtime/kernel.ts", import.meta.url).href)
 };
 const kernelPoke = (core, sample) => callArm(core, 23, sample);
 const kernelPeek = (core, path) => callArm(core, 22, path);

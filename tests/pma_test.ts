@@ -1,5 +1,5 @@
 /**
- * Tests of the PMA from TypeScript (src/pma.ts over zig/pma.zig): real slab files in temp
+ * Tests of the PMA from TypeScript (src/runtime/pma.ts over zig/pma.zig): real slab files in temp
  * directories, replicas in Workers, writers in subprocesses killed with SIGKILL.
  *
  * Covered in Zig and not repeated here: position independence (a slab reopened at another

@@ -14,10 +14,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { buildKernel } from "../src/kernel_build.ts";
-import { bootKernel } from "../src/kernel.ts";
-import { CueError, NockError, NounShapeError } from "../src/errors.ts";
-import { ArgumentError } from "../src/errors.ts";
+import { buildKernel } from "../src/hoon/kernel_build.ts";
+import { bootKernel } from "../src/runtime/kernel.ts";
+import { CueError, NockError, NounShapeError } from "../src/core/errors.ts";
+import { ArgumentError } from "../src/core/errors.ts";
 
 const root = new URL("../", import.meta.url);
 const defaultPill = new URL("../shared/corpus/pills/ivory.pill", root);

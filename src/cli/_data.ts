@@ -6,9 +6,9 @@
  * @module
  */
 
-import { PmaError } from "../errors.ts";
-import { Runtime, RuntimeError } from "../runtime.ts";
-import type { ReplayProgress, RuntimeOptions } from "../runtime.ts";
+import { PmaError } from "../core/errors.ts";
+import { Runtime, RuntimeError } from "../runtime/runtime.ts";
+import type { ReplayProgress, RuntimeOptions } from "../runtime/runtime.ts";
 import { Failure } from "./_common.ts";
 
 /** The `--data` option's help line. */

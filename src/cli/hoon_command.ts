@@ -5,13 +5,14 @@
  * @module
  */
 
-import { drainSlogs } from "../machine.ts";
-import { Hoon, jetReport, jetStats, setJetCheck, setJetProfile } from "../hoon.ts";
-import { formatNoun } from "../print.ts";
-import { CueError, NockError, NounShapeError } from "../errors.ts";
+import { drainSlogs } from "../core/machine.ts";
+import { Hoon } from "../hoon/ivory.ts";
+import { jetReport, jetStats, setJetCheck, setJetProfile } from "../core/jets.ts";
+import { formatNoun } from "../core/print.ts";
+import { CueError, NockError, NounShapeError } from "../core/errors.ts";
 import { Failure, integerOption, onePositional, parse, readInput, UsageError } from "./_common.ts";
 import type { Command } from "./_common.ts";
-import type { Noun } from "../noun.ts";
+import type { Noun } from "../core/noun.ts";
 
 const hoonHelp = `Usage: cellar hoon --pill FILE [options] EXPR
 

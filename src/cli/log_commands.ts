@@ -5,13 +5,13 @@
  * @module
  */
 
-import { CueError, NounShapeError } from "../errors.ts";
-import { EventLog } from "../event_log.ts";
-import { blake3, FileLock, hex, writeFileAtomic } from "../files.ts";
-import { Noun } from "../noun.ts";
-import type { NounLike } from "../noun.ts";
-import { Pma } from "../pma.ts";
-import { RuntimeError } from "../runtime.ts";
+import { CueError, NounShapeError } from "../core/errors.ts";
+import { EventLog } from "../runtime/event_log.ts";
+import { blake3, FileLock, hex, writeFileAtomic } from "../runtime/files.ts";
+import { Noun } from "../core/noun.ts";
+import type { NounLike } from "../core/noun.ts";
+import { Pma } from "../runtime/pma.ts";
+import { RuntimeError } from "../runtime/runtime.ts";
 import { Failure, onePositional, parse, readInput, UsageError } from "./_common.ts";
 import type { Command } from "./_common.ts";
 import {

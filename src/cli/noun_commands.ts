@@ -4,11 +4,11 @@
  * @module
  */
 
-import { drainSlogs, nock } from "../machine.ts";
-import { Noun } from "../noun.ts";
-import { formatNoun } from "../print.ts";
-import { jetStats, setJetCheck } from "../hoon.ts";
-import { CueError, NockError } from "../errors.ts";
+import { drainSlogs, nock } from "../core/machine.ts";
+import { Noun } from "../core/noun.ts";
+import { formatNoun } from "../core/print.ts";
+import { jetStats, setJetCheck } from "../core/jets.ts";
+import { CueError, NockError } from "../core/errors.ts";
 import { Failure, integerOption, onePositional, parse, readInput } from "./_common.ts";
 import type { Command } from "./_common.ts";
 

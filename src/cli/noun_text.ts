@@ -5,9 +5,9 @@
  * @module
  */
 
-import { Noun } from "../noun.ts";
-import type { NounLike } from "../noun.ts";
-import { formatNoun } from "../print.ts";
+import { Noun } from "../core/noun.ts";
+import type { NounLike } from "../core/noun.ts";
+import { formatNoun } from "../core/print.ts";
 import { UsageError } from "./_common.ts";
 
 /** The text form of causes, for the help of `poke`. */
@@ -127,7 +127,7 @@ export function nounFromJson(text: string): Noun {
  *
  * @example
  * ```ts
- * import { Noun } from "../noun.ts";
+ * import { Noun } from "../core/noun.ts";
  * import { nounText } from "./noun_text.ts";
  * using noun = Noun.from(["put", "greeting", 5]);
  * console.log(nounText(noun, { text: true })); // ['put' 'greeting' 5]

@@ -9,14 +9,14 @@
  * @module
  */
 
-import { CellarError, NockError, PmaError } from "../errors.ts";
-import { EventLog } from "../event_log.ts";
-import { FileLock, hex } from "../files.ts";
-import type { Noun } from "../noun.ts";
-import { Pma } from "../pma.ts";
-import { Replica } from "../replica.ts";
-import type { BootReport } from "../runtime.ts";
-import { SnapshotStore } from "../snapshots.ts";
+import { CellarError, NockError, PmaError } from "../core/errors.ts";
+import { EventLog } from "../runtime/event_log.ts";
+import { FileLock, hex } from "../runtime/files.ts";
+import type { Noun } from "../core/noun.ts";
+import { Pma } from "../runtime/pma.ts";
+import { Replica } from "../runtime/replica.ts";
+import type { BootReport } from "../runtime/runtime.ts";
+import { SnapshotStore } from "../runtime/snapshots.ts";
 import { Failure, onePositional, parse, readInput, UsageError } from "./_common.ts";
 import type { Command } from "./_common.ts";
 import {
@@ -36,7 +36,7 @@ import {
   nounJsonHelp,
   nounText,
 } from "./noun_text.ts";
-import { Noun as NounClass } from "../noun.ts";
+import { Noun as NounClass } from "../core/noun.ts";
 
 const helpOption = { help: { type: "boolean", short: "h" } } as const;
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
+import { ArgumentError } from "../core/errors.ts";
 import { parseScopes, scopes, TokenStore } from "../server/tokens.ts";
 import { Failure, onePositional, parse, UsageError } from "./_common.ts";
 import type { Command } from "./_common.ts";

@@ -19,9 +19,9 @@
  * @module
  */
 
-import { ArgumentError } from "../errors.ts";
-import { Noun } from "../noun.ts";
-import type { NounLike } from "../noun.ts";
+import { ArgumentError } from "../core/errors.ts";
+import { Noun } from "../core/noun.ts";
+import type { NounLike } from "../core/noun.ts";
 
 /** A JSON value (what `JSON.parse` produces). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -188,7 +188,7 @@ export function atomJson(bytes: Uint8Array): Json {
  * @example
  * ```ts
  * import { nounToJson } from "./json_noun.ts";
- * import { Noun } from "../noun.ts";
+ * import { Noun } from "../core/noun.ts";
  * using n = Noun.from(["put", "key", 1]);
  * console.log(JSON.stringify(nounToJson(n))); // ["put","key",1]
  * ```

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Replica } from "../replica.ts";
+import { Replica } from "../runtime/replica.ts";
 import { nounToJson } from "./json_noun.ts";
 import type { PeekReply, PeekRequest } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";

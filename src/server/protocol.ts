@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime.ts";
+import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json } from "./json_noun.ts";
 
 /** How the reply should carry a noun. */

@@ -12,8 +12,8 @@
  */
 
 import { parseArgs } from "node:util";
-import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime.ts";
-import { ArgumentError, CellarError } from "../errors.ts";
+import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
+import { ArgumentError, CellarError } from "../core/errors.ts";
 import { Exposition, Histogram, LabelledCounter } from "./metrics.ts";
 import {
   errorResponse,

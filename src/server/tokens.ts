@@ -18,8 +18,8 @@
  * @module
  */
 
-import { ArgumentError, CellarError } from "../errors.ts";
-import { blake3, hex, writeFileAtomic } from "../files.ts";
+import { ArgumentError, CellarError } from "../core/errors.ts";
+import { blake3, hex, writeFileAtomic } from "../runtime/files.ts";
 
 /** What a token may do; `admin` allows everything. */
 export type Scope = "peek" | "poke" | "admin";

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ArgumentError, CueError, MemoryError, NockError, NounShapeError } from "../errors.ts";
-import { RuntimeError } from "../runtime.ts";
+import { ArgumentError, CueError, MemoryError, NockError, NounShapeError } from "../core/errors.ts";
+import { RuntimeError } from "../runtime/runtime.ts";
 import type { WireError } from "./protocol.ts";
 
 /** The HTTP status, code and message of an error thrown by a poke or peek. */

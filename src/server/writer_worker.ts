@@ -7,9 +7,9 @@
  * @module
  */
 
-import { Noun } from "../noun.ts";
-import { Runtime } from "../runtime.ts";
-import type { RuntimeStatus } from "../runtime.ts";
+import { Noun } from "../core/noun.ts";
+import { Runtime } from "../runtime/runtime.ts";
+import type { RuntimeStatus } from "../runtime/runtime.ts";
 import { jsonToNoun, nounToJson } from "./json_noun.ts";
 import type { WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";

@@ -12,7 +12,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
-import { CellarError } from "./errors.ts";
+import { CellarError } from "../core/errors.ts";
 import { blake3, hex } from "./files.ts";
 
 /** Schema version of `log.sqlite`; a log with another version is refused. */

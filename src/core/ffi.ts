@@ -111,7 +111,7 @@ export function libraryLocation(): string | URL {
     const path = Deno.env.get("CELLAR_LIB");
     if (path) return path;
   }
-  return new URL("../zig-out/lib/libcellar.so", import.meta.url);
+  return new URL("../../zig-out/lib/libcellar.so", import.meta.url);
 }
 
 function load(): Symbols {

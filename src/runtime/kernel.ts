@@ -11,12 +11,12 @@
  * @module
  */
 
-import { CellarError, CueError, NounShapeError } from "./errors.ts";
-import { importJetRegistrations } from "./hoon.ts";
-import { nock } from "./machine.ts";
-import type { NockOptions } from "./machine.ts";
-import { Noun } from "./noun.ts";
-import type { NounLike } from "./noun.ts";
+import { CellarError, CueError, NounShapeError } from "../core/errors.ts";
+import { importJetRegistrations } from "../core/jets.ts";
+import { nock } from "../core/machine.ts";
+import type { NockOptions } from "../core/machine.ts";
+import { Noun } from "../core/noun.ts";
+import type { NounLike } from "../core/noun.ts";
 
 /** Axis of the load arm. */
 export const loadAxis = 4;
@@ -83,7 +83,7 @@ function checkCore(core: Noun): void {
  * @example
  * ```ts
  * import { bootKernel, callArm, peekAxis } from "./kernel.ts";
- * import { Noun } from "./noun.ts";
+ * import { Noun } from "../core/noun.ts";
  * using core = bootKernel(Deno.readFileSync("kernels/kv.jam"));
  * using path = Noun.list(["count"]);
  * console.log(callArm(core, peekAxis, path).toString()); // [0 0 0]
@@ -113,7 +113,7 @@ export interface KernelPokeProduct {
  * @example
  * ```ts
  * import { bootKernel, pokeKernel } from "./kernel.ts";
- * import { Noun } from "./noun.ts";
+ * import { Noun } from "../core/noun.ts";
  * using core = bootKernel(Deno.readFileSync("kernels/kv.jam"));
  * using sample = Noun.from([1, ["poke", "doc", 0], 0, 0, 0, "put", "k", 5]);
  * const { effects, core: next } = pokeKernel(core, sample);
@@ -149,7 +149,7 @@ export type PeekResult =
  * @example
  * ```ts
  * import { peekResult } from "./kernel.ts";
- * import { Noun } from "./noun.ts";
+ * import { Noun } from "../core/noun.ts";
  * using raw = Noun.from([0, 0, 42]);
  * const r = peekResult(raw);
  * console.log(r.kind); // value
@@ -182,7 +182,7 @@ export function peekResult(raw: Noun): PeekResult {
  * @example
  * ```ts
  * import { bootKernel, peekKernel } from "./kernel.ts";
- * import { Noun } from "./noun.ts";
+ * import { Noun } from "../core/noun.ts";
  * using core = bootKernel(Deno.readFileSync("kernels/kv.jam"));
  * using path = Noun.list(["count"]);
  * console.log(peekKernel(core, path).kind); // value
@@ -275,8 +275,8 @@ export interface StateRoot {
  * @example
  * ```ts
  * import { adoptStateRoot, bootKernel } from "./kernel.ts";
- * import { exportJetRegistrations } from "./hoon.ts";
- * import { Noun } from "./noun.ts";
+ * import { exportJetRegistrations } from "../core/jets.ts";
+ * import { Noun } from "../core/noun.ts";
  * using kernel = bootKernel(Deno.readFileSync("kernels/kv.jam"));
  * using cold = exportJetRegistrations();
  * using root = Noun.cell(kernel, cold);

@@ -8,12 +8,12 @@
  * @module
  */
 
-import { CellarError } from "./errors.ts";
+import { CellarError } from "../core/errors.ts";
 import { hex } from "./files.ts";
 import { adoptStateRoot, pathNoun, peekKernel } from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
-import type { NockOptions } from "./machine.ts";
-import { Noun } from "./noun.ts";
+import type { NockOptions } from "../core/machine.ts";
+import { Noun } from "../core/noun.ts";
 import { Pma } from "./pma.ts";
 import type { PmaRefresh } from "./pma.ts";
 

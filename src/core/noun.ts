@@ -11,7 +11,7 @@
 
 import { checked, lastError, symbols } from "./ffi.ts";
 import { ArgumentError, HandleError, NounShapeError } from "./errors.ts";
-import { formatNoun } from "./print.ts";
+import { formatHandle } from "./format.ts";
 
 /**
  * Values that convert to nouns: nouns themselves, non-negative integers (`number` or
@@ -446,7 +446,7 @@ export class Noun {
    */
   toString(): string {
     if (this.#handle === 0) return "<disposed noun>";
-    return formatNoun(this);
+    return formatHandle(handleOf(this));
   }
 
   /** How `console.log` and `Deno.inspect` show a noun. */

@@ -5,17 +5,17 @@
  *
  * @example
  * ```sh
- * deno run --allow-read --allow-ffi --allow-env=CELLAR_LIB src/cli.ts nock program.jam
+ * deno run --allow-read --allow-ffi --allow-env=CELLAR_LIB src/cli/main.ts nock program.jam
  * ```
  *
  * @module
  */
 
-import { CellarError } from "./errors.ts";
-import { Failure, UsageError } from "./cli/_common.ts";
-import type { Command } from "./cli/_common.ts";
-import { mugCommand, nockCommand } from "./cli/noun_commands.ts";
-import { hoonCommand } from "./cli/hoon_command.ts";
+import { CellarError } from "../core/errors.ts";
+import { Failure, UsageError } from "./_common.ts";
+import type { Command } from "./_common.ts";
+import { mugCommand, nockCommand } from "./noun_commands.ts";
+import { hoonCommand } from "./hoon_command.ts";
 import {
   bootCommand,
   gcCommand,
@@ -25,9 +25,9 @@ import {
   snapshotCommand,
   statusCommand,
   verifyCommand,
-} from "./cli/runtime_commands.ts";
-import { exportCommand, importCommand } from "./cli/log_commands.ts";
-import { tokenCommand } from "./cli/token_command.ts";
+} from "./runtime_commands.ts";
+import { exportCommand, importCommand } from "./log_commands.ts";
+import { tokenCommand } from "./token_command.ts";
 
 /** Subcommands by name, in the order the help lists them. */
 const commands: ReadonlyMap<string, Command> = new Map([
@@ -66,7 +66,7 @@ function topHelp(): string {
  *
  * @example
  * ```ts
- * import { main } from "./cli.ts";
+ * import { main } from "./main.ts";
  * const code = await main(["--help"]);
  * console.log(code); // 0
  * ```

@@ -7,23 +7,13 @@
  * @module
  */
 
-import { checked, symbols } from "./ffi.ts";
-import { handleOf, Noun } from "./noun.ts";
-import { nockUntraced } from "./machine.ts";
 import { NockError } from "./errors.ts";
+import { defaultMaxLength, formatHandle, handleValue } from "./format.ts";
+import type { FormatOptions, Value } from "./format.ts";
+import { handleOf, Noun } from "./noun.ts";
 
-/** Options for {@linkcode formatNoun}. */
-export interface FormatOptions {
-  /** Longest output in characters before it is cut with an ellipsis (default 100,000). */
-  maxLength?: number;
-  /** Print atoms whose bytes are printable UTF-8 as cords (`'hello'`) instead of in
-   * decimal — a guess: a number whose bytes happen to be printable prints as text too. */
-  cords?: boolean;
-}
+export type { FormatOptions } from "./format.ts";
 
-const defaultMaxLength = 100_000;
-/** Atoms longer than this many bytes print as `<N-byte atom>` instead of in decimal. */
-const decimalBytesMax = 4096;
 const decoder = new TextDecoder();
 
 /**
@@ -37,121 +27,11 @@ const decoder = new TextDecoder();
  * ```
  */
 export function formatNoun(noun: Noun, options: FormatOptions = {}): string {
-  const maxLength = options.maxLength ?? defaultMaxLength;
-  const S = symbols();
-  // Items: a string to emit, or a handle (owned) to print as a noun (`full`) or as the
-  // remainder of a flattened tuple (`rest`: " item item ... item]").
-  const stack: (string | { handle: number; rest: boolean })[] = [
-    { handle: checked(S.cellar_dup(handleOf(noun))), rest: false },
-  ];
-  let out = "";
-  try {
-    while (stack.length > 0) {
-      if (out.length > maxLength) return out.slice(0, maxLength) + "…";
-      const item = stack.pop()!;
-      if (typeof item === "string") {
-        out += item;
-        continue;
-      }
-      const { handle, rest } = item;
-      try {
-        if (S.cellar_is_cell(handle) === 1) {
-          stack.push({ handle: checked(S.cellar_tail(handle)), rest: true });
-          stack.push({ handle: checked(S.cellar_head(handle)), rest: false });
-          stack.push(rest ? " " : "[");
-        } else {
-          const atom = (options.cords ? atomCord(handle) : null) ?? atomDecimal(handle);
-          out += rest ? ` ${atom}]` : atom;
-        }
-      } finally {
-        S.cellar_release(handle);
-      }
-    }
-    return out.length > maxLength ? out.slice(0, maxLength) + "…" : out;
-  } finally {
-    for (const item of stack) if (typeof item !== "string") S.cellar_release(item.handle);
-  }
+  return formatHandle(handleOf(noun), options);
 }
 
-function atomDecimal(handle: number): string {
-  const S = symbols();
-  const value = S.cellar_atom_to_f64(handle);
-  if (value >= 0) return String(value);
-  const length = S.cellar_atom_byte_length(handle);
-  if (length > decimalBytesMax) return `<${length}-byte atom>`;
-  return bytesToBigint(atomBytes(handle)).toString();
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The atom as `'text'` when its bytes are printable UTF-8 (up to 4 KiB), else null. */
-function atomCord(handle: number): string | null {
-  const length = symbols().cellar_atom_byte_length(handle);
-  if (length <= 0 || length > decimalBytesMax) return null;
-  let text: string;
-  try {
-    text = strictUtf8.decode(atomBytes(handle));
-  } catch {
-    return null;
-  }
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x1f\x7f-\x9f]/.test(text)) return null;
-  return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
-}
-
-function atomBytes(handle: number): Uint8Array {
-  const S = symbols();
-  const length = S.cellar_atom_byte_length(handle);
-  const bytes = new Uint8Array(Math.max(length, 0));
-  if (length > 0) S.cellar_atom_read(handle, bytes, length);
-  return bytes;
-}
-
-function bytesToBigint(bytes: Uint8Array): bigint {
-  let hex = "";
-  for (let i = bytes.length - 1; i >= 0; i--) hex += bytes[i].toString(16).padStart(2, "0");
-  return hex === "" ? 0n : BigInt("0x" + hex);
-}
-
-// ---------------------------------------------------------------------- values
-
-/** A noun copied into JavaScript: a bigint atom or a [head, tail] pair. */
-type Value = bigint | readonly [Value, Value];
-
-/**
- * Copy a small noun into a JavaScript value, without recursion. Returns undefined when the
- * noun has more than `budget` nodes (shared subtrees count each time they are reached).
- */
 function toValue(noun: Noun, budget: number): Value | undefined {
-  const S = symbols();
-  const work: (number | null)[] = [checked(S.cellar_dup(handleOf(noun)))];
-  const results: Value[] = [];
-  let nodes = 0;
-  try {
-    while (work.length > 0) {
-      const handle = work.pop()!;
-      if (handle === null) {
-        const tail = results.pop()!;
-        const head = results.pop()!;
-        results.push([head, tail]);
-        continue;
-      }
-      try {
-        if (++nodes > budget) return undefined;
-        if (S.cellar_is_cell(handle) === 1) {
-          work.push(null, checked(S.cellar_tail(handle)), checked(S.cellar_head(handle)));
-        } else {
-          const value = S.cellar_atom_to_f64(handle);
-          results.push(value >= 0 ? BigInt(value) : bytesToBigint(atomBytes(handle)));
-        }
-      } finally {
-        S.cellar_release(handle);
-      }
-    }
-    return results[0];
-  } finally {
-    for (const handle of work) if (handle !== null) S.cellar_release(handle);
-  }
+  return handleValue(handleOf(noun), budget);
 }
 
 function cordValue(text: string): bigint {
@@ -278,6 +158,15 @@ export function renderTank(tank: Noun, options: FormatOptions = {}): string {
 
 // ---------------------------------------------------------------------- traces
 
+/** Options of {@linkcode renderTrace}. */
+export interface TraceOptions {
+  /**
+   * Evaluates Nock for `%mean` traps (`nock(subject, formula, { stepLimit })`, untraced);
+   * without it a trap prints as a raw noun.
+   */
+  evaluate?: (subject: Noun, formula: Noun, options: { stepLimit: number }) => Noun;
+}
+
 /** Steps a `%mean` trap may take to produce its tank. */
 const trapStepLimit = 10_000_000;
 const entryMaxLength = 10_000;
@@ -287,6 +176,8 @@ const entryMaxLength = 10_000;
  * `%spot` as `/path/to/file::[line col].[line col]`, `%mean` / `%hunk` / `%lose` as their
  * message (a cord, a tank, or a trap producing a tank, run with a step limit), anything
  * else as `%tag clue`. Nothing here throws on a malformed trace: unknown shapes print raw.
+ * A `%mean` trap is run only when `options.evaluate` is given (`nock` passes its own
+ * evaluator; this module does not import the machine).
  *
  * @example
  * ```ts
@@ -295,7 +186,7 @@ const entryMaxLength = 10_000;
  * console.log(renderTrace(Noun.list([spot]))); // [ "/sys/hoon::[1 2].[3 4]" ]
  * ```
  */
-export function renderTrace(trace: Noun): string[] {
+export function renderTrace(trace: Noun, options: TraceOptions = {}): string[] {
   const lines: string[] = [];
   let entries: Noun[];
   try {
@@ -306,7 +197,7 @@ export function renderTrace(trace: Noun): string[] {
   for (let i = entries.length - 1; i >= 0; i--) {
     using entry = entries[i];
     try {
-      lines.push(renderEntry(entry));
+      lines.push(renderEntry(entry, options));
     } catch {
       lines.push(formatNoun(entry, { maxLength: entryMaxLength }));
     }
@@ -314,15 +205,15 @@ export function renderTrace(trace: Noun): string[] {
   return lines;
 }
 
-function renderEntry(entry: Noun): string {
+function renderEntry(entry: Noun, options: TraceOptions): string {
   if (!entry.isCell) return formatNoun(entry, { maxLength: entryMaxLength });
   using tag = entry.head;
   using clue = entry.tail;
   const tagValue = tag.isAtom ? tag.toBigInt() : undefined;
   let text: string | undefined;
   if (tagValue === tags.spot) text = renderSpot(clue);
-  else if (tagValue === tags.mean) text = renderMessage(clue, true);
-  else if (tagValue === tags.hunk || tagValue === tags.lose) text = renderMessage(clue, false);
+  else if (tagValue === tags.mean) text = renderMessage(clue, options.evaluate);
+  else if (tagValue === tags.hunk || tagValue === tags.lose) text = renderMessage(clue);
   if (text !== undefined) return text;
   const shownTag = tagValue === undefined
     ? formatNoun(tag, { maxLength: 100 })
@@ -347,12 +238,12 @@ function renderSpot(clue: Noun): string | undefined {
   return `${shownPath}::[${startLine} ${startColumn}].[${endLine} ${endColumn}]`;
 }
 
-/** A cord, a tank, a path, or (for `%mean`) a trap that produces a tank. */
-function renderMessage(clue: Noun, trapAllowed: boolean): string | undefined {
+/** A cord, a tank, a path, or (for `%mean`, given an evaluator) a trap that produces a tank. */
+function renderMessage(clue: Noun, evaluate?: TraceOptions["evaluate"]): string | undefined {
   if (clue.isAtom) return cordText(clue.toBigInt());
   using head = clue.head;
   // A tank's head is an atom tag; a trap's head is its battery, a formula (a cell).
-  if (head.isCell) return trapAllowed ? renderTrap(clue) : undefined;
+  if (head.isCell) return evaluate === undefined ? undefined : renderTrap(clue, evaluate);
   const value = toValue(clue, 100_000);
   if (value === undefined) return undefined;
   const tank = renderTankValue(value, entryMaxLength);
@@ -365,11 +256,11 @@ function renderMessage(clue: Noun, trapAllowed: boolean): string | undefined {
 }
 
 /** Run a trap (`[9 2 0 1]` on it) for its tank, tolerating failure. */
-function renderTrap(trap: Noun): string {
+function renderTrap(trap: Noun, evaluate: NonNullable<TraceOptions["evaluate"]>): string {
   using formula = Noun.from([9, 2, 0, 1]);
   let product: Noun;
   try {
-    product = nockUntraced(trap, formula, { stepLimit: trapStepLimit });
+    product = evaluate(trap, formula, { stepLimit: trapStepLimit });
   } catch (error) {
     if (!(error instanceof NockError)) return "<trap in trace failed>";
     error.traceNoun?.dispose();

@@ -19,13 +19,13 @@
  * @module
  */
 
-import { ArgumentError, NockError } from "./errors.ts";
-import { Hoon } from "./hoon.ts";
-import { drainSlogs, nock } from "./machine.ts";
-import type { NockOptions } from "./machine.ts";
-import { Noun } from "./noun.ts";
-import { bootKernel, loadAxis, peekAxis, pokeAxis, stateAxis } from "./kernel.ts";
-import type { NounLike } from "./noun.ts";
+import { ArgumentError, NockError } from "../core/errors.ts";
+import { Hoon } from "./ivory.ts";
+import { drainSlogs, nock } from "../core/machine.ts";
+import type { NockOptions } from "../core/machine.ts";
+import { Noun } from "../core/noun.ts";
+import { bootKernel, loadAxis, peekAxis, pokeAxis, stateAxis } from "../runtime/kernel.ts";
+import type { NounLike } from "../core/noun.ts";
 
 /**
  * Axes of the NockApp kernel interface in the kernel core: the arms `load`, `peek` and

@@ -86,7 +86,9 @@ function nockFailure(render: boolean): CellarError {
   if (kind === undefined) return errorFromCode(code, message);
   const traceHandle = S.cellar_error_trace();
   const traceNoun = traceHandle === 0 ? undefined : adoptHandle(traceHandle);
-  const lines = render && traceNoun !== undefined ? renderTrace(traceNoun) : [];
+  const lines = render && traceNoun !== undefined
+    ? renderTrace(traceNoun, { evaluate: nockUntraced })
+    : [];
   return new NockError(kind, message, lines, traceNoun);
 }
 

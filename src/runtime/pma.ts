@@ -36,10 +36,10 @@
  * @module
  */
 
-import { checked, lastError, symbols } from "./ffi.ts";
-import { ArgumentError, CellarError } from "./errors.ts";
-import { adoptHandle, handleOf } from "./noun.ts";
-import type { Noun } from "./noun.ts";
+import { checked, lastError, symbols } from "../core/ffi.ts";
+import { ArgumentError, CellarError } from "../core/errors.ts";
+import { adoptHandle, handleOf } from "../core/noun.ts";
+import type { Noun } from "../core/noun.ts";
 
 /** Options of {@linkcode Pma.open}. */
 export interface PmaOpenOptions {

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { CellarError, NockError, PmaError } from "./errors.ts";
+import { CellarError, NockError, PmaError } from "../core/errors.ts";
 import { EventLog, EventLogError } from "./event_log.ts";
 import type { LoggedKernel } from "./event_log.ts";
 import { blake3, FileLock, hex, syncDir } from "./files.ts";
@@ -41,10 +41,10 @@ import {
   toDa,
 } from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
-import type { NockOptions } from "./machine.ts";
-import { Noun } from "./noun.ts";
+import type { NockOptions } from "../core/machine.ts";
+import { Noun } from "../core/noun.ts";
 import { Pma } from "./pma.ts";
-import { exportJetRegistrations, importJetRegistrations, jetStats } from "./hoon.ts";
+import { exportJetRegistrations, importJetRegistrations, jetStats } from "../core/jets.ts";
 import type { PmaGcResult, PmaStats } from "./pma.ts";
 import { SnapshotStore } from "./snapshots.ts";
 import type { SnapshotEntry, SnapshotKind } from "./snapshots.ts";
@@ -211,7 +211,7 @@ export interface RuntimeStatus {
   peeks: number;
 }
 
-const defaultKernelUrl = new URL("../kernels/kv.jam", import.meta.url);
+const defaultKernelUrl = new URL("../../kernels/kv.jam", import.meta.url);
 
 /**
  * The default kernel's jam: `kernels/kv.jam`, built from `kernels/kv.hoon` by `./cellar build`

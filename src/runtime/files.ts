@@ -6,7 +6,7 @@
  * @module
  */
 
-import { lastError, symbols } from "./ffi.ts";
+import { lastError, symbols } from "../core/ffi.ts";
 
 const encoder = new TextEncoder();
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { CellarError } from "./errors.ts";
+import { CellarError } from "../core/errors.ts";
 import { blake3File, hex, installCopy, snapshotPma, syncDir, writeSynced } from "./files.ts";
 
 /** Kind of a snapshot. */

@@ -6,7 +6,15 @@
  * @module
  */
 
-import type { Noun } from "./noun.ts";
+/**
+ * The raw trace a {@linkcode NockError} holds: a `Noun` (see noun.ts), typed here by what an
+ * error needs of it so that this module imports nothing (it is the bottom layer). Narrow it
+ * with `instanceof Noun` to read it.
+ */
+export interface TraceNoun {
+  /** Release the handle. */
+  dispose(): void;
+}
 
 /**
  * Base class of every error Cellar throws.
@@ -80,7 +88,7 @@ export class NockError extends CellarError {
   /** Rendered trace lines, outermost first. */
   readonly trace: readonly string[];
   /** The raw trace (a list of `[tag clue]`, innermost first), or `undefined` when empty. */
-  readonly traceNoun: Noun | undefined;
+  readonly traceNoun: TraceNoun | undefined;
 
   /**
    * @param kind How the computation failed
@@ -92,7 +100,7 @@ export class NockError extends CellarError {
     kind: NockErrorKind,
     message: string,
     trace: readonly string[] = [],
-    traceNoun?: Noun,
+    traceNoun?: TraceNoun,
   ) {
     super(message);
     this.name = "NockError";
