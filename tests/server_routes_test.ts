@@ -244,6 +244,29 @@ withHarness("a JSON poke goes to the backend and its answer comes back", async (
   assertEquals(h.observability.responses.get("200"), 1);
 });
 
+withHarness("an answered poke's event shows in /status and /metrics at once", async (h) => {
+  const status = async () => (await (await send(h, "/status", { token: h.admin })).json());
+  assertEquals((await status()).eventNumber, 6);
+  h.backend.pokeAnswer = (_call, id) => ({
+    type: "poked",
+    id,
+    eventNumber: 9n,
+    effectsJson: 0,
+    computeMs: 0,
+    commitMs: 0,
+  });
+  await (await pokeJson(h, "[1,2]")).body?.cancel();
+  // Before the writer's status after event 9 arrives.
+  assertEquals((await status()).eventNumber, 9);
+  const metrics = await (await send(h, "/metrics", { token: h.admin })).text();
+  assert(metrics.includes("\ncellar_events_total 9\n"), metrics);
+  // An older event number does not move it back; the next status moves it on.
+  h.observability.takeEvent(8n);
+  assertEquals((await status()).eventNumber, 9);
+  h.observability.takeStatus(writerStatus(10n));
+  assertEquals((await status()).eventNumber, 10);
+});
+
 withHarness("a jam poke carries its bytes to the backend and the effects' jam back", async (h) => {
   const effects = new Uint8Array([1, 2, 3, 4]);
   h.backend.pokeAnswer = (_call, id) => ({

@@ -233,6 +233,16 @@ export class Observability {
     if (snapshotMs !== undefined) this.snapshotSeconds.observe(snapshotMs / 1000);
   }
 
+  /**
+   * A poke's event was answered: `/status` and `/metrics` show it from now on, though the
+   * writer's status after that event may arrive after the client's next request.
+   */
+  takeEvent(eventNumber: bigint): void {
+    const latest = this.latest;
+    if (latest === null || eventNumber <= latest.status.eventNumber) return;
+    this.latest = { ...latest, status: { ...latest.status, eventNumber } };
+  }
+
   /** The writer opened the runtime (the server is ready once a peek Worker is too). */
   booted(boot: BootReport, status: WriterStatus): void {
     this.boot = boot;

@@ -179,6 +179,7 @@ function poke(context: RouteContext, request: Request, url: URL): Promise<Respon
     if (context.observability.phase !== "ready") throw context.observability.unavailable();
     const reply = await context.backend.poke(call);
     if (reply.type === "pokeFailed") throw errorFromWire(reply.error);
+    context.observability.takeEvent(reply.eventNumber);
     const headers = {
       "x-cellar-event": String(reply.eventNumber),
       "x-cellar-compute-ms": reply.computeMs.toFixed(3),
