@@ -1,15 +1,15 @@
 /**
- * The `cellar serve` command: parse the flags (an unknown one is exit 2), print help or the
- * sandbox probe, or start the server, report its permissions, and stop it on SIGINT or
- * SIGTERM (a second signal exits at once). The entry point is `server.ts`, which passes its
- * `startServer` in.
+ * The `cellar serve` command: parse the flags (a bad one is one line on stderr and exit 2),
+ * print help or the sandbox probe, or start the server, report its permissions, and stop it
+ * on SIGINT or SIGTERM (a second signal exits at once). The entry point is `server.ts`, which
+ * passes its `startServer` in.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import type { BootReport } from "../runtime/runtime.ts";
-import { describe, ServerStartError } from "./options.ts";
+import { describe } from "./options.ts";
 import type { RunningServer, ServerOptions } from "./options.ts";
 import { permissionReport, probeSandbox } from "./permissions.ts";
 
@@ -34,16 +34,18 @@ Options:
 Tokens: the first start of a data directory creates an admin token in DIR/admin.token.
 `;
 
-/** The whole-number flags: flag, option. */
+/** The whole-number flags: flag, option, least value. */
 const numberFlags = [
-  ["body-limit", "bodyLimit"],
-  ["poke-timeout-ms", "pokeTimeoutMs"],
-  ["peek-timeout-ms", "peekTimeoutMs"],
-  ["body-timeout-ms", "bodyTimeoutMs"],
-  ["snapshot-every", "snapshotEveryEvents"],
+  ["body-limit", "bodyLimit", 1],
+  ["poke-timeout-ms", "pokeTimeoutMs", 1],
+  ["peek-timeout-ms", "peekTimeoutMs", 1],
+  ["body-timeout-ms", "bodyTimeoutMs", 1],
+  ["snapshot-every", "snapshotEveryEvents", 0],
 ] as const;
 
-/** Flags `cellar serve` does not know; the command exits 2 with its message. */
+const hostPattern = /^[A-Za-z0-9._:-]+$/;
+
+/** A flag `cellar serve` cannot use; the command exits 2 with its message. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -59,11 +61,9 @@ export type ServeCommand =
   | { kind: "help" }
   | { kind: "probe" | "serve"; options: ServeOptions };
 
-/**
- * Parse `cellar serve`'s flags; throws {@linkcode UsageError} for flags it does not know,
- * {@linkcode ServerStartError} for a value that is not a number.
- */
+/** Parse `cellar serve`'s flags; throws {@linkcode UsageError} for a bad one. */
 export function parseServeArgs(args: string[]): ServeCommand {
+  const wantsHelp = args.includes("--help") || args.includes("-h");
   let values;
   try {
     values = parseArgs({
@@ -80,30 +80,48 @@ export function parseServeArgs(args: string[]): ServeCommand {
       allowPositionals: false,
     }).values;
   } catch (error) {
-    throw new UsageError(describe(error));
+    if (wantsHelp) return { kind: "help" };
+    // node:util's messages may go on with hints on more lines: the first says what is wrong.
+    throw new UsageError(describe(error).split("\n")[0].replace(/\.$/, ""));
   }
   if (values.help) return { kind: "help" };
   const defaultData = decodeURIComponent(new URL("../../data", import.meta.url).pathname);
   const options: ServeOptions = {
     dataDir: values.data ?? defaultData,
     host: values.host ?? "127.0.0.1",
-    port: intOption("port", values.port) ?? 8080,
+    port: wholeNumber("port", values.port, 0, 65535) ?? 8080,
     kernelPath: values.kernel,
   };
+  if (options.dataDir.length === 0) throw new UsageError("Bad --data: the path is empty");
+  if (!hostPattern.test(options.host)) {
+    throw new UsageError(`Bad --host: '${options.host}' is not a host name or address`);
+  }
   const given: Record<string, unknown> = values;
-  for (const [flag, key] of numberFlags) options[key] = intOption(flag, given[flag] as string);
+  for (const [flag, key, least] of numberFlags) {
+    const value = given[flag] as string | undefined;
+    options[key] = wholeNumber(flag, value, least);
+  }
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
 }
 
-function intOption(name: string, value: string | undefined): number | undefined {
+function wholeNumber(
+  flag: string,
+  value: string | undefined,
+  least: number,
+  most = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[0-9]+$/.test(value)) throw new ServerStartError(`Bad --${name}: ${value}`);
-  return Number(value);
+  const n = Number(value);
+  if (/^[0-9]+$/.test(value) && n >= least && n <= most) return n;
+  const range = most === Number.MAX_SAFE_INTEGER
+    ? `of at least ${least}`
+    : `from ${least} to ${most}`;
+  throw new UsageError(`Bad --${flag}: '${value}' is not a whole number ${range}`);
 }
 
 /**
  * Run `cellar serve` with `args`, starting the server with `start`; resolves with the exit
- * code (0, 1 when the server could not start or failed, 2 for an unknown flag).
+ * code (0, 1 when the server could not start or failed, 2 for a bad flag).
  */
 export async function main(
   args: string[],
@@ -113,12 +131,9 @@ export async function main(
   try {
     command = parseServeArgs(args);
   } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`cellar serve: ${error.message}\n\n${usage}`);
-      return 2;
-    }
-    console.error(`cellar serve: ${describe(error)}`);
-    return 1;
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`cellar serve: ${error.message} (see cellar serve --help)`);
+    return 2;
   }
   if (command.kind === "help") {
     console.log(usage);
