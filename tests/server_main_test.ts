@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { parseServeArgs, UsageError } from "../src/server/main.ts";
+import { permissionReport } from "../src/server/permissions.ts";
 import { assertEquals, assertThrows } from "./_helpers.ts";
 import { repoRoot, runServerCommand } from "./_server_helpers.ts";
 
@@ -106,4 +107,10 @@ Deno.test("serve command: a bad flag is one line on stderr and exit 2; --help ru
   } finally {
     Deno.removeSync(parent, { recursive: true });
   }
+});
+
+Deno.test("serve permissions: an IPv6 host is queried in brackets", () => {
+  const report = permissionReport({ dataDir: "/tmp", host: "::1", port: 8081 });
+  const net = report.lines.find((line) => line.startsWith("net "));
+  assert(net?.startsWith("net [::1]:8081: "), report.lines.join("\n"));
 });

@@ -27,15 +27,15 @@ export function permissionReport(
 ): { lines: string[]; warnings: string[] } {
   const here = (rel: string) => decodeURIComponent(new URL(rel, import.meta.url).pathname);
   const lib = here("../../zig-out/lib");
+  // An IPv6 address goes in brackets before its port.
+  const host = context.host.includes(":") ? `[${context.host}]` : context.host;
+  const address = `${host}:${context.port}`;
   const needed: [string, Deno.PermissionDescriptor][] = [
     [`read ${context.dataDir}`, { name: "read", path: context.dataDir }],
     [`write ${context.dataDir}`, { name: "write", path: context.dataDir }],
     [`read ${here("../")}`, { name: "read", path: here("../") }],
     [`ffi ${lib}`, { name: "ffi", path: lib }],
-    [`net ${context.host}:${context.port}`, {
-      name: "net",
-      host: `${context.host}:${context.port}`,
-    }],
+    [`net ${address}`, { name: "net", host: address }],
     ["env CELLAR_LIB", { name: "env", variable: "CELLAR_LIB" }],
   ];
   if (context.kernelPath) {
