@@ -1,9 +1,11 @@
 /**
- * Small HTTP helpers of the server: JSON error bodies and a body reader that enforces a size
- * cap while streaming and times out a stalled client.
+ * Small HTTP helpers of the server: JSON error bodies, a body reader that enforces a size
+ * cap while streaming and times out a stalled client, and listening.
  *
  * @module
  */
+
+import { describe, ServerStartError } from "./options.ts";
 
 /** An error the server answers with `status` and the JSON body `{error: {code, message}}`. */
 export class HttpError extends Error {
@@ -164,4 +166,32 @@ export function base64(bytes: Uint8Array): string {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(binary);
+}
+
+/**
+ * Serve `handler` on `host:port` (port 0 picks a free one); returns the server and its URL.
+ * Throws {@linkcode ServerStartError} when it cannot listen (the port is taken, or the
+ * permission set does not allow it).
+ */
+export function listen(
+  address: { host: string; port: number },
+  handler: (request: Request) => Promise<Response>,
+): { server: Deno.HttpServer<Deno.NetAddr>; url: string } {
+  const { host, port } = address;
+  let url = "";
+  const onListen = (addr: Deno.NetAddr) => {
+    const h = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
+    url = `http://${h}:${addr.port}/`;
+  };
+  try {
+    const server = Deno.serve({ hostname: host, port, onListen }, handler);
+    return { server, url: url || `http://${server.addr.hostname}:${server.addr.port}/` };
+  } catch (cause) {
+    const hint = cause instanceof Deno.errors.NotCapable
+      ? ` (grant --allow-net=${host}:${port})`
+      : "";
+    throw new ServerStartError(`Cannot listen on ${host}:${port}: ${describe(cause)}${hint}`, {
+      cause,
+    });
+  }
 }

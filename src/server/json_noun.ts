@@ -83,6 +83,17 @@ function convert(
     }
     return value.map((item, i) => convert(item, `${where}[${i}]`, depth + 1, cue, owned));
   }
+  return convertObject(value, where, depth, cue, owned);
+}
+
+/** The object forms: `{list}`, `{hex}`, `{atom}`, `{jam}`. */
+function convertObject(
+  value: { [key: string]: Json },
+  where: string,
+  depth: number,
+  cue: ((bytes: Uint8Array) => Noun) | undefined,
+  owned: Noun[],
+): NounLike {
   const keys = Object.keys(value);
   if (keys.length !== 1) {
     throw new ArgumentError(

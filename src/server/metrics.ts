@@ -65,13 +65,34 @@ export class LabelledCounter {
   }
 }
 
-/** One gauge or counter sample for {@linkcode renderMetrics}. */
-export interface Sample {
+/** A gauge or counter whose one value is read from the state when rendered. */
+export interface SampleFamily<S> {
   name: string;
   help: string;
   type: "gauge" | "counter";
-  value: number | bigint;
+  value: (state: S) => number | bigint;
 }
+
+/** A counter kept by one label's value (`inc` it through {@linkcode MetricSet.counter}). */
+export interface LabelledFamily {
+  name: string;
+  help: string;
+  type: "counter";
+  label: string;
+  /** Values always written, as 0 when unseen. */
+  known?: readonly string[];
+}
+
+/** A histogram (`observe` it through {@linkcode MetricSet.histogram}). */
+export interface HistogramFamily {
+  name: string;
+  help: string;
+  type: "histogram";
+  buckets: readonly number[];
+}
+
+/** One metric family: one entry of a {@linkcode MetricSet}'s table. */
+export type Family<S> = SampleFamily<S> | LabelledFamily | HistogramFamily;
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
@@ -85,44 +106,67 @@ function num(value: number | bigint): string {
   return String(value);
 }
 
-/** Builds a Prometheus text exposition. */
-export class Exposition {
-  #lines: string[] = [];
+/**
+ * The metrics of a table of families: it keeps the labelled counters and histograms, reads
+ * the other values from a state `S`, and renders them all in table order.
+ *
+ * @example
+ * ```ts
+ * const set = new MetricSet<{ up: boolean }>([
+ *   { name: "up", help: "Serving.", type: "gauge", value: (s) => (s.up ? 1 : 0) },
+ *   { name: "hits_total", help: "Hits.", type: "counter", label: "code" },
+ * ]);
+ * set.counter("hits_total").inc("200");
+ * set.render({ up: true }); // "# HELP up Serving.\n# TYPE up gauge\nup 1\n..."
+ * ```
+ */
+export class MetricSet<S> {
+  #families: readonly Family<S>[];
+  #counters = new Map<string, LabelledCounter>();
+  #histograms = new Map<string, Histogram>();
 
-  /** A single unlabelled gauge or counter. */
-  sample(s: Sample): this {
-    this.#lines.push(`# HELP ${s.name} ${s.help}`, `# TYPE ${s.name} ${s.type}`);
-    this.#lines.push(`${s.name} ${num(s.value)}`);
-    return this;
-  }
-
-  /** A counter with one label. `known` values are always written (as 0 when unseen). */
-  labelled(
-    name: string,
-    help: string,
-    label: string,
-    counter: LabelledCounter,
-    known: readonly string[] = [],
-  ): this {
-    this.#lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-    const keys = new Set([...known, ...counter.values.keys()]);
-    for (const key of [...keys].sort()) {
-      this.#lines.push(`${name}{${label}="${escapeLabel(key)}"} ${counter.get(key)}`);
+  constructor(families: readonly Family<S>[]) {
+    this.#families = families;
+    for (const f of families) {
+      if (f.type === "histogram") this.#histograms.set(f.name, new Histogram(f.buckets));
+      else if ("label" in f) this.#counters.set(f.name, new LabelledCounter());
     }
-    return this;
   }
 
-  /** A histogram. */
-  histogram(name: string, help: string, h: Histogram): this {
-    this.#lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
-    h.buckets.forEach((le, i) => this.#lines.push(`${name}_bucket{le="${le}"} ${h.counts[i]}`));
-    this.#lines.push(`${name}_bucket{le="+Inf"} ${h.count}`);
-    this.#lines.push(`${name}_sum ${h.sum}`, `${name}_count ${h.count}`);
-    return this;
+  /** The labelled counter of family `name`. */
+  counter(name: string): LabelledCounter {
+    const counter = this.#counters.get(name);
+    if (counter === undefined) throw new Error(`No labelled counter ${name} in the table`);
+    return counter;
   }
 
-  /** The exposition text. */
-  text(): string {
-    return this.#lines.join("\n") + "\n";
+  /** The histogram of family `name`. */
+  histogram(name: string): Histogram {
+    const histogram = this.#histograms.get(name);
+    if (histogram === undefined) throw new Error(`No histogram ${name} in the table`);
+    return histogram;
+  }
+
+  /** The Prometheus text exposition (0.0.4) of every family, in table order. */
+  render(state: S): string {
+    const lines: string[] = [];
+    for (const f of this.#families) {
+      lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
+      if (f.type === "histogram") {
+        const h = this.histogram(f.name);
+        h.buckets.forEach((le, i) => lines.push(`${f.name}_bucket{le="${le}"} ${h.counts[i]}`));
+        lines.push(`${f.name}_bucket{le="+Inf"} ${h.count}`);
+        lines.push(`${f.name}_sum ${h.sum}`, `${f.name}_count ${h.count}`);
+      } else if ("label" in f) {
+        const counter = this.counter(f.name);
+        const keys = new Set([...(f.known ?? []), ...counter.values.keys()]);
+        for (const key of [...keys].sort()) {
+          lines.push(`${f.name}{${f.label}="${escapeLabel(key)}"} ${counter.get(key)}`);
+        }
+      } else {
+        lines.push(`${f.name} ${num(f.value(state))}`);
+      }
+    }
+    return lines.join("\n") + "\n";
   }
 }

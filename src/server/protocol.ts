@@ -87,3 +87,28 @@ export type PeekReply =
   }
   | { type: "peekFailed"; id: number; error: WireError }
   | { type: "closed" };
+
+/** A poke as the HTTP layer asks for it (the writer client adds the id). */
+export type PokeCall = Omit<Extract<WriterRequest, { type: "poke" }>, "type" | "id">;
+
+/** The writer's answer to one poke. */
+export type PokeAnswer = Extract<WriterReply, { type: "poked" | "pokeFailed" }>;
+
+/** A peeker's answer to one peek. */
+export type PeekAnswer = Extract<PeekReply, { type: "peeked" | "peekFailed" }>;
+
+/**
+ * Close a Worker the way both kinds close: ask with `{type: "close"}`, wait until `closed`
+ * resolves (the Worker replied `{type: "closed"}`) or `timeoutMs` passed, then terminate it.
+ */
+export async function closeWorker(
+  worker: Worker,
+  closed: Promise<void>,
+  timeoutMs: number,
+): Promise<void> {
+  worker.postMessage({ type: "close" } satisfies WriterRequest & PeekRequest);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([closed, new Promise((res) => (timer = setTimeout(res, timeoutMs)))]);
+  clearTimeout(timer);
+  worker.terminate();
+}

@@ -1,0 +1,229 @@
+/**
+ * The `cellar serve` command: parse the flags (a bad one is one line on stderr and exit 2),
+ * print help or the sandbox probe, or start the server, report its permissions, and stop it
+ * on SIGINT or SIGTERM (a second signal exits at once). The entry point is `server.ts`, which
+ * passes its `startServer` in.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { BootReport } from "../runtime/runtime.ts";
+import { describe } from "./options.ts";
+import type { RunningServer, ServerOptions } from "./options.ts";
+import { permissionReport, probeSandbox } from "./permissions.ts";
+
+const usage = `Usage: cellar serve [options]
+
+Serve a data directory over HTTP (see docs/HTTP.md).
+
+Options:
+  --data DIR              data directory (default: data/ in the repository)
+  --host HOST             address to listen on (default 127.0.0.1)
+  --port N                port (default 8080)
+  --kernel FILE           kernel jam to boot or upgrade to (default: the directory's own,
+                          or kernels/kv.jam for a new directory)
+  --body-limit BYTES      largest request body (default 1048576)
+  --poke-timeout-ms N     compute limit of one poke (default 10000)
+  --peek-timeout-ms N     compute limit of one peek (default 10000)
+  --body-timeout-ms N     a request body that stalls this long gets 408 (default 10000)
+  --snapshot-every N      snapshot every N events (default 10000)
+  --probe-sandbox         print the permissions held and try what they must refuse, then exit
+  -h, --help              this help
+
+Tokens: the first start of a data directory creates an admin token in DIR/admin.token.
+`;
+
+/** The whole-number flags: flag, option, least value. */
+const numberFlags = [
+  ["body-limit", "bodyLimit", 1],
+  ["poke-timeout-ms", "pokeTimeoutMs", 1],
+  ["peek-timeout-ms", "peekTimeoutMs", 1],
+  ["body-timeout-ms", "bodyTimeoutMs", 1],
+  ["snapshot-every", "snapshotEveryEvents", 0],
+] as const;
+
+const hostPattern = /^[A-Za-z0-9._:-]+$/;
+
+/** A flag `cellar serve` cannot use; the command exits 2 with its message. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Server options as the command line gives them: host and port always set. */
+export type ServeOptions = ServerOptions & { host: string; port: number };
+
+/** What the command line asks for. */
+export type ServeCommand =
+  | { kind: "help" }
+  | { kind: "probe" | "serve"; options: ServeOptions };
+
+/** Parse `cellar serve`'s flags; throws {@linkcode UsageError} for a bad one. */
+export function parseServeArgs(args: string[]): ServeCommand {
+  const wantsHelp = args.includes("--help") || args.includes("-h");
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        data: { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+        kernel: { type: "string" },
+        ...Object.fromEntries(numberFlags.map(([flag]) => [flag, { type: "string" as const }])),
+        "probe-sandbox": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    if (wantsHelp) return { kind: "help" };
+    // node:util's messages may go on with hints on more lines: the first says what is wrong.
+    throw new UsageError(describe(error).split("\n")[0].replace(/\.$/, ""));
+  }
+  if (values.help) return { kind: "help" };
+  const defaultData = decodeURIComponent(new URL("../../data", import.meta.url).pathname);
+  const options: ServeOptions = {
+    dataDir: values.data ?? defaultData,
+    host: values.host ?? "127.0.0.1",
+    port: wholeNumber("port", values.port, 0, 65535) ?? 8080,
+    kernelPath: values.kernel,
+  };
+  if (options.dataDir.length === 0) throw new UsageError("Bad --data: the path is empty");
+  if (!hostPattern.test(options.host)) {
+    throw new UsageError(`Bad --host: '${options.host}' is not a host name or address`);
+  }
+  const given: Record<string, unknown> = values;
+  for (const [flag, key, least] of numberFlags) {
+    const value = given[flag] as string | undefined;
+    options[key] = wholeNumber(flag, value, least);
+  }
+  return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
+}
+
+function wholeNumber(
+  flag: string,
+  value: string | undefined,
+  least: number,
+  most = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (/^[0-9]+$/.test(value) && n >= least && n <= most) return n;
+  const range = most === Number.MAX_SAFE_INTEGER
+    ? `of at least ${least}`
+    : `from ${least} to ${most}`;
+  throw new UsageError(`Bad --${flag}: '${value}' is not a whole number ${range}`);
+}
+
+/**
+ * Run `cellar serve` with `args`, starting the server with `start`; resolves with the exit
+ * code (0, 1 when the server could not start or failed, 2 for a bad flag).
+ */
+export async function main(
+  args: string[],
+  start: (options: ServerOptions) => RunningServer,
+): Promise<number> {
+  let command: ServeCommand;
+  try {
+    command = parseServeArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`cellar serve: ${error.message} (see cellar serve --help)`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    console.log(usage);
+    return 0;
+  }
+  const { options } = command;
+  if (command.kind === "probe") {
+    const report = permissionReport(options);
+    for (const line of report.lines) console.log(`needed ${line}`);
+    for (const w of report.warnings) console.log(`WARNING: holds ${w}`);
+    for (const line of probeSandbox(options.dataDir)) console.log(line);
+    return 0;
+  }
+  let running: RunningServer;
+  try {
+    running = start(options);
+    announce(running, options);
+  } catch (error) {
+    console.error(`cellar serve: ${describe(error)}`);
+    return 1;
+  }
+  return await serveUntilStopped(running);
+}
+
+/** The start lines: where it listens, the permissions it holds, a first-run token. */
+function announce(running: RunningServer, options: ServeOptions): void {
+  const report = permissionReport({
+    dataDir: running.dataDir,
+    host: options.host,
+    port: options.port,
+    kernelPath: options.kernelPath,
+  });
+  console.log(`cellar serve: listening on ${running.url}`);
+  console.log(`cellar serve: data dir ${running.dataDir}`);
+  console.log(`cellar serve: permissions: ${report.lines.join("; ")}`);
+  if (report.warnings.length === 0) {
+    console.log("cellar serve: permissions: nothing beyond the above");
+  } else {
+    const bar = "!".repeat(78);
+    console.log(bar);
+    console.log("!! WARNING: this server holds more permissions than it needs:");
+    for (const w of report.warnings) console.log(`!!   - ${w}`);
+    console.log("!! Run it with `./cellar serve` (deno run -P=serve) to drop them.");
+    console.log(bar);
+  }
+  if (running.adminTokenPath) {
+    console.log(
+      `cellar serve: first run: an admin token was written to ${running.adminTokenPath} (mode 0600)`,
+    );
+  }
+}
+
+function bootLine(b: BootReport): string {
+  return `cellar serve: booted at event ${b.eventNumber} (level ${b.level} ${b.name}, ${b.replayed} replayed, ${
+    Math.round(b.bootMs)
+  } ms): ${b.detail}`;
+}
+
+/** Log the boot, stop on the first SIGINT or SIGTERM, exit on the second; the exit code. */
+async function serveUntilStopped(running: RunningServer): Promise<number> {
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) {
+      console.error("cellar serve: second signal, exiting now");
+      Deno.exit(130);
+    }
+    console.log("cellar serve: shutting down (finishing the request in flight)");
+    running.shutdown();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  let code = 0;
+  running.ready.then((b) => {
+    console.log(bootLine(b));
+    for (const w of b.warnings) console.log(`cellar serve: boot warning: ${w}`);
+  }, (error) => {
+    if (signals === 0) {
+      console.error(`cellar serve: ${describe(error)}`);
+      code = 1;
+    }
+  });
+  await running.finished;
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  const failed = running.failure();
+  if (failed !== null && signals === 0) {
+    if (code === 0) console.error(`cellar serve: ${failed}`);
+    code = 1;
+  }
+  console.log(`cellar serve: stopped${code === 0 ? "" : " (failed)"}`);
+  return code;
+}

@@ -1,0 +1,384 @@
+/**
+ * What the server knows about itself: its phase, the writer's last status, a history of the
+ * slab's size, and the request counters. From these it answers `/status` (JSON), `/metrics`
+ * (one table of metric families) and the 503 a request gets while the runtime cannot serve.
+ * It holds no Worker: tests drive it by hand.
+ *
+ * @module
+ */
+
+import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
+import { HttpError } from "./http_util.ts";
+import { latencyBuckets, MetricSet } from "./metrics.ts";
+import type { Family, Histogram, LabelledCounter } from "./metrics.ts";
+import type { Limits } from "./options.ts";
+import type { WriterStatus } from "./protocol.ts";
+
+/** Where the server is in its life. */
+export type Phase = "recovering" | "ready" | "failed" | "stopping";
+
+/** Health of the server (see `docs/HTTP.md`). */
+export type Health = "healthy" | "nearly-full" | "growing" | "stale" | "recovering" | "failed";
+
+/** Outcomes of a poke, as counted. */
+export const pokeOutcomes: readonly string[] = [
+  "ok",
+  "bad_request",
+  "crash",
+  "timeout",
+  "unavailable",
+  "error",
+];
+
+/** Outcomes of a peek, as counted. */
+export const peekOutcomes: readonly string[] = [
+  "value",
+  "empty",
+  "unknown",
+  "bad_request",
+  "crash",
+  "timeout",
+  "unavailable",
+  "error",
+];
+
+const historyLength = 720;
+const growingWindowMs = 5 * 60 * 1000;
+const progressLineEveryMs = 2000;
+
+/** The metric families of `/metrics`, in the order they are written. */
+const families: readonly Family<Observability>[] = [
+  {
+    name: "cellar_up",
+    help: "1 when the runtime is open and serving, 0 while recovering or after a failure.",
+    type: "gauge",
+    value: (o) => (o.phase === "ready" ? 1 : 0),
+  },
+  {
+    name: "cellar_events_total",
+    help: "Events accepted by the data directory (the current event number).",
+    type: "counter",
+    value: (o) => o.latest?.status.eventNumber ?? 0n,
+  },
+  {
+    name: "cellar_pokes_total",
+    help: "Pokes by outcome.",
+    type: "counter",
+    label: "outcome",
+    known: pokeOutcomes,
+  },
+  {
+    name: "cellar_peeks_total",
+    help: "Peeks by outcome.",
+    type: "counter",
+    label: "outcome",
+    known: peekOutcomes,
+  },
+  {
+    name: "cellar_http_requests_total",
+    help: "HTTP responses by status code.",
+    type: "counter",
+    label: "code",
+  },
+  {
+    name: "cellar_poke_duration_seconds",
+    help: "Poke latency as served (queue, compute, commit).",
+    type: "histogram",
+    buckets: latencyBuckets,
+  },
+  {
+    name: "cellar_peek_duration_seconds",
+    help: "Peek latency as served.",
+    type: "histogram",
+    buckets: latencyBuckets,
+  },
+  {
+    name: "cellar_slab_capacity_bytes",
+    help: "Size of the PMA slab file.",
+    type: "gauge",
+    value: (o) => o.latest?.status.pma.capacityBytes ?? 0,
+  },
+  {
+    name: "cellar_slab_used_bytes",
+    help: "Bytes in use in the PMA slab.",
+    type: "gauge",
+    value: (o) => o.latest?.status.pma.usedBytes ?? 0,
+  },
+  {
+    name: "cellar_slab_live_bytes",
+    help: "Live bytes of the PMA slab after its last GC (0 before the first).",
+    type: "gauge",
+    value: (o) => o.latest?.status.pma.liveBytesAfterGc ?? 0,
+  },
+  {
+    name: "cellar_slab_reserve_bytes",
+    help: "Address space reserved for the PMA slab.",
+    type: "gauge",
+    value: (o) => o.latest?.status.pma.reserveBytes ?? 0,
+  },
+  {
+    name: "cellar_slab_growth_count",
+    help: "Times the PMA slab file grew in place.",
+    type: "counter",
+    value: (o) => o.latest?.status.pma.growthCount ?? 0,
+  },
+  {
+    name: "cellar_gc_duration_seconds",
+    help: "PMA GC durations (scan + copy).",
+    type: "histogram",
+    buckets: latencyBuckets,
+  },
+  {
+    name: "cellar_snapshot_duration_seconds",
+    help: "Snapshot write durations.",
+    type: "histogram",
+    buckets: latencyBuckets,
+  },
+  {
+    name: "cellar_boot_level",
+    help:
+      "Recovery level of the last boot (0 new, 1 PMA, 2 snapshot, 3 older snapshot, 4 full replay; -1 while booting).",
+    type: "gauge",
+    value: (o) => o.boot?.level ?? -1,
+  },
+  {
+    name: "cellar_boot_duration_seconds",
+    help: "Duration of the last boot.",
+    type: "gauge",
+    value: (o) => (o.boot ? o.boot.bootMs / 1000 : 0),
+  },
+  {
+    name: "cellar_uptime_seconds",
+    help: "Seconds since the server started.",
+    type: "gauge",
+    value: (o) => o.uptimeSeconds(),
+  },
+];
+
+/** Settings {@linkcode Observability} reports. */
+export interface ObservabilityOptions {
+  dataDir: string;
+  limits: Limits;
+  /** The snapshot interval (the runtime's default 10,000 when absent; 0: never). */
+  snapshotEveryEvents?: number;
+}
+
+/** One sample of the slab's size, every few seconds. */
+export interface HistoryPoint {
+  t: number;
+  capacityBytes: number;
+  usedBytes: number;
+}
+
+/** The server's state and counters, and what `/status` and `/metrics` make of them. */
+export class Observability {
+  /** Where the server is in its life. */
+  phase: Phase = "recovering";
+  /** Why the runtime failed, or null. */
+  failure: string | null = null;
+  /** The last replay progress (while recovering). */
+  progress: ReplayProgress | null = null;
+  /** How the runtime booted, once it has. */
+  boot: BootReport | null = null;
+  /** The writer's last status. */
+  latest: WriterStatus | null = null;
+  /** Samples of the slab's size, oldest first (the last hour). */
+  readonly history: HistoryPoint[] = [];
+  readonly options: ObservabilityOptions;
+  readonly startedAt: number = Date.now();
+  readonly pokes: LabelledCounter;
+  readonly peeks: LabelledCounter;
+  readonly responses: LabelledCounter;
+  readonly pokeSeconds: Histogram;
+  readonly peekSeconds: Histogram;
+  readonly gcSeconds: Histogram;
+  readonly snapshotSeconds: Histogram;
+  #metrics = new MetricSet(families);
+  #lastGrowth: { count: number; at: number } | null = null;
+  #grewAt: number | null = null;
+  #lastProgressLine = 0;
+
+  constructor(options: ObservabilityOptions) {
+    this.options = options;
+    this.pokes = this.#metrics.counter("cellar_pokes_total");
+    this.peeks = this.#metrics.counter("cellar_peeks_total");
+    this.responses = this.#metrics.counter("cellar_http_requests_total");
+    this.pokeSeconds = this.#metrics.histogram("cellar_poke_duration_seconds");
+    this.peekSeconds = this.#metrics.histogram("cellar_peek_duration_seconds");
+    this.gcSeconds = this.#metrics.histogram("cellar_gc_duration_seconds");
+    this.snapshotSeconds = this.#metrics.histogram("cellar_snapshot_duration_seconds");
+  }
+
+  /** Take a replay's progress; returns a line for the log every 2 s and at the end. */
+  takeProgress(progress: ReplayProgress): string | null {
+    this.progress = progress;
+    // The log is not a terminal bar (it may be a file): a line now and then is enough.
+    const now = performance.now();
+    if (now - this.#lastProgressLine < progressLineEveryMs && progress.done !== progress.total) {
+      return null;
+    }
+    this.#lastProgressLine = now;
+    const rate = progress.done / Math.max(progress.elapsedMs / 1000, 0.001);
+    return `cellar serve: replaying the log: ${progress.done} of ${progress.total} events ` +
+      `(event ${progress.eventNumber}, ${rate.toFixed(0)} events/s)`;
+  }
+
+  /** Take the writer's status, with the durations of a GC or snapshot it just ran. */
+  takeStatus(status: WriterStatus, gcMs?: number, snapshotMs?: number): void {
+    this.latest = status;
+    const growth = status.status.pma.growthCount;
+    if (this.#lastGrowth !== null && growth > this.#lastGrowth.count) this.#grewAt = status.at;
+    this.#lastGrowth = { count: growth, at: status.at };
+    if (gcMs !== undefined) this.gcSeconds.observe(gcMs / 1000);
+    if (snapshotMs !== undefined) this.snapshotSeconds.observe(snapshotMs / 1000);
+  }
+
+  /**
+   * A poke's event was answered: `/status` and `/metrics` show it from now on, though the
+   * writer's status after that event may arrive after the client's next request.
+   */
+  takeEvent(eventNumber: bigint): void {
+    const latest = this.latest;
+    if (latest === null || eventNumber <= latest.status.eventNumber) return;
+    this.latest = { ...latest, status: { ...latest.status, eventNumber } };
+  }
+
+  /** The writer opened the runtime (the server is ready once a peek Worker is too). */
+  booted(boot: BootReport, status: WriterStatus): void {
+    this.boot = boot;
+    this.takeStatus(status);
+    this.sampleHistory();
+  }
+
+  /** A peek Worker is ready: the first time after boot, the server is; returns the boot
+   * report then, else null. */
+  markReady(): BootReport | null {
+    if (this.phase !== "recovering" || this.boot === null) return null;
+    this.phase = "ready";
+    return this.boot;
+  }
+
+  /** The runtime failed (a failure while stopping keeps the phase `stopping`). */
+  fail(message: string): void {
+    if (this.phase !== "stopping") this.phase = "failed";
+    this.failure = message;
+  }
+
+  /** The server is stopping; returns whether it was still recovering. */
+  markStopping(): boolean {
+    const wasRecovering = this.phase === "recovering";
+    this.phase = "stopping";
+    return wasRecovering;
+  }
+
+  /** Add the slab's current size to the history. */
+  sampleHistory(): void {
+    if (this.latest === null) return;
+    const { capacityBytes, usedBytes } = this.latest.status.pma;
+    this.history.push({ t: Date.now(), capacityBytes, usedBytes });
+    if (this.history.length > historyLength) {
+      this.history.splice(0, this.history.length - historyLength);
+    }
+  }
+
+  /** Seconds since the server started. */
+  uptimeSeconds(): number {
+    return Math.round((Date.now() - this.startedAt) / 1000);
+  }
+
+  /** The 503 for a request the runtime cannot serve in this phase. */
+  unavailable(): HttpError {
+    if (this.phase === "stopping") {
+      return new HttpError(503, "ShuttingDown", "The server is shutting down", {
+        headers: { "retry-after": "5", connection: "close" },
+      });
+    }
+    if (this.phase === "failed") {
+      return new HttpError(503, "Failed", `The runtime failed: ${this.failure}`, {
+        headers: { "retry-after": "30" },
+      });
+    }
+    const p = this.progress;
+    const done = p ? ` (replayed ${p.done} of ${p.total} events)` : "";
+    return new HttpError(503, "Recovering", `The runtime is still booting${done}`, {
+      headers: { "retry-after": "1" },
+    });
+  }
+
+  /** The health of the server (see `docs/HTTP.md`). */
+  health(): Health {
+    if (this.phase === "failed") return "failed";
+    if (this.phase === "recovering" || this.latest === null) return "recovering";
+    const { pma, snapshots, eventNumber } = this.latest.status;
+    if (pma.usedBytes > 0.9 * pma.reserveBytes) return "nearly-full";
+    const every = this.options.snapshotEveryEvents ?? 10_000;
+    if (every > 0) {
+      const newest = snapshots.reduce((max, s) => (s.eventNumber > max ? s.eventNumber : max), 0n);
+      if (eventNumber - newest > BigInt(2 * every)) return "stale";
+    }
+    if (this.#grewAt !== null && Date.now() - this.#grewAt < growingWindowMs) return "growing";
+    return "healthy";
+  }
+
+  /** The body of `/status`. */
+  statusBody(): Record<string, unknown> {
+    const s = this.latest?.status;
+    const elapsed = this.latest ? Date.now() - this.latest.at : 0;
+    const p = this.progress;
+    return {
+      health: this.health(),
+      phase: this.phase,
+      failure: this.failure,
+      eventNumber: s?.eventNumber ?? null,
+      kernelHash: s?.kernelHash ?? null,
+      dataDir: this.options.dataDir,
+      slab: s
+        ? {
+          capacityBytes: s.pma.capacityBytes,
+          usedBytes: s.pma.usedBytes,
+          liveBytes: s.pma.liveBytesAfterGc,
+          growthCount: s.pma.growthCount,
+          freeBytes: s.pma.freeBytes,
+          reserveBytes: s.pma.reserveBytes,
+        }
+        : null,
+      logBytes: s?.logBytes ?? null,
+      snapshots: (s?.snapshots ?? []).map((snap) => ({
+        name: snap.name,
+        kind: snap.kind,
+        eventNumber: snap.eventNumber,
+        bytes: snap.bytes,
+        ageSeconds: Math.round((snap.ageMs + elapsed) / 100) / 10,
+      })),
+      boot: this.boot ? bootBody(this.boot) : null,
+      recovery: this.phase === "recovering" && p
+        ? { done: p.done, total: p.total, eventNumber: p.eventNumber }
+        : null,
+      uptimeSeconds: this.uptimeSeconds(),
+      pokes: this.pokes.total(),
+      peeks: this.peeks.total(),
+      pokeOutcomes: Object.fromEntries(pokeOutcomes.map((o) => [o, this.pokes.get(o)])),
+      peekOutcomes: Object.fromEntries(peekOutcomes.map((o) => [o, this.peeks.get(o)])),
+      limits: this.options.limits,
+      history: this.history,
+    };
+  }
+
+  /** The body of `/metrics`: the Prometheus text exposition (0.0.4). */
+  metricsText(): string {
+    return this.#metrics.render(this);
+  }
+}
+
+function bootBody(boot: BootReport): Record<string, unknown> {
+  return {
+    level: boot.level,
+    name: boot.name,
+    detail: boot.detail,
+    skipped: boot.skipped,
+    replayed: boot.replayed,
+    bootMs: Math.round(boot.bootMs),
+    eventNumber: boot.eventNumber,
+    warnings: boot.warnings,
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The server's options as given ({@linkcode ServerOptions}) and as checked
+ * ({@linkcode Settings}): defaults filled in, limits validated, the kernel read and the data
+ * directory made, so a bad option fails before anything listens or boots.
+ *
+ * @module
+ */
+
+import type { BootReport } from "../runtime/runtime.ts";
+import { CellarError } from "../core/errors.ts";
+
+/** Options of `startServer`. */
+export interface ServerOptions {
+  /** The data directory (created when absent). */
+  dataDir: string;
+  /** Address to listen on (default `127.0.0.1`). */
+  host?: string;
+  /** Port (default 8080; 0 picks a free one). */
+  port?: number;
+  /** A kernel jam to boot or upgrade to (default: the directory's own, or `kernels/kv.jam`). */
+  kernelPath?: string;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Compute limit of a poke in ms (default 10,000). */
+  pokeTimeoutMs?: number;
+  /** Compute limit of a peek in ms (default 10,000). */
+  peekTimeoutMs?: number;
+  /** A request body that sends nothing for this long gets 408 (default 10,000). */
+  bodyTimeoutMs?: number;
+  /** Peek Workers (default 2). */
+  peekWorkers?: number;
+  /** Snapshot every this many events (the runtime's default 10,000). */
+  snapshotEveryEvents?: number;
+  /** Where startup and runtime messages go (default `console.log`). */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://host:port/`. */
+  url: string;
+  /** The absolute data directory. */
+  dataDir: string;
+  /** Resolves with the boot report once the writer booted; rejects if it could not. */
+  ready: Promise<BootReport>;
+  /** Stop accepting, finish in-flight requests (the poke being computed included), close
+   * the runtime (commit, sidecar) and the Workers. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server stopped (after shutdown, or after the writer failed to boot). */
+  finished: Promise<void>;
+  /** Where a first-run admin token was written, if this start created one. */
+  adminTokenPath?: string;
+  /** Why the runtime failed (it could not boot, or its Worker died), or null. */
+  failure(): string | null;
+}
+
+/** A server that cannot start (bad option, unreadable kernel, missing permission). */
+export class ServerStartError extends CellarError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ServerStartError";
+  }
+}
+
+/** The limits a request meets; `/status` reports them as they are. */
+export interface Limits {
+  bodyBytes: number;
+  pokeTimeoutMs: number;
+  peekTimeoutMs: number;
+  bodyTimeoutMs: number;
+}
+
+/** {@linkcode ServerOptions} checked, with their defaults. */
+export interface Settings {
+  /** The absolute data directory (it exists). */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** The bytes of `kernelPath`, when one was given. */
+  kernel?: Uint8Array;
+  limits: Limits;
+  peekWorkers: number;
+  snapshotEveryEvents?: number;
+  log: (line: string) => void;
+}
+
+/** The message of an error of unknown type. */
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ServerStartError(`Bad ${name}: ${value} is not a positive integer`);
+  }
+  return value;
+}
+
+/**
+ * Check `options` and fill in the defaults; read the kernel and make the data directory.
+ * Throws {@linkcode ServerStartError} naming the first bad option.
+ */
+export function resolveSettings(options: ServerOptions): Settings {
+  const port = options.port ?? 8080;
+  if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
+    throw new ServerStartError(`Bad port: ${port}`);
+  }
+  const limits: Limits = {
+    bodyBytes: positive("body limit", options.bodyLimit, 1024 * 1024),
+    pokeTimeoutMs: positive("poke timeout", options.pokeTimeoutMs, 10_000),
+    peekTimeoutMs: positive("peek timeout", options.peekTimeoutMs, 10_000),
+    bodyTimeoutMs: positive("body timeout", options.bodyTimeoutMs, 10_000),
+  };
+  const peekWorkers = positive("peek worker count", options.peekWorkers, 2);
+  const snapshotEvery = options.snapshotEveryEvents;
+  if (snapshotEvery !== undefined && (!Number.isSafeInteger(snapshotEvery) || snapshotEvery < 0)) {
+    throw new ServerStartError(`Bad snapshot interval: ${snapshotEvery}`);
+  }
+  if (typeof options.dataDir !== "string" || options.dataDir.length === 0) {
+    throw new ServerStartError("The data directory must be a non-empty path");
+  }
+  // The kernel is read here so that an unreadable one fails before listening.
+  const kernel = options.kernelPath === undefined ? undefined : readKernel(options.kernelPath);
+  return {
+    dataDir: makeDataDir(options.dataDir),
+    host: options.host ?? "127.0.0.1",
+    port,
+    kernel,
+    limits,
+    peekWorkers,
+    snapshotEveryEvents: snapshotEvery,
+    log: options.log ?? ((line: string) => console.log(line)),
+  };
+}
+
+function readKernel(path: string): Uint8Array {
+  try {
+    return Deno.readFileSync(path);
+  } catch (cause) {
+    const hint = cause instanceof Deno.errors.NotCapable
+      ? " (the server's permission set does not allow reading it: grant --allow-read for that file, or copy the kernel under the allowed paths)"
+      : "";
+    throw new ServerStartError(`Cannot read the kernel ${path}: ${describe(cause)}${hint}`, {
+      cause,
+    });
+  }
+}
+
+function makeDataDir(path: string): string {
+  try {
+    Deno.mkdirSync(path, { recursive: true });
+    return Deno.realPathSync(path);
+  } catch (cause) {
+    throw new ServerStartError(`Cannot use the data directory ${path}: ${describe(cause)}`, {
+      cause,
+    });
+  }
+}

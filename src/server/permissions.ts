@@ -1,0 +1,108 @@
+/**
+ * The permissions of `cellar serve`: which of those it needs it holds, which it holds beyond
+ * them (a loud warning at start), and `--probe-sandbox`'s attempts at what they must refuse.
+ *
+ * @module
+ */
+
+/** What the server needs to read, write, load and listen on. */
+export interface PermissionContext {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** The kernel file given with --kernel, if any. */
+  kernelPath?: string;
+}
+
+function granted(descriptor: Deno.PermissionDescriptor): boolean {
+  return Deno.permissions.querySync(descriptor).state === "granted";
+}
+
+/**
+ * The permissions the process holds, probed by `Deno.permissions.query`: one line of what the
+ * server needs (each should be `granted`) and warnings for anything it holds beyond that.
+ */
+export function permissionReport(
+  context: PermissionContext,
+): { lines: string[]; warnings: string[] } {
+  const here = (rel: string) => decodeURIComponent(new URL(rel, import.meta.url).pathname);
+  const lib = here("../../zig-out/lib");
+  // An IPv6 address goes in brackets before its port.
+  const host = context.host.includes(":") ? `[${context.host}]` : context.host;
+  const address = `${host}:${context.port}`;
+  const needed: [string, Deno.PermissionDescriptor][] = [
+    [`read ${context.dataDir}`, { name: "read", path: context.dataDir }],
+    [`write ${context.dataDir}`, { name: "write", path: context.dataDir }],
+    [`read ${here("../")}`, { name: "read", path: here("../") }],
+    [`ffi ${lib}`, { name: "ffi", path: lib }],
+    [`net ${address}`, { name: "net", host: address }],
+    ["env CELLAR_LIB", { name: "env", variable: "CELLAR_LIB" }],
+  ];
+  if (context.kernelPath) {
+    needed.push([`read ${context.kernelPath}`, { name: "read", path: context.kernelPath }]);
+  }
+  const lines = needed.map(([what, d]) => `${what}: ${granted(d) ? "granted" : "NOT granted"}`);
+  const warnings: string[] = [];
+  const beyond: [string, Deno.PermissionDescriptor][] = [
+    ["read of everything", { name: "read" }],
+    ["read of /", { name: "read", path: "/" }],
+    ["read of /etc", { name: "read", path: "/etc" }],
+    ["read of /home", { name: "read", path: "/home" }],
+    ["write of everything", { name: "write" }],
+    ["write of /", { name: "write", path: "/" }],
+    ["write of /tmp", { name: "write", path: "/tmp" }],
+    ["write of /home", { name: "write", path: "/home" }],
+    ["net to any host", { name: "net" }],
+    ["net to example.com:443", { name: "net", host: "example.com:443" }],
+    ["net on 0.0.0.0", { name: "net", host: `0.0.0.0:${context.port}` }],
+    ["ffi of any library", { name: "ffi" }],
+    ["ffi of /usr/lib", { name: "ffi", path: "/usr/lib" }],
+    ["env of every variable", { name: "env" }],
+    ["env HOME", { name: "env", variable: "HOME" }],
+    ["run of any program", { name: "run" }],
+    ["run of sh", { name: "run", command: "sh" }],
+    ["run of /bin/sh", { name: "run", command: "/bin/sh" }],
+    ["sys of everything", { name: "sys" }],
+    ["sys hostname", { name: "sys", kind: "hostname" }],
+    ["sys osRelease", { name: "sys", kind: "osRelease" }],
+    ["sys networkInterfaces", { name: "sys", kind: "networkInterfaces" }],
+  ];
+  for (const [what, d] of beyond) {
+    if (context.host === "0.0.0.0" && what === "net on 0.0.0.0") continue;
+    if (granted(d)) warnings.push(what);
+  }
+  return { lines, warnings };
+}
+
+/** Attempts that the permission set must refuse, for `--probe-sandbox`. */
+export function probeSandbox(dataDir: string): string[] {
+  const out: string[] = [];
+  const attempt = (what: string, fn: () => unknown) => {
+    try {
+      fn();
+      out.push(`probe ${what}: allowed`);
+    } catch (error) {
+      const kind = error instanceof Deno.errors.NotCapable
+        ? "denied"
+        : error instanceof Error
+        ? `failed (${error.name})`
+        : "failed";
+      out.push(`probe ${what}: ${kind}`);
+    }
+  };
+  attempt("read /etc/hostname", () => Deno.readTextFileSync("/etc/hostname"));
+  attempt("read /etc/passwd", () => Deno.readTextFileSync("/etc/passwd"));
+  const outside = `${dataDir}/../cellar-probe-${crypto.randomUUID()}`;
+  attempt(`write ${outside}`, () => {
+    Deno.writeTextFileSync(outside, "x");
+    Deno.removeSync(outside);
+  });
+  const inside = `${dataDir}/.cellar-probe-${crypto.randomUUID()}`;
+  attempt(`write ${inside}`, () => {
+    Deno.writeTextFileSync(inside, "x");
+    Deno.removeSync(inside);
+  });
+  attempt("run /bin/true", () => new Deno.Command("/bin/true").outputSync());
+  attempt("env HOME", () => Deno.env.get("HOME"));
+  return out;
+}

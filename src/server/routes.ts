@@ -1,0 +1,311 @@
+/**
+ * The HTTP API as a table of routes (method, path pattern, scope, handler) and one function,
+ * {@linkcode serveRequest}, that dispatches a request through it: 404 for an unknown path,
+ * 405 for a known path with another method, then auth, then the handler; any error becomes
+ * its JSON error response, and every response is counted.
+ *
+ * Handlers reach the runtime only through a {@linkcode Backend} (the writer and peek Workers
+ * in the server, a fake in tests), so each can be tested without Workers.
+ *
+ * @module
+ */
+
+import { ArgumentError } from "../core/errors.ts";
+import type { Authorizer, Needed } from "./auth.ts";
+import {
+  errorResponse,
+  HttpError,
+  jsonResponse,
+  mediaType,
+  readBody,
+  wantsJam,
+} from "./http_util.ts";
+import { jsonToNounLike } from "./json_noun.ts";
+import type { Json } from "./json_noun.ts";
+import type { Observability } from "./observability.ts";
+import { describe } from "./options.ts";
+import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
+import { statusPageHtml } from "./status_page.ts";
+
+/** The runtime as the handlers see it. */
+export interface Backend {
+  /** Apply one event; resolves once it is durable (or failed). */
+  poke(call: PokeCall): Promise<PokeAnswer>;
+  /** Read a path of the committed state; null when no reader is ready yet. */
+  peek(path: string[], reply: NounFormat): Promise<PeekAnswer> | null;
+}
+
+/** What every handler gets. */
+export interface RouteContext {
+  backend: Backend;
+  /** The server's state and counters (the phase decides whether the runtime may be asked). */
+  observability: Observability;
+  auth: Authorizer;
+  log: (line: string) => void;
+}
+
+/** One entry of the route table. */
+export interface Route {
+  method: "GET" | "POST";
+  /** Matched against the URL's path. */
+  pattern: RegExp;
+  /** What the token must allow, or null for a public route. */
+  scope: Needed | null;
+  handle(context: RouteContext, request: Request, url: URL): Response | Promise<Response>;
+}
+
+const wirePattern = /^(\/[A-Za-z0-9._~-]{1,64}){1,16}$/;
+const maxPeekSegments = 64;
+const pageSecurityPolicy =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
+
+/** The HTTP API (see `docs/HTTP.md`). */
+export const routes: readonly Route[] = [
+  { method: "GET", pattern: /^\/$/, scope: null, handle: page },
+  { method: "GET", pattern: /^\/status$/, scope: "status", handle: status },
+  { method: "GET", pattern: /^\/metrics$/, scope: "status", handle: metrics },
+  { method: "POST", pattern: /^\/poke$/, scope: "poke", handle: poke },
+  { method: "GET", pattern: /^\/peek(\/|$)/, scope: "peek", handle: peek },
+];
+
+/**
+ * Answer one request through the route table; never throws.
+ *
+ * @example
+ * ```ts
+ * Deno.serve((request) => serveRequest(context, request));
+ * ```
+ */
+export async function serveRequest(context: RouteContext, request: Request): Promise<Response> {
+  let response: Response;
+  try {
+    response = await dispatch(context, request);
+  } catch (error) {
+    if (error instanceof HttpError) {
+      response = errorResponse(error);
+    } else {
+      context.log(`cellar serve: internal error: ${error instanceof Error ? error.stack : error}`);
+      response = errorResponse(new HttpError(500, "InternalError", describe(error)));
+    }
+  }
+  context.observability.responses.inc(String(response.status));
+  return response;
+}
+
+async function dispatch(context: RouteContext, request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  const matching = routes.filter((r) => r.pattern.test(url.pathname));
+  if (matching.length === 0) {
+    throw new HttpError(404, "NotFound", `No route ${url.pathname}: see docs/HTTP.md`);
+  }
+  const route = matching.find((r) => r.method === request.method);
+  if (route === undefined) {
+    const allowed = matching.map((r) => r.method).join(", ");
+    throw new HttpError(
+      405,
+      "MethodNotAllowed",
+      `${request.method} is not allowed here; use ${allowed}`,
+      { headers: { allow: allowed } },
+    );
+  }
+  if (route.scope !== null) context.auth.authorize(request, route.scope);
+  return await route.handle(context, request, url);
+}
+
+function page(): Response {
+  return new Response(statusPageHtml(), {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "content-security-policy": pageSecurityPolicy,
+    },
+  });
+}
+
+function status(context: RouteContext): Response {
+  return jsonResponse(context.observability.statusBody(), 200, { "cache-control": "no-store" });
+}
+
+function metrics(context: RouteContext): Response {
+  return new Response(context.observability.metricsText(), {
+    headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+  });
+}
+
+/** How a failed poke or peek is counted, from the error it is answered with. */
+export function outcomeOf(error: unknown): string {
+  if (!(error instanceof HttpError)) return "error";
+  if ([400, 408, 413, 415].includes(error.status)) return "bad_request";
+  if (error.code === "KernelCrash") return "crash";
+  if (error.code === "PokeTimeout" || error.code === "PeekTimeout") return "timeout";
+  if (error.status === 503) return "unavailable";
+  return "error";
+}
+
+/** Run a poke or peek handler, counting its outcome and latency. */
+async function counted(
+  context: RouteContext,
+  kind: "poke" | "peek",
+  run: () => Promise<{ response: Response; outcome: string }>,
+): Promise<Response> {
+  const started = performance.now();
+  let outcome = "error";
+  try {
+    const done = await run();
+    outcome = done.outcome;
+    return done.response;
+  } catch (error) {
+    outcome = outcomeOf(error);
+    throw error;
+  } finally {
+    const o = context.observability;
+    (kind === "poke" ? o.pokes : o.peeks).inc(outcome);
+    (kind === "poke" ? o.pokeSeconds : o.peekSeconds).observe((performance.now() - started) / 1000);
+  }
+}
+
+function errorFromWire(error: WireError): HttpError {
+  const headers: Record<string, string> = {};
+  if (error.code === "NotReady") headers["retry-after"] = "1";
+  return new HttpError(error.status, error.code, error.message, {
+    headers,
+    extra: error.trace !== undefined ? { trace: error.trace } : {},
+  });
+}
+
+function poke(context: RouteContext, request: Request, url: URL): Promise<Response> {
+  return counted(context, "poke", async () => {
+    const call = await readPoke(context, request, url);
+    if (context.observability.phase !== "ready") throw context.observability.unavailable();
+    const reply = await context.backend.poke(call);
+    if (reply.type === "pokeFailed") throw errorFromWire(reply.error);
+    context.observability.takeEvent(reply.eventNumber);
+    const headers = {
+      "x-cellar-event": String(reply.eventNumber),
+      "x-cellar-compute-ms": reply.computeMs.toFixed(3),
+      "x-cellar-commit-ms": reply.commitMs.toFixed(3),
+    };
+    if (call.reply === "jam") {
+      const response = new Response(new Uint8Array(reply.effectsJam!), {
+        status: 200,
+        headers: { "content-type": "application/x-jam", ...headers },
+      });
+      return { response, outcome: "ok" };
+    }
+    const body = {
+      eventNumber: reply.eventNumber,
+      effects: reply.effectsJson,
+      computeMs: reply.computeMs,
+      commitMs: reply.commitMs,
+    };
+    return { response: jsonResponse(body, 200, headers), outcome: "ok" };
+  });
+}
+
+/** Check a poke request and read its cause (jam bytes, or a JSON noun checked here). */
+async function readPoke(context: RouteContext, request: Request, url: URL): Promise<PokeCall> {
+  if (context.observability.phase !== "ready") throw context.observability.unavailable();
+  const type = mediaType(request.headers.get("content-type"));
+  if (type !== "application/x-jam" && type !== "application/json") {
+    throw new HttpError(
+      415,
+      "UnsupportedMediaType",
+      `A poke body is application/x-jam (a jammed cause) or application/json (the JSON noun form); got ${
+        type || "no Content-Type"
+      }`,
+    );
+  }
+  const wire = url.searchParams.get("wire") ?? request.headers.get("x-cellar-wire") ?? undefined;
+  if (wire !== undefined && !wirePattern.test(wire)) {
+    throw new HttpError(
+      400,
+      "BadWire",
+      "The wire must be a path like /poke/app: 1 to 16 segments of [A-Za-z0-9._~-], each 1 to 64 characters",
+    );
+  }
+  const limits = context.observability.options.limits;
+  const body = await readBody(request, {
+    maxBytes: limits.bodyBytes,
+    idleTimeoutMs: limits.bodyTimeoutMs,
+  });
+  if (body.length === 0) {
+    throw new HttpError(400, "EmptyBody", "The poke body is empty: send a cause");
+  }
+  const reply = wantsJam(request, url) ? "jam" : "json";
+  if (type === "application/x-jam") return { jam: body.buffer as ArrayBuffer, wire, reply };
+  return { json: parseJsonNoun(body), wire, reply };
+}
+
+function parseJsonNoun(body: Uint8Array): Json {
+  let json: Json;
+  try {
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch (error) {
+    throw new HttpError(400, "BadJson", `The body is not valid JSON: ${describe(error)}`);
+  }
+  try {
+    jsonToNounLike(json);
+  } catch (error) {
+    if (error instanceof ArgumentError) {
+      throw new HttpError(400, "BadNoun", `The body is not a JSON noun: ${error.message}`);
+    }
+    throw error;
+  }
+  return json;
+}
+
+function peekPath(url: URL): string[] {
+  const rest = url.pathname.slice("/peek".length);
+  let path: string[];
+  try {
+    path = rest.split("/").filter((s) => s.length > 0).map((s) => decodeURIComponent(s));
+  } catch {
+    throw new HttpError(400, "BadPath", "The peek path has a malformed %-escape");
+  }
+  if (path.length > maxPeekSegments) {
+    throw new HttpError(400, "BadPath", `The peek path has more than ${maxPeekSegments} segments`);
+  }
+  return path;
+}
+
+function peek(context: RouteContext, request: Request, url: URL): Promise<Response> {
+  return counted(context, "peek", async () => {
+    const path = peekPath(url);
+    const jam = wantsJam(request, url);
+    const ready = context.observability.phase === "ready";
+    const pending = ready ? context.backend.peek(path, jam ? "jam" : "json") : null;
+    if (pending === null) {
+      throw ready
+        ? new HttpError(503, "Recovering", "The peek Workers are starting", {
+          headers: { "retry-after": "1" },
+        })
+        : context.observability.unavailable();
+    }
+    const reply = await pending;
+    if (reply.type === "peekFailed") throw errorFromWire(reply.error);
+    const headers = { "x-cellar-event": String(reply.eventNumber) };
+    const shown = `/${path.join("/")}`;
+    if (reply.kind === "unknown") {
+      const error = new HttpError(404, "NoSuchPath", `The kernel knows no path ${shown} (~)`, {
+        headers,
+        extra: { result: "unknown" },
+      });
+      return { response: errorResponse(error), outcome: reply.kind };
+    }
+    if (reply.kind === "empty") {
+      const message = `The path ${shown} exists but has no value ([~ ~])`;
+      const error = new HttpError(404, "EmptyPath", message, {
+        headers,
+        extra: { result: "empty" },
+      });
+      return { response: errorResponse(error), outcome: reply.kind };
+    }
+    const response = jam
+      ? new Response(new Uint8Array(reply.valueJam!), {
+        status: 200,
+        headers: { "content-type": "application/x-jam", ...headers },
+      })
+      : jsonResponse({ eventNumber: reply.eventNumber, value: reply.valueJson }, 200, headers);
+    return { response, outcome: "value" };
+  });
+}

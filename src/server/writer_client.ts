@@ -1,0 +1,128 @@
+/**
+ * The main thread's side of the writer Worker (`writer_worker.ts`): it opens the runtime
+ * there, numbers each poke and resolves it with the Worker's answer, and turns the Worker's
+ * other messages (replay progress, boot, status, failure) into {@linkcode WriterEvents}.
+ * The Worker handles its messages one at a time, so pokes are serialised in arrival order.
+ *
+ * @module
+ */
+
+import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
+import { ServerStartError } from "./options.ts";
+import type { Settings } from "./options.ts";
+import { closeWorker } from "./protocol.ts";
+import type { PokeAnswer, PokeCall, WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
+
+/** What the writer reports besides poke answers. */
+export interface WriterEvents {
+  /** A replay advanced. */
+  progress(progress: ReplayProgress): void;
+  /** The runtime is open. */
+  ready(boot: BootReport, status: WriterStatus): void;
+  /** The runtime's status after an event or a maintenance (with its durations, if any ran). */
+  status(status: WriterStatus, gcMs?: number, snapshotMs?: number): void;
+  /** The runtime could not open or the Worker died (pending pokes were already failed);
+   * `error` is what `ready` should reject with. */
+  failed(message: string, error: ServerStartError): void;
+}
+
+/** The writer Worker, as the main thread talks to it. */
+export class WriterClient {
+  #worker: Worker;
+  #events: WriterEvents;
+  #pending = new Map<number, (answer: PokeAnswer) => void>();
+  #nextId = 1;
+  #abort = new SharedArrayBuffer(4);
+  #closed = Promise.withResolvers<void>();
+
+  /** Start the Worker and ask it to open the runtime of `settings.dataDir`. */
+  constructor(settings: Settings, events: WriterEvents) {
+    this.#events = events;
+    this.#worker = new Worker(new URL("./writer_worker.ts", import.meta.url), { type: "module" });
+    this.#worker.onmessage = (event: MessageEvent<WriterReply>) => this.#receive(event.data);
+    this.#worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      // deno-lint-ignore no-control-regex
+      const text = `the writer Worker failed: ${event.message.replace(/\x1b\[[0-9;]*m/g, "")}`;
+      this.failPending(text);
+      this.#closed.resolve();
+      events.failed(text, new ServerStartError(text));
+    };
+    const kernel = settings.kernel?.buffer as ArrayBuffer | undefined;
+    const open: WriterRequest = {
+      type: "open",
+      dataDir: settings.dataDir,
+      kernel,
+      pokeTimeoutMs: settings.limits.pokeTimeoutMs,
+      snapshotEveryEvents: settings.snapshotEveryEvents,
+      abort: this.#abort,
+    };
+    this.#worker.postMessage(open, kernel ? [kernel] : []);
+  }
+
+  /** Queue a poke; resolves with the writer's answer once the event is durable (or failed). */
+  poke(call: PokeCall): Promise<PokeAnswer> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      this.#worker.postMessage(
+        { ...call, type: "poke", id } satisfies WriterRequest,
+        call.jam ? [call.jam] : [],
+      );
+    });
+  }
+
+  /** Answer every poke still waiting with a `WriterFailed` error of `message`. */
+  failPending(message: string): void {
+    for (const [id, resolve] of this.#pending) {
+      this.#pending.delete(id);
+      resolve({ type: "pokeFailed", id, error: { status: 500, code: "WriterFailed", message } });
+    }
+  }
+
+  /** Stop a replay in progress at its next event (the runtime reads the shared flag). */
+  abort(): void {
+    Atomics.store(new Int32Array(this.#abort), 0, 1);
+  }
+
+  /** Terminate the Worker at once (nothing was served yet). */
+  terminate(): void {
+    this.#worker.terminate();
+  }
+
+  /** Close the runtime (a poke in flight finishes first); terminate after `timeoutMs`. */
+  close(timeoutMs: number): Promise<void> {
+    return closeWorker(this.#worker, this.#closed.promise, timeoutMs);
+  }
+
+  #receive(m: WriterReply): void {
+    switch (m.type) {
+      case "progress":
+        this.#events.progress(m.progress);
+        break;
+      case "ready":
+        this.#events.ready(m.boot, m.status);
+        break;
+      case "fatal": {
+        const text = `${m.error.code}: ${m.error.message}`;
+        this.failPending(text);
+        this.#closed.resolve();
+        this.#events.failed(text, new ServerStartError(`The runtime could not start: ${text}`));
+        break;
+      }
+      case "poked":
+      case "pokeFailed": {
+        const resolve = this.#pending.get(m.id);
+        this.#pending.delete(m.id);
+        resolve?.(m);
+        break;
+      }
+      case "status":
+        this.#events.status(m.status, m.gcMs, m.snapshotMs);
+        break;
+      case "closed":
+        this.#closed.resolve();
+        break;
+    }
+  }
+}
