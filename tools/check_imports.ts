@@ -6,6 +6,7 @@
  *   runtime/  kernels, the event log, snapshots, the PMA, replicas, the runtime
  *   hoon/     the ivory pill and kernel building (uses runtime/kernel.ts)
  *   server/   the HTTP server
+ *   cluster/  cluster mode on NATS JetStream: the event stream, the lease, snapshot bucket
  *   cli/      the command line (may use everything)
  *
  * `deno run --allow-read tools/check_imports.ts` prints each violation and exits 1 if any.
@@ -21,6 +22,7 @@ const allowed: Record<string, readonly string[]> = {
   runtime: ["core", "runtime"],
   hoon: ["core", "runtime", "hoon"],
   server: ["core", "runtime", "server"],
+  cluster: ["core", "runtime", "cluster"],
   cli: ["core", "runtime", "hoon", "server", "cli"],
 };
 
