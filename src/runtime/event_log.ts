@@ -157,32 +157,7 @@ export class EventLog {
         | { value: string }
         | undefined;
       if (row === undefined) {
-        db.exec("BEGIN IMMEDIATE");
-        db.exec(`
-          CREATE TABLE events (
-            num INTEGER PRIMARY KEY,
-            jam BLOB NOT NULL,
-            hash BLOB NOT NULL,
-            wire TEXT NOT NULL,
-            created_at INTEGER NOT NULL,
-            compute_ms REAL NOT NULL,
-            state_mug INTEGER NOT NULL
-          ) STRICT;
-          CREATE TABLE kernels (
-            id INTEGER PRIMARY KEY,
-            hash BLOB NOT NULL,
-            jam BLOB NOT NULL,
-            installed_after INTEGER NOT NULL,
-            installed_at INTEGER NOT NULL
-          ) STRICT;
-        `);
-        db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(
-          String(logSchemaVersion),
-        );
-        db.prepare("INSERT INTO meta (key, value) VALUES ('created_at', ?)").run(
-          new Date().toISOString(),
-        );
-        db.exec("COMMIT");
+        createSchema(db);
       } else if (row.value !== String(logSchemaVersion)) {
         throw new EventLogError(
           `The event log ${path} has schema version ${row.value}; this Cellar reads version ` +
@@ -352,6 +327,36 @@ export class EventLog {
   close(): void {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+/** Create the tables of a new log and record its schema version, in one transaction. */
+function createSchema(db: DatabaseSync): void {
+  db.exec("BEGIN IMMEDIATE");
+  db.exec(`
+    CREATE TABLE events (
+      num INTEGER PRIMARY KEY,
+      jam BLOB NOT NULL,
+      hash BLOB NOT NULL,
+      wire TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      compute_ms REAL NOT NULL,
+      state_mug INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE kernels (
+      id INTEGER PRIMARY KEY,
+      hash BLOB NOT NULL,
+      jam BLOB NOT NULL,
+      installed_after INTEGER NOT NULL,
+      installed_at INTEGER NOT NULL
+    ) STRICT;
+  `);
+  db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(
+    String(logSchemaVersion),
+  );
+  db.prepare("INSERT INTO meta (key, value) VALUES ('created_at', ?)").run(
+    new Date().toISOString(),
+  );
+  db.exec("COMMIT");
 }
 
 function message(error: unknown): string {

@@ -1,0 +1,149 @@
+/**
+ * Replay of the event log onto a committed state: each logged event is poked again, in
+ * order, and must reproduce the state mug the log recorded for it. Kernel upgrades run at
+ * the events they followed. The replayed state is committed every 1,000 events, before an
+ * upgrade and at the end; snapshots are taken on the runtime's event schedule, so a long
+ * replay that is stopped (an abort signal) or killed keeps its progress.
+ *
+ * @module
+ */
+
+import { CellarError } from "../core/errors.ts";
+import type { NockOptions } from "../core/machine.ts";
+import { Noun } from "../core/noun.ts";
+import type { EventLog, LoggedEvent } from "./event_log.ts";
+import { pokeKernel } from "./kernel.ts";
+import type { KernelInfo } from "./kernel_table.ts";
+import { errorText, RuntimeError } from "./runtime_error.ts";
+import type { KernelState } from "./state.ts";
+
+/** Replay progress. */
+export interface ReplayProgress {
+  /** Events replayed so far. */
+  done: number;
+  /** Events to replay. */
+  total: number;
+  /** Event number just replayed. */
+  eventNumber: bigint;
+  elapsedMs: number;
+}
+
+/** How a replay reports, stops, and keeps its progress. */
+export interface ReplayOptions {
+  /** Called at most every 100 ms, after the first event and after the last. */
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Aborting stops the replay between events; its progress is kept as a snapshot. */
+  signal?: AbortSignal;
+  /** Compute limits of each replayed event. */
+  pokeLimits?: NockOptions;
+  /** Take a snapshot once this many events are past the last one (0: never). */
+  snapshotEveryEvents: number;
+  /**
+   * Count one replayed event (with its logged compute time) toward the snapshot schedule;
+   * returns the events since the last snapshot.
+   */
+  countEvent(computeMs: number): number;
+  /** Snapshot the committed state (which resets the count). */
+  snapshot(): void;
+}
+
+/** What a replay did. */
+export interface ReplayResult {
+  /** Events replayed. */
+  count: number;
+  ms: number;
+}
+
+/** State commits of a replay are batched this many events at a time. */
+const commitEvery = 1000;
+/** At most one progress report per this many milliseconds (besides the first and last). */
+const progressEveryMs = 100;
+
+/**
+ * Replay the log from the state's PMA event up to `last` under `kernel`, after applying the
+ * `pending` upgrades at the start. Throws a `CellarError` naming the event that crashed,
+ * replayed to a different state, or is missing, and a {@linkcode RuntimeError}
+ * (`Interrupted`) when `options.signal` aborts.
+ */
+export function replayLog(
+  state: KernelState,
+  log: EventLog,
+  from: { kernel: KernelInfo; pending: readonly KernelInfo[]; last: bigint },
+  options: ReplayOptions,
+): ReplayResult {
+  const started = performance.now();
+  const { last } = from;
+  state.kernel = from.kernel;
+  const event = state.pma.eventNumber;
+  state.event = event;
+  for (const k of from.pending) state.applyUpgrade(k, event);
+  const total = Number(last - event);
+  let count = 0;
+  let lastReport = 0;
+  for (const row of log.range(event + 1n, last)) {
+    if (options.signal?.aborted) stop(state, count, last, options);
+    replayEvent(state, row, options.pokeLimits);
+    count++;
+    const since = options.countEvent(row.computeMs);
+    if (count % commitEvery === 0) state.commitHeld();
+    if (options.snapshotEveryEvents > 0 && since >= options.snapshotEveryEvents) {
+      state.commitHeld();
+      options.snapshot();
+    }
+    for (const k of state.kernels.upgradesAfter(row.num)) {
+      state.commitHeld();
+      state.applyUpgrade(k, row.num);
+    }
+    const now = performance.now();
+    if (
+      options.onProgress &&
+      (now - lastReport >= progressEveryMs || count === total || count === 1)
+    ) {
+      lastReport = now;
+      options.onProgress({ done: count, total, eventNumber: row.num, elapsedMs: now - started });
+    }
+  }
+  if (state.event !== last) {
+    throw new CellarError(`the log ended at event ${state.event}, expected ${last}`);
+  }
+  state.commitHeld();
+  return { count, ms: performance.now() - started };
+}
+
+/** Poke logged event `row` into the held state; its product must have the logged mug. */
+function replayEvent(state: KernelState, row: LoggedEvent, limits?: NockOptions): void {
+  using body = Noun.cue(row.jam);
+  using sample = Noun.cell(row.num, body);
+  let product;
+  try {
+    product = pokeKernel(state.core, sample, limits);
+  } catch (cause) {
+    throw new CellarError(`event ${row.num} crashed on replay: ${errorText(cause)}`, { cause });
+  }
+  product.effects.dispose();
+  const mug = product.core.mug;
+  if (mug !== row.stateMug) {
+    product.core.dispose();
+    throw new CellarError(
+      `event ${row.num} replayed to a different state (mug ${hex32(mug)}, logged ${
+        hex32(row.stateMug)
+      })`,
+    );
+  }
+  state.advance(product.core, row.num);
+}
+
+/** Keep what was replayed (committed, and as a snapshot if anything was), then stop. */
+function stop(state: KernelState, count: number, last: bigint, options: ReplayOptions): never {
+  state.commitHeld();
+  if (count > 0) options.snapshot();
+  throw new RuntimeError(
+    "Interrupted",
+    `Replay interrupted at event ${state.event} of ${last}; the progress is kept as a ` +
+      `snapshot, so the next start continues from there`,
+  );
+}
+
+function hex32(n: number): string {
+  return "0x" + n.toString(16).padStart(8, "0");
+}

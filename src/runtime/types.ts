@@ -1,0 +1,100 @@
+/**
+ * The runtime's public types: its options, what a poke returns, snapshot and status
+ * records. Re-exported by `runtime.ts` (and `mod.ts`).
+ *
+ * @module
+ */
+
+import type { NockOptions } from "../core/machine.ts";
+import type { Noun } from "../core/noun.ts";
+import type { PmaGcResult, PmaStats } from "./pma.ts";
+import type { BootReport } from "./recovery.ts";
+import type { ReplayProgress } from "./replay.ts";
+import type { SnapshotKind } from "./snapshots.ts";
+
+/** Names of the commit steps, for tests that crash the process at each. */
+export type CommitStep = "computed" | "logged" | "committed" | "answered" | "snapshot-written";
+
+/** Options of {@linkcode Runtime.open}. */
+export interface RuntimeOptions {
+  /** The data directory (created when absent). */
+  dataDir: string;
+  /**
+   * Kernel jam. A new data directory boots it; an existing one whose kernel differs is
+   * upgraded to it (its load arm runs on the old state). Absent: the directory's own
+   * kernel, or for a new directory the default kernel (`kernels/kv.jam`).
+   */
+  kernel?: Uint8Array;
+  /** Take a rotating snapshot every this many events (default 10,000; 0: never by count). */
+  snapshotEveryEvents?: number;
+  /** ... or once this many milliseconds of event compute time have accumulated (default
+   * 900,000; 0: never by time). */
+  snapshotEveryComputeMs?: number;
+  /** Make a snapshot an epoch when the newest epoch is this many events older
+   * (default 100,000). */
+  epochEveryEvents?: number;
+  /** Compute limits of each poke (a poke past one fails with `%intr` and changes nothing). */
+  pokeLimits?: NockOptions;
+  /** Compute limits of each peek. */
+  peekLimits?: NockOptions;
+  /** Run snapshots and PMA GC right after a poke when due (default true). A server sets
+   * false and calls {@linkcode Runtime.maintain} after answering. */
+  autoMaintain?: boolean;
+  /** Collect the PMA when its used bytes exceed both this (default 256 MiB) ... */
+  gcMinBytes?: number;
+  /** ... and this many times the live bytes after the last GC (default 3). */
+  gcFactor?: number;
+  /** Called during a replay, at most every 100 ms and at the end. */
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Aborting stops a replay between events; its progress is kept as a snapshot. */
+  signal?: AbortSignal;
+  /** Called at each commit step (crash tests kill the process here). */
+  onStep?: (step: CommitStep, eventNumber: bigint) => void;
+}
+
+/** What a poke returns once its event is durable. */
+export interface PokeResult {
+  /** The event's number. */
+  eventNumber: bigint;
+  /** The kernel's effects list (the caller owns and disposes it). */
+  effects: Noun;
+  /** Kernel compute time. */
+  computeMs: number;
+  /** Log append + PMA commit time. */
+  commitMs: number;
+}
+
+/** A snapshot that was written. */
+export interface SnapshotInfo {
+  name: string;
+  kind: SnapshotKind;
+  eventNumber: bigint;
+  bytes: number;
+  writeMs: number;
+}
+
+/** Ages of the snapshots, for status. */
+export interface SnapshotStatus {
+  name: string;
+  kind: SnapshotKind;
+  eventNumber: bigint;
+  bytes: number;
+  ageMs: number;
+}
+
+/** The runtime's state, for status pages. */
+export interface RuntimeStatus {
+  dataDir: string;
+  eventNumber: bigint;
+  kernelHash: string;
+  pma: PmaStats;
+  logBytes: number;
+  snapshots: SnapshotStatus[];
+  boot: BootReport;
+  /** Events since the last snapshot, and their compute time. */
+  sinceSnapshot: { events: number; computeMs: number };
+  lastGc: (PmaGcResult & { at: number }) | null;
+  lastSnapshot: (SnapshotInfo & { at: number }) | null;
+  pokes: number;
+  peeks: number;
+}
