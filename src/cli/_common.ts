@@ -1,22 +1,12 @@
 /**
- * Shared plumbing of the CLI's subcommands: the command shape, argument parsing with usage
- * errors, and reading input files with clear failures.
+ * Shared plumbing of the CLI's subcommands: usage errors and failures, argument parsing,
+ * and reading input files with clear failures.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
-
-/** A subcommand: `run` returns the exit code (0 success, 1 failure, 2 usage error). */
-export interface Command {
-  /** One line for the top-level help. */
-  summary: string;
-  /** The whole `--help` text. */
-  help: string;
-  /** Run with the arguments after the subcommand's name. */
-  run(args: string[]): Promise<number>;
-}
 
 /**
  * Bad command-line usage: printed with a pointer to `--help`, exit code 2.
