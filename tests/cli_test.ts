@@ -66,15 +66,19 @@ Deno.test("cli: a crash exits 1 with the kind and the trace", async () => {
 });
 
 Deno.test("cli: missing, unreadable and malformed inputs fail with clear messages", async () => {
-  const missing = await runCli(["nock", `${dir}/absent.jam`], [dir]);
-  assertEquals(missing.code, 1);
-  assert(
-    missing.stderr.includes("Cannot read") && missing.stderr.includes("no such file"),
-    missing.stderr,
-  );
+  // A missing file is "not found: PATH" (one line), not a permission error.
+  for (const name of ["nock", "mug"]) {
+    const missing = await runCli([name, `${dir}/absent.jam`], [dir]);
+    assertEquals(missing.code, 1);
+    assertEquals(missing.stderr, `cellar ${name}: not found: ${dir}/absent.jam\n`);
+  }
+  const noPill = await runCli(["hoon", "--pill", `${dir}/absent.pill`, "1"], [dir]);
+  assertEquals([noPill.code, noPill.stderr], [1, `cellar hoon: not found: ${dir}/absent.pill\n`]);
+  // A file that exists but may not be read is a permission error, not "not found".
   const denied = await runCli(["mug", increment]);
   assertEquals(denied.code, 1);
   assert(denied.stderr.includes("permission denied"), denied.stderr);
+  assert(!denied.stderr.includes("not found"), denied.stderr);
   const bad = await runCli(["mug", malformed], [dir]);
   assertEquals(bad.code, 1);
   assert(bad.stderr.includes("Cannot cue"), bad.stderr);
@@ -98,5 +102,61 @@ Deno.test("cli: usage errors exit 2", async () => {
     const result = await runCli(args, [dir]);
     assertEquals(result.code, 2, args.join(" "));
     assert(result.stderr.includes("--help"), result.stderr);
+  }
+});
+
+Deno.test("cli: a bad argument is one line on stderr, exit 2, nothing on stdout", async () => {
+  for (
+    const args of [
+      ["nock"],
+      ["nock", "a.jam", "b.jam"],
+      ["nock", "--bogus", "a.jam"],
+      ["nock", "--steps", "x", "a.jam"],
+      ["nock", "--steps=1.5", "a.jam"],
+      ["nock", "--timeout-ms", "soon", "a.jam"],
+      ["nock", "a.jam", "--max-chars"],
+      ["nock", "--jet-check=yes", "a.jam"],
+      ["mug", "a.jam", "b.jam"],
+      ["hoon", "1"],
+      ["hoon", "--pill", "p", "--steps", "many", "1"],
+      ["hoon", "--pill", "p"],
+      ["help", "frobnicate"],
+      ["frobnicate"],
+      ["--bogus"],
+    ]
+  ) {
+    const result = await runCli(args, [dir]);
+    const what = `${args.join(" ")}: ${result.stderr}`;
+    assertEquals(result.code, 2, what);
+    assertEquals(result.stdout, "", what);
+    assert(/^cellar[ :][^\n]*--help[^\n]*\n$/.test(result.stderr), what);
+  }
+});
+
+Deno.test("cli: --help of every command prints its usage and runs nothing", async () => {
+  const top = await runCli(["--help"]);
+  const names = [...top.stdout.matchAll(/^ {2}([a-z]+) +\S/gm)].map((m) => m[1]);
+  for (const name of ["test", "bench", "serve", "build", "check", "tools", "nock", "hoon"]) {
+    assert(names.includes(name), `${name} is not in the top help:\n${top.stdout}`);
+  }
+  for (const name of names) {
+    for (const flag of ["--help", "-h"]) {
+      // No read permission at all: a command that ran would fail.
+      const result = await runCli([name, flag]);
+      assertEquals([result.code, result.stderr], [0, ""], `${name} ${flag}`);
+      assert(/^Usage: (\.\/)?cellar /.test(result.stdout), `${name}: ${result.stdout}`);
+    }
+    // Help wins over arguments that would run the command.
+    const withArgs = await runCli([name, `${dir}/absent.jam`, "--help"]);
+    assertEquals(withArgs.code, 0, `${name} ... --help: ${withArgs.stderr}`);
+  }
+});
+
+Deno.test("cli: the commands of ./cellar only point to it", async () => {
+  for (const name of ["test", "bench", "serve", "build", "check", "tools"]) {
+    const result = await runCli([name]);
+    assertEquals(result.code, 1, name);
+    assertEquals(result.stdout, "");
+    assert(result.stderr.includes(`use './cellar ${name}'`), result.stderr);
   }
 });

@@ -5,7 +5,7 @@
  * of them. It parses strictly, answers `--help` without running anything, checks the
  * positionals and the command's own argument rules, resolves `--data` (and requires an
  * existing data directory where the command needs one), runs the command, and turns errors
- * into messages and exit codes: 0 success, 1 failure, 2 usage error.
+ * into one-line messages and exit codes: 0 success, 1 failure, 2 usage error.
  *
  * @module
  */
@@ -287,18 +287,29 @@ function wrap(text: string, width: number): string[] {
   return line.length === 0 ? lines : [...lines, line];
 }
 
+/** A message on one line: line breaks and the indentation after them become one space. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, " ");
+}
+
 /** Report an error of command `name` on stderr; returns the exit code (rethrows a bug). */
 function report(name: string, error: unknown): number {
   if (error instanceof UsageError) {
-    console.error(`cellar ${name}: ${error.message}\nRun 'cellar ${name} --help' for usage.`);
+    console.error(
+      `cellar ${name}: ${oneLine(error.message)} (run 'cellar ${name} --help' for usage)`,
+    );
     return 2;
   }
   if (error instanceof Failure || error instanceof CellarError) {
     console.error(`cellar ${name}: ${error.message}`);
     return 1;
   }
+  if (error instanceof Deno.errors.NotFound) {
+    console.error(`cellar ${name}: not found: ${oneLine(error.message)}`);
+    return 1;
+  }
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    console.error(`cellar ${name}: permission denied: ${error.message}`);
+    console.error(`cellar ${name}: permission denied: ${oneLine(error.message)}`);
     return 1;
   }
   throw error;
@@ -323,7 +334,7 @@ export async function dispatch(table: readonly Command[], args: string[]): Promi
   const command = table.find((c) => c.name === name);
   if (command === undefined) {
     const what = name.startsWith("-") ? "option" : "command";
-    console.error(`cellar: Unknown ${what}: ${name}\nRun 'cellar --help' for the commands.`);
+    console.error(`cellar: Unknown ${what}: ${name} (run 'cellar --help' for the commands)`);
     return 2;
   }
   try {

@@ -32,7 +32,7 @@ export class UsageError extends Error {
  * @example
  * ```ts
  * import { Failure } from "./_common.ts";
- * const error = new Failure("Cannot read x.jam: no such file");
+ * const error = new Failure("not found: x.jam");
  * console.log(error.message);
  * ```
  */
@@ -105,7 +105,8 @@ export function onePositional(positionals: string[], what: string): string {
 }
 
 /**
- * The bytes of a file, or a {@linkcode Failure} naming the file and the reason.
+ * The bytes of a file, or a {@linkcode Failure} naming the file and the reason: a missing
+ * file is `not found: PATH`, told apart from one that may not be read (permission denied).
  *
  * @example
  * ```ts
@@ -118,7 +119,7 @@ export async function readInput(path: string): Promise<Uint8Array> {
     return await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new Failure(`Cannot read ${path}: no such file`);
+      throw new Failure(`not found: ${path}`);
     }
     if (error instanceof Deno.errors.IsADirectory) {
       throw new Failure(`Cannot read ${path}: it is a directory`);

@@ -2,7 +2,7 @@
  * The `cellar` command line: the command table. Each command is declared once (see
  * `_command.ts`) in the module of its group; this file lists them in the order of the help,
  * and the dispatcher parses, answers `--help`, checks the arguments, runs the command and
- * turns errors into messages and exit codes (0 success, 1 failure, 2 usage error).
+ * turns errors into one-line messages and exit codes (0 success, 1 failure, 2 usage error).
  *
  * @example
  * ```sh
