@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { handleCount, Noun } from "../mod.ts";
 import { assertEquals, leaf, runCli } from "./_helpers.ts";
+import type { CliResult } from "./_helpers.ts";
 
 // Load the library outside any test, so that the resource sanitizer does not see it opening.
 handleCount();
@@ -159,4 +160,144 @@ Deno.test("cli: the commands of ./cellar only point to it", async () => {
     assertEquals(result.stdout, "");
     assert(result.stderr.includes(`use './cellar ${name}'`), result.stderr);
   }
+});
+
+// ----------------------------------------------------------------------------- ./cellar
+
+const checkout = new URL("../", import.meta.url);
+const pathOf = (url: URL) => decodeURIComponent(url.pathname);
+
+/** The wrapper runs only with the pinned toolchains in .tools/ (it would fetch them otherwise). */
+const hasTools = ["py/bin/deno", "py/ziglang/zig"].every((tool) => {
+  try {
+    return Deno.statSync(new URL(`.tools/${tool}`, checkout)).isFile;
+  } catch {
+    return false;
+  }
+});
+
+/** Run the `cellar` script of the checkout at `root` (default: this one). */
+async function runWrapper(args: string[], root = pathOf(checkout)): Promise<CliResult> {
+  const env = { ...Deno.env.toObject() };
+  delete env.CELLAR_LIB;
+  const output = await new Deno.Command(`${root}/cellar`, {
+    args,
+    cwd: root,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** Modification times of the build products (those that exist). */
+function buildTimes(): Record<string, number | null> {
+  const times: Record<string, number | null> = {};
+  for (
+    const path of [
+      "zig-out/lib/libcellar.so",
+      "zig-out/.source-hash",
+      "kernels/kv.jam",
+      "kernels/.kv.source-hash",
+    ]
+  ) {
+    try {
+      times[path] = Deno.statSync(new URL(path, checkout)).mtime?.getTime() ?? null;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return times;
+}
+
+Deno.test({
+  name: "./cellar: --help of every command builds, checks and tests nothing",
+  ignore: !hasTools,
+  async fn() {
+    const before = buildTimes();
+    assert("zig-out/lib/libcellar.so" in before, "the library is not built");
+    const top = await runWrapper(["--help"]);
+    assertEquals([top.code, top.stderr], [0, ""]);
+    const names = [...top.stdout.matchAll(/^ {2}([a-z]+) +\S/gm)].map((m) => m[1]);
+    for (const name of ["build", "check", "test", "bench", "serve", "tools", "boot", "nock"]) {
+      assert(names.includes(name), `${name} is not in ./cellar --help:\n${top.stdout}`);
+    }
+    for (const args of [[], ["help"], ["help", "build"], ["help", "serve"]]) {
+      const result = await runWrapper(args);
+      assertEquals([result.code, result.stderr], [0, ""], args.join(" "));
+      assert(result.stdout.startsWith("Usage: "), `${args.join(" ")}: ${result.stdout}`);
+    }
+    for (const name of names) {
+      for (const args of [[name, "--help"], [name, "-h"]]) {
+        const result = await runWrapper(args);
+        assertEquals([result.code, result.stderr], [0, ""], args.join(" "));
+        assert(/^Usage: (\.\/)?cellar /.test(result.stdout), `${args.join(" ")}: ${result.stdout}`);
+      }
+    }
+    assertEquals(buildTimes(), before);
+  },
+});
+
+Deno.test({
+  name: "./cellar: help works in a checkout where nothing is built, and builds nothing",
+  ignore: !hasTools,
+  async fn() {
+    const root = Deno.makeTempDirSync({ prefix: "cellar_wrapper_test_" });
+    try {
+      Deno.copyFileSync(new URL("cellar", checkout), `${root}/cellar`);
+      Deno.chmodSync(`${root}/cellar`, 0o755);
+      Deno.symlinkSync(pathOf(new URL(".tools", checkout)), `${root}/.tools`);
+      Deno.symlinkSync(pathOf(new URL("src", checkout)), `${root}/src`);
+      for (
+        const args of [["build", "--help"], ["serve", "--help"], ["test", "-h"], ["boot", "-h"]]
+      ) {
+        const result = await runWrapper(args, root);
+        assertEquals([result.code, result.stderr], [0, ""], args.join(" "));
+        assert(result.stdout.startsWith("Usage: "), result.stdout);
+      }
+      assertEquals([...Deno.readDirSync(root)].map((e) => e.name).sort(), [
+        ".tools",
+        "cellar",
+        "src",
+      ]);
+    } finally {
+      Deno.removeSync(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "./cellar: a missing file is 'not found', bad arguments are one line with exit 2",
+  ignore: !hasTools,
+  async fn() {
+    for (const args of [["nock", `${dir}/absent.jam`], ["mug", `${dir}/no/such/dir/x.jam`]]) {
+      const result = await runWrapper(args);
+      assertEquals(
+        [result.code, result.stdout, result.stderr],
+        [1, "", `cellar ${args[0]}: not found: ${args[1]}\n`],
+      );
+    }
+    for (
+      const args of [
+        ["frobnicate"],
+        ["nock", "--steps", "x", increment],
+        ["status", "--data"],
+        ["serve", "--port", "http"],
+        ["serve", "--port=70000"],
+        ["serve", "--host", "a,b"],
+      ]
+    ) {
+      const result = await runWrapper(args);
+      const what = `${args.join(" ")}: ${result.stderr}`;
+      assertEquals([result.code, result.stdout], [2, ""], what);
+      assert(/^cellar[ :][^\n]*--help[^\n]*\n$/.test(result.stderr), what);
+    }
+  },
 });
