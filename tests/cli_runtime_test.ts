@@ -124,11 +124,21 @@ kernelTest("cli runtime: bad usage exits 2 with a pointer to --help", async () =
       ["token", "create", "--scope", "root"],
       ["token", "list", "--scope", "peek"],
       ["token", "revoke"],
+      ["token", "revoke", "a", "b"],
+      ["token", "create", "--scope"],
+      ["status", "--data"],
+      ["peek", "--bogus", "/x"],
+      ["poke", "--jam"],
+      ["export", "--out"],
+      ["import", "a.jam", "b.jam"],
+      ["gc", "--epoch"],
     ]
   ) {
     const result = await runCellar(args);
     expect(result, 2, args.join(" "));
     assert(result.stderr.includes("--help"), result.stderr);
+    // One line, no stack trace.
+    assert(/^cellar [a-z]+: [^\n]+\n$/.test(result.stderr), `${args.join(" ")}: ${result.stderr}`);
   }
 });
 
@@ -150,6 +160,16 @@ kernelTest("cli runtime: commands on a missing data directory fail clearly", asy
     assert(result.stderr.includes(`No data directory at ${data}`), result.stderr);
   }
   assertEquals([...Deno.readDirSync(root)].length, 0);
+  // A --data that is a file is not a data directory either (one line, no stack trace).
+  const file = `${root}/file`;
+  Deno.writeTextFileSync(file, "not a directory");
+  try {
+    const result = await runCellar(["status", "--data", file], { data: file });
+    expect(result, 1, "status --data FILE");
+    assert(/^cellar status: No data directory at [^\n]+\n$/.test(result.stderr), result.stderr);
+  } finally {
+    Deno.removeSync(file);
+  }
 });
 
 kernelTest("cli runtime: boot creates the directory, then reports level 1", async () => {
@@ -162,7 +182,7 @@ kernelTest("cli runtime: boot creates the directory, then reports level 1", asyn
   assert(again.stdout.includes("boot: level 1 (pma)"), again.stdout);
   const bad = await runCellar(["boot", `${root}/absent.jam`, "--data", data], { read: [root] });
   expect(bad, 1, "boot of a missing kernel");
-  assert(bad.stderr.includes("no such file"), bad.stderr);
+  assertEquals(bad.stderr, `cellar boot: not found: ${root}/absent.jam\n`);
 });
 
 kernelTest(
@@ -404,4 +424,35 @@ kernelTest("cli runtime: token create, list and revoke", async () => {
   expect(again, 1, "token revoke of a revoked token");
   assert(again.stderr.includes(`No token ${id}`), again.stderr);
   assertEquals((await runCellar(["token", "list", "--data", data])).stdout, "no tokens\n");
+});
+
+kernelTest("cli runtime: --help runs nothing, whatever else the command line says", async () => {
+  const fresh = `${root}/fresh`;
+  const out = `${root}/help.jam`;
+  const before = JSON.parse((await runCellar(["status", "--data", data, "--json"])).stdout);
+  const tokensBefore = (await runCellar(["token", "list", "--json", "--data", data])).stdout;
+  for (
+    const [args, dir] of [
+      [["boot", kernel, "--data", fresh, "--help"], fresh],
+      [["import", kernel, "--data", fresh, "-h"], fresh],
+      [["poke", "--data", data, "put", "k", "v", "--help"], data],
+      [["snapshot", "--data", data, "--epoch", "--help"], data],
+      [["gc", "--data", data, "-h"], data],
+      [["token", "create", "--scope", "admin", "--data", data, "--help"], data],
+      [["export", "--data", data, "--out", out, "--help"], data],
+    ] as const
+  ) {
+    const result = await runCellar([...args], { data: dir, read: [kernel, root], write: [root] });
+    expect(result, 0, args.join(" "));
+    assert(result.stdout.startsWith(`Usage: cellar ${args[0]} `), result.stdout);
+    assertEquals(result.stderr, "");
+  }
+  assert(!(await exists_(fresh)), "boot --help or import --help created the data directory");
+  assert(!(await exists_(out)), "export --help wrote the export");
+  const after = JSON.parse((await runCellar(["status", "--data", data, "--json"])).stdout);
+  assertEquals(after.log.lastEvent, before.log.lastEvent);
+  const names = (status: { snapshots: { name: string }[] }) => status.snapshots.map((x) => x.name);
+  assertEquals(names(after), names(before));
+  assertEquals(after.pma.generation, before.pma.generation);
+  assertEquals((await runCellar(["token", "list", "--json", "--data", data])).stdout, tokensBefore);
 });

@@ -1,22 +1,12 @@
 /**
- * Shared plumbing of the CLI's subcommands: the command shape, argument parsing with usage
- * errors, and reading input files with clear failures.
+ * Shared plumbing of the CLI's subcommands: usage errors and failures, argument parsing,
+ * and reading input files with clear failures.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
-
-/** A subcommand: `run` returns the exit code (0 success, 1 failure, 2 usage error). */
-export interface Command {
-  /** One line for the top-level help. */
-  summary: string;
-  /** The whole `--help` text. */
-  help: string;
-  /** Run with the arguments after the subcommand's name. */
-  run(args: string[]): Promise<number>;
-}
 
 /**
  * Bad command-line usage: printed with a pointer to `--help`, exit code 2.
@@ -42,7 +32,7 @@ export class UsageError extends Error {
  * @example
  * ```ts
  * import { Failure } from "./_common.ts";
- * const error = new Failure("Cannot read x.jam: no such file");
+ * const error = new Failure("not found: x.jam");
  * console.log(error.message);
  * ```
  */
@@ -115,7 +105,8 @@ export function onePositional(positionals: string[], what: string): string {
 }
 
 /**
- * The bytes of a file, or a {@linkcode Failure} naming the file and the reason.
+ * The bytes of a file, or a {@linkcode Failure} naming the file and the reason: a missing
+ * file is `not found: PATH`, told apart from one that may not be read (permission denied).
  *
  * @example
  * ```ts
@@ -128,7 +119,7 @@ export async function readInput(path: string): Promise<Uint8Array> {
     return await Deno.readFile(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new Failure(`Cannot read ${path}: no such file`);
+      throw new Failure(`not found: ${path}`);
     }
     if (error instanceof Deno.errors.IsADirectory) {
       throw new Failure(`Cannot read ${path}: it is a directory`);

@@ -29,12 +29,15 @@ export function dataDirOf(values: { data?: string | boolean | (string | boolean)
   return typeof v === "string" && v.length > 0 ? v : defaultDataDir;
 }
 
+/** Whether `path` exists; a path through a file (not a directory) does not. */
 function exists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return false;
+    }
     throw error;
   }
 }

@@ -10,27 +10,10 @@ import { Hoon } from "../hoon/ivory.ts";
 import { jetReport, jetStats, setJetCheck, setJetProfile } from "../core/jets.ts";
 import { formatNoun } from "../core/print.ts";
 import { CueError, NockError, NounShapeError } from "../core/errors.ts";
-import { Failure, integerOption, onePositional, parse, readInput, UsageError } from "./_common.ts";
-import type { Command } from "./_common.ts";
+import { Failure, integerOption, readInput, UsageError } from "./_common.ts";
+import { defineCommand, oneArgument } from "./_command.ts";
+import type { Command } from "./_command.ts";
 import type { Noun } from "../core/noun.ts";
-
-const hoonHelp = `Usage: cellar hoon --pill FILE [options] EXPR
-
-Boot Urbit's ivory pill (FILE), compile the Hoon expression EXPR with the pill's wish gate,
-evaluate it and print the product: atoms in decimal, cells as [a b c] with right-nested
-tails flattened. A compile error or a crash prints its kind and Hoon's trace to stderr
-and exits with status 1. %slog messages go to stderr.
-
-Options:
-  --pill FILE        The ivory pill (required; e.g. ../shared/corpus/pills/ivory.pill)
-  --jet-check        Run every jet beside its Nock and compare; mismatches are printed
-                     and make the exit status 1 (the Nock's product is used)
-  --steps N          Stop the evaluation with %intr after N Nock steps (default: no limit)
-  --timeout-ms N     Stop the evaluation with %intr after N milliseconds (default: no limit)
-  --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
-  --profile          Print the jet dashboard and the busiest arms to stderr
-  -v, --verbose      Print the boot time, the evaluation time and jet counters to stderr
-  -h, --help         Show this help`;
 
 function printSlogs(): void {
   for (const slog of drainSlogs()) console.error(slog.text);
@@ -77,52 +60,85 @@ function evaluate(hoon: Hoon, expression: string, options: {
   return { code: 0, ms };
 }
 
+interface HoonArgs {
+  expression: string;
+  pill: string;
+  stepLimit: number;
+  timeoutMs: number;
+  maxChars: number;
+  jetCheck: boolean;
+  profile: boolean;
+  verbose: boolean;
+}
+
+async function runHoon(args: HoonArgs): Promise<number> {
+  const bytes = await readInput(args.pill);
+  if (args.profile) setJetProfile(true);
+  using hoon = bootHoon(args.pill, bytes);
+  if (args.verbose) console.error(`boot: ${hoon.bootMs.toFixed(1)} ms`);
+  if (args.jetCheck) setJetCheck(true);
+  const before = jetStats();
+  const { stepLimit, timeoutMs, maxChars } = args;
+  const { code, ms } = evaluate(hoon, args.expression, { stepLimit, timeoutMs, maxChars });
+  const after = jetStats();
+  if (args.verbose) {
+    console.error(
+      `eval: ${ms.toFixed(1)} ms, ${after.jetCalls - before.jetCalls} jet calls` +
+        (args.jetCheck ? `, ${after.checks - before.checks} checked` : ""),
+    );
+  }
+  if (args.profile) console.error(jetReport());
+  const mismatches = after.mismatches - before.mismatches;
+  if (mismatches > 0) {
+    console.error(`cellar hoon: jet check: ${mismatches} jet calls disagreed with their Nock`);
+    return 1;
+  }
+  return code;
+}
+
 /** `cellar hoon --pill FILE EXPR`. */
-export const hoonCommand: Command = {
+export const hoonCommand: Command = defineCommand({
+  name: "hoon",
   summary: "Evaluate a Hoon expression with Urbit's compiler (ivory pill)",
-  help: hoonHelp,
-  async run(args: string[]): Promise<number> {
-    const { values, positionals } = parse(args, {
-      pill: { type: "string" },
-      "jet-check": { type: "boolean" },
-      steps: { type: "string" },
-      "timeout-ms": { type: "string" },
-      "max-chars": { type: "string" },
-      profile: { type: "boolean" },
-      verbose: { type: "boolean", short: "v" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(hoonHelp);
-      return 0;
-    }
-    const expression = onePositional(positionals, "EXPR");
+  usage: "cellar hoon --pill FILE [options] EXPR",
+  about:
+    `Boot Urbit's ivory pill (FILE), compile the Hoon expression EXPR with the pill's wish gate,
+evaluate it and print the product: atoms in decimal, cells as [a b c] with right-nested
+tails flattened. A compile error or a crash prints its kind and Hoon's trace to stderr
+and exits with status 1. %slog messages go to stderr.`,
+  options: {
+    pill: { type: "string" },
+    "jet-check": { type: "boolean" },
+    steps: { type: "string" },
+    "timeout-ms": { type: "string" },
+    "max-chars": { type: "string" },
+    profile: { type: "boolean" },
+    verbose: { type: "boolean", short: "v" },
+  },
+  optionHelp:
+    `  --pill FILE        The ivory pill (required; e.g. ../shared/corpus/pills/ivory.pill)
+  --jet-check        Run every jet beside its Nock and compare; mismatches are printed
+                     and make the exit status 1 (the Nock's product is used)
+  --steps N          Stop the evaluation with %intr after N Nock steps (default: no limit)
+  --timeout-ms N     Stop the evaluation with %intr after N milliseconds (default: no limit)
+  --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
+  --profile          Print the jet dashboard and the busiest arms to stderr
+  -v, --verbose      Print the boot time, the evaluation time and jet counters to stderr`,
+  positionals: oneArgument("EXPR"),
+  check({ values, positionals }): HoonArgs {
     if (values.pill === undefined) {
       throw new UsageError("Missing --pill FILE: the ivory pill to boot (there is no default)");
     }
-    const stepLimit = integerOption("--steps", values.steps, 0);
-    const timeoutMs = integerOption("--timeout-ms", values["timeout-ms"], 0);
-    const maxChars = integerOption("--max-chars", values["max-chars"], 100_000);
-    const bytes = await readInput(values.pill);
-    if (values.profile) setJetProfile(true);
-    using hoon = bootHoon(values.pill, bytes);
-    if (values.verbose) console.error(`boot: ${hoon.bootMs.toFixed(1)} ms`);
-    if (values["jet-check"]) setJetCheck(true);
-    const before = jetStats();
-    const { code, ms } = evaluate(hoon, expression, { stepLimit, timeoutMs, maxChars });
-    const after = jetStats();
-    if (values.verbose) {
-      console.error(
-        `eval: ${ms.toFixed(1)} ms, ${after.jetCalls - before.jetCalls} jet calls` +
-          (values["jet-check"] ? `, ${after.checks - before.checks} checked` : ""),
-      );
-    }
-    if (values.profile) console.error(jetReport());
-    const mismatches = after.mismatches - before.mismatches;
-    if (mismatches > 0) {
-      console.error(`cellar hoon: jet check: ${mismatches} jet calls disagreed with their Nock`);
-      return 1;
-    }
-    return code;
+    return {
+      expression: positionals[0],
+      pill: values.pill,
+      stepLimit: integerOption("--steps", values.steps, 0),
+      timeoutMs: integerOption("--timeout-ms", values["timeout-ms"], 0),
+      maxChars: integerOption("--max-chars", values["max-chars"], 100_000),
+      jetCheck: values["jet-check"] ?? false,
+      profile: values.profile ?? false,
+      verbose: values.verbose ?? false,
+    };
   },
-};
+  run: runHoon,
+});

@@ -12,21 +12,11 @@ import { Noun } from "../core/noun.ts";
 import type { NounLike } from "../core/noun.ts";
 import { Pma } from "../runtime/pma.ts";
 import { RuntimeError } from "../runtime/runtime.ts";
-import { Failure, onePositional, parse, readInput, UsageError } from "./_common.ts";
-import type { Command } from "./_common.ts";
-import {
-  dataDirOf,
-  dataHelp,
-  dataOption,
-  LockedFailure,
-  openRuntime,
-  requireDataDir,
-  rethrowLocked,
-  size,
-} from "./_data.ts";
-import { printBootReport } from "./runtime_commands.ts";
-
-const helpOption = { help: { type: "boolean", short: "h" } } as const;
+import { Failure, readInput, UsageError } from "./_common.ts";
+import { defineCommand, noArguments, oneArgument } from "./_command.ts";
+import type { Command } from "./_command.ts";
+import { LockedFailure, openRuntime, rethrowLocked, size } from "./_data.ts";
+import { mugHex, printBootReport } from "./runtime_commands.ts";
 
 /** The tag at the head of a log export. */
 const exportTag = "cellar-log";
@@ -45,22 +35,6 @@ its poke sample without the number: [wire eny our now cause]. state-mug is the m
 kernel core after the event; compute-us is the compute time in microseconds.`;
 
 // ----------------------------------------------------------------------------- export
-
-const exportHelp = `Usage: cellar export [--data DIR] [--state] [--force] --out FILE.jam
-
-Write the data directory's whole event log (every kernel it has run and every accepted
-event) to FILE.jam, for 'cellar import'. With --state, write instead the jam of the
-committed kernel core (the whole state, as of the PMA's event), which import does not read.
-Read-only: it works while the server runs.
-
-${formatHelp}
-
-Options:
-${dataHelp}
-  --out FILE.jam     Where to write (required; refused if it exists, unless --force)
-  --state            Export the state (the kernel core) instead of the log
-  --force            Replace FILE.jam if it exists
-  -h, --help         Show this help`;
 
 function octs(bytes: Uint8Array): NounLike {
   return [bytes.length, bytes];
@@ -130,65 +104,54 @@ function exportState(dir: string): { jam: Uint8Array; event: bigint; mug: number
   return { jam: core.jam(), event: pma.eventNumber, mug: core.mug };
 }
 
+const exportOptions = {
+  out: { type: "string" },
+  state: { type: "boolean" },
+  force: { type: "boolean" },
+} as const;
+
 /** `cellar export`. */
-export const exportCommand: Command = {
+export const exportCommand: Command = defineCommand({
+  name: "export",
   summary: "Write the whole event log (or --state: the state) to a jam file",
-  help: exportHelp,
-  run(args: string[]): Promise<number> {
-    const { values, positionals } = parse(args, {
-      ...dataOption,
-      ...helpOption,
-      out: { type: "string" },
-      state: { type: "boolean" },
-      force: { type: "boolean" },
-    });
-    if (values.help) {
-      console.log(exportHelp);
-      return Promise.resolve(0);
-    }
-    if (positionals.length > 0) throw new UsageError(`Unexpected argument: ${positionals[0]}`);
+  usage: "cellar export [--data DIR] [--state] [--force] --out FILE.jam",
+  about: `Write the data directory's whole event log (every kernel it has run and every accepted
+event) to FILE.jam, for 'cellar import'. With --state, write instead the jam of the
+committed kernel core (the whole state, as of the PMA's event), which import does not read.
+Read-only: it works while the server runs.
+
+${formatHelp}`,
+  options: exportOptions,
+  optionHelp: `  --out FILE.jam     Where to write (required; refused if it exists, unless --force)
+  --state            Export the state (the kernel core) instead of the log
+  --force            Replace FILE.jam if it exists`,
+  positionals: noArguments,
+  data: "read",
+  check({ values }): { out: string; state: boolean; force: boolean } {
     if (values.out === undefined || values.out.length === 0) {
       throw new UsageError("Missing --out FILE.jam: where to write the export");
     }
-    const dir = dataDirOf(values);
-    requireDataDir(dir);
-    if (values.state) {
+    return { out: values.out, state: values.state ?? false, force: values.force ?? false };
+  },
+  run({ out, state, force }, dir): number {
+    if (state) {
       const { jam, event, mug } = exportState(dir);
-      writeAtomic(values.out, jam, values.force ?? false);
+      writeAtomic(out, jam, force);
       console.log(
-        `exported the state at event ${event} (mug 0x${
-          mug.toString(16).padStart(8, "0")
-        }) to ${values.out}: ${size(jam.length)}`,
+        `exported the state at event ${event} (mug ${mugHex(mug)}) to ${out}: ${size(jam.length)}`,
       );
     } else {
       const { jam, events, kernels } = exportLog(dir);
-      writeAtomic(values.out, jam, values.force ?? false);
+      writeAtomic(out, jam, force);
       console.log(
-        `exported ${events} events and ${kernels} kernel(s) to ${values.out}: ${size(jam.length)}`,
+        `exported ${events} events and ${kernels} kernel(s) to ${out}: ${size(jam.length)}`,
       );
     }
-    return Promise.resolve(0);
+    return 0;
   },
-};
+});
 
 // ----------------------------------------------------------------------------- import
-
-const importHelp = `Usage: cellar import FILE.jam [--data NEWDIR]
-
-Create the data directory NEWDIR (which must not exist, or be empty) from a log export
-written by 'cellar export': check the export's shape, every kernel's and event's blake3
-and that events are numbered 1, 2, ... without gaps; write them into a new event log; then
-boot the first kernel and replay every event, checking each resulting state's mug against
-the export (kernel upgrades are replayed where they happened). Any mismatch refuses the
-import and removes NEWDIR. Event times are not kept: the new log records the import time.
-The replay shows its progress; Ctrl-C stops it safely and keeps NEWDIR with its progress
-(any later command that opens NEWDIR for writing, e.g. 'cellar snapshot', continues it).
-
-${formatHelp}
-
-Options:
-${dataHelp}
-  -h, --help         Show this help`;
 
 interface ImportedKernel {
   after: bigint;
@@ -248,6 +211,72 @@ function listItems(noun: Noun, path: string, what: string): Noun[] {
   }
 }
 
+function readKernel(k: Noun, i: number, path: string): ImportedKernel {
+  const what = `kernel ${i + 1}`;
+  let fields: Noun[];
+  try {
+    fields = [k.at(2), k.at(6), k.at(7)];
+  } catch {
+    throw bad(path, `${what} is not [installed-after hash jam]`);
+  }
+  try {
+    const after = atomOf(fields[0], path, `${what}'s installed-after`);
+    const hash = hashOf(fields[1], path, what);
+    const jam = octsOf(fields[2], path, `${what}'s jam`);
+    if (hex(blake3(jam)) !== hex(hash)) {
+      throw bad(path, `${what}'s jam does not match its blake3`);
+    }
+    if (i === 0 && after !== 0n) throw bad(path, "the first kernel is not installed at 0");
+    return { after, jam };
+  } finally {
+    for (const f of fields) f.dispose();
+  }
+}
+
+function readEvent(e: Noun, i: number, path: string): ImportedEvent {
+  const what = `event ${i + 1}`;
+  let fields: Noun[];
+  try {
+    fields = [e.at(2), e.at(6), e.at(14), e.at(30), e.at(62), e.at(63)];
+  } catch {
+    throw bad(path, `${what} is not [num wire hash jam compute-us state-mug]`);
+  }
+  try {
+    const num = atomOf(fields[0], path, `${what}'s number`);
+    if (num !== BigInt(i + 1)) {
+      throw bad(path, `entry ${i + 1} of the event list is event ${num}: a gap or disorder`);
+    }
+    if (!fields[1].isAtom) throw bad(path, `${what}'s wire is a cell`);
+    const wire = fields[1].toCord();
+    const hash = hashOf(fields[2], path, what);
+    const jam = octsOf(fields[3], path, `${what}'s jam`);
+    if (hex(blake3(jam)) !== hex(hash)) {
+      throw bad(path, `${what}'s jam does not match its blake3`);
+    }
+    const computeUs = atomOf(fields[4], path, `${what}'s compute time`);
+    const mug = atomOf(fields[5], path, `${what}'s state mug`);
+    if (mug > 0x7fff_ffffn) throw bad(path, `${what}'s state mug is not a mug`);
+    return { num, wire, jam, computeMs: Number(computeUs) / 1000, stateMug: Number(mug) };
+  } finally {
+    for (const f of fields) f.dispose();
+  }
+}
+
+/** Read every item of a list noun with `read` (the item nouns are disposed). */
+function readList<T>(
+  list: Noun,
+  path: string,
+  what: string,
+  read: (item: Noun, i: number, path: string) => T,
+): T[] {
+  const items = listItems(list, path, what);
+  try {
+    return items.map((item, i) => read(item, i, path));
+  } finally {
+    for (const item of items) item.dispose();
+  }
+}
+
 /** Read and check a log export. */
 function readExport(
   path: string,
@@ -276,74 +305,9 @@ function readExport(
     if (!version.isAtom || version.toBigInt() !== BigInt(exportVersion)) {
       throw bad(path, `its format version is not ${exportVersion}`);
     }
-    const kernels: ImportedKernel[] = [];
-    const kernelNouns = listItems(kernelList, path, "the kernel list");
-    try {
-      kernelNouns.forEach((k, i) => {
-        const what = `kernel ${i + 1}`;
-        let fields: Noun[];
-        try {
-          fields = [k.at(2), k.at(6), k.at(7)];
-        } catch {
-          throw bad(path, `${what} is not [installed-after hash jam]`);
-        }
-        try {
-          const after = atomOf(fields[0], path, `${what}'s installed-after`);
-          const hash = hashOf(fields[1], path, what);
-          const jam = octsOf(fields[2], path, `${what}'s jam`);
-          if (hex(blake3(jam)) !== hex(hash)) {
-            throw bad(path, `${what}'s jam does not match its blake3`);
-          }
-          if (i === 0 && after !== 0n) throw bad(path, "the first kernel is not installed at 0");
-          kernels.push({ after, jam });
-        } finally {
-          for (const f of fields) f.dispose();
-        }
-      });
-    } finally {
-      for (const k of kernelNouns) k.dispose();
-    }
+    const kernels = readList(kernelList, path, "the kernel list", readKernel);
     if (kernels.length === 0) throw bad(path, "it has no kernel");
-    const events: ImportedEvent[] = [];
-    const eventNouns = listItems(eventList, path, "the event list");
-    try {
-      eventNouns.forEach((e, i) => {
-        const what = `event ${i + 1}`;
-        let fields: Noun[];
-        try {
-          fields = [e.at(2), e.at(6), e.at(14), e.at(30), e.at(62), e.at(63)];
-        } catch {
-          throw bad(path, `${what} is not [num wire hash jam compute-us state-mug]`);
-        }
-        try {
-          const num = atomOf(fields[0], path, `${what}'s number`);
-          if (num !== BigInt(i + 1)) {
-            throw bad(path, `entry ${i + 1} of the event list is event ${num}: a gap or disorder`);
-          }
-          if (!fields[1].isAtom) throw bad(path, `${what}'s wire is a cell`);
-          const wire = fields[1].toCord();
-          const hash = hashOf(fields[2], path, what);
-          const jam = octsOf(fields[3], path, `${what}'s jam`);
-          if (hex(blake3(jam)) !== hex(hash)) {
-            throw bad(path, `${what}'s jam does not match its blake3`);
-          }
-          const computeUs = atomOf(fields[4], path, `${what}'s compute time`);
-          const mug = atomOf(fields[5], path, `${what}'s state mug`);
-          if (mug > 0x7fff_ffffn) throw bad(path, `${what}'s state mug is not a mug`);
-          events.push({
-            num,
-            wire,
-            jam,
-            computeMs: Number(computeUs) / 1000,
-            stateMug: Number(mug),
-          });
-        } finally {
-          for (const f of fields) f.dispose();
-        }
-      });
-    } finally {
-      for (const e of eventNouns) e.dispose();
-    }
+    const events = readList(eventList, path, "the event list", readEvent);
     const last = BigInt(events.length);
     for (const k of kernels.slice(1)) {
       if (k.after > last) throw bad(path, `a kernel is installed after event ${k.after}`);
@@ -365,97 +329,124 @@ function emptyOrAbsent(dir: string): boolean {
   }
 }
 
-/** `cellar import FILE.jam --data NEWDIR`. */
-export const importCommand: Command = {
-  summary: "Create a data directory by replaying a log export",
-  help: importHelp,
-  async run(args: string[]): Promise<number> {
-    const { values, positionals } = parse(args, { ...dataOption, ...helpOption });
-    if (values.help) {
-      console.log(importHelp);
-      return 0;
-    }
-    const path = onePositional(positionals, "FILE.jam");
-    const dir = dataDirOf(values);
-    if (!emptyOrAbsent(dir)) {
-      throw new Failure(
-        `${dir} exists and is not empty: import creates a new data directory (choose another --data)`,
-      );
-    }
-    const { kernels, events } = readExport(path, await readInput(path));
-    const created = (() => {
-      try {
-        Deno.statSync(dir);
-        return false;
-      } catch {
-        return true;
+function absent(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return false;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    throw error;
+  }
+}
+
+/** Remove what an import wrote: the directory if it made it, else its contents. */
+function removeImport(dir: string, created: boolean): void {
+  try {
+    if (created) {
+      Deno.removeSync(dir, { recursive: true });
+    } else {
+      for (const e of Deno.readDirSync(dir)) {
+        Deno.removeSync(`${dir}/${e.name}`, { recursive: true });
       }
-    })();
-    Deno.mkdirSync(dir, { recursive: true });
-    const removeDir = () => {
-      try {
-        if (created) Deno.removeSync(dir, { recursive: true });
-        else {for (const e of Deno.readDirSync(dir)) {
-            Deno.removeSync(`${dir}/${e.name}`, { recursive: true });
-          }}
-      } catch { /* best effort */ }
-    };
+    }
+  } catch { /* best effort */ }
+}
+
+/** Write the export's kernels and events into a new event log in `dir`, under its lock. */
+function writeImportedLog(dir: string, kernels: ImportedKernel[], events: ImportedEvent[]): void {
+  let lock: FileLock;
+  try {
+    lock = FileLock.acquire(`${dir}/cellar.lock`);
+  } catch (error) {
+    rethrowLocked(dir, error);
+  }
+  try {
+    const log = EventLog.open(`${dir}/log.sqlite`);
     try {
-      let lock: FileLock;
-      try {
-        lock = FileLock.acquire(`${dir}/cellar.lock`);
-      } catch (error) {
-        rethrowLocked(dir, error);
-      }
-      try {
-        const log = EventLog.open(`${dir}/log.sqlite`);
+      // Kernels in installation order; each upgrade is recorded before the events after it.
+      for (const k of kernels) log.addKernel(k.jam, k.after);
+      const batch = 10_000;
+      for (let i = 0; i < events.length; i += batch) {
+        log.exec("BEGIN IMMEDIATE");
         try {
-          // Kernels in installation order; each upgrade is recorded before the events after it.
-          for (const k of kernels) log.addKernel(k.jam, k.after);
-          const batch = 10_000;
-          for (let i = 0; i < events.length; i += batch) {
-            log.exec("BEGIN IMMEDIATE");
-            try {
-              for (const e of events.slice(i, i + batch)) {
-                log.append(e.num, e.jam, e.wire, e.computeMs, e.stateMug);
-              }
-              log.exec("COMMIT");
-            } catch (error) {
-              log.exec("ROLLBACK");
-              throw error;
-            }
+          for (const e of events.slice(i, i + batch)) {
+            log.append(e.num, e.jam, e.wire, e.computeMs, e.stateMug);
           }
-        } finally {
-          log.close();
+          log.exec("COMMIT");
+        } catch (error) {
+          log.exec("ROLLBACK");
+          throw error;
         }
-      } finally {
-        lock.release();
       }
-      console.error(
-        `import: wrote ${events.length} events and ${kernels.length} kernel(s); replaying`,
-      );
-    } catch (error) {
-      removeDir();
-      throw error;
+    } finally {
+      log.close();
     }
-    try {
-      using runtime = await openRuntime(dir, { label: "import replay" });
-      printBootReport(dir, runtime.bootReport, runtime.kernelHash);
-    } catch (error) {
-      if (error instanceof RuntimeError && error.code === "Interrupted") {
-        throw new Failure(
-          `${error.message}. ${dir} keeps the imported log and the progress; any command that ` +
-            `opens it for writing (e.g. 'cellar snapshot --data ${dir}') continues the replay`,
-        );
-      }
-      if (error instanceof LockedFailure) throw error;
-      removeDir();
+  } finally {
+    lock.release();
+  }
+}
+
+/** Replay the imported log (booting the directory); a failure removes what was imported. */
+async function replayImport(dir: string, created: boolean): Promise<void> {
+  try {
+    using runtime = await openRuntime(dir, { label: "import replay" });
+    printBootReport(dir, runtime.bootReport, runtime.kernelHash);
+  } catch (error) {
+    if (error instanceof RuntimeError && error.code === "Interrupted") {
       throw new Failure(
-        `The import failed its replay, so ${dir} was removed: ${
-          error instanceof Error ? error.message : error
-        }`,
+        `${error.message}. ${dir} keeps the imported log and the progress; any command that ` +
+          `opens it for writing (e.g. 'cellar snapshot --data ${dir}') continues the replay`,
       );
     }
-    return 0;
-  },
-};
+    if (error instanceof LockedFailure) throw error;
+    removeImport(dir, created);
+    throw new Failure(
+      `The import failed its replay, so ${dir} was removed: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+  }
+}
+
+async function runImport(path: string, dir: string): Promise<number> {
+  if (!emptyOrAbsent(dir)) {
+    throw new Failure(
+      `${dir} exists and is not empty: import creates a new data directory (choose another --data)`,
+    );
+  }
+  const { kernels, events } = readExport(path, await readInput(path));
+  const created = absent(dir);
+  Deno.mkdirSync(dir, { recursive: true });
+  try {
+    writeImportedLog(dir, kernels, events);
+    console.error(
+      `import: wrote ${events.length} events and ${kernels.length} kernel(s); replaying`,
+    );
+  } catch (error) {
+    removeImport(dir, created);
+    throw error;
+  }
+  await replayImport(dir, created);
+  return 0;
+}
+
+/** `cellar import FILE.jam --data NEWDIR`. */
+export const importCommand: Command = defineCommand({
+  name: "import",
+  summary: "Create a data directory by replaying a log export",
+  usage: "cellar import FILE.jam [--data NEWDIR]",
+  about: `Create the data directory NEWDIR (which must not exist, or be empty) from a log export
+written by 'cellar export': check the export's shape, every kernel's and event's blake3
+and that events are numbered 1, 2, ... without gaps; write them into a new event log; then
+boot the first kernel and replay every event, checking each resulting state's mug against
+the export (kernel upgrades are replayed where they happened). Any mismatch refuses the
+import and removes NEWDIR. Event times are not kept: the new log records the import time.
+The replay shows its progress; Ctrl-C stops it safely and keeps NEWDIR with its progress
+(any later command that opens NEWDIR for writing, e.g. 'cellar snapshot', continues it).
+
+${formatHelp}`,
+  options: {},
+  positionals: oneArgument("FILE.jam"),
+  data: "create",
+  run: ({ positionals }, dir) => runImport(positionals[0], dir),
+});

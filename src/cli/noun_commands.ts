@@ -9,30 +9,9 @@ import { Noun } from "../core/noun.ts";
 import { formatNoun } from "../core/print.ts";
 import { jetStats, setJetCheck } from "../core/jets.ts";
 import { CueError, NockError } from "../core/errors.ts";
-import { Failure, integerOption, onePositional, parse, readInput } from "./_common.ts";
-import type { Command } from "./_common.ts";
-
-const nockHelp = `Usage: cellar nock [options] FILE.jam
-
-Cue FILE.jam as a [subject formula] cell, evaluate nock(subject, formula) and print the
-product: atoms in decimal, cells as [a b c] with right-nested tails flattened.
-%slog messages go to stderr. A crash prints its kind (%exit, %meme or %intr) and its
-trace to stderr and exits with status 1.
-
-Options:
-  --steps N          Stop with %intr after N Nock steps (default: no limit)
-  --timeout-ms N     Stop with %intr after N milliseconds (default: no limit)
-  --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
-  --jet-check        Run every jet beside its Nock and compare; mismatches are printed
-                     and make the exit status 1 (the Nock's product is used)
-  -h, --help         Show this help`;
-
-const mugHelp = `Usage: cellar mug FILE.jam
-
-Cue FILE.jam and print the mug (Urbit's 31-bit noun hash) of the noun in hexadecimal.
-
-Options:
-  -h, --help         Show this help`;
+import { Failure, integerOption, readInput } from "./_common.ts";
+import { defineCommand, oneArgument } from "./_command.ts";
+import type { Command } from "./_command.ts";
 
 async function cueFile(path: string): Promise<Noun> {
   const bytes = await readInput(path);
@@ -48,68 +27,87 @@ function printSlogs(): void {
   for (const slog of drainSlogs()) console.error(slog.text);
 }
 
-/** `cellar nock FILE.jam`. */
-export const nockCommand: Command = {
-  summary: "Evaluate a jammed [subject formula] noun and print the product",
-  help: nockHelp,
-  async run(args: string[]): Promise<number> {
-    const { values, positionals } = parse(args, {
-      steps: { type: "string" },
-      "timeout-ms": { type: "string" },
-      "max-chars": { type: "string" },
-      "jet-check": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(nockHelp);
-      return 0;
-    }
-    const path = onePositional(positionals, "FILE.jam");
-    const stepLimit = integerOption("--steps", values.steps, 0);
-    const timeoutMs = integerOption("--timeout-ms", values["timeout-ms"], 0);
-    const maxChars = integerOption("--max-chars", values["max-chars"], 100_000);
-    using input = await cueFile(path);
-    if (!input.isCell) {
-      throw new Failure(`Cannot evaluate ${path}: expected a [subject formula] cell, got an atom`);
-    }
-    using subject = input.head;
-    using formula = input.tail;
-    if (values["jet-check"]) setJetCheck(true);
-    let product: Noun;
-    try {
-      product = nock(subject, formula, { stepLimit, timeoutMs });
-    } catch (error) {
-      if (!(error instanceof NockError)) throw error;
-      printSlogs();
-      error.traceNoun?.dispose();
-      console.error(`cellar nock: ${error.message}`);
-      for (const line of error.trace) console.error(`  ${line}`);
-      return 1;
-    }
-    using result = product;
+interface NockArgs {
+  path: string;
+  stepLimit: number;
+  timeoutMs: number;
+  maxChars: number;
+  jetCheck: boolean;
+}
+
+async function runNock(args: NockArgs): Promise<number> {
+  const { path, stepLimit, timeoutMs, maxChars } = args;
+  using input = await cueFile(path);
+  if (!input.isCell) {
+    throw new Failure(`Cannot evaluate ${path}: expected a [subject formula] cell, got an atom`);
+  }
+  using subject = input.head;
+  using formula = input.tail;
+  if (args.jetCheck) setJetCheck(true);
+  let product: Noun;
+  try {
+    product = nock(subject, formula, { stepLimit, timeoutMs });
+  } catch (error) {
+    if (!(error instanceof NockError)) throw error;
     printSlogs();
-    console.log(formatNoun(result, { maxLength: maxChars === 0 ? Infinity : maxChars }));
-    const mismatches = jetStats().mismatches;
-    if (mismatches > 0) {
-      console.error(`cellar nock: jet check: ${mismatches} jet calls disagreed with their Nock`);
-      return 1;
-    }
-    return 0;
+    error.traceNoun?.dispose();
+    console.error(`cellar nock: ${error.message}`);
+    for (const line of error.trace) console.error(`  ${line}`);
+    return 1;
+  }
+  using result = product;
+  printSlogs();
+  console.log(formatNoun(result, { maxLength: maxChars === 0 ? Infinity : maxChars }));
+  const mismatches = jetStats().mismatches;
+  if (mismatches > 0) {
+    console.error(`cellar nock: jet check: ${mismatches} jet calls disagreed with their Nock`);
+    return 1;
+  }
+  return 0;
+}
+
+/** `cellar nock FILE.jam`. */
+export const nockCommand: Command = defineCommand({
+  name: "nock",
+  summary: "Evaluate a jammed [subject formula] noun and print the product",
+  usage: "cellar nock [options] FILE.jam",
+  about: `Cue FILE.jam as a [subject formula] cell, evaluate nock(subject, formula) and print the
+product: atoms in decimal, cells as [a b c] with right-nested tails flattened.
+%slog messages go to stderr. A crash prints its kind (%exit, %meme or %intr) and its
+trace to stderr and exits with status 1.`,
+  options: {
+    steps: { type: "string" },
+    "timeout-ms": { type: "string" },
+    "max-chars": { type: "string" },
+    "jet-check": { type: "boolean" },
   },
-};
+  optionHelp: `  --steps N          Stop with %intr after N Nock steps (default: no limit)
+  --timeout-ms N     Stop with %intr after N milliseconds (default: no limit)
+  --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
+  --jet-check        Run every jet beside its Nock and compare; mismatches are printed
+                     and make the exit status 1 (the Nock's product is used)`,
+  positionals: oneArgument("FILE.jam"),
+  check: ({ values, positionals }): NockArgs => ({
+    path: positionals[0],
+    stepLimit: integerOption("--steps", values.steps, 0),
+    timeoutMs: integerOption("--timeout-ms", values["timeout-ms"], 0),
+    maxChars: integerOption("--max-chars", values["max-chars"], 100_000),
+    jetCheck: values["jet-check"] ?? false,
+  }),
+  run: runNock,
+});
 
 /** `cellar mug FILE.jam`. */
-export const mugCommand: Command = {
+export const mugCommand: Command = defineCommand({
+  name: "mug",
   summary: "Print the mug of a jammed noun",
-  help: mugHelp,
-  async run(args: string[]): Promise<number> {
-    const { values, positionals } = parse(args, { help: { type: "boolean", short: "h" } });
-    if (values.help) {
-      console.log(mugHelp);
-      return 0;
-    }
-    using noun = await cueFile(onePositional(positionals, "FILE.jam"));
+  usage: "cellar mug FILE.jam",
+  about: "Cue FILE.jam and print the mug (Urbit's 31-bit noun hash) of the noun in hexadecimal.",
+  options: {},
+  positionals: oneArgument("FILE.jam"),
+  async run({ positionals }): Promise<number> {
+    using noun = await cueFile(positionals[0]);
     console.log(`0x${noun.mug.toString(16)}`);
     return 0;
   },
-};
+});

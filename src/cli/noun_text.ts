@@ -5,8 +5,7 @@
  * @module
  */
 
-import { Noun } from "../core/noun.ts";
-import type { NounLike } from "../core/noun.ts";
+import type { Noun, NounLike } from "../core/noun.ts";
 import { formatNoun } from "../core/print.ts";
 import { UsageError } from "./_common.ts";
 
@@ -48,33 +47,32 @@ export function wordNoun(word: string): NounLike {
 }
 
 /**
- * The cause given as words: one word is an atom, several the tuple of their nouns.
+ * The cause given as words: one word is an atom, several the tuple of their nouns (as a
+ * `NounLike`: nothing is allocated yet).
  *
  * @example
  * ```ts
  * import { causeFromWords } from "./noun_text.ts";
- * using cause = causeFromWords(["incr", "hits", "5"]);
- * console.log(cause.isCell); // true
+ * console.log(causeFromWords(["incr", "hits", "5"])); // [ "incr", "hits", 5n ]
  * ```
  */
-export function causeFromWords(words: string[]): Noun {
+export function causeFromWords(words: string[]): NounLike {
   if (words.length === 0) throw new UsageError("Expected a cause (words, --json or --jam)");
   const items = words.map(wordNoun);
-  return items.length === 1 ? Noun.from(items[0]) : Noun.from(items);
+  return items.length === 1 ? items[0] : items;
 }
 
 /**
- * A noun written as JSON (see {@linkcode nounJsonHelp}); a {@linkcode UsageError} for
- * anything else.
+ * A noun written as JSON (see {@linkcode nounJsonHelp}), checked and converted to a
+ * `NounLike` (nothing is allocated yet); a {@linkcode UsageError} for anything else.
  *
  * @example
  * ```ts
  * import { nounFromJson } from "./noun_text.ts";
- * using noun = nounFromJson('[1, [2, 3], null]');
- * console.log(noun.toString()); // [1 [2 3] 0]
+ * console.log(nounFromJson('[1, [2, 3], null]')); // [ 1, [ 2, 3 ], 0 ]
  * ```
  */
-export function nounFromJson(text: string): Noun {
+export function nounFromJson(text: string): NounLike {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -117,7 +115,7 @@ export function nounFromJson(text: string): Noun {
       );
     }
   }
-  return Noun.from(root.value as NounLike);
+  return root.value as NounLike;
 }
 
 /**
