@@ -7,7 +7,7 @@
  */
 
 import { Replica } from "../runtime/replica.ts";
-import { nounToJson } from "./json_noun.ts";
+import { nounToJson } from "../core/json.ts";
 import type { PeekReply, PeekRequest } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
-import type { Json } from "./json_noun.ts";
+import type { Json } from "../core/json.ts";
 
 /** How the reply should carry a noun. */
 export type NounFormat = "jam" | "json";

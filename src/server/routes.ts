@@ -20,8 +20,8 @@ import {
   readBody,
   wantsJam,
 } from "./http_util.ts";
-import { jsonToNounLike } from "./json_noun.ts";
-import type { Json } from "./json_noun.ts";
+import { checkNounJson, parseNounJson } from "../core/json.ts";
+import type { Json } from "../core/json.ts";
 import type { Observability } from "./observability.ts";
 import { describe } from "./options.ts";
 import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
@@ -239,12 +239,12 @@ async function readPoke(context: RouteContext, request: Request, url: URL): Prom
 function parseJsonNoun(body: Uint8Array): Json {
   let json: Json;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    json = parseNounJson(new TextDecoder("utf-8", { fatal: true }).decode(body));
   } catch (error) {
     throw new HttpError(400, "BadJson", `The body is not valid JSON: ${describe(error)}`);
   }
   try {
-    jsonToNounLike(json);
+    checkNounJson(json);
   } catch (error) {
     if (error instanceof ArgumentError) {
       throw new HttpError(400, "BadNoun", `The body is not a JSON noun: ${error.message}`);

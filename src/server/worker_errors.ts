@@ -6,6 +6,7 @@
  */
 
 import { ArgumentError, CueError, MemoryError, NockError, NounShapeError } from "../core/errors.ts";
+import { RenderBudgetError } from "../core/json.ts";
 import { RuntimeError } from "../runtime/runtime.ts";
 import type { WireError } from "./protocol.ts";
 
@@ -16,6 +17,10 @@ export function wireError(error: unknown, what: "poke" | "peek"): WireError {
     return { status: 400, code: "BadJam", message: `The body is not a valid jam: ${message}` };
   }
   if (error instanceof ArgumentError) return { status: 400, code: "BadNoun", message };
+  if (error instanceof RenderBudgetError) {
+    // The noun is fine; its JSON form is too big (or a DAG bomb): the jam form is linear.
+    return { status: 413, code: "ResponseTooLarge", message };
+  }
   if (error instanceof NockError) {
     const trace = [...error.trace];
     if (error.kind === "intr") {

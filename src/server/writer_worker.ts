@@ -10,7 +10,7 @@
 import { Noun } from "../core/noun.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import type { RuntimeStatus } from "../runtime/runtime.ts";
-import { jsonToNoun, nounToJson } from "./json_noun.ts";
+import { nounFromJson, nounToJson } from "../core/json.ts";
 import type { WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
 
@@ -97,7 +97,7 @@ function poke(request: Extract<WriterRequest, { type: "poke" }>): void {
   try {
     cause = request.jam !== undefined
       ? Noun.cue(new Uint8Array(request.jam))
-      : jsonToNoun(request.json ?? null);
+      : nounFromJson(request.json ?? null);
   } catch (error) {
     send({ type: "pokeFailed", id: request.id, error: wireError(error, "poke") });
     return;
