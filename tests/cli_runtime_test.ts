@@ -240,6 +240,32 @@ kernelTest("cli runtime: peek prints values, ~ and [~ ~], and jams", async () =>
   expect(noValue, 1, "peek --jam of an unknown path");
 });
 
+kernelTest(
+  "cli runtime: poke --json and peek --json use the HTTP API's JSON noun form",
+  async () => {
+    const dir = `${root}/json`;
+    const run = (args: string[]) => runCellar(args, { data: dir, read: [kernel] });
+    try {
+      const boot = await run(["boot", "--data", dir, kernel]);
+      expect(boot, 0, "boot");
+      // The full form: an explicit list, and a one-byte cord that must come back as a string.
+      const cause = '["put", "k", {"list": ["n", 7, {"hex": "0x1f"}]}]';
+      expect(await run(["poke", "--data", dir, "--json", cause]), 0, "poke --json");
+      const value = await run(["peek", "--data", dir, "--json", "/get/k"]);
+      expect(value, 0, "peek --json");
+      assertEquals(JSON.parse(value.stdout), ["n", 7, 31, 0]);
+      // Input the codec refuses is a usage error (exit 2), and nothing is logged.
+      const lone = await run(["poke", "--data", dir, "--json", '["put", "k", "\\ud800x"]']);
+      expect(lone, 2, "poke with a lone surrogate");
+      assert(lone.stderr.includes("Bad --json noun"), lone.stderr);
+      const count = await run(["peek", "--data", dir, "/count"]);
+      assertEquals(count.stdout, "1\n");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 kernelTest("cli runtime: status, text and JSON", async () => {
   const text = await runCellar(["status", "--data", data]);
   expect(text, 0, "status");

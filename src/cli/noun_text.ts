@@ -22,10 +22,11 @@ export const causeTextHelp = `A cause given as words is a noun built from them:
 
 /** The JSON form of nouns, for the help of `poke`. */
 export const nounJsonHelp =
-  `A noun given as JSON: a string is a cord, a non-negative integer an atom, null is 0,
-  an array of two or more items the tuple [a b ...] (right-nested, as in Hoon):
-  --json '["put", "greeting", ["a", 1]]' is [%put 'greeting' 'a' 1] with [%a 1] at its end.
-  Numbers above 2^53 are refused: give a jam file (--jam) for such nouns.`;
+  `A noun given as JSON, in the same form as the HTTP API (docs/JSON.md): a string is a cord,
+  a non-negative integer an atom, null is 0, an array of two or more items the tuple
+  [a b ...] (right-nested, as in Hoon), and {"list": [...]}, {"hex": "0x..."},
+  {"atom": "digits"}, {"jam": "<base64>"} the explicit forms:
+  --json '["put", "greeting", ["a", 1]]' is [%put 'greeting' 'a' 1] with [%a 1] at its end.`;
 
 /**
  * The noun a command-line word stands for (see {@linkcode causeTextHelp}).
@@ -60,62 +61,6 @@ export function causeFromWords(words: string[]): NounLike {
   if (words.length === 0) throw new UsageError("Expected a cause (words, --json or --jam)");
   const items = words.map(wordNoun);
   return items.length === 1 ? items[0] : items;
-}
-
-/**
- * A noun written as JSON (see {@linkcode nounJsonHelp}), checked and converted to a
- * `NounLike` (nothing is allocated yet); a {@linkcode UsageError} for anything else.
- *
- * @example
- * ```ts
- * import { nounFromJson } from "./noun_text.ts";
- * console.log(nounFromJson('[1, [2, 3], null]')); // [ 1, [ 2, 3 ], 0 ]
- * ```
- */
-export function nounFromJson(text: string): NounLike {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`Bad --json noun: ${error instanceof Error ? error.message : error}`);
-  }
-  // Validate and convert without recursion (the input may nest deeply).
-  const root: { value: unknown } = { value };
-  const stack: { holder: Record<string, unknown>; key: string }[] = [{
-    holder: root as unknown as Record<string, unknown>,
-    key: "value",
-  }];
-  while (stack.length > 0) {
-    const { holder, key } = stack.pop()!;
-    const v = holder[key];
-    if (v === null) {
-      holder[key] = 0;
-    } else if (typeof v === "string") {
-      continue;
-    } else if (typeof v === "number") {
-      if (!Number.isSafeInteger(v) || v < 0) {
-        throw new UsageError(
-          `Bad --json noun: ${v} is not an atom (a non-negative integer below 2^53)`,
-        );
-      }
-    } else if (Array.isArray(v)) {
-      if (v.length < 2) {
-        throw new UsageError(
-          `Bad --json noun: an array must have two or more items (a cell), got ${v.length}`,
-        );
-      }
-      const copy = [...v];
-      holder[key] = copy;
-      for (let i = 0; i < copy.length; i++) {
-        stack.push({ holder: copy as unknown as Record<string, unknown>, key: String(i) });
-      }
-    } else {
-      throw new UsageError(
-        `Bad --json noun: ${typeof v} values are not nouns (use strings, integers, null, arrays)`,
-      );
-    }
-  }
-  return root.value as NounLike;
 }
 
 /**

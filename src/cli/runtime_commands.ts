@@ -22,13 +22,9 @@ import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, noArguments, oneArgument } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
 import { age, openRuntime, size } from "./_data.ts";
-import {
-  causeFromWords,
-  causeTextHelp,
-  nounFromJson,
-  nounJsonHelp,
-  nounText,
-} from "./noun_text.ts";
+import { causeFromWords, causeTextHelp, nounJsonHelp, nounText } from "./noun_text.ts";
+import { checkNounJson, nounFromJson, nounToJson, parseNounJson } from "../core/json.ts";
+import type { Json } from "../core/json.ts";
 
 /** A mug as 8 hex digits with 0x. */
 export function mugHex(mug: number): string {
@@ -92,7 +88,7 @@ const pokeOptions = {
 
 interface PokeArgs {
   /** The cause: the path of a jam file, or the noun itself. */
-  cause: { jam: string } | { noun: NounLike };
+  cause: { jam: string } | { noun: NounLike } | { json: Json };
   wire: string | undefined;
   text: boolean;
 }
@@ -107,12 +103,26 @@ function checkPoke({ values, positionals }: Input<typeof pokeOptions>): PokeArgs
   }
   const cause = values.jam !== undefined
     ? { jam: values.jam }
-    : { noun: values.json !== undefined ? nounFromJson(values.json) : causeFromWords(positionals) };
+    : values.json !== undefined
+    ? { json: causeJson(values.json) }
+    : { noun: causeFromWords(positionals) };
   return { cause, wire: values.wire, text: values.text ?? false };
+}
+
+/** The `--json` cause in the codec's JSON noun form (docs/JSON.md), checked before any I/O. */
+function causeJson(text: string): Json {
+  try {
+    const json = parseNounJson(text);
+    checkNounJson(json);
+    return json;
+  } catch (error) {
+    throw new UsageError(`Bad --json noun: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 async function causeNoun(cause: PokeArgs["cause"]): Promise<Noun> {
   if ("noun" in cause) return Noun.from(cause.noun);
+  if ("json" in cause) return nounFromJson(cause.json);
   const bytes = await readInput(cause.jam);
   try {
     return Noun.cue(bytes);
@@ -178,7 +188,11 @@ function openReplica(dir: string): Replica {
   }
 }
 
-const peekOptions = { jam: { type: "boolean" }, text: { type: "boolean" } } as const;
+const peekOptions = {
+  jam: { type: "boolean" },
+  text: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
 
 function runPeek({ values, positionals }: Input<typeof peekOptions>, dir: string): number {
   const path = positionals[0];
@@ -209,6 +223,8 @@ function runPeek({ values, positionals }: Input<typeof peekOptions>, dir: string
     const bytes = value.jam();
     let done = 0;
     while (done < bytes.length) done += Deno.stdout.writeSync(bytes.subarray(done));
+  } else if (values.json) {
+    console.log(JSON.stringify(nounToJson(value)));
   } else {
     console.log(nounText(value, { text: values.text }));
   }
@@ -219,7 +235,7 @@ function runPeek({ values, positionals }: Input<typeof peekOptions>, dir: string
 export const peekCommand: Command = defineCommand({
   name: "peek",
   summary: "Print the kernel's answer to a peek path (read-only)",
-  usage: "cellar peek [--data DIR] [--jam] [--text] PATH",
+  usage: "cellar peek [--data DIR] [--jam | --json | --text] PATH",
   about: `Ask the kernel's peek arm about PATH (/a/b: a list of cords) and print the answer: the
 value as a noun, '~' when the path is unknown, '[~ ~]' when it exists without a value.
 Reads the committed state through a read-only mapping, so it works while the server runs.`,
@@ -227,7 +243,8 @@ Reads the committed state through a read-only mapping, so it works while the ser
   optionHelp:
     `  --jam              Write the jam of the value to stdout (binary) instead of printing it;
                      an unknown or empty path is then an error (exit status 1)
-  --text             Print atoms that are printable text as 'cords' (a guess)`,
+  --text             Print atoms that are printable text as 'cords' (a guess)
+  --json             Print the value in the JSON noun form of docs/JSON.md (as the HTTP API)`,
   positionals: oneArgument("PATH"),
   data: "read",
   run: runPeek,
