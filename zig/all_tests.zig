@@ -13,8 +13,14 @@ test {
     _ = @import("interpreter_test.zig");
     _ = @import("tripwire.zig");
     _ = @import("pma.zig");
-    _ = @import("pma_gc.zig");
-    _ = @import("pma_test.zig");
+    _ = @import("pma/format.zig");
+    _ = @import("pma/mapping.zig");
+    _ = @import("pma/gc.zig");
+    _ = @import("pma/format_test.zig");
+    _ = @import("pma/arena_test.zig");
+    _ = @import("pma/gc_test.zig");
+    _ = @import("pma/tripwire_test.zig");
+    _ = @import("pma/replica_test.zig");
     _ = @import("files.zig");
     _ = @import("jets/jets.zig");
     _ = @import("memo.zig");

@@ -19,7 +19,7 @@ const equality = @import("equality.zig");
 const pma_mod = @import("pma.zig");
 const Pma = pma_mod.Pma;
 const tripwire = @import("tripwire.zig");
-const kit = @import("pma_test.zig");
+const kit = @import("pma/test_kit.zig");
 
 const Scenario = enum { commit, big, gc };
 
