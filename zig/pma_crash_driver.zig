@@ -49,6 +49,22 @@ const cases = [_]Case{
     .{ .scenario = .gc, .point = .pma_gc_before_sidecar, .advanced = true },
 };
 
+// Every named tripwire has exactly one crash case: adding a point without one fails the
+// build. And the driver is pointless without tripwires compiled in.
+comptime {
+    if (!tripwire.enabled) @compileError("pma_crash_driver needs a build with tripwires");
+    for (@typeInfo(tripwire.Point).@"enum".fields) |field| {
+        var count: u32 = 0;
+        for (cases) |case| {
+            if (@intFromEnum(case.point) == field.value) count += 1;
+        }
+        if (count != 1) @compileError(std.fmt.comptimePrint(
+            "pma_crash_driver has {d} crash cases for tripwire {s}; it needs exactly one",
+            .{ count, field.name },
+        ));
+    }
+}
+
 const prepared_events: u64 = 3;
 const workspace_bytes: u64 = 64 << 20;
 
