@@ -8,6 +8,8 @@ test {
     _ = @import("fuzz_cue.zig");
     _ = @import("handles.zig");
     _ = @import("machine.zig");
+    _ = @import("machine_pma.zig");
+    _ = @import("registry.zig");
     _ = @import("ffi.zig");
     _ = @import("interpreter.zig");
     _ = @import("interpreter_test.zig");

@@ -16,6 +16,7 @@ const std = @import("std");
 const constants = @import("constants.zig");
 const machine = @import("machine.zig");
 const Machine = machine.Machine;
+const registry = @import("registry.zig");
 const pma = @import("pma.zig");
 const files = @import("files.zig");
 
@@ -85,7 +86,7 @@ export fn cellar_machine_id() callconv(.c) u32 {
 /// Interrupt the current (or next) computation of the machine `machine_id` with %intr.
 /// Safe to call from any thread. 0 on success, -1 when no machine has that id.
 export fn cellar_interrupt(machine_id: u32) callconv(.c) i32 {
-    return if (machine.interrupt(machine_id)) 0 else -1;
+    return if (registry.interrupt(machine_id)) 0 else -1;
 }
 
 /// Error kind of the last failure: 0 none, 1 exit, 2 meme, 3 intr, 4 bad handle,
