@@ -273,8 +273,10 @@ export fn cellar_cue(buf: ?[*]const u8, len: f64) callconv(.c) u32 {
 
 /// The product of nock(subject, formula) under its limits: at most `steps_max` Nock steps
 /// and `timeout_ms` wall-clock milliseconds (0 = none); 0 on failure (kind 1 exit, 2 meme,
-/// 3 intr, with a trace from `cellar_error_trace`; 7 for bad limits). The limits are
-/// arguments, not machine state, so no caller can inherit another's.
+/// 3 intr, with a trace from `cellar_error_trace`; 7 for bad limits). The limits travel
+/// with every call: this call writes both onto the machine just before it runs, replacing
+/// those of the call before, so no call inherits another's (a call with bad limits runs
+/// nothing and leaves them as they were).
 export fn cellar_nock(subject: u32, formula: u32, steps_max: f64, timeout_ms: f64) callconv(.c) u32 {
     const m = machine.current() orelse return 0;
     const steps = length(m, steps_max) catch return 0;
