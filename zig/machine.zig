@@ -59,6 +59,7 @@ pub const ErrorState = struct {
     error_name: []const u8 = "",
 
     pub fn text(e: *const ErrorState) []const u8 {
+        assert(e.message_len <= e.message.len);
         return e.message[0..e.message_len];
     }
 
@@ -281,6 +282,7 @@ pub const Machine = struct {
         while (len > 0 and axis_bytes[len - 1] == 0) len -= 1;
         if (len == 0) return m.fail(.bad_shape, "Bad axis: 0 names no noun", .{});
         const top = axis_bytes[len - 1];
+        assert(top != 0);
         const top_bit: u3 = @intCast(7 - @clz(top));
         // Walk the bits below the leading 1, most significant first: 0 = head, 1 = tail.
         var bit_index: u64 = (@as(u64, len - 1) << 3) + top_bit;
@@ -294,6 +296,7 @@ pub const Machine = struct {
     }
 
     fn failAxis(m: *Machine, axis_bytes: []const u8) Error {
+        assert(axis_bytes.len > 0);
         if (axis_bytes.len <= 8) {
             var v: u64 = 0;
             for (axis_bytes, 0..) |b, i| v |= @as(u64, b) << @intCast(8 * i);
@@ -305,6 +308,7 @@ pub const Machine = struct {
     fn atom(m: *Machine, handle: u32) Error!Noun {
         const n = try m.noun(handle);
         if (n.isCell()) return m.fail(.bad_shape, "Expected an atom, got a cell", .{});
+        assert(n.isAtom());
         return n;
     }
 
@@ -319,6 +323,7 @@ pub const Machine = struct {
         const bytes = m.ws.atomBytes(try m.atom(handle), &scratch);
         const n = @min(bytes.len, buf.len);
         @memcpy(buf[0..n], bytes[0..n]);
+        assert(n <= buf.len);
         return bytes.len;
     }
 
@@ -327,6 +332,7 @@ pub const Machine = struct {
         var scratch: u64 = undefined;
         const bytes = m.ws.atomBytes(try m.atom(handle), &scratch);
         if (bytes.len > 8) return null;
+        assert(bytes.len <= @sizeOf(u64));
         var v: u64 = 0;
         for (bytes, 0..) |b, i| v |= @as(u64, b) << @intCast(8 * i);
         return v;

@@ -12,6 +12,7 @@
 //! checksums, and that a further commit, GC and read-only reopen all work.
 
 const std = @import("std");
+const assert = std.debug.assert;
 const posix = std.posix;
 const Noun = @import("noun.zig").Noun;
 const Workspace = @import("workspace.zig").Workspace;
@@ -101,6 +102,7 @@ fn child(gpa: std.mem.Allocator, scenario: Scenario, dir: []const u8) !void {
     defer p.close();
     p.attach(&ws);
     const e = p.eventNumber() + 1;
+    assert(e == prepared_events + 1);
     switch (scenario) {
         .commit, .big => {
             const state = try ws.cell(try kit.chainEntry(&ws, gpa, e, scenario == .big), p.root());
@@ -118,6 +120,7 @@ fn runCase(gpa: std.mem.Allocator, case: Case) !void {
     try prepare(gpa, &ws, dir.path());
     try runChild(gpa, case, dir.path());
     const committed = if (case.advanced and case.scenario != .gc) prepared_events + 1 else prepared_events;
+    assert(committed >= prepared_events);
     const big = case.advanced and case.scenario == .big;
     const p = try Pma.open(gpa, dir.path(), .{});
     defer p.close();
@@ -146,6 +149,7 @@ fn prepare(gpa: std.mem.Allocator, ws: *Workspace, dir: []const u8) !void {
         const state = try ws.cell(try kit.chainEntry(ws, gpa, e, false), p.root());
         _ = try p.commit(ws, state, e, &kit.hashOf(e));
     }
+    assert(p.eventNumber() == prepared_events);
 }
 
 fn runChild(gpa: std.mem.Allocator, case: Case, dir: []const u8) !void {
@@ -154,6 +158,7 @@ fn runChild(gpa: std.mem.Allocator, case: Case, dir: []const u8) !void {
     var env = try std.process.getEnvMap(gpa);
     defer env.deinit();
     try env.put(tripwire.env_var, case.point.name());
+    assert(env.get(tripwire.env_var) != null);
     var proc = std.process.Child.init(&.{ exe, "child", @tagName(case.scenario), dir }, gpa);
     proc.env_map = &env;
     proc.stdin_behavior = .Ignore;

@@ -49,6 +49,7 @@ pub fn remove(flag: *Flag) void {
     defer registry.mutex.unlock();
     for (&registry.entries) |*e| {
         if (e.flag == flag) e.* = .{};
+        assert(e.flag != flag);
     }
 }
 
@@ -61,6 +62,7 @@ pub fn interrupt(id: u32) bool {
     for (registry.entries) |e| {
         const flag = e.flag orelse continue;
         if (e.id == id) {
+            assert(id != 0);
             flag.store(true, .release);
             return true;
         }

@@ -202,6 +202,7 @@ pub const Scan = struct {
 
     /// A candidate a reader may use: one the writer has published as durable.
     pub fn published(s: *const Scan, c: *const Candidate, mode: Mode) bool {
+        assert(s.files[c.file_id].file != null);
         if (mode == .writer) return true;
         const seq = s.files[c.file_id].published_seq orelse return true;
         return c.slot.commit_seq <= seq;
@@ -366,7 +367,9 @@ pub const Pma = struct {
     // --------------------------------------------------------------- reading
 
     pub fn root(p: *const Pma) Noun {
-        return p.last.rootNoun();
+        const r = p.last.rootNoun();
+        assert(!r.inWorkspace());
+        return r;
     }
 
     pub fn eventNumber(p: *const Pma) u64 {
@@ -408,6 +411,7 @@ pub const Pma = struct {
 
     /// After the mapping moved (GC, refresh): the attached workspace reads the new one.
     pub fn rebase(p: *Pma) void {
+        assert(p.mapped);
         if (p.attached) |ws| ws.bases.base[1] = p.base();
     }
 
@@ -455,8 +459,10 @@ pub const Pma = struct {
         }
         try p.choose(&scan);
         errdefer p.releaseSlab();
+        assert(p.mapped);
         p.growth_count = p.last.growth_count;
         p.max_seq = @max(scan.max_seq, p.last.commit_seq);
+        assert(p.max_seq >= p.last.commit_seq);
         if (p.options.strict and p.report.rejection_count > 0) {
             const r = p.report.rejections[0];
             return p.fail(r.reason, "Cannot open slab (strict): slot {d} of {s} fails: {s}", .{ r.slot_index, format.slab_names[r.file_id], @errorName(r.reason) });
@@ -582,6 +588,7 @@ pub const Pma = struct {
         for (rs) |r| {
             if (r.commit_seq > best.commit_seq) best = r;
         }
+        assert(best.commit_seq >= rs[0].commit_seq);
         return p.fail(best.reason, "Cannot open slab: no meta slot passes its checks; slot {d} of {s} (commit {d}) fails: {s}", .{ best.slot_index, format.slab_names[best.file_id], best.commit_seq, @errorName(best.reason) });
     }
 };

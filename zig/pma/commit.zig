@@ -188,6 +188,7 @@ pub fn createInitialSlab(p: *Pma) Error!void {
 
 /// Write a slot's page image (verified to decode as `s`, the way open decodes it).
 fn writeSlotPage(file: std.fs.File, s: *const Slot) !void {
+    assert(s.magic == format.slot_magic);
     var page: [format.meta_page_bytes]u8 align(8) = undefined;
     format.encodeSlotPage(s, &page);
     try file.pwriteAll(&page, format.slotPageOffset(s.slotIndex()));

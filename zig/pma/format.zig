@@ -193,6 +193,7 @@ pub fn hashObjects(
 
 /// The `appended_checksum` of the objects in [from, to).
 pub fn appendedChecksum(words: [*]const u64, from: SlabOffset, to: SlabOffset) error{CorruptNoun}!u64 {
+    assert(!to.lessThan(from));
     var h = std.hash.XxHash3.init(0);
     try hashObjects(std.hash.XxHash3, &h, words, from, to);
     return h.final();
@@ -213,6 +214,7 @@ pub const ObjectHasher = struct {
 
     /// Hash objects that tile `words` exactly, their headers already masked by the caller.
     pub fn masked(o: *ObjectHasher, words: []const u64) void {
+        assert(words.len >= 2); // At least one whole object.
         o.hasher.update(std.mem.sliceAsBytes(words));
     }
 
@@ -422,6 +424,8 @@ pub fn checkBounds(s: *const Slot, file_bytes: u64, reserve_bytes: u64) error{ O
     try checkLayout(s);
     if (s.used_bytes > reserve_bytes) return error.OffsetOutOfRange;
     if (s.used_bytes > file_bytes) return error.SlabTruncated;
+    assert(s.used_bytes >= header_bytes);
+    assert(s.previous_used_bytes <= s.used_bytes);
 }
 
 /// Checks a slot against the mapped data (`words` is word 0 of the file): the appended

@@ -54,6 +54,7 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     var marked = try markLive(p, roots);
     defer marked.deinit(p.gpa);
     const new_used = SlabOffset.data_start.add(marked.live_words);
+    assert(!p.used.lessThan(new_used)); // Live data never exceeds the used data.
     var fresh = try p.createTemp(target, fileBytesFor(new_used));
     var adopted = false;
     defer if (!adopted) p.abandon(&fresh);
@@ -80,6 +81,8 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     });
     switchTo(p, &fresh, &slot);
     adopted = true;
+    assert(p.file_id == target);
+    assert(p.used == new_used);
     for (roots) |*r| r.* = marked.forward(r.*);
     try afterGc(p);
     return .{ .used_bytes_before = used_before, .used_bytes_after = new_used.toBytes(), .live_bytes = marked.live_words * 8 };
@@ -121,6 +124,7 @@ const StaleUnlink = struct {
     fn join(u: *StaleUnlink) void {
         if (u.thread) |t| t.join();
         u.thread = null;
+        assert(u.thread == null);
     }
 };
 
@@ -285,6 +289,7 @@ pub const Marked = struct {
     /// The noun word after compaction (direct atoms unchanged).
     pub inline fn forward(m: *const Marked, n: Noun) Noun {
         if (!n.inPma()) return n;
+        assert(!n.isForward());
         return m.newOffset(SlabOffset.of(n)).ref(n.tag());
     }
 
@@ -355,6 +360,7 @@ inline fn push(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *const Mar
     const off = SlabOffset.of(n);
     if (!off.inData(used)) return error.CorruptNoun;
     if (m.isLive(off)) return;
+    assert(n.isCell() or n.isIndirect());
     if (stack.items.len >= constants.walk_stack_entries_max) return error.Meme;
     stack.append(gpa, raw) catch return error.Meme;
 }

@@ -50,6 +50,7 @@ pub fn read(dir: std.fs.Dir) SidecarRead {
     if (s.magic != format.slot_magic) return .{ .bad = error.SidecarChecksum };
     if (!s.checksumOk()) return .{ .bad = error.SidecarChecksum };
     if (s.format_version != format.format_version) return .{ .bad = error.UnsupportedVersion };
+    assert(s.checksumOk());
     return .{ .ok = s };
 }
 

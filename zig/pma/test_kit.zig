@@ -5,6 +5,7 @@
 //! Data directories live under $TMPDIR (default /tmp) and are removed afterwards.
 
 const std = @import("std");
+const assert = std.debug.assert;
 const noun_mod = @import("../noun.zig");
 const Noun = noun_mod.Noun;
 const Workspace = @import("../workspace.zig").Workspace;
@@ -26,11 +27,13 @@ pub const TestDir = struct {
         std.crypto.random.bytes(&rnd);
         const s = try std.fmt.bufPrint(&d.buf, "{s}/cellar-pma-{s}-{x}", .{ tmp, tag, std.mem.readInt(u64, &rnd, .little) });
         d.len = s.len;
+        assert(d.len > 0);
         try std.fs.cwd().makePath(s);
         return d;
     }
 
     pub fn path(d: *const TestDir) []const u8 {
+        assert(d.len > 0);
         return d.buf[0..d.len];
     }
 
@@ -56,12 +59,16 @@ pub fn buildTree(ws: *Workspace, gpa: std.mem.Allocator, depth: u5, seed: u64) !
     while (width > 1) : (width /= 2) {
         for (0..width / 2) |i| level[i] = try ws.cell(level[2 * i], level[2 * i + 1]);
     }
+    assert(width == 1);
+    assert(depth == 0 or level[0].isCell());
     return level[0];
 }
 
 /// `tree` with leaf `index` replaced by `new_leaf`: a new spine, everything else shared.
 pub fn replaceLeaf(ws: *Workspace, tree: Noun, depth: u5, index: u64, new_leaf: Noun) !Noun {
     var spine: [32]Noun = undefined;
+    assert(depth <= spine.len);
+    assert(index < @as(u64, 1) << depth);
     var n = tree;
     for (0..depth) |d| {
         spine[d] = n;
@@ -86,6 +93,7 @@ pub fn chainEntry(ws: *Workspace, gpa: std.mem.Allocator, j: u64, big: bool) !No
     const limbs = try ws.startAtom(big_entry_limbs);
     for (limbs, 0..) |*l, i| l.* = j *% 0x0101_0101 +% i;
     limbs[limbs.len - 1] |= 1 << 63;
+    assert(limbs.len == big_entry_limbs);
     return ws.cell(Noun.direct(j), ws.finishAtom(limbs));
 }
 
@@ -94,6 +102,7 @@ pub fn chain(ws: *Workspace, gpa: std.mem.Allocator, k: u64, big_last: bool) !No
     var acc = Noun.zero;
     var j: u64 = 1;
     while (j <= k) : (j += 1) acc = try ws.cell(try chainEntry(ws, gpa, j, big_last and j == k), acc);
+    assert(k == 0 or acc.isCell());
     return acc;
 }
 
@@ -121,6 +130,7 @@ pub fn distinctBytes(ws: *Workspace, gpa: std.mem.Allocator, n: Noun) !u64 {
             try stack.append(gpa, ws.head(x));
         }
     }
+    assert(total % 8 == 0);
     return total;
 }
 
