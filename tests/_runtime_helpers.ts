@@ -65,6 +65,14 @@ export function getNumber(runtime: Runtime, key: string): number | null {
 const childUrl = new URL("./_runtime_child.ts", import.meta.url);
 const modUrl = new URL("../", import.meta.url);
 
+/**
+ * The library built with tripwires compiled in (`zig build` installs it beside the release
+ * one, which ignores CELLAR_TRIPWIRE): children armed with a tripwire must load this one.
+ */
+export const tripwireLibrary = decodeURIComponent(
+  new URL("zig-out/lib/tripwire/libcellar.so", modUrl).pathname,
+);
+
 /** Result of a child run: the answered pokes (event, key) and how it ended. */
 export interface ChildRun {
   answered: { event: bigint; key: string }[];

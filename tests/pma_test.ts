@@ -4,7 +4,7 @@
  *
  * Covered in Zig and not repeated here: position independence (a slab reopened at another
  * base address, with the old address occupied: "pma: a slab reopened at another address
- * reads the same nouns" in zig/pma_test.zig), growth to 1 GiB, GC compaction ratios, and the
+ * reads the same nouns" in zig/pma/arena_test.zig), growth to 1 GiB, GC compaction ratios, and the
  * exhaustive crash matrix over every tripwire (zig/pma_crash_driver.zig).
  *
  * @module

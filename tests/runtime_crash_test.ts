@@ -8,7 +8,14 @@
 
 import assert from "node:assert/strict";
 import { assertEquals, kernelTest } from "./_helpers.ts";
-import { getNumber, replayOf, runChild, stateOf, withRuntime } from "./_runtime_helpers.ts";
+import {
+  getNumber,
+  replayOf,
+  runChild,
+  stateOf,
+  tripwireLibrary,
+  withRuntime,
+} from "./_runtime_helpers.ts";
 import type { ChildRun } from "./_runtime_helpers.ts";
 
 function tempDir(): string {
@@ -64,13 +71,21 @@ kernelTest("crash: SIGKILL while a snapshot is being written", async () => {
 for (const point of ["pma.commit.after_copy", "pma.commit.after_slot", "pma.commit.after_sync"]) {
   kernelTest(`crash: abort inside the PMA commit (${point}) of event 25`, async () => {
     const dir = tempDir();
-    const run = await runChild(dir, 0, 50, { env: { CELLAR_TRIPWIRE: `${point}@26` } });
+    const env = { CELLAR_TRIPWIRE: `${point}@26`, CELLAR_LIB: tripwireLibrary };
+    const run = await runChild(dir, 0, 50, { env });
     assertEquals(run.signal, "SIGABRT", run.stderr);
     assert(run.stderr.includes(`tripwire ${point}`), run.stderr);
     assertEquals(run.answered.length, 24);
     checkAfterCrash(dir, run, point);
   });
 }
+
+kernelTest("crash: the release library ignores CELLAR_TRIPWIRE", async () => {
+  const dir = tempDir();
+  const run = await runChild(dir, 0, 5, { env: { CELLAR_TRIPWIRE: "pma.commit.after_copy" } });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(run.answered.length, 5);
+});
 
 kernelTest("crash: SIGKILL at random times during a stream of 1000 pokes", async () => {
   const dir = tempDir();

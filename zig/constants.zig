@@ -30,7 +30,7 @@ pub const machines_max: u32 = 256;
 /// Longest error message kept for the host; longer messages are truncated.
 pub const error_message_bytes_max: u32 = 1024;
 
-// ---------------------------------------------------------------- PMA (pma.zig, pma_gc.zig)
+// ---------------------------------------------------------------- PMA (zig/pma/)
 
 /// Address space reserved for one mapped slab (PROT_NONE, MAP_NORESERVE): growth maps the
 /// file's new range inside it, so nouns never move. 1 TiB, as the Rust runtime reserves.

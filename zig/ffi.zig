@@ -13,9 +13,11 @@
 //! that made them. `cellar_interrupt` is the one call meant for another thread.
 
 const std = @import("std");
+const assert = std.debug.assert;
 const constants = @import("constants.zig");
 const machine = @import("machine.zig");
 const Machine = machine.Machine;
+const registry = @import("registry.zig");
 const pma = @import("pma.zig");
 const files = @import("files.zig");
 
@@ -35,6 +37,22 @@ const pma_flag_strict: u32 = 4;
 const pma_flag_drop_previous_slab: u32 = 8;
 const pma_flags_all: u32 = 15;
 
+/// Write `fields` as little-endian u64s at the start of `out`, which the caller has checked
+/// is long enough.
+fn writeFields(out: []u8, fields: []const u64) void {
+    assert(fields.len > 0);
+    assert(out.len >= fields.len * 8);
+    for (fields, 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+}
+
+/// Copy `text` into `out` (as much as fits); returns the full length of `text`.
+fn copyText(text: []const u8, out: []u8) u32 {
+    const n = @min(text.len, out.len);
+    @memcpy(out[0..n], text[0..n]);
+    assert(n <= out.len);
+    return @intCast(text.len);
+}
+
 inline fn bytesIn(ptr: ?[*]const u8, len: usize) []const u8 {
     if (len == 0) return &.{};
     return ptr.?[0..len];
@@ -50,7 +68,9 @@ fn length(m: *Machine, len: f64) machine.Error!usize {
     if (!(len >= 0 and len <= 9007199254740992.0) or @floor(len) != len) {
         return m.fail(.bad_argument, "Bad length: {d} is not a non-negative integer", .{len});
     }
-    return @intFromFloat(len);
+    const n: usize = @intFromFloat(len);
+    assert(n <= 1 << 53);
+    return n;
 }
 
 inline fn handleResult(r: machine.Error!u32) u32 {
@@ -85,7 +105,7 @@ export fn cellar_machine_id() callconv(.c) u32 {
 /// Interrupt the current (or next) computation of the machine `machine_id` with %intr.
 /// Safe to call from any thread. 0 on success, -1 when no machine has that id.
 export fn cellar_interrupt(machine_id: u32) callconv(.c) i32 {
-    return if (machine.interrupt(machine_id)) 0 else -1;
+    return if (registry.interrupt(machine_id)) 0 else -1;
 }
 
 /// Error kind of the last failure: 0 none, 1 exit, 2 meme, 3 intr, 4 bad handle,
@@ -96,22 +116,14 @@ export fn cellar_error_kind() callconv(.c) u32 {
 
 /// Copy the last error's UTF-8 message into `buf` (as much as fits); returns its full length.
 export fn cellar_error_message(buf: ?[*]u8, len: u32) callconv(.c) u32 {
-    const text = machine.lastError().text();
-    const out = bytesOut(buf, len);
-    const n = @min(text.len, out.len);
-    @memcpy(out[0..n], text[0..n]);
-    return @intCast(text.len);
+    return copyText(machine.lastError().text(), bytesOut(buf, len));
 }
 
 /// Copy the last error's name into `buf` (as much as fits); returns its full length. For a
 /// PMA failure (kind 8) it is the pma.zig error ("MetaChecksum", "Locked", ...), otherwise
 /// the kind ("exit", "bad_handle", ...).
 export fn cellar_error_name(buf: ?[*]u8, len: u32) callconv(.c) u32 {
-    const text = machine.lastError().name();
-    const out = bytesOut(buf, len);
-    const n = @min(text.len, out.len);
-    @memcpy(out[0..n], text[0..n]);
-    return @intCast(text.len);
+    return copyText(machine.lastError().name(), bytesOut(buf, len));
 }
 
 /// A handle to the trace (a list) of the last Nock failure; 0 if there is none.
@@ -149,7 +161,9 @@ export fn cellar_atom_from_f64(value: f64) callconv(.c) u32 {
     if (!(value >= 0 and value < 18446744073709551616.0) or @floor(value) != value) {
         return handleResult(m.fail(.bad_argument, "Bad atom: {d} is not a non-negative integer below 2^64", .{value}));
     }
-    return handleResult(m.atomFromU64(@intFromFloat(value)));
+    const v: u64 = @intFromFloat(value);
+    assert(@as(f64, @floatFromInt(v)) == value);
+    return handleResult(m.atomFromU64(v));
 }
 
 /// An atom from little-endian bytes.
@@ -169,6 +183,7 @@ export fn cellar_cell(head: u32, tail: u32) callconv(.c) u32 {
 export fn cellar_tuple(buf: ?[*]const u8, count: u32) callconv(.c) u32 {
     const m = machine.current() orelse return 0;
     const bytes = bytesIn(buf, @as(usize, count) * 4);
+    assert(bytes.len == @as(usize, count) * 4);
     var stack_items: [64]u32 = undefined;
     const items = if (count <= stack_items.len) stack_items[0..count] else m.gpa.alloc(u32, count) catch {
         return handleResult(m.fail(.meme, "Out of memory: cannot read {d} tuple items", .{count}));
@@ -227,6 +242,7 @@ export fn cellar_atom_to_f64(handle: u32) callconv(.c) f64 {
     const m = machine.current() orelse return -2;
     const v = (m.atomToU64(handle) catch return -2) orelse return -1;
     if (v > 9007199254740991) return -1;
+    assert(@as(u64, @intFromFloat(@as(f64, @floatFromInt(v)))) == v); // Exact below 2^53.
     return @floatFromInt(v);
 }
 
@@ -272,15 +288,19 @@ export fn cellar_cue(buf: ?[*]const u8, len: f64) callconv(.c) u32 {
 
 /// The product of nock(subject, formula) under its limits: at most `steps_max` Nock steps
 /// and `timeout_ms` wall-clock milliseconds (0 = none); 0 on failure (kind 1 exit, 2 meme,
-/// 3 intr, with a trace from `cellar_error_trace`; 7 for bad limits). The limits are
-/// arguments, not machine state, so no caller can inherit another's.
+/// 3 intr, with a trace from `cellar_error_trace`; 7 for bad limits). The limits travel
+/// with every call: this call writes both onto the machine just before it runs, replacing
+/// those of the call before, so no call inherits another's (a call with bad limits runs
+/// nothing and leaves them as they were).
 export fn cellar_nock(subject: u32, formula: u32, steps_max: f64, timeout_ms: f64) callconv(.c) u32 {
     const m = machine.current() orelse return 0;
     const steps = length(m, steps_max) catch return 0;
     if (!(timeout_ms >= 0 and timeout_ms <= 1e12)) {
         return handleResult(m.fail(.bad_argument, "Bad timeout: {d} ms", .{timeout_ms}));
     }
-    m.setLimits(steps, @intFromFloat(timeout_ms * std.time.ns_per_ms));
+    const timeout_ns: u64 = @intFromFloat(timeout_ms * std.time.ns_per_ms);
+    assert(timeout_ns <= 1_000_000_000_000 * std.time.ns_per_ms);
+    m.setLimits(steps, timeout_ns);
     return handleResult(m.nock(subject, formula));
 }
 
@@ -325,8 +345,7 @@ export fn cellar_jet_stats(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     if (len < jet_stats_bytes) {
         return status(m.fail(.bad_argument, "Bad jet stats buffer: {d} bytes, need {d}", .{ len, jet_stats_bytes }));
     }
-    const out = bytesOut(buf, len);
-    for (m.jetStats(), 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+    writeFields(bytesOut(buf, len), &m.jetStats());
     return 0;
 }
 
@@ -360,8 +379,8 @@ export fn cellar_stats(buf: ?[*]u8, len: f64) callconv(.c) i32 {
     }
     const s = m.ws.stats();
     const fields = [_]u64{ s.limit_bytes, s.used_bytes, s.live_bytes_after_gc, s.collections, s.peak_used_bytes };
-    const out = bytesOut(buf, n);
-    for (fields, 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+    comptime assert(fields.len * 8 == stats_bytes);
+    writeFields(bytesOut(buf, n), &fields);
     return 0;
 }
 
@@ -380,6 +399,7 @@ export fn cellar_pma_open(dir: ?[*]const u8, dir_len: u32, flags: u32, sidecar: 
 fn pmaOpen(m: *Machine, dir: []const u8, flags: u32, sidecar: u32, reserve_bytes: f64, initial_bytes: f64) machine.Error!void {
     if (flags & ~pma_flags_all != 0) return m.fail(.bad_argument, "Bad PMA flags: {d}", .{flags});
     if (sidecar > 2) return m.fail(.bad_argument, "Bad PMA sidecar mode: {d}", .{sidecar});
+    assert(sidecar <= @intFromEnum(pma.SidecarMode.every_commit));
     var options: pma.Options = .{
         .create = flags & pma_flag_no_create == 0,
         .strict = flags & pma_flag_strict != 0,
@@ -408,6 +428,7 @@ export fn cellar_pma_commit(root: u32, record: ?[*]const u8, record_len: u32) ca
         return handleResult(m.fail(.bad_argument, "Bad commit record: {d} bytes, need {d}", .{ record_len, pma_commit_record_bytes }));
     }
     const bytes = bytesIn(record, record_len);
+    assert(bytes.len == pma_commit_record_bytes);
     const event_number = std.mem.readInt(u64, bytes[0..8], .little);
     return handleResult(m.pmaCommit(root, event_number, bytes[8..40]));
 }
@@ -435,8 +456,9 @@ export fn cellar_pma_info(buf: ?[*]u8, len: u32) callconv(.c) i32 {
         s.generation,          s.commit_seq,                    s.event_number,
         s.file_id,             @intFromBool(p.mode == .reader),
     };
+    comptime assert(fields.len * 8 + 32 == pma_info_bytes);
     const out = bytesOut(buf, len);
-    for (fields, 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+    writeFields(out, &fields);
     @memcpy(out[88..120], &p.kernelHash());
     return 0;
 }
@@ -452,8 +474,8 @@ export fn cellar_pma_gc(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     }
     const r = m.pmaGc() catch return -1;
     const fields = [6]u64{ r.gc.used_bytes_before, r.gc.used_bytes_after, r.gc.live_bytes, r.references, r.scan_ns, r.gc_ns };
-    const out = bytesOut(buf, len);
-    for (fields, 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+    comptime assert(fields.len * 8 == pma_gc_bytes);
+    writeFields(bytesOut(buf, len), &fields);
     return 0;
 }
 
@@ -529,7 +551,8 @@ export fn cellar_pma_snapshot(path: ?[*]const u8, path_len: u32, buf: ?[*]u8, le
     const r = files.writeSnapshot(p, bytesIn(path, path_len)) catch |e| return filesFail(m, e);
     const out = bytesOut(buf, len);
     const fields = [5]u64{ r.bytes, r.used_bytes, r.event_number, r.file_id, r.commit_seq };
-    for (fields, 0..) |v, i| std.mem.writeInt(u64, out[i * 8 ..][0..8], v, .little);
+    comptime assert(fields.len * 8 + 32 == snapshot_info_bytes);
+    writeFields(out, &fields);
     @memcpy(out[40..72], &r.digest);
     return 0;
 }

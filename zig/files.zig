@@ -34,12 +34,14 @@ threadlocal var message_buf: [512]u8 = undefined;
 threadlocal var message_len: usize = 0;
 
 pub fn lastMessage() []const u8 {
+    assert(message_len <= message_buf.len);
     return message_buf[0..message_len];
 }
 
 fn fail(err: Error, comptime fmt: []const u8, args: anytype) Error {
     const s = std.fmt.bufPrint(&message_buf, fmt, args) catch message_buf[0..];
     message_len = s.len;
+    assert(message_len > 0);
     return err;
 }
 
@@ -66,6 +68,7 @@ pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
             return fail(error.Io, "Cannot write snapshot file {s}: {s}", .{ path, @errorName(e) });
         done += n;
     }
+    assert(done == bytes);
     posix.fsync(file.handle) catch |e|
         return fail(error.Io, "Cannot sync snapshot file {s}: {s}", .{ path, @errorName(e) });
     var out: SnapshotResult = .{
@@ -77,6 +80,7 @@ pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
         .digest = undefined,
     };
     hasher.final(&out.digest);
+    assert(out.bytes % granule == 0 or out.bytes == s.capacity_bytes);
     return out;
 }
 
@@ -97,6 +101,7 @@ pub fn hashFile(path: []const u8, digest: *[32]u8) Error!u64 {
         hasher.update(buf[0..n]);
         total += n;
     }
+    assert(buf.len == chunk_bytes);
     hasher.final(digest);
     return total;
 }
@@ -107,6 +112,7 @@ pub fn installCopy(src: []const u8, dest: []const u8) Error!void {
     var tmp_buf: [std.fs.max_path_bytes]u8 = undefined;
     const tmp = std.fmt.bufPrint(&tmp_buf, "{s}.tmp", .{dest}) catch
         return fail(error.BadArgument, "Path too long: {s}", .{dest});
+    assert(tmp.len == dest.len + ".tmp".len);
     const cwd = std.fs.cwd();
     cwd.deleteFile(tmp) catch {};
     cwd.copyFile(src, cwd, tmp, .{}) catch |e|
@@ -128,6 +134,7 @@ pub fn syncDir(path: []const u8) Error!void {
     var dir = std.fs.cwd().openDir(path, .{ .iterate = true }) catch |e|
         return fail(error.Io, "Cannot open directory {s}: {s}", .{ path, @errorName(e) });
     defer dir.close();
+    assert(dir.fd >= 0);
     posix.fsync(dir.fd) catch |e|
         return fail(error.Io, "Cannot sync directory {s}: {s}", .{ path, @errorName(e) });
 }
@@ -143,10 +150,12 @@ pub fn lockFile(path: []const u8) Error!posix.fd_t {
         error.WouldBlock => return fail(error.Locked, "{s} is locked by another process", .{path}),
         else => return fail(error.Io, "Cannot create lock file {s}: {s}", .{ path, @errorName(e) }),
     };
+    assert(file.handle >= 0);
     return file.handle;
 }
 
 pub fn unlock(fd: posix.fd_t) void {
+    assert(fd >= 0);
     posix.close(fd);
 }
 

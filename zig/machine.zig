@@ -5,20 +5,15 @@
 //! One machine per thread, created lazily on first use (`current`). Deno Workers are
 //! threads, so each Worker gets its own machine and no locks are needed on any hot path.
 //! The only cross-thread operation is `interrupt(id)`, which goes through a small global
-//! registry under a mutex and touches nothing but an atomic flag.
+//! registry (registry.zig) under a mutex and touches nothing but an atomic flag.
 //!
 //! Every operation that can fail records the error kind and a message on the machine and
 //! returns `error.Failed`; ffi.zig turns that into a 0 / -1 result for the host, which then
 //! asks for the kind, message and trace.
 //!
 //! PMA. A machine may have one Persistent Memory Arena attached (a writer, or a read-only
-//! replica): its nouns are then read through `ws.bases.base[1]`, and the interpreter and
-//! every noun operation use them exactly like workspace nouns. When the mapping they live
-//! in changes (a PMA GC moves them; a replica refresh may switch files; close unmaps),
-//! every PMA reference the machine can reach is found (handle slots, the kept trace and
-//! slogs, and the heads and tails of live workspace cells) and either re-pointed (GC: they
-//! are the GC's extra roots) or copied into the workspace first (refresh, close), so the
-//! host never holds a dangling reference.
+//! replica); machine_pma.zig attaches it and keeps the PMA nouns the machine holds valid
+//! when their mapping changes.
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -33,9 +28,10 @@ const serial = @import("serial.zig");
 const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 const noun_mod = @import("noun.zig");
-const Header = noun_mod.Header;
 const pma_mod = @import("pma.zig");
 const Pma = pma_mod.Pma;
+const machine_pma = @import("machine_pma.zig");
+const registry = @import("registry.zig");
 const Dashboard = @import("dashboard.zig").Dashboard;
 
 /// Error codes as the host sees them (stable: part of the ABI).
@@ -63,6 +59,7 @@ pub const ErrorState = struct {
     error_name: []const u8 = "",
 
     pub fn text(e: *const ErrorState) []const u8 {
+        assert(e.message_len <= e.message.len);
         return e.message[0..e.message_len];
     }
 
@@ -134,13 +131,17 @@ pub const Machine = struct {
         m.ctx.limits.interrupt = &m.interrupt_flag;
         try m.ws.addRootSet(m.handles.rootSet());
         try m.ws.addRootSet(.{ .ctx = m, .visit = visit });
-        registry.add(m);
+        m.id = registry.add(&m.interrupt_flag);
+        assert(m.handles.live_count == 0);
+        assert(m.ws.bases.base[1] == 0); // No PMA until `pmaOpen`.
         return m;
     }
 
     pub fn destroy(m: *Machine) void {
-        registry.remove(m);
-        if (m.pma != null) m.dropPma();
+        registry.remove(&m.interrupt_flag);
+        if (m.pma != null) machine_pma.dropPma(m);
+        assert(m.pma == null);
+        assert(m.ws.bases.base[1] == 0);
         const gpa = m.gpa;
         m.dashboard.deinit();
         m.ctx.deinit();
@@ -160,10 +161,12 @@ pub const Machine = struct {
     pub fn fail(m: *Machine, kind: ErrorKind, comptime fmt: []const u8, args: anytype) Error {
         m.last.set(kind, fmt, args);
         m.trace = null;
+        assert(m.last.kind == kind);
         return error.Failed;
     }
 
     fn failMeme(m: *Machine, what: []const u8) Error {
+        assert(what.len > 0);
         return m.fail(.meme, "Out of memory: {s} does not fit in the workspace limit ({d} MiB)", .{
             what, m.ws.limit_bytes >> 20,
         });
@@ -182,6 +185,7 @@ pub const Machine = struct {
     }
 
     pub inline fn hold(m: *Machine, n: Noun) Error!u32 {
+        assert(!n.isForward());
         return m.handles.put(n) catch |e| switch (e) {
             error.HandlesFull => m.fail(.meme, "Out of handles: {d} handles are live", .{m.handles.live_count}),
             error.OutOfMemory => m.fail(.meme, "Out of memory: cannot grow the handle table", .{}),
@@ -203,6 +207,7 @@ pub const Machine = struct {
     pub fn atomFromU64(m: *Machine, value: u64) Error!u32 {
         m.safePoint();
         const n = m.ws.atomU64(value) catch return m.failMeme("an atom");
+        assert(n.isAtom());
         return m.hold(n);
     }
 
@@ -213,6 +218,7 @@ pub const Machine = struct {
             m.ws.collect();
             break :retry m.ws.atomFromBytes(bytes) catch return m.failMeme("an atom");
         };
+        assert(n.isAtom());
         return m.hold(n);
     }
 
@@ -226,6 +232,7 @@ pub const Machine = struct {
             const t = m.handles.get(tail) catch unreachable;
             break :retry m.ws.cell(h, t) catch return m.failMeme("a cell");
         };
+        assert(c.isCell());
         return m.hold(c);
     }
 
@@ -238,6 +245,7 @@ pub const Machine = struct {
             m.ws.collect();
             break :retry m.buildTuple(handles) catch return m.failMeme("a tuple");
         };
+        assert(handles.len == 1 or n.isCell());
         return m.hold(n);
     }
 
@@ -251,6 +259,7 @@ pub const Machine = struct {
             const item = m.handles.get(handles[i]) catch unreachable;
             acc = try m.ws.cell(item, acc);
         }
+        assert(!acc.isForward());
         return acc;
     }
 
@@ -273,6 +282,7 @@ pub const Machine = struct {
         while (len > 0 and axis_bytes[len - 1] == 0) len -= 1;
         if (len == 0) return m.fail(.bad_shape, "Bad axis: 0 names no noun", .{});
         const top = axis_bytes[len - 1];
+        assert(top != 0);
         const top_bit: u3 = @intCast(7 - @clz(top));
         // Walk the bits below the leading 1, most significant first: 0 = head, 1 = tail.
         var bit_index: u64 = (@as(u64, len - 1) << 3) + top_bit;
@@ -286,6 +296,7 @@ pub const Machine = struct {
     }
 
     fn failAxis(m: *Machine, axis_bytes: []const u8) Error {
+        assert(axis_bytes.len > 0);
         if (axis_bytes.len <= 8) {
             var v: u64 = 0;
             for (axis_bytes, 0..) |b, i| v |= @as(u64, b) << @intCast(8 * i);
@@ -297,6 +308,7 @@ pub const Machine = struct {
     fn atom(m: *Machine, handle: u32) Error!Noun {
         const n = try m.noun(handle);
         if (n.isCell()) return m.fail(.bad_shape, "Expected an atom, got a cell", .{});
+        assert(n.isAtom());
         return n;
     }
 
@@ -311,6 +323,7 @@ pub const Machine = struct {
         const bytes = m.ws.atomBytes(try m.atom(handle), &scratch);
         const n = @min(bytes.len, buf.len);
         @memcpy(buf[0..n], bytes[0..n]);
+        assert(n <= buf.len);
         return bytes.len;
     }
 
@@ -319,6 +332,7 @@ pub const Machine = struct {
         var scratch: u64 = undefined;
         const bytes = m.ws.atomBytes(try m.atom(handle), &scratch);
         if (bytes.len > 8) return null;
+        assert(bytes.len <= @sizeOf(u64));
         var v: u64 = 0;
         for (bytes, 0..) |b, i| v |= @as(u64, b) << @intCast(8 * i);
         return v;
@@ -343,6 +357,7 @@ pub const Machine = struct {
         m.safePoint();
         const n = try m.noun(handle);
         const bytes = serial.jamBytes(&m.ws, m.gpa, n) catch return m.failMeme("the jam");
+        assert(bytes.len > 0); // Even 0 jams to one byte.
         m.gpa.free(m.output);
         m.output = bytes;
         return bytes.len;
@@ -356,6 +371,7 @@ pub const Machine = struct {
         @memcpy(buf[0..n], m.output[0..n]);
         m.gpa.free(m.output);
         m.output = &.{};
+        assert(n <= len);
         return len;
     }
 
@@ -371,6 +387,7 @@ pub const Machine = struct {
                 };
             },
         };
+        assert(!n.isForward());
         return m.hold(n);
     }
 
@@ -384,6 +401,7 @@ pub const Machine = struct {
         // An interrupt aimed at this machine while it was idle applies to this computation;
         // the flag is cleared once the computation is over.
         defer m.interrupt_flag.store(false, .release);
+        assert(m.ctx.limits.interrupt == &m.interrupt_flag);
         const steps_before = m.ctx.steps;
         defer m.last_steps = m.ctx.steps - steps_before;
         const product = interpreter.nock(&m.ctx, s, f) catch |e| {
@@ -409,10 +427,12 @@ pub const Machine = struct {
         return m.hold(product);
     }
 
-    /// Limits for later computations; 0 means none.
+    /// Limits of the next computations; 0 means none. `cellar_nock` sets both before every
+    /// computation, so a host call never runs under the limits of an earlier one.
     pub fn setLimits(m: *Machine, steps_max: u64, timeout_ns: u64) void {
         m.ctx.limits.steps_max = steps_max;
         m.timeout_ns = timeout_ns;
+        assert(m.ctx.limits.steps_max == steps_max);
     }
 
     pub fn steps(m: *const Machine) u64 {
@@ -429,12 +449,14 @@ pub const Machine = struct {
             list = m.ws.cell(m.ctx.slogs.items[i], list) catch return m.failMeme("the slog list");
         }
         m.ctx.slogs.clearRetainingCapacity();
+        assert(list == Noun.zero or list.isCell());
         return m.hold(list);
     }
 
     /// A handle to the trace of the last Nock failure, or 0 when there is none.
     pub fn errorTrace(m: *Machine) Error!u32 {
         const t = m.trace orelse return 0;
+        assert(!t.isForward());
         return m.hold(t);
     }
 
@@ -486,340 +508,29 @@ pub const Machine = struct {
 
     // ------------------------------------------------------------ PMA
 
-    /// Record a failure of a file operation (files.zig) under kind `.pma` with a static
-    /// error name ("Io", "Locked", ...).
+    /// Record a failure of a file or PMA operation (files.zig, machine_pma.zig) under kind
+    /// `.pma` with a static error name ("Io", "Locked", "MetaChecksum", ...).
     pub fn failFile(m: *Machine, name: []const u8, message: []const u8) Error {
+        assert(name.len > 0);
         m.last.set(.pma, "{s}", .{message});
         m.last.error_name = name;
         m.trace = null;
         return error.Failed;
     }
 
-    /// Record a PMA failure: the pma.zig error name and the PMA's own message.
-    fn failPma(m: *Machine, err: pma_mod.Error, message: []const u8) Error {
-        m.last.set(.pma, "{s}", .{message});
-        m.last.error_name = @errorName(err);
-        m.trace = null;
-        return error.Failed;
-    }
-
-    pub fn attachedPma(m: *Machine) Error!*Pma {
-        return m.pma orelse m.fail(.bad_argument, "No PMA is open on this thread", .{});
-    }
-
-    /// Open the slab in `dir` (a writer, or a read-only replica) and attach it: from now on
-    /// this machine reads its nouns. One PMA per machine.
-    pub fn pmaOpen(m: *Machine, dir: []const u8, read_only: bool, options: pma_mod.Options) Error!void {
-        if (m.pma != null) return m.fail(.bad_argument, "Cannot open a PMA: this thread already has {s} open", .{m.pma_dir});
-        if (dir.len == 0) return m.fail(.bad_argument, "Cannot open a PMA: the directory path is empty", .{});
-        assert(m.ws.bases.base[1] == 0);
-        const dir_copy = m.gpa.dupe(u8, dir) catch return m.fail(.meme, "Out of memory: cannot keep the PMA path", .{});
-        errdefer m.gpa.free(dir_copy);
-        const p = try m.openPmaHandle(dir_copy, read_only, options);
-        p.attach(&m.ws);
-        m.pma = p;
-        m.pma_dir = dir_copy;
-        m.pma_options = p.options;
-        assert(m.ws.bases.base[1] == p.base());
-    }
-
-    fn openPmaHandle(m: *Machine, dir: []const u8, read_only: bool, options: pma_mod.Options) Error!*Pma {
-        var diag: pma_mod.Diagnostic = .{};
-        var o = options;
-        o.diagnostic = &diag;
-        const p = (if (read_only) Pma.openReadOnly(m.gpa, dir, o) else Pma.open(m.gpa, dir, o)) catch |e|
-            return m.failPma(e, diag.message());
-        p.options.diagnostic = null; // `diag` dies with this frame.
-        return p;
-    }
-
-    /// Close the attached PMA. PMA nouns the machine still holds are copied into the
-    /// workspace first, so they stay valid (dispose them beforehand to skip the copy).
-    pub fn pmaClose(m: *Machine) Error!void {
-        _ = try m.attachedPma();
-        m.dashboard.forgetPma();
-        // %memo entries keyed by the closing state would be copied out and, once a copy of
-        // the same state is opened again, confirmed by deep comparison: drop them.
-        m.dashboard.memo.clear();
-        try m.evacuatePma("close the PMA");
-        m.dropPma();
-        assert(m.ws.bases.base[1] == 0);
-    }
-
-    fn dropPma(m: *Machine) void {
-        const p = m.pma.?;
-        p.close(); // Detaches the workspace.
-        m.pma = null;
-        m.gpa.free(m.pma_dir);
-        m.pma_dir = &.{};
-    }
-
-    /// Commit the noun `root` as the durable state of `event_number`; a handle to the root
-    /// as it now lives in the PMA (the PMA never points into the workspace: commit copies).
-    pub fn pmaCommit(m: *Machine, root: u32, event_number: u64, kernel_hash: *const [32]u8) Error!u32 {
-        const p = try m.attachedPma();
-        const n = try m.noun(root);
-        const committed = p.commit(&m.ws, n, event_number, kernel_hash) catch |e|
-            return m.failPma(e, p.message());
-        assert(!committed.inWorkspace());
-        return m.hold(committed);
-    }
-
-    /// A handle to the committed root, read in place from the mapping.
-    pub fn pmaRoot(m: *Machine) Error!u32 {
-        const p = try m.attachedPma();
-        return m.hold(p.root());
-    }
-
-    pub const GcReport = struct {
-        gc: pma_mod.GcResult,
-        /// PMA references re-pointed (handle slots and workspace cells).
-        references: u64,
-        /// Time to collect the workspace and find those references, and of the PMA GC.
-        scan_ns: u64,
-        gc_ns: u64,
-    };
-
-    /// Copy-compact the PMA. Every PMA reference the machine holds is a root of the GC and
-    /// is re-pointed to the noun's new place.
-    pub fn pmaGc(m: *Machine) Error!GcReport {
-        const p = try m.attachedPma();
-        m.dashboard.forgetPma();
-        var timer = std.time.Timer.start() catch unreachable;
-        var refs = try m.pmaReferences();
-        defer refs.deinit(m.gpa);
-        const values = m.gpa.alloc(Noun, refs.items.len) catch
-            return m.fail(.meme, "Out of memory: cannot list {d} PMA references", .{refs.items.len});
-        defer m.gpa.free(values);
-        for (refs.items, values) |slot, *v| v.* = slot.*;
-        const scan_ns = timer.lap();
-        const result = p.gc(values);
-        // A GC that fails after switching files has already re-pointed `values`, and one
-        // that fails before has left them as they were: write them back either way.
-        for (refs.items, values) |slot, v| slot.* = v;
-        const r = result catch |e| return m.failPma(e, p.message());
-        assert(m.ws.bases.base[1] == p.base());
-        return .{ .gc = r, .references = refs.items.len, .scan_ns = scan_ns, .gc_ns = timer.read() };
-    }
-
-    /// Replicas: move to the newest durable commit of the directory. It is opened as a
-    /// second handle while the first stays mapped. In the same file (append-only, never
-    /// truncated) every PMA noun held keeps its offset; in another file (a GC replaced it)
-    /// they are copied into the workspace before the old mapping goes. Either way no held
-    /// noun dangles, and a failure leaves the replica where it was. A writer is always
-    /// current.
-    pub fn pmaRefresh(m: *Machine) Error!pma_mod.Refresh {
-        const p = try m.attachedPma();
-        if (p.mode == .writer) return .unchanged;
-        m.dashboard.forgetPma();
-        const fresh = try m.openPmaHandle(m.pma_dir, true, m.pma_options);
-        if (fresh.commitSeq() <= p.commitSeq()) {
-            fresh.close();
-            return .unchanged;
-        }
-        // The old file is still open here, so its inode number cannot have been reused.
-        const same_file = fresh.inode == p.inode;
-        if (!same_file) m.evacuatePma("refresh the replica") catch |e| {
-            fresh.close();
-            return e;
-        };
-        p.close(); // Detaches the workspace.
-        fresh.attach(&m.ws);
-        m.pma = fresh;
-        assert(m.ws.bases.base[1] == fresh.base());
-        return if (same_file) .advanced else .switched;
-    }
-
-    pub fn pmaVerify(m: *Machine) Error![32]u8 {
-        const p = try m.attachedPma();
-        return p.verify() catch |e| m.failPma(e, p.message());
-    }
-
-    pub fn pmaWriteSidecar(m: *Machine) Error!void {
-        const p = try m.attachedPma();
-        p.writeSidecar() catch |e| return m.failPma(e, p.message());
-    }
-
-    /// Why meta slots were passed over when the PMA was opened (or last refreshed), and the
-    /// sidecar's state, as JSON: `{"sidecar":"valid","rejected":[{"file":"0.pma","slot":1,
-    /// "commitSeq":5,"reason":"MetaChecksum"}]}`. Returns the bytes written into `buf`.
-    pub fn pmaReport(m: *Machine, buf: []u8) Error!usize {
-        const p = try m.attachedPma();
-        var w = std.Io.Writer.fixed(buf);
-        writeReport(&w, &p.report) catch
-            return m.fail(.bad_argument, "Bad report buffer: {d} bytes are too few", .{buf.len});
-        return w.end;
-    }
-
-    fn writeReport(w: *std.Io.Writer, report: *const pma_mod.OpenReport) std.Io.Writer.Error!void {
-        try w.print("{{\"sidecar\":\"{s}\",\"rejected\":[", .{@tagName(report.sidecar)});
-        for (report.rejected(), 0..) |r, i| {
-            if (i > 0) try w.writeByte(',');
-            try w.print("{{\"file\":\"{s}\",\"slot\":{d},\"commitSeq\":{d},\"reason\":\"{s}\"}}", .{
-                pma_mod.slab_names[r.file_id], r.slot_index, r.commit_seq, @errorName(r.reason),
-            });
-        }
-        try w.writeAll("]}");
-    }
-
-    /// Every slot of this machine that holds a PMA reference: handle slots, the kept trace
-    /// and slogs, and the heads and tails of live workspace cells. The workspace is
-    /// collected first, which leaves exactly its live objects back to back, so a linear
-    /// scan finds them all. (The interpreter's registers and frames hold nothing between
-    /// computations; a root set added later that keeps PMA nouns must be listed here.)
-    fn pmaReferences(m: *Machine) Error!std.ArrayList(*Noun) {
-        m.ws.collect();
-        var refs: std.ArrayList(*Noun) = .empty;
-        m.appendPmaReferences(&refs) catch {
-            refs.deinit(m.gpa);
-            return m.fail(.meme, "Out of memory: cannot list the PMA references this thread holds", .{});
-        };
-        return refs;
-    }
-
-    fn appendPmaReferences(m: *Machine, refs: *std.ArrayList(*Noun)) !void {
-        const gpa = m.gpa;
-        for (m.handles.slots.items) |*slot| {
-            if (!slot.isForward() and slot.inPma()) try refs.append(gpa, slot);
-        }
-        if (m.trace) |*t| {
-            if (t.inPma()) try refs.append(gpa, t);
-        }
-        for (m.ctx.slogs.items) |*s| {
-            if (s.inPma()) try refs.append(gpa, s);
-        }
-        const start: [*]u64 = @ptrCast(m.ws.spaces[m.ws.current].ptr);
-        var scan = start;
-        while (@intFromPtr(scan) < @intFromPtr(m.ws.top)) {
-            const limbs = Header.limbs(scan[0]);
-            if (limbs != 0) {
-                scan += 1 + @as(usize, limbs);
-                continue;
-            }
-            for (scan[1..3]) |*word| {
-                if (Noun.fromRaw(word.*).inPma()) try refs.append(gpa, @ptrCast(word));
-            }
-            scan += 3;
-        }
-        assert(scan == m.ws.top);
-    }
-
-    /// Copy every PMA noun the machine can reach into the workspace, before the mapping
-    /// they live in goes away. On failure nothing has changed.
-    fn evacuatePma(m: *Machine, comptime what: []const u8) Error!void {
-        var refs = try m.pmaReferences();
-        defer refs.deinit(m.gpa);
-        if (refs.items.len == 0) return;
-        const values = m.gpa.alloc(Noun, refs.items.len) catch
-            return m.fail(.meme, "Out of memory: cannot list {d} PMA references", .{refs.items.len});
-        defer m.gpa.free(values);
-        for (refs.items, values) |slot, *v| v.* = slot.*;
-        var e = Evacuation{ .ws = &m.ws, .gpa = m.gpa };
-        defer e.deinit();
-        e.run(values) catch return m.fail(.meme, "Cannot " ++ what ++
-            ": the PMA nouns this thread holds ({d} references) do not fit in the workspace; dispose them first", .{refs.items.len});
-        for (refs.items, values) |slot, v| slot.* = v;
-        assert(e.copies.count() > 0);
-    }
+    // Attached PMA (machine_pma.zig).
+    pub const GcReport = machine_pma.GcReport;
+    pub const attachedPma = machine_pma.attachedPma;
+    pub const pmaOpen = machine_pma.pmaOpen;
+    pub const pmaClose = machine_pma.pmaClose;
+    pub const pmaCommit = machine_pma.pmaCommit;
+    pub const pmaRoot = machine_pma.pmaRoot;
+    pub const pmaGc = machine_pma.pmaGc;
+    pub const pmaRefresh = machine_pma.pmaRefresh;
+    pub const pmaVerify = machine_pma.pmaVerify;
+    pub const pmaWriteSidecar = machine_pma.pmaWriteSidecar;
+    pub const pmaReport = machine_pma.pmaReport;
 };
-
-/// Copies PMA nouns into a workspace, sharing kept, for when their mapping goes away. The
-/// copies are their own Cheney queue (no stack, however deep the noun); a side table maps
-/// PMA offsets to copies, because a read-only mapping cannot hold forwarding words.
-const Evacuation = struct {
-    ws: *Workspace,
-    gpa: std.mem.Allocator,
-    copies: std.AutoHashMapUnmanaged(u64, Noun) = .empty,
-
-    fn deinit(e: *Evacuation) void {
-        e.copies.deinit(e.gpa);
-    }
-
-    /// Replace each noun of `values` by its workspace copy, then copy the children of
-    /// every copy in turn.
-    fn run(e: *Evacuation, values: []Noun) error{ Meme, OutOfMemory }!void {
-        const start = e.ws.top;
-        for (values) |*v| v.* = try e.copy(v.*);
-        var scan = start;
-        while (@intFromPtr(scan) < @intFromPtr(e.ws.top)) {
-            const limbs = Header.limbs(scan[0]);
-            if (limbs != 0) {
-                scan += 1 + @as(usize, limbs);
-                continue;
-            }
-            scan[1] = (try e.copy(Noun.fromRaw(scan[1]))).raw();
-            scan[2] = (try e.copy(Noun.fromRaw(scan[2]))).raw();
-            scan += 3;
-        }
-        assert(scan == e.ws.top);
-    }
-
-    fn copy(e: *Evacuation, n: Noun) error{ Meme, OutOfMemory }!Noun {
-        if (!n.inPma()) return n;
-        const entry = try e.copies.getOrPut(e.gpa, n.payload());
-        if (entry.found_existing) return entry.value_ptr.*;
-        errdefer e.copies.removeByPtr(entry.key_ptr);
-        const src = e.ws.words(n);
-        assert(n.isCell() == (Header.limbs(src[0]) == 0));
-        const size: usize = if (n.isCell()) 3 else 1 + @as(usize, Header.limbs(src[0]));
-        const dst = try e.ws.alloc(size);
-        @memcpy(dst[0..size], src[0..size]);
-        const c = if (n.isCell()) Noun.cellAt(dst) else Noun.indirectAt(dst);
-        entry.value_ptr.* = c;
-        return c;
-    }
-};
-
-// ---------------------------------------------------------------- registry
-
-/// Machines by id, for `interrupt` from another thread. The mutex also keeps a machine
-/// alive while another thread sets its flag.
-const Registry = struct {
-    mutex: std.Thread.Mutex = .{},
-    entries: [constants.machines_max]?*Machine = @splat(null),
-    next_id: u32 = 1,
-
-    fn add(r: *Registry, m: *Machine) void {
-        r.mutex.lock();
-        defer r.mutex.unlock();
-        for (&r.entries) |*e| {
-            if (e.* == null) {
-                e.* = m;
-                m.id = r.next_id;
-                r.next_id +%= 1;
-                if (r.next_id == 0) r.next_id = 1;
-                return;
-            }
-        }
-        m.id = 0; // Registry full: the machine works, but cannot be interrupted by id.
-    }
-
-    fn remove(r: *Registry, m: *Machine) void {
-        r.mutex.lock();
-        defer r.mutex.unlock();
-        for (&r.entries) |*e| {
-            if (e.* == m) e.* = null;
-        }
-    }
-};
-
-var registry: Registry = .{};
-
-/// Ask the machine with this id to stop its current (or next) computation with %intr.
-/// Safe from any thread. Returns false when no machine has that id.
-pub fn interrupt(id: u32) bool {
-    if (id == 0) return false;
-    registry.mutex.lock();
-    defer registry.mutex.unlock();
-    for (registry.entries) |e| {
-        const m = e orelse continue;
-        if (m.id == id) {
-            m.interrupt_flag.store(true, .release);
-            return true;
-        }
-    }
-    return false;
-}
 
 // ---------------------------------------------------------------- the thread's machine
 
@@ -849,6 +560,7 @@ fn createCurrent() ?*Machine {
 /// The last error of this thread (of its machine, or of a failed machine creation).
 pub fn lastError() *const ErrorState {
     if (current_machine) |m| return &m.last;
+    assert(creation_error.kind != .pma); // No file or PMA operation runs without a machine.
     return &creation_error;
 }
 
@@ -876,6 +588,8 @@ pub fn configure(limit_mib: u32) Error!void {
         current_machine = null;
         m.destroy();
     }
+    assert(current_machine == null);
+    assert(limit_bytes >= constants.workspace_limit_bytes_min);
     limit_bytes_configured = limit_bytes;
 }
 
@@ -889,11 +603,13 @@ const thread_exit = struct {
     var mutex: std.Thread.Mutex = .{};
 
     fn watch(m: *Machine) void {
+        assert(current_machine == m);
         if (!ensureKey()) return;
         _ = std.c.pthread_setspecific(key, m);
     }
 
     fn unwatch() void {
+        assert(current_machine != null);
         if (state == .ready) _ = std.c.pthread_setspecific(key, null);
     }
 
@@ -905,11 +621,13 @@ const thread_exit = struct {
             state = .unavailable;
             if (pinLibrary() and std.c.pthread_key_create(&key, destructor) == .SUCCESS) state = .ready;
         }
+        assert(state != .unset);
         return state == .ready;
     }
 
     fn destructor(value: *anyopaque) callconv(.c) void {
         const m: *Machine = @ptrCast(@alignCast(value));
+        assert(current_machine == null or current_machine == m);
         if (current_machine == m) current_machine = null;
         m.destroy();
     }
@@ -926,6 +644,7 @@ const thread_exit = struct {
         var info: DlInfo = undefined;
         if (dladdr(@ptrCast(&destructor), &info) == 0) return false;
         const name = info.fname orelse return false;
+        assert(std.mem.len(name) > 0);
         return std.c.dlopen(name, .{ .NOW = true, .NOLOAD = true, .NODELETE = true }) != null;
     }
 };
@@ -989,10 +708,10 @@ test "machine: interrupt by id reaches only registered machines" {
     const m = try Machine.create(testing.allocator, 1 << 20);
     defer m.destroy();
     try testing.expect(m.id != 0);
-    try testing.expect(interrupt(m.id));
+    try testing.expect(registry.interrupt(m.id));
     try testing.expect(m.interrupt_flag.load(.acquire));
-    try testing.expect(!interrupt(0));
-    try testing.expect(!interrupt(m.id +% 1000));
+    try testing.expect(!registry.interrupt(0));
+    try testing.expect(!registry.interrupt(m.id +% 1000));
 }
 
 test "machine: nock products, crashes with a trace, limits and interrupts" {
@@ -1024,7 +743,7 @@ test "machine: nock products, crashes with a trace, limits and interrupts" {
     try testing.expect(m.steps() >= 10_000);
     // With no step limit, an interrupt sent beforehand stops the next computation.
     m.setLimits(0, 0);
-    try testing.expect(interrupt(m.id));
+    try testing.expect(registry.interrupt(m.id));
     try testing.expectError(error.Failed, m.nock(loop_subject, loop));
     try testing.expectEqual(ErrorKind.intr, m.last.kind);
     try testing.expect(!m.interrupt_flag.load(.acquire));
@@ -1032,84 +751,4 @@ test "machine: nock products, crashes with a trace, limits and interrupts" {
     m.setLimits(0, 20 * std.time.ns_per_ms);
     try testing.expectError(error.Failed, m.nock(loop_subject, loop));
     try testing.expectEqual(ErrorKind.intr, m.last.kind);
-}
-
-/// A temporary data directory path for PMA tests (deleted by the caller's `cleanup`).
-fn pmaTestDir(tmp: *std.testing.TmpDir, buf: []u8) ![]const u8 {
-    return tmp.dir.realpath(".", buf);
-}
-
-test "machine: PMA nouns held in handles and workspace cells follow a PMA GC" {
-    var tmp = testing.tmpDir(.{});
-    defer tmp.cleanup();
-    var path_buf: [std.fs.max_path_bytes]u8 = undefined;
-    const dir = try pmaTestDir(&tmp, &path_buf);
-    const m = try Machine.create(testing.allocator, 16 << 20);
-    defer m.destroy();
-    try m.pmaOpen(dir, false, .{ .sidecar = .off });
-    try testing.expectError(error.Failed, m.pmaOpen(dir, false, .{}));
-    const d = Noun.direct;
-    const hash: [32]u8 = @splat(7);
-    // Garbage first, so that the GC moves the live nouns to lower offsets.
-    const junk = try m.hold(try m.ws.tuple(&.{ d(1), d(2), d(3), d(4) }));
-    try m.release(try m.pmaCommit(junk, 1, &hash));
-    const state = try m.hold(try m.ws.tuple(&.{ d(5), try m.ws.atomU64(1 << 63), d(6) }));
-    const root = try m.pmaCommit(state, 2, &hash);
-    try testing.expect((try m.noun(root)).inPma());
-    // A workspace cell that points into the PMA, and a handle to a PMA subnoun.
-    const five = try m.atomFromU64(5);
-    const outer = try m.cell(root, five);
-    const inner = try m.at(root, &.{6});
-    const mug_before = try m.mug(outer);
-    const offset_before = (try m.noun(root)).payload();
-    const report = try m.pmaGc();
-    try testing.expectEqual(@as(u64, 3), report.references);
-    try testing.expect((try m.noun(root)).payload() < offset_before);
-    try testing.expect(try m.equals(root, state));
-    try testing.expect(m.ws.head(try m.noun(outer)).inPma());
-    try testing.expectEqual(mug_before, try m.mug(outer));
-    try testing.expectEqual(@as(?u64, 1 << 63), try m.atomToU64(inner));
-    try testing.expect(try m.equals(inner, try m.at(state, &.{6})));
-    // Closing copies what is still held into the workspace.
-    try m.pmaClose();
-    try testing.expect((try m.noun(root)).inWorkspace());
-    try testing.expect(try m.equals(root, state));
-    try testing.expectEqual(mug_before, try m.mug(outer));
-    try testing.expectError(error.Failed, m.pmaRoot());
-}
-
-test "machine: a replica's held nouns stay valid when a refresh advances or switches files" {
-    var tmp = testing.tmpDir(.{});
-    defer tmp.cleanup();
-    var path_buf: [std.fs.max_path_bytes]u8 = undefined;
-    const dir = try pmaTestDir(&tmp, &path_buf);
-    const w = try Machine.create(testing.allocator, 16 << 20);
-    defer w.destroy();
-    const r = try Machine.create(testing.allocator, 16 << 20);
-    defer r.destroy();
-    const d = Noun.direct;
-    const hash: [32]u8 = @splat(1);
-    try w.pmaOpen(dir, false, .{ .sidecar = .off });
-    const s1 = try w.hold(try w.ws.tuple(&.{ d(1), try w.ws.atomU64(1 << 63) }));
-    _ = try w.pmaCommit(s1, 1, &hash);
-    try r.pmaOpen(dir, true, .{});
-    const held = try r.pmaRoot();
-    try testing.expectEqual(pma_mod.Refresh.unchanged, try r.pmaRefresh());
-    const s2 = try w.hold(try w.ws.cell(d(2), w.pma.?.root()));
-    _ = try w.pmaCommit(s2, 2, &hash);
-    try testing.expectEqual(pma_mod.Refresh.advanced, try r.pmaRefresh());
-    try testing.expect((try r.noun(held)).inPma());
-    try testing.expectEqual(@as(?u64, 2), try r.atomToU64(try r.at(try r.pmaRoot(), &.{2})));
-    _ = try w.pmaGc();
-    try testing.expectEqual(pma_mod.Refresh.switched, try r.pmaRefresh());
-    // The held root of event 1 was copied out of the old mapping before it went away.
-    try testing.expect((try r.noun(held)).inWorkspace());
-    try testing.expectEqual(@as(?u64, 1), try r.atomToU64(try r.at(held, &.{2})));
-    try testing.expectEqual(@as(?u64, 1 << 63), try r.atomToU64(try r.at(held, &.{3})));
-    const now = try r.pmaRoot();
-    try testing.expect((try r.noun(now)).inPma());
-    try testing.expect(try r.equals(try r.at(now, &.{3}), held));
-    try testing.expectError(error.Failed, r.pmaCommit(held, 3, &hash));
-    try testing.expectEqual(ErrorKind.pma, r.last.kind);
-    try testing.expectEqualStrings("ReadOnly", r.last.name());
 }

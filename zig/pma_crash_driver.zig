@@ -12,6 +12,7 @@
 //! checksums, and that a further commit, GC and read-only reopen all work.
 
 const std = @import("std");
+const assert = std.debug.assert;
 const posix = std.posix;
 const Noun = @import("noun.zig").Noun;
 const Workspace = @import("workspace.zig").Workspace;
@@ -19,7 +20,7 @@ const equality = @import("equality.zig");
 const pma_mod = @import("pma.zig");
 const Pma = pma_mod.Pma;
 const tripwire = @import("tripwire.zig");
-const kit = @import("pma_test.zig");
+const kit = @import("pma/test_kit.zig");
 
 const Scenario = enum { commit, big, gc };
 
@@ -48,6 +49,22 @@ const cases = [_]Case{
     .{ .scenario = .gc, .point = .pma_gc_after_rename, .advanced = true },
     .{ .scenario = .gc, .point = .pma_gc_before_sidecar, .advanced = true },
 };
+
+// Every named tripwire has exactly one crash case: adding a point without one fails the
+// build. And the driver is pointless without tripwires compiled in.
+comptime {
+    if (!tripwire.enabled) @compileError("pma_crash_driver needs a build with tripwires");
+    for (@typeInfo(tripwire.Point).@"enum".fields) |field| {
+        var count: u32 = 0;
+        for (cases) |case| {
+            if (@intFromEnum(case.point) == field.value) count += 1;
+        }
+        if (count != 1) @compileError(std.fmt.comptimePrint(
+            "pma_crash_driver has {d} crash cases for tripwire {s}; it needs exactly one",
+            .{ count, field.name },
+        ));
+    }
+}
 
 const prepared_events: u64 = 3;
 const workspace_bytes: u64 = 64 << 20;
@@ -85,6 +102,7 @@ fn child(gpa: std.mem.Allocator, scenario: Scenario, dir: []const u8) !void {
     defer p.close();
     p.attach(&ws);
     const e = p.eventNumber() + 1;
+    assert(e == prepared_events + 1);
     switch (scenario) {
         .commit, .big => {
             const state = try ws.cell(try kit.chainEntry(&ws, gpa, e, scenario == .big), p.root());
@@ -102,6 +120,7 @@ fn runCase(gpa: std.mem.Allocator, case: Case) !void {
     try prepare(gpa, &ws, dir.path());
     try runChild(gpa, case, dir.path());
     const committed = if (case.advanced and case.scenario != .gc) prepared_events + 1 else prepared_events;
+    assert(committed >= prepared_events);
     const big = case.advanced and case.scenario == .big;
     const p = try Pma.open(gpa, dir.path(), .{});
     defer p.close();
@@ -130,6 +149,7 @@ fn prepare(gpa: std.mem.Allocator, ws: *Workspace, dir: []const u8) !void {
         const state = try ws.cell(try kit.chainEntry(ws, gpa, e, false), p.root());
         _ = try p.commit(ws, state, e, &kit.hashOf(e));
     }
+    assert(p.eventNumber() == prepared_events);
 }
 
 fn runChild(gpa: std.mem.Allocator, case: Case, dir: []const u8) !void {
@@ -138,6 +158,7 @@ fn runChild(gpa: std.mem.Allocator, case: Case, dir: []const u8) !void {
     var env = try std.process.getEnvMap(gpa);
     defer env.deinit();
     try env.put(tripwire.env_var, case.point.name());
+    assert(env.get(tripwire.env_var) != null);
     var proc = std.process.Child.init(&.{ exe, "child", @tagName(case.scenario), dir }, gpa);
     proc.env_map = &env;
     proc.stdin_behavior = .Ignore;

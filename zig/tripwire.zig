@@ -10,10 +10,17 @@
 //!   arm(.pma_commit_after_slot, .fail)      `check` returns error.Tripwire instead, so unit
 //!                                           tests can exercise the errdefer paths in-process.
 //!
-//! The disarmed cost is one relaxed atomic load per point.
+//! Tripwires exist only in builds made with them (`zig build -Dtripwires=true`; the unit
+//! tests, the crash driver and the second library `zig-out/lib/tripwire/libcellar.so` that
+//! the Deno crash tests load). Elsewhere, the release library included, every point
+//! compiles to nothing and CELLAR_TRIPWIRE is ignored, so no environment variable can make
+//! a production process abort. With them, the disarmed cost is one atomic load per point.
 
 const std = @import("std");
 const assert = std.debug.assert;
+
+/// Whether this build has tripwires (the build option `tripwires`).
+pub const enabled: bool = @import("build_options").tripwires;
 
 pub const env_var = "CELLAR_TRIPWIRE";
 
@@ -37,12 +44,18 @@ pub const Point = enum(u8) {
 
     /// "pma.commit.after_slot" for `.pma_commit_after_slot`.
     pub fn name(point: Point) []const u8 {
-        return names[@intFromEnum(point)];
+        const n = names[@intFromEnum(point)];
+        assert(n.len > 0);
+        return n;
     }
 
     pub fn fromName(text: []const u8) ?Point {
         for (names, 0..) |n, i| {
-            if (std.mem.eql(u8, n, text)) return @enumFromInt(i);
+            if (std.mem.eql(u8, n, text)) {
+                const point: Point = @enumFromInt(i);
+                assert(std.mem.eql(u8, point.name(), text));
+                return point;
+            }
         }
         return null;
     }
@@ -80,13 +93,17 @@ var state: std.atomic.Value(u32) = .init(0);
 const disarmed: u32 = 1;
 
 fn encode(point: Point, action: Action) u32 {
-    return 2 + @as(u32, @intFromEnum(point)) * 2 + @intFromEnum(action);
+    const s = 2 + @as(u32, @intFromEnum(point)) * 2 + @intFromEnum(action);
+    assert(s > disarmed);
+    assert((s - 2) / 2 < point_count);
+    return s;
 }
 
 /// Hits of the armed point still to let pass before it trips (from `name@N`).
 var pass_count: std.atomic.Value(u64) = .init(0);
 
 fn loadFromEnv() u32 {
+    comptime assert(enabled);
     const raw = std.posix.getenv(env_var) orelse return disarmed;
     var text: []const u8 = raw;
     if (std.mem.indexOfScalar(u8, raw, '@')) |at| {
@@ -108,15 +125,20 @@ fn loadFromEnv() u32 {
 
 /// Arm one point for this process (tests). Replaces any earlier arming.
 pub fn arm(point: Point, action: Action) void {
+    if (!enabled) @compileError("tripwire.arm needs a build with tripwires (-Dtripwires=true)");
     state.store(encode(point, action), .release);
+    assert(state.load(.acquire) != disarmed);
 }
 
 pub fn disarm() void {
     state.store(disarmed, .release);
+    assert(state.load(.acquire) == disarmed);
 }
 
-/// Called at each point: aborts or fails if this point is armed, else returns.
+/// Called at each point: aborts or fails if this point is armed, else returns. Nothing at
+/// all in a build without tripwires.
 pub inline fn check(point: Point) error{Tripwire}!void {
+    if (!enabled) return;
     var s = state.load(.acquire);
     if (s == disarmed) return;
     if (s == 0) {
@@ -124,6 +146,7 @@ pub inline fn check(point: Point) error{Tripwire}!void {
         state.store(s, .release);
         if (s == disarmed) return;
     }
+    assert(s > disarmed);
     if ((s - 2) / 2 != @intFromEnum(point)) return;
     if (pass_count.load(.acquire) > 0) {
         _ = pass_count.fetchSub(1, .acq_rel);
@@ -133,6 +156,7 @@ pub inline fn check(point: Point) error{Tripwire}!void {
 }
 
 fn trip(point: Point, action: Action) error{Tripwire} {
+    assert(enabled);
     switch (action) {
         .abort => {
             std.debug.print("tripwire {s}: aborting\n", .{point.name()});

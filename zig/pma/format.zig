@@ -1,0 +1,545 @@
+//! The on-disk format of a PMA slab file: the contract every writer keeps and every reader
+//! checks. Nothing here touches a file descriptor or a mapping except through its arguments.
+//!
+//! A data directory holds up to two slab files, `0.pma` and `1.pma` (a copy-compaction GC
+//! writes the live graph into the other one), an optional `pma.meta` sidecar (a verbatim
+//! copy of the newest slot, for operators), and a `lock` file held by the single writer.
+//!
+//! Slab file layout (little-endian; byte offsets on the left, word offsets on the right):
+//!
+//!        0 +--------------------------------------+ word 0
+//!          | meta slot 0: one `Slot` (232 bytes), |
+//!          | zero padded to its 4 KiB page        |
+//!     4096 +--------------------------------------+ word 512
+//!          | meta slot 1                          |
+//!     8192 +--------------------------------------+ word 1024
+//!          | publish record: `Publish` (24 bytes) |
+//!    12288 +--------------------------------------+ word 1536
+//!          | reserved (zero)                      |
+//!    16384 +--------------------------------------+ word 2048 = `SlabOffset.data_start`
+//!          | data: noun objects back to back,     |
+//!          | bump allocated, exactly as in the    |
+//!          | workspace (header word, then head    |
+//!          | and tail, or the limbs)              |
+//!     used +--------------------------------------+ `Slot.used_bytes`
+//!          | allocated, not yet committed         |
+//!     size +--------------------------------------+ file size (a multiple of 64 KiB)
+//!
+//! References between objects are PMA references (noun.zig: location bit set, payload = the
+//! `SlabOffset` of the object's header word). The PMA never refers into a workspace and
+//! never holds forwarding words.
+//!
+//! A slot is valid when: its magic and format version match, its blake3 `meta_checksum`
+//! covers every byte before it, it names the file and slot page it sits in, its used and
+//! previous-used sizes are word aligned with header <= previous <= used <= file size, its
+//! root is a direct atom or a reference to an object in [data start, used), and the objects
+//! in [previous used, used) tile that range exactly and hash (XXH3, each header's mug bits
+//! cleared, because mug caching may fill them in after the commit) to `appended_checksum`.
+//! The valid slot with the highest `commit_seq` across both files is the durable state; a
+//! torn slot write simply loses to the previous commit.
+//!
+//! Every slot is made by `buildSlot`, which checks the same layout rules on the way out that
+//! `readSlot` and `checkBounds` check on the way in.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const noun_mod = @import("../noun.zig");
+const Noun = noun_mod.Noun;
+const Header = noun_mod.Header;
+
+pub const format_version: u32 = 1;
+pub const slot_magic: u64 = std.mem.readInt(u64, "CELLARPM", .little);
+pub const publish_magic: u64 = std.mem.readInt(u64, "CELLARPB", .little);
+pub const meta_page_bytes: u64 = 4096;
+pub const header_bytes: u64 = 4 * meta_page_bytes;
+pub const data_start_words: u64 = header_bytes / 8;
+pub const publish_offset_bytes: u64 = 2 * meta_page_bytes;
+
+pub const slab_names = [2][]const u8{ "0.pma", "1.pma" };
+pub const temp_names = [2][]const u8{ "0.pma.tmp", "1.pma.tmp" };
+pub const sidecar_name = "pma.meta";
+pub const sidecar_temp_name = "pma.meta.tmp";
+pub const lock_name = "lock";
+
+/// An assertion that stays on in every build mode, ReleaseFast included. Used where a
+/// broken invariant would be written into the durable format (a slot, a publish record):
+/// crashing before the write keeps the previous commit, writing would lose data at the
+/// next open or corrupt what replicas read. Each use costs a comparison or a hash of a few
+/// hundred bytes per commit, nothing per noun.
+pub inline fn verify(ok: bool, comptime what: []const u8) void {
+    if (!ok) @panic("PMA format invariant broken: " ++ what);
+}
+
+/// Whether a check that returns an error union passed (for `verify` and `assert`).
+pub inline fn passes(result: anytype) bool {
+    _ = result catch return false;
+    return true;
+}
+
+// ------------------------------------------------------------------------- offsets
+
+/// A word offset into a slab file (word 0 is the file's first byte). PMA references carry
+/// one as their payload. Its own type, so that it is never mixed up with a pointer, a byte
+/// count or a count of words.
+pub const SlabOffset = enum(u64) {
+    _,
+
+    /// The first word of the data area, where the first object lies.
+    pub const data_start: SlabOffset = @enumFromInt(data_start_words);
+
+    pub inline fn fromWords(offset_words: u64) SlabOffset {
+        assert(offset_words <= Noun.payload_mask);
+        return @enumFromInt(offset_words);
+    }
+
+    /// The offset of a byte position, which must be word aligned.
+    pub inline fn fromBytes(offset_bytes: u64) SlabOffset {
+        assert(offset_bytes % 8 == 0);
+        return fromWords(offset_bytes / 8);
+    }
+
+    pub inline fn words(o: SlabOffset) u64 {
+        return @intFromEnum(o);
+    }
+
+    pub inline fn toBytes(o: SlabOffset) u64 {
+        const w = o.words();
+        assert(w <= std.math.maxInt(u64) / 8);
+        return w * 8;
+    }
+
+    /// The offset `count_words` words further on.
+    pub inline fn add(o: SlabOffset, count_words: u64) SlabOffset {
+        return fromWords(o.words() + count_words);
+    }
+
+    /// Words from `earlier` up to `o`.
+    pub inline fn since(o: SlabOffset, earlier: SlabOffset) u64 {
+        assert(earlier.words() <= o.words());
+        return o.words() - earlier.words();
+    }
+
+    pub inline fn lessThan(a: SlabOffset, b: SlabOffset) bool {
+        return a.words() < b.words();
+    }
+
+    /// The offset a PMA reference points at (its object's header word).
+    pub inline fn of(n: Noun) SlabOffset {
+        assert(n.inPma());
+        assert(!n.isForward());
+        return fromWords(n.payload());
+    }
+
+    /// A PMA reference of kind `kind` (`Noun.tag_cell` or `Noun.tag_indirect`) to `o`.
+    pub inline fn ref(o: SlabOffset, kind: u64) Noun {
+        assert(!o.lessThan(data_start));
+        return Noun.pmaRef(kind, o.words());
+    }
+
+    /// True when `o` lies in the data area below `used`: where a reference may point.
+    pub inline fn inData(o: SlabOffset, used: SlabOffset) bool {
+        return !o.lessThan(data_start) and o.lessThan(used);
+    }
+};
+
+// ------------------------------------------------------------------------- objects
+
+/// Words of the object whose header word is `header`: 3 for a cell, 1 + limbs for an atom.
+pub inline fn objectWords(header: u64) u64 {
+    const limbs = Header.limbs(header);
+    const size = if (limbs == 0) 3 else 1 + @as(u64, limbs);
+    assert(size >= 2);
+    return size;
+}
+
+/// Header bits that mug caching may change after a commit: never hashed.
+const mug_mask: u64 = 0xffff_ffff;
+
+/// Feed the objects tiling words [from, to) of `words` (the slab's word 0) to `hasher`,
+/// each header with its mug bits cleared. Fails when the objects do not tile the range.
+pub fn hashObjects(
+    comptime H: type,
+    hasher: *H,
+    words: [*]const u64,
+    from: SlabOffset,
+    to: SlabOffset,
+) error{CorruptNoun}!void {
+    assert(!from.lessThan(SlabOffset.data_start));
+    assert(!to.lessThan(from));
+    var buf: [1024]u64 = undefined;
+    var n: usize = 0;
+    var i = from.words();
+    while (i < to.words()) {
+        const size = objectWords(words[i]);
+        if (size > to.words() - i) return error.CorruptNoun;
+        if (n + size > buf.len) {
+            hasher.update(std.mem.sliceAsBytes(buf[0..n]));
+            n = 0;
+        }
+        if (size > buf.len) {
+            const h = [1]u64{words[i] & ~mug_mask};
+            hasher.update(std.mem.sliceAsBytes(&h));
+            hasher.update(std.mem.sliceAsBytes(words[i + 1 .. i + size]));
+        } else {
+            buf[n] = words[i] & ~mug_mask;
+            @memcpy(buf[n + 1 .. n + size], words[i + 1 .. i + size]);
+            n += size;
+        }
+        i += size;
+    }
+    assert(i == to.words());
+    hasher.update(std.mem.sliceAsBytes(buf[0..n]));
+}
+
+/// The `appended_checksum` of the objects in [from, to).
+pub fn appendedChecksum(words: [*]const u64, from: SlabOffset, to: SlabOffset) error{CorruptNoun}!u64 {
+    assert(!to.lessThan(from));
+    var h = std.hash.XxHash3.init(0);
+    try hashObjects(std.hash.XxHash3, &h, words, from, to);
+    return h.final();
+}
+
+/// Hashes objects for `appended_checksum` as they are appended one by one (GC writes the
+/// new file this way, so it is not read again). Same result as `appendedChecksum`.
+pub const ObjectHasher = struct {
+    hasher: std.hash.XxHash3 = std.hash.XxHash3.init(0),
+
+    /// Hash one whole object.
+    pub fn object(o: *ObjectHasher, words: []const u64) void {
+        assert(words.len == objectWords(words[0]));
+        const h = [1]u64{words[0] & ~mug_mask};
+        o.hasher.update(std.mem.sliceAsBytes(&h));
+        o.hasher.update(std.mem.sliceAsBytes(words[1..]));
+    }
+
+    /// Hash objects that tile `words` exactly, their headers already masked by the caller.
+    pub fn masked(o: *ObjectHasher, words: []const u64) void {
+        assert(words.len >= 2); // At least one whole object.
+        o.hasher.update(std.mem.sliceAsBytes(words));
+    }
+
+    /// Clear the mug bits of a header the way the checksum does.
+    pub inline fn maskHeader(header: u64) u64 {
+        return header & ~mug_mask;
+    }
+
+    pub fn final(o: *ObjectHasher) u64 {
+        return o.hasher.final();
+    }
+};
+
+// ------------------------------------------------------------------------- slots
+
+/// One commit record. Stored in a slot page and, verbatim, in the `pma.meta` sidecar.
+pub const Slot = extern struct {
+    magic: u64,
+    format_version: u32,
+    /// Which file (0.pma / 1.pma) and which slot page the record was written for.
+    file_id: u32,
+    slot_index: u32,
+    reserved0: u32 = 0,
+    /// Increases by one with every slot written (commits, seals, GCs), across both files.
+    commit_seq: u64,
+    event_number: u64,
+    /// The committed root noun word (a PMA reference or a direct atom).
+    root: u64,
+    /// Bytes of the file in use (header included): the bump allocation offset.
+    used_bytes: u64,
+    /// Start of the range [previous_used_bytes, used_bytes) that `appended_checksum` covers.
+    previous_used_bytes: u64,
+    appended_checksum: u64,
+    /// Number of GCs this slab descends from.
+    generation: u64,
+    growth_count: u64,
+    live_bytes_after_gc: u64,
+    /// Bytes appended by the last commit (kept across seal slots, for stats).
+    last_commit_appended_bytes: u64,
+    kernel_hash: [32]u8,
+    reserved: [8]u64 = @splat(0),
+    /// blake3 of every byte above.
+    meta_checksum: [32]u8,
+
+    fn computeChecksum(s: *const Slot) [32]u8 {
+        const bytes = std.mem.asBytes(s)[0..@offsetOf(Slot, "meta_checksum")];
+        assert(bytes.len == @sizeOf(Slot) - 32);
+        var out: [32]u8 = undefined;
+        std.crypto.hash.Blake3.hash(bytes, &out, .{});
+        return out;
+    }
+
+    /// Recompute the checksum after a field changed (tests that forge slots).
+    pub fn seal(s: *Slot) void {
+        s.meta_checksum = s.computeChecksum();
+        assert(s.checksumOk());
+    }
+
+    pub fn checksumOk(s: *const Slot) bool {
+        const c = s.computeChecksum();
+        return std.mem.eql(u8, &c, &s.meta_checksum);
+    }
+
+    /// The used size as an offset (the first free word). Only for slots whose layout is
+    /// checked (`checkLayout`).
+    pub fn used(s: *const Slot) SlabOffset {
+        assert(s.used_bytes >= header_bytes);
+        return SlabOffset.fromBytes(s.used_bytes);
+    }
+
+    pub fn previousUsed(s: *const Slot) SlabOffset {
+        assert(s.previous_used_bytes >= header_bytes);
+        assert(s.previous_used_bytes <= s.used_bytes);
+        return SlabOffset.fromBytes(s.previous_used_bytes);
+    }
+
+    pub fn rootNoun(s: *const Slot) Noun {
+        return Noun.fromRaw(s.root);
+    }
+
+    pub fn fileId(s: *const Slot) u1 {
+        assert(s.file_id <= 1);
+        return @intCast(s.file_id);
+    }
+
+    pub fn slotIndex(s: *const Slot) u1 {
+        assert(s.slot_index <= 1);
+        return @intCast(s.slot_index);
+    }
+};
+
+comptime {
+    assert(@sizeOf(Slot) == 232);
+    assert(@sizeOf(Slot) <= meta_page_bytes);
+    assert(@offsetOf(Slot, "meta_checksum") == 200);
+    assert(header_bytes % 8 == 0);
+    assert(publish_offset_bytes + @sizeOf(Publish) <= header_bytes);
+}
+
+/// Everything a slot records but the constants and the checksum. Derive the next slot from
+/// the last one with `of`, change what the operation changes, and `buildSlot` it.
+pub const SlotFields = struct {
+    file_id: u1,
+    slot_index: u1,
+    commit_seq: u64,
+    event_number: u64,
+    root: Noun,
+    used: SlabOffset,
+    previous_used: SlabOffset,
+    appended_checksum: u64,
+    generation: u64,
+    growth_count: u64,
+    live_bytes_after_gc: u64,
+    last_commit_appended_bytes: u64,
+    kernel_hash: [32]u8,
+
+    /// The fields of a valid slot.
+    pub fn of(s: *const Slot) SlotFields {
+        assert(s.magic == slot_magic);
+        assert(s.checksumOk());
+        return .{
+            .file_id = s.fileId(),
+            .slot_index = s.slotIndex(),
+            .commit_seq = s.commit_seq,
+            .event_number = s.event_number,
+            .root = s.rootNoun(),
+            .used = s.used(),
+            .previous_used = s.previousUsed(),
+            .appended_checksum = s.appended_checksum,
+            .generation = s.generation,
+            .growth_count = s.growth_count,
+            .live_bytes_after_gc = s.live_bytes_after_gc,
+            .last_commit_appended_bytes = s.last_commit_appended_bytes,
+            .kernel_hash = s.kernel_hash,
+        };
+    }
+};
+
+/// The one place a `Slot` is made: fills in the constants and seals it, after checking the
+/// layout rules that `checkLayout` enforces when it is read back (verified in every build
+/// mode: a slot that would fail them must never reach the disk).
+pub fn buildSlot(f: SlotFields) Slot {
+    verify(f.commit_seq > 0, "a slot's commit sequence starts at 1");
+    var s = Slot{
+        .magic = slot_magic,
+        .format_version = format_version,
+        .file_id = f.file_id,
+        .slot_index = f.slot_index,
+        .commit_seq = f.commit_seq,
+        .event_number = f.event_number,
+        .root = f.root.raw(),
+        .used_bytes = f.used.toBytes(),
+        .previous_used_bytes = f.previous_used.toBytes(),
+        .appended_checksum = f.appended_checksum,
+        .generation = f.generation,
+        .growth_count = f.growth_count,
+        .live_bytes_after_gc = f.live_bytes_after_gc,
+        .last_commit_appended_bytes = f.last_commit_appended_bytes,
+        .kernel_hash = f.kernel_hash,
+        .meta_checksum = undefined,
+    };
+    verify(passes(checkLayout(&s)), "a new slot breaks the layout rules");
+    s.meta_checksum = s.computeChecksum();
+    verify(s.checksumOk(), "a new slot fails its own checksum");
+    return s;
+}
+
+/// The layout rules of a slot on their own (no file or reservation sizes): aligned sizes in
+/// order, a root that is a direct atom or points into [data start, used).
+pub fn checkLayout(s: *const Slot) error{OffsetOutOfRange}!void {
+    if (s.used_bytes < header_bytes or s.used_bytes % 8 != 0) return error.OffsetOutOfRange;
+    if (s.previous_used_bytes < header_bytes) return error.OffsetOutOfRange;
+    if (s.previous_used_bytes > s.used_bytes) return error.OffsetOutOfRange;
+    if (s.previous_used_bytes % 8 != 0) return error.OffsetOutOfRange;
+    if (s.used_bytes / 8 > Noun.payload_mask) return error.OffsetOutOfRange;
+    const root = s.rootNoun();
+    if (root.isForward() or root.inWorkspace()) return error.OffsetOutOfRange;
+    if (root.inPma()) {
+        if (!SlabOffset.of(root).inData(s.used())) return error.OffsetOutOfRange;
+    }
+}
+
+pub const SlotRead = union(enum) {
+    empty,
+    bad: error{ BadMagic, MetaChecksum, UnsupportedVersion },
+    ok: Slot,
+};
+
+/// Decode one slot page: empty (never written), rejected with a reason, or a slot whose own
+/// checksum and identity are good (its bounds are checked separately, by `checkBounds`).
+pub fn readSlot(page: []const u8, file_id: u1, slot_index: u1) SlotRead {
+    assert(page.len >= @sizeOf(Slot));
+    const raw = page[0..@sizeOf(Slot)];
+    if (std.mem.allEqual(u8, raw, 0)) return .empty;
+    var s: Slot = undefined;
+    @memcpy(std.mem.asBytes(&s), raw);
+    if (s.magic != slot_magic) return .{ .bad = error.BadMagic };
+    if (!s.checksumOk()) return .{ .bad = error.MetaChecksum };
+    if (s.format_version != format_version) return .{ .bad = error.UnsupportedVersion };
+    if (s.file_id != file_id) return .{ .bad = error.MetaChecksum };
+    if (s.slot_index != slot_index) return .{ .bad = error.MetaChecksum };
+    return .{ .ok = s };
+}
+
+/// Checks a slot against the file and reservation sizes, before anything is mapped.
+pub fn checkBounds(s: *const Slot, file_bytes: u64, reserve_bytes: u64) error{ OffsetOutOfRange, SlabTruncated }!void {
+    try checkLayout(s);
+    if (s.used_bytes > reserve_bytes) return error.OffsetOutOfRange;
+    if (s.used_bytes > file_bytes) return error.SlabTruncated;
+    assert(s.used_bytes >= header_bytes);
+    assert(s.previous_used_bytes <= s.used_bytes);
+}
+
+/// Checks a slot against the mapped data (`words` is word 0 of the file): the appended
+/// range's checksum and the root's header. The slot's bounds are checked already.
+pub fn checkData(words: [*]const u64, s: *const Slot) error{ AppendedChecksum, CorruptNoun }!void {
+    const sum = appendedChecksum(words, s.previousUsed(), s.used()) catch
+        return error.AppendedChecksum;
+    if (sum != s.appended_checksum) return error.AppendedChecksum;
+    const root = s.rootNoun();
+    if (root.isDirect()) return;
+    const off = SlabOffset.of(root);
+    assert(off.inData(s.used()));
+    const header = words[off.words()];
+    if (root.isCell() != (Header.limbs(header) == 0)) return error.CorruptNoun;
+    if (objectWords(header) > s.used().since(off)) return error.CorruptNoun;
+}
+
+/// The page image of a slot: the slot, then zeros. Decoding it the way open will
+/// (`readSlot`) must give the same slot back; that is verified before any write.
+pub fn encodeSlotPage(s: *const Slot, page: *align(8) [meta_page_bytes]u8) void {
+    @memset(page, 0);
+    @memcpy(page[0..@sizeOf(Slot)], std.mem.asBytes(s));
+    const back = readSlot(page, s.fileId(), s.slotIndex());
+    verify(back == .ok, "a slot page does not decode");
+    verify(std.mem.eql(u8, std.mem.asBytes(&back.ok), std.mem.asBytes(s)), "a slot page decodes differently");
+}
+
+/// Byte offset of slot page `slot_index` in its file.
+pub fn slotPageOffset(slot_index: u1) u64 {
+    const offset = @as(u64, slot_index) * meta_page_bytes;
+    assert(offset + meta_page_bytes <= publish_offset_bytes);
+    return offset;
+}
+
+// ------------------------------------------------------------------------- publish record
+
+/// The newest commit the writer has made durable (written after the fdatasync). Read-only
+/// replicas use only slots up to it: a slot written but not yet synced may still be torn.
+pub const Publish = extern struct {
+    magic: u64,
+    commit_seq: u64,
+    checksum: u64,
+
+    pub fn make(seq: u64) Publish {
+        var p = Publish{ .magic = publish_magic, .commit_seq = seq, .checksum = 0 };
+        p.checksum = std.hash.XxHash3.hash(0, std.mem.asBytes(&p)[0..16]);
+        verify(p.valid(), "a new publish record is invalid");
+        return p;
+    }
+
+    pub fn valid(p: *const Publish) bool {
+        if (p.magic != publish_magic) return false;
+        return p.checksum == std.hash.XxHash3.hash(0, std.mem.asBytes(p)[0..16]);
+    }
+};
+
+comptime {
+    assert(@sizeOf(Publish) == 24);
+}
+
+// ------------------------------------------------------------------------- tests
+
+const testing = std.testing;
+
+test "format: a built slot reads back as itself, and forged ones are rejected" {
+    const f = SlotFields{
+        .file_id = 1,
+        .slot_index = 0,
+        .commit_seq = 9,
+        .event_number = 4,
+        .root = SlabOffset.data_start.ref(Noun.tag_cell),
+        .used = SlabOffset.data_start.add(3),
+        .previous_used = SlabOffset.data_start,
+        .appended_checksum = 77,
+        .generation = 1,
+        .growth_count = 2,
+        .live_bytes_after_gc = 24,
+        .last_commit_appended_bytes = 24,
+        .kernel_hash = @splat(5),
+    };
+    const s = buildSlot(f);
+    var page: [meta_page_bytes]u8 align(8) = undefined;
+    encodeSlotPage(&s, &page);
+    try testing.expectEqual(SlotFields.of(&readSlot(&page, 1, 0).ok), f);
+    try testing.expectEqual(SlotRead{ .bad = error.MetaChecksum }, readSlot(&page, 0, 0));
+    try testing.expectEqual(SlotRead{ .bad = error.MetaChecksum }, readSlot(&page, 1, 1));
+    try checkBounds(&s, header_bytes + 24, 1 << 30);
+    try testing.expectError(error.SlabTruncated, checkBounds(&s, header_bytes + 16, 1 << 30));
+    try testing.expectError(error.OffsetOutOfRange, checkBounds(&s, 1 << 30, header_bytes + 16));
+    var forged = s;
+    forged.root = SlabOffset.data_start.add(3).ref(Noun.tag_cell).raw();
+    forged.seal();
+    try testing.expectError(error.OffsetOutOfRange, checkLayout(&forged));
+    forged = s;
+    forged.previous_used_bytes = forged.used_bytes + 8;
+    try testing.expectError(error.OffsetOutOfRange, checkLayout(&forged));
+    page[0] ^= 1;
+    try testing.expectEqual(SlotRead{ .bad = error.BadMagic }, readSlot(&page, 1, 0));
+    @memset(&page, 0);
+    try testing.expectEqual(SlotRead.empty, readSlot(&page, 1, 0));
+}
+
+test "format: offsets convert between words, bytes and references" {
+    const o = SlabOffset.fromBytes(header_bytes + 40);
+    try testing.expectEqual(data_start_words + 5, o.words());
+    try testing.expectEqual(header_bytes + 40, o.toBytes());
+    try testing.expectEqual(@as(u64, 5), o.since(SlabOffset.data_start));
+    try testing.expect(o.inData(o.add(1)));
+    try testing.expect(!o.inData(o));
+    try testing.expect(!SlabOffset.fromWords(3).inData(o));
+    try testing.expectEqual(o, SlabOffset.of(o.ref(Noun.tag_indirect)));
+    const p = Publish.make(12);
+    try testing.expect(p.valid());
+    var torn = p;
+    torn.commit_seq = 13;
+    try testing.expect(!torn.valid());
+}

@@ -1,0 +1,474 @@
+//! Copy-compaction GC: the live graph of a slab is written into the other slab file.
+//!
+//! The old slab must stay byte-for-byte intact until the new one is durable (it is the
+//! crash fallback, and replicas may be reading it), so no forwarding words can be written
+//! into it. Instead:
+//!   1. mark: an explicit-stack walk from the roots sets, in a bitmap with one bit per data
+//!      word, every word of every reachable object (each object once: sharing preserved);
+//!   2. prefix: live words before each bitmap word, so an object's new offset is
+//!      `data start + live words before it`, an O(1) lookup (prefix + popcount);
+//!   3. slide: one linear pass in address order hands each live object, children's offsets
+//!      rewritten, to a `SlabWriter` that appends it to the new file with pwrite, hashing
+//!      it on the way for the new slot's appended checksum.
+//! Side memory is 2 bits per slab word (32 MiB for a 1 GiB slab); both files are read
+//! and written sequentially in the slide, which keeps it close to memcpy speed.
+//!
+//! The new file is made durable like any new slab (commit.zig `finishNewSlab`: slot 0,
+//! fdatasync, rename over `N.pma`, directory fsync); then the handle switches to it.
+
+const std = @import("std");
+const builtin = @import("builtin");
+const assert = std.debug.assert;
+const constants = @import("../constants.zig");
+const noun_mod = @import("../noun.zig");
+const Noun = noun_mod.Noun;
+const Header = noun_mod.Header;
+const format = @import("format.zig");
+const SlabOffset = format.SlabOffset;
+const Slot = format.Slot;
+const objectWords = format.objectWords;
+const mapping = @import("mapping.zig");
+const arena = @import("arena.zig");
+const Pma = arena.Pma;
+
+pub const MarkError = error{ Meme, CorruptNoun };
+
+// ------------------------------------------------------------------------- the collection
+
+/// Copy-compact the live graph (the committed root, plus `roots`, which must be PMA
+/// nouns or direct atoms and are updated in place) into the other slab file. The old
+/// file stays valid until the new one is durable. Afterwards every PMA noun not
+/// reachable from the root or `roots` is gone: a workspace must not hold PMA
+/// references across a GC except through `roots`.
+pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
+    try p.checkWriter();
+    try checkRoots(p, roots);
+    const used_before = p.used.toBytes();
+    const target: u1 = 1 - p.file_id;
+    // The target name holds a stale slab from two collections ago (every commit in it is
+    // older than this file's newest). Unlinking it frees its extents, which on a large
+    // slab takes a noticeable time; do it beside the mark and copy instead of inside the
+    // final rename. It is joined before the rename, so it can never remove the new file.
+    var stale = StaleUnlink.start(p.dir, format.slab_names[target]);
+    defer stale.join();
+    var marked = try markLive(p, roots);
+    defer marked.deinit(p.gpa);
+    const new_used = SlabOffset.data_start.add(marked.live_words);
+    assert(!p.used.lessThan(new_used)); // Live data never exceeds the used data.
+    var fresh = try p.createTemp(target, fileBytesFor(new_used));
+    var adopted = false;
+    defer if (!adopted) p.abandon(&fresh);
+    try p.trip(.pma_gc_after_create);
+    const checksum = try writeCompacted(p, &marked, &fresh);
+    try p.trip(.pma_gc_after_copy);
+    var f = format.SlotFields.of(&p.last);
+    f.file_id = target;
+    f.slot_index = 0;
+    f.commit_seq = p.max_seq + 1;
+    f.root = marked.forward(p.root());
+    f.used = new_used;
+    f.previous_used = SlabOffset.data_start;
+    f.appended_checksum = checksum;
+    f.generation += 1;
+    f.live_bytes_after_gc = marked.live_words * 8;
+    f.growth_count = p.growth_count;
+    const slot = format.buildSlot(f);
+    stale.join();
+    try p.finishNewSlab(&fresh, &slot, .{
+        .before_slot = .pma_gc_before_slot,
+        .after_sync = .pma_gc_after_sync,
+        .after_rename = .pma_gc_after_rename,
+    });
+    switchTo(p, &fresh, &slot);
+    adopted = true;
+    assert(p.file_id == target);
+    assert(p.used == new_used);
+    for (roots) |*r| r.* = marked.forward(r.*);
+    try afterGc(p);
+    return .{ .used_bytes_before = used_before, .used_bytes_after = new_used.toBytes(), .live_bytes = marked.live_words * 8 };
+}
+
+fn checkRoots(p: *Pma, roots: []const Noun) arena.Error!void {
+    assert(!p.used.lessThan(SlabOffset.data_start));
+    for (roots) |r| {
+        if (r.isDirect()) continue;
+        if (!r.inPma() or r.isForward() or !SlabOffset.fromWords(r.payload()).inData(p.used))
+            return p.fail(error.ForeignNoun, "Cannot collect: a GC root is not a committed PMA noun", .{});
+    }
+}
+
+/// The new file's size: the live data and a little headroom, in whole granules.
+fn fileBytesFor(used: SlabOffset) u64 {
+    const used_bytes = used.toBytes();
+    const headroom = @max(used_bytes / constants.pma_gc_headroom_divisor, 1);
+    const bytes = std.mem.alignForward(u64, used_bytes + headroom, constants.pma_file_granule_bytes);
+    assert(bytes > used_bytes);
+    return bytes;
+}
+
+/// Unlinks a stale slab on a helper thread; `join` waits for it (and is idempotent). If no
+/// thread can be started, the unlink simply happens in the caller's later rename.
+const StaleUnlink = struct {
+    thread: ?std.Thread,
+
+    fn start(dir: std.fs.Dir, name: []const u8) StaleUnlink {
+        assert(name.len > 0);
+        const thread = std.Thread.spawn(.{}, unlinkQuietly, .{ dir, name }) catch null;
+        return .{ .thread = thread };
+    }
+
+    fn unlinkQuietly(dir: std.fs.Dir, name: []const u8) void {
+        dir.deleteFile(name) catch {};
+    }
+
+    fn join(u: *StaleUnlink) void {
+        if (u.thread) |t| t.join();
+        u.thread = null;
+        assert(u.thread == null);
+    }
+};
+
+/// Slide the live objects into the new file through a `SlabWriter`; returns their
+/// appended checksum.
+fn writeCompacted(p: *Pma, marked: *const Marked, fresh: *mapping.NewSlab) arena.Error!u64 {
+    assert(fresh.bytes > SlabOffset.data_start.add(marked.live_words).toBytes());
+    const name = format.temp_names[fresh.file_id];
+    var writer = SlabWriter.init(p.gpa, fresh.file) catch
+        return p.fail(error.Meme, "Cannot collect: out of memory for the write buffer", .{});
+    defer writer.deinit(p.gpa);
+    const copied = slide(marked, p.map.words(), p.used, &writer) catch |e|
+        return p.failIo(e, "Cannot write {s}", .{name});
+    writer.flush() catch |e| return p.failIo(e, "Cannot write {s}", .{name});
+    assert(copied == marked.live_words);
+    assert(writer.offset_bytes == SlabOffset.data_start.add(copied).toBytes());
+    return writer.hasher.final();
+}
+
+fn markLive(p: *Pma, roots: []const Noun) arena.Error!Marked {
+    var all: std.ArrayList(Noun) = .empty;
+    defer all.deinit(p.gpa);
+    all.append(p.gpa, p.root()) catch return p.fail(error.Meme, "Cannot collect: out of memory", .{});
+    all.appendSlice(p.gpa, roots) catch return p.fail(error.Meme, "Cannot collect: out of memory", .{});
+    assert(all.items.len == roots.len + 1);
+    return mark(p.gpa, p.map.words(), p.used, all.items) catch |err| switch (err) {
+        error.Meme => p.fail(error.Meme, "Cannot collect: out of memory for the mark bitmap or stack", .{}),
+        error.CorruptNoun => p.fail(error.CorruptNoun, "Cannot collect: the live graph holds a malformed noun", .{}),
+    };
+}
+
+/// The new slab is durable: make it this handle's slab. The old mapping goes away.
+fn switchTo(p: *Pma, fresh: *mapping.NewSlab, slot: *const Slot) void {
+    assert(fresh.renamed);
+    assert(!p.poisoned);
+    assert(slot.file_id == fresh.file_id);
+    const old_id = p.file_id;
+    p.map.deinit();
+    p.file.close();
+    p.map = fresh.map;
+    p.file = fresh.file;
+    p.file_id = fresh.file_id;
+    p.inode = if (fresh.file.stat()) |st| st.inode else |_| 0;
+    p.file_bytes = fresh.bytes;
+    p.used = slot.used();
+    p.last = slot.*;
+    p.max_seq = slot.commit_seq;
+    p.next_slot_index = 1;
+    p.rebase();
+    if (!p.options.keep_previous_slab) p.dir.deleteFile(format.slab_names[old_id]) catch {};
+}
+
+fn afterGc(p: *Pma) arena.Error!void {
+    assert(p.last.slot_index == 0);
+    try p.sealIfLarge();
+    if (p.options.sidecar != .off) {
+        try p.trip(.pma_gc_before_sidecar);
+        try p.writeSidecar();
+    }
+}
+
+// ------------------------------------------------------------------------- writing the new file
+
+/// Appends objects to a new slab file with pwrite from a buffer (no page faults on a fresh
+/// mapping), hashing them with mug bits cleared on the way, and starts writeback early so
+/// that the final fdatasync has little left to wait for.
+const SlabWriter = struct {
+    file: std.fs.File,
+    offset_bytes: u64 = format.header_bytes,
+    writeback_bytes: u64 = format.header_bytes,
+    buf: []u64,
+    /// The same words with each header's mug bits cleared, for the hasher.
+    masked: []u64,
+    len: usize = 0,
+    hasher: format.ObjectHasher = .{},
+
+    const buffer_words = (1 << 20) / 8;
+    const writeback_step_bytes: u64 = 64 << 20;
+
+    fn init(gpa: std.mem.Allocator, file: std.fs.File) !SlabWriter {
+        const buf = try gpa.alloc(u64, buffer_words);
+        errdefer gpa.free(buf);
+        const masked = try gpa.alloc(u64, buffer_words);
+        assert(buf.len == masked.len);
+        return .{ .file = file, .buf = buf, .masked = masked };
+    }
+
+    fn deinit(w: *SlabWriter, gpa: std.mem.Allocator) void {
+        gpa.free(w.buf);
+        gpa.free(w.masked);
+        w.* = undefined;
+    }
+
+    /// Append one whole object (the sink of `slide`).
+    pub fn put(w: *SlabWriter, words: []const u64) !void {
+        assert(words.len == objectWords(words[0]));
+        assert(w.len <= w.buf.len);
+        if (w.len + words.len > w.buf.len) try w.flush();
+        if (words.len > w.buf.len) {
+            // A huge atom: hash and write it straight from the old slab.
+            w.hasher.object(words);
+            try w.file.pwriteAll(std.mem.sliceAsBytes(words), w.offset_bytes);
+            w.offset_bytes += words.len * 8;
+            return;
+        }
+        @memcpy(w.buf[w.len..][0..words.len], words);
+        @memcpy(w.masked[w.len..][0..words.len], words);
+        w.masked[w.len] = format.ObjectHasher.maskHeader(words[0]);
+        w.len += words.len;
+    }
+
+    fn flush(w: *SlabWriter) !void {
+        if (w.len == 0) return;
+        assert(w.offset_bytes >= w.writeback_bytes);
+        w.hasher.masked(w.masked[0..w.len]);
+        try w.file.pwriteAll(std.mem.sliceAsBytes(w.buf[0..w.len]), w.offset_bytes);
+        w.offset_bytes += w.len * 8;
+        w.len = 0;
+        if (w.offset_bytes - w.writeback_bytes >= writeback_step_bytes) {
+            mapping.startWriteback(w.file.handle, w.writeback_bytes, w.offset_bytes - w.writeback_bytes);
+            w.writeback_bytes = w.offset_bytes;
+        }
+    }
+};
+
+// ------------------------------------------------------------------------- mark and slide
+
+/// Per 64 data words: which belong to live objects, and how many live words precede them.
+/// Kept side by side so an offset lookup touches one cache line.
+pub const Block = extern struct {
+    bits: u64,
+    prefix: u64,
+};
+
+pub const Marked = struct {
+    /// Bit i of blocks[j] = word (data start + 64 j + i) belongs to a live object.
+    blocks: []Block,
+    live_words: u64,
+
+    pub fn deinit(m: *Marked, gpa: std.mem.Allocator) void {
+        gpa.free(m.blocks);
+        m.* = undefined;
+    }
+
+    pub inline fn isLive(m: *const Marked, offset: SlabOffset) bool {
+        const i = offset.since(SlabOffset.data_start);
+        assert(i / 64 < m.blocks.len);
+        return m.blocks[i / 64].bits & (@as(u64, 1) << @intCast(i % 64)) != 0;
+    }
+
+    /// New offset of the live object at `offset`.
+    pub inline fn newOffset(m: *const Marked, offset: SlabOffset) SlabOffset {
+        assert(m.isLive(offset));
+        const i = offset.since(SlabOffset.data_start);
+        const block = m.blocks[i / 64];
+        const below = block.bits & ((@as(u64, 1) << @intCast(i % 64)) - 1);
+        const moved = SlabOffset.data_start.add(block.prefix + @popCount(below));
+        assert(!offset.lessThan(moved)); // Compaction only slides objects down.
+        return moved;
+    }
+
+    /// The noun word after compaction (direct atoms unchanged).
+    pub inline fn forward(m: *const Marked, n: Noun) Noun {
+        if (!n.inPma()) return n;
+        assert(!n.isForward());
+        return m.newOffset(SlabOffset.of(n)).ref(n.tag());
+    }
+
+    fn setRange(m: *Marked, offset: SlabOffset, count: u64) void {
+        assert(count > 0);
+        var i = offset.since(SlabOffset.data_start);
+        var left = count;
+        while (left > 0) {
+            const bit: u6 = @intCast(i % 64);
+            const take = @min(left, 64 - @as(u64, bit));
+            const ones: u64 = if (take == 64) ~@as(u64, 0) else (@as(u64, 1) << @intCast(take)) - 1;
+            assert(m.blocks[i / 64].bits & (ones << bit) == 0); // Objects never overlap.
+            m.blocks[i / 64].bits |= ones << bit;
+            i += take;
+            left -= take;
+        }
+    }
+};
+
+/// Mark everything reachable from `roots` in the slab whose word 0 is `words` and whose
+/// objects lie in [data start, used). Checks every reference it follows.
+pub fn mark(gpa: std.mem.Allocator, words: [*]const u64, used: SlabOffset, roots: []const Noun) MarkError!Marked {
+    const data_words = used.since(SlabOffset.data_start);
+    const len: usize = @intCast(data_words / 64 + 1);
+    const blocks = gpa.alloc(Block, len) catch return error.Meme;
+    errdefer gpa.free(blocks);
+    @memset(blocks, .{ .bits = 0, .prefix = 0 });
+    var m = Marked{ .blocks = blocks, .live_words = 0 };
+    var stack: std.ArrayList(u64) = .empty;
+    defer stack.deinit(gpa);
+    for (roots) |r| try push(gpa, &stack, &m, r.raw(), used);
+    try markFrom(gpa, &stack, &m, words, used);
+    var total: u64 = 0;
+    for (m.blocks) |*b| {
+        b.prefix = total;
+        total += @popCount(b.bits);
+    }
+    m.live_words = total;
+    assert(total <= data_words);
+    assert(stack.items.len == 0);
+    return m;
+}
+
+fn markFrom(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *Marked, words: [*]const u64, used: SlabOffset) MarkError!void {
+    while (stack.pop()) |raw| {
+        const n = Noun.fromRaw(raw);
+        const off = SlabOffset.of(n);
+        assert(off.inData(used)); // `push` checked it.
+        if (m.isLive(off)) continue; // Pushed twice before its first visit.
+        const header = words[off.words()];
+        const limbs = Header.limbs(header);
+        if (n.isCell() != (limbs == 0)) return error.CorruptNoun;
+        const size = objectWords(header);
+        if (size > used.since(off)) return error.CorruptNoun;
+        m.setRange(off, size);
+        if (limbs != 0) continue;
+        // Tail first, so right-nested lists keep the stack short.
+        try push(gpa, stack, m, words[off.words() + 2], used);
+        try push(gpa, stack, m, words[off.words() + 1], used);
+    }
+}
+
+inline fn push(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *const Marked, raw: u64, used: SlabOffset) MarkError!void {
+    const n = Noun.fromRaw(raw);
+    if (n.isDirect()) return;
+    // The PMA never points into the workspace, and never holds forwarding words.
+    if (n.isForward() or !n.inPma()) return error.CorruptNoun;
+    const off = SlabOffset.of(n);
+    if (!off.inData(used)) return error.CorruptNoun;
+    if (m.isLive(off)) return;
+    assert(n.isCell() or n.isIndirect());
+    if (stack.items.len >= constants.walk_stack_entries_max) return error.Meme;
+    stack.append(gpa, raw) catch return error.Meme;
+}
+
+/// Hand the live objects of `src` (word 0 of the old slab) to `sink.put(words)` in address
+/// order, cell children rewritten to their new offsets; the sink lays them out from the
+/// data start on. Returns the number of words emitted.
+pub fn slide(m: *const Marked, src: [*]const u64, used: SlabOffset, sink: anytype) !u64 {
+    const ds = SlabOffset.data_start;
+    var out: u64 = 0;
+    var i: u64 = 0; // Data word index (offset - data start).
+    const n = used.since(ds);
+    while (i < n) {
+        var j = i / 64;
+        var w = m.blocks[j].bits & (~@as(u64, 0) << @intCast(i % 64));
+        while (w == 0) {
+            j += 1;
+            if (j >= m.blocks.len) break;
+            w = m.blocks[j].bits;
+        }
+        if (w == 0) break;
+        i = j * 64 + @ctz(w);
+        if (i >= n) break;
+        const off = ds.add(i);
+        const header = src[off.words()];
+        const size = objectWords(header);
+        assert(m.newOffset(off) == ds.add(out));
+        if (Header.limbs(header) == 0) {
+            const cell = [3]u64{
+                header,
+                m.forward(Noun.fromRaw(src[off.words() + 1])).raw(),
+                m.forward(Noun.fromRaw(src[off.words() + 2])).raw(),
+            };
+            try sink.put(&cell);
+        } else {
+            try sink.put(src[off.words() .. off.words() + size]);
+        }
+        out += size;
+        i += size;
+    }
+    assert(out == m.live_words);
+    return out;
+}
+
+// ------------------------------------------------------------------------- tests
+
+/// A sink that writes into memory (tests).
+const ArraySink = struct {
+    dst: []u64,
+    len: usize,
+
+    pub fn put(s: *ArraySink, words: []const u64) error{}!void {
+        @memcpy(s.dst[s.len..][0..words.len], words);
+        s.len += words.len;
+    }
+};
+
+const testing = std.testing;
+const d0 = format.data_start_words;
+
+/// A PMA reference to data word `i` of a hand-built slab.
+fn ref(kind: u64, i: u64) Noun {
+    return SlabOffset.data_start.add(i).ref(kind);
+}
+
+test "gc: mark and slide keep shared objects once and drop garbage" {
+    var src = [_]u64{0} ** (d0 + 32);
+    // 0: garbage cell; 3: atom (2 limbs); 6: cell [atom atom]; 9: cell [6 6]
+    src[d0 + 0] = Header.cell;
+    src[d0 + 1] = 1;
+    src[d0 + 2] = 2;
+    src[d0 + 3] = Header.atom(2);
+    src[d0 + 4] = 0xdead;
+    src[d0 + 5] = 0xbeef;
+    src[d0 + 6] = Header.cell;
+    src[d0 + 7] = ref(Noun.tag_indirect, 3).raw();
+    src[d0 + 8] = ref(Noun.tag_indirect, 3).raw();
+    src[d0 + 9] = Header.cell;
+    src[d0 + 10] = ref(Noun.tag_cell, 6).raw();
+    src[d0 + 11] = ref(Noun.tag_cell, 6).raw();
+    const used = SlabOffset.data_start.add(12);
+    var m = try mark(testing.allocator, &src, used, &.{ref(Noun.tag_cell, 9)});
+    defer m.deinit(testing.allocator);
+    try testing.expectEqual(@as(u64, 9), m.live_words);
+    var dst = [_]u64{0} ** (d0 + 32);
+    var sink = ArraySink{ .dst = &dst, .len = d0 };
+    try testing.expectEqual(@as(u64, 9), try slide(&m, &src, used, &sink));
+    const root = m.forward(ref(Noun.tag_cell, 9));
+    // New layout, in address order: atom at 0, inner cell at 3, root at 6.
+    try testing.expectEqual(ref(Noun.tag_cell, 6), root);
+    try testing.expectEqual(ref(Noun.tag_cell, 3).raw(), dst[d0 + 7]);
+    try testing.expectEqual(dst[d0 + 7], dst[d0 + 8]); // Sharing kept: both children the same.
+    try testing.expectEqual(ref(Noun.tag_indirect, 0).raw(), dst[d0 + 4]);
+    try testing.expectEqual(dst[d0 + 4], dst[d0 + 5]);
+    try testing.expectEqual(@as(u64, 0xbeef), dst[d0 + 2]);
+}
+
+test "gc: mark refuses references out of range, into the workspace, or of the wrong kind" {
+    var src = [_]u64{0} ** (d0 + 16);
+    src[d0 + 0] = Header.cell;
+    src[d0 + 1] = ref(Noun.tag_cell, 36).raw();
+    src[d0 + 2] = 0;
+    const used = SlabOffset.data_start.add(3);
+    const r = ref(Noun.tag_cell, 0);
+    try testing.expectError(error.CorruptNoun, mark(testing.allocator, &src, used, &.{r}));
+    src[d0 + 1] = Noun.tag_cell | 100; // A workspace reference.
+    try testing.expectError(error.CorruptNoun, mark(testing.allocator, &src, used, &.{r}));
+    src[d0 + 1] = 0;
+    try testing.expectError(error.CorruptNoun, mark(testing.allocator, &src, used, &.{ref(Noun.tag_indirect, 0)}));
+    try testing.expectError(error.CorruptNoun, mark(testing.allocator, &src, used, &.{Noun.pmaRef(Noun.tag_cell, 4)}));
+}
