@@ -1,8 +1,11 @@
-::  kernels/kv.hoon: Cellar's default kernel, a key-value store.
+::  kernels/examples/kv-stdlib.hoon: a key-value store written with the
+::  Hoon standard library, Cellar's default kernel before kernels/kv.hoon.
 ::
-::  This file is the worked example of a Cellar kernel (see docs/KERNELS.md).
-::  tools/build_kernel.ts compiles it with Urbit's Hoon compiler running on
-::  Cellar and writes kernels/kv.jam; nothing here is compiled elsewhere.
+::  This file is the worked example of a stdlib kernel (see
+::  docs/KERNELS.md).  tools/build_kernel.ts compiles it with Urbit's Hoon
+::  compiler running on Cellar (the ivory pill) into a jam that carries the
+::  pill's compiled standard library: that jam is a build product, never
+::  committed.  kernels/kv.hoon upgrades its state (version %0).
 ::
 ::  The source is one Hoon expression, compiled against the standard
 ::  library (hoon.hoon of the ivory pill): every stdlib name (add, by, cat,
