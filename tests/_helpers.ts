@@ -1,11 +1,14 @@
 /**
- * Shared helpers of the deno tests: the optional shared corpus, jam vectors, hand-built jam
+ * Shared helpers of the deno tests: the default kernel, the optional shared corpus (foreign
+ * material: `CELLAR_CORPUS` or `../shared/corpus`), jam vectors, hand-built jam
  * streams for deep nouns, and running the CLI in a subprocess with scoped permissions.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Noun } from "../mod.ts";
 import type { NounLike } from "../mod.ts";
 import { libraryLocation } from "../src/core/ffi.ts";
@@ -36,8 +39,25 @@ export function assertThrows<E extends Error>(
   throw new assert.AssertionError({ message: `Expected ${ErrorClass.name} to be thrown` });
 }
 
-/** The shared test corpus (`../shared/corpus` beside the checkout); absent on a fresh clone. */
-export const corpusUrl = new URL("../../shared/corpus/", import.meta.url);
+/**
+ * The shared test corpus: the folder `$CELLAR_CORPUS` names, else `../shared/corpus` beside
+ * the checkout. It is foreign material, absent on a fresh clone; `CELLAR_CORPUS=/nonexistent`
+ * runs the suite as a fresh clone does.
+ */
+export const corpusUrl: URL = corpusLocation();
+
+function corpusLocation(): URL {
+  let named: string | undefined;
+  try {
+    named = Deno.env.get("CELLAR_CORPUS");
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+  }
+  if (named === undefined || named === "") {
+    return new URL("../../shared/corpus/", import.meta.url);
+  }
+  return pathToFileURL(resolve(named) + "/");
+}
 
 function exists(url: URL): boolean {
   try {
@@ -48,20 +68,19 @@ function exists(url: URL): boolean {
   }
 }
 
-/** The default kernel, built from kernels/kv.hoon by `./cellar build` (not committed). */
+/**
+ * The default kernel, committed: kernels/kv.jam, built from kernels/kv.hoon (standalone, see
+ * docs/KERNELS.md). `tests/kernel_build_test.ts` checks that it is exactly that build.
+ */
 export const defaultKernelUrl = new URL("../kernels/kv.jam", import.meta.url);
 
-/** Whether the default kernel is built. Tests that need it are skipped when it is not. */
+/** Whether kernels/kv.jam is present: always in a checkout, since it is committed. */
 export const hasDefaultKernel: boolean = exists(defaultKernelUrl);
 
-if (!hasDefaultKernel) {
-  console.warn(
-    `Skipping tests that need the default kernel: ${defaultKernelUrl.pathname} is not built ` +
-      "(./cellar build makes it from kernels/kv.hoon with the ivory pill)",
-  );
-}
-
-/** `Deno.test` for a test that runs the default kernel: ignored when it is not built. */
+/**
+ * `Deno.test` for a test that runs the default kernel. It never skips: the kernel is part of
+ * the repository, so a checkout without it fails these tests, saying so.
+ */
 export function kernelTest(definition: Deno.TestDefinition): void;
 export function kernelTest(
   name: string,
@@ -72,7 +91,19 @@ export function kernelTest(
   fn?: (t: Deno.TestContext) => void | Promise<void>,
 ): void {
   const definition = typeof a === "string" ? { name: a, fn: fn! } : a;
-  Deno.test({ ...definition, ignore: (definition.ignore ?? false) || !hasDefaultKernel });
+  const run = definition.fn;
+  Deno.test({
+    ...definition,
+    fn(t) {
+      if (!exists(defaultKernelUrl)) {
+        throw new Error(
+          `The default kernel is missing: ${defaultKernelUrl.pathname} is committed ` +
+            "(git checkout kernels/kv.jam restores it)",
+        );
+      }
+      return run(t);
+    },
+  });
 }
 
 /** Whether the corpus is present. Tests that need it use `ignore: !hasCorpus`. */
@@ -80,7 +111,8 @@ export const hasCorpus: boolean = exists(corpusUrl);
 
 if (!hasCorpus) {
   console.warn(
-    `Skipping corpus tests: ${corpusUrl.pathname} is absent (it is not part of the project)`,
+    `Skipping corpus tests: ${corpusUrl.pathname} is absent (it is not part of the project; ` +
+      "CELLAR_CORPUS names another folder)",
   );
 }
 

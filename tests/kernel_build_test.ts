@@ -1,9 +1,10 @@
 /**
- * The default kernel (kernels/kv.hoon, built into kernels/kv.jam by tools/build_kernel.ts):
- * the build is reproducible, the jam has the NockApp interface (arms at axes 4, 22, 23,
- * state at 6), and each cause and peek of the key-value store behaves as documented,
- * crashes included. Only the rebuild tests need ../shared/corpus (the ivory pill); the rest
- * run on the built kernels/kv.jam alone (skipped when it is not built).
+ * The default kernel (kernels/kv.hoon, committed with its build kernels/kv.jam): the jam is
+ * a standalone trap (no standard library) with the NockApp interface (arms at axes 4, 22,
+ * 23, state at 6), its own arithmetic runs on Cellar's jets, each cause and peek of the
+ * key-value store behaves as documented, crashes included, and it upgrades the state of the
+ * previous (stdlib) kv kernel. Only the tests that build need ../shared/corpus (the ivory
+ * pill); the rest run on the committed kernels/kv.jam alone.
  */
 
 import assert from "node:assert/strict";
@@ -19,27 +20,28 @@ import {
 } from "../mod.ts";
 import type { NounLike } from "../mod.ts";
 import { ArgumentError } from "../src/core/errors.ts";
-import { buildKernel, kernelAxes } from "../src/hoon/kernel_build.ts";
+import { buildKernel, kernelAxes, kernelModeOf } from "../src/hoon/kernel_build.ts";
 import { bootKernel, callArm, loadAxis, peekAxis, pokeAxis } from "../src/runtime/kernel.ts";
+import {
+  assertEquals,
+  assertThrows,
+  defaultKernelUrl,
+  hasCorpus,
+  kernelTest,
+  readCorpus,
+} from "./_helpers.ts";
+import { replayOf, stateOf, withRuntime } from "./_runtime_helpers.ts";
 
 const kernelPoke = (core: Noun, sample: NounLike) => callArm(core, pokeAxis, sample);
 const kernelPeek = (core: Noun, path: NounLike) => callArm(core, peekAxis, path);
 const kernelLoad = (core: Noun, state: NounLike) => callArm(core, loadAxis, state);
-import {
-  assertEquals,
-  assertThrows,
-  hasCorpus,
-  hasDefaultKernel,
-  kernelTest,
-  readCorpus,
-} from "./_helpers.ts";
 
 // Load the library outside any test, so that the resource sanitizer does not see it opening.
 handleCount();
 
-const kernelJamUrl = new URL("../kernels/kv.jam", import.meta.url);
 const kernelSourceUrl = new URL("../kernels/kv.hoon", import.meta.url);
-const kernelJam = hasDefaultKernel ? Deno.readFileSync(kernelJamUrl) : new Uint8Array();
+const stdlibSourceUrl = new URL("../kernels/examples/kv-stdlib.hoon", import.meta.url);
+const kernelJam = Deno.readFileSync(defaultKernelUrl);
 
 let booted: Noun | undefined;
 
@@ -61,6 +63,12 @@ function assertNoun(actual: Noun, expected: NounLike): void {
   using want = Noun.from(expected);
   assertEquals(formatNoun(actual), formatNoun(want));
   assert(actual.equals(want));
+}
+
+/** The cord of a string as a bigint (UTF-8 bytes, first byte lowest). */
+function cordValue(text: string): bigint {
+  using cord = Noun.cord(text);
+  return cord.toBigInt();
 }
 
 /**
@@ -94,57 +102,75 @@ class Driver {
     using p = path(...elements);
     return kernelPeek(this.core, p);
   }
-  /** The kernel's debugging arm `wish` (axis 10): a Hoon expression against the core. */
-  wish(expression: string): Noun {
-    using subject = Noun.cell(this.core, Noun.cord(expression));
+  /** The kernel's debugging arm `wish` (axis 10). */
+  wish(request: NounLike): Noun {
+    using subject = Noun.cell(this.core, request);
     using formula = Noun.from([8, [9, 10, 0, 2], 9, 2, 10, [6, 0, 7], 0, 2]);
     return nock(subject, formula);
   }
+  /** Whether the store is canonical and holds `count` keys (`wish %check`). */
+  assertCanonical(): void {
+    using ok = this.wish("check");
+    assertNoun(ok, 0);
+  }
+  /** The store (the trie) itself. */
+  store(): Noun {
+    using state = this.core.at(kernelAxes.state);
+    return state.at(6);
+  }
 }
 
-kernelTest("kernel: the jam is a trap whose core has load, peek, poke at 4, 22, 23", () => {
-  const core = freshKernel();
-  {
-    // bootKernel is exactly cue and [9 2 0 1].
-    using trap = Noun.cue(kernelJam);
-    using arm = Noun.from([9, 2, 0, 1]);
-    using again = nock(trap, arm);
-    assert(again.equals(core));
-  }
-  for (const axis of [4, 10, 22, 23]) {
-    using formula = core.at(axis);
-    assert(formula.isCell, `axis ${axis} is not an arm`);
-  }
-  using battery = core.head;
-  using batteryTail = battery.tail;
-  assert(batteryTail.isCell && batteryTail.tail.isCell, "the battery is not [4 [10 [22 23]]]");
-  // The state at axis 6: version 0, empty store, no writes.
-  using state = core.at(6);
-  assertNoun(state, [0, 0, 0, 0, 0]);
-  // Call the arms by the raw NockApp convention, without the helpers.
-  const call = (axis: number) => Noun.from([8, [9, axis, 0, 2], 9, 2, 10, [6, 0, 7], 0, 2]);
-  using peekCall = call(22);
-  using count = nock(Noun.cell(core, path("count")), peekCall);
-  assertNoun(count, [0, 0, 0]);
-  using pokeCall = call(23);
-  using poked = nock(
-    Noun.cell(core, [1, ["poke", "http", 0], 0, 0, 0, ["put", "a", 42]]),
-    pokeCall,
-  );
-  assertNoun(poked.head, [["put", "a"], 0]);
-  using newCore = poked.tail;
-  using newState = newCore.at(6);
-  using loadCall = call(4);
-  using loaded = nock(Noun.cell(core, newState), loadCall);
-  using got = nock(Noun.cell(loaded, path("get", "a")), peekCall);
-  assertNoun(got, [0, 0, 42]);
-  // The new core is the old one with only the state replaced.
-  using oldBattery = core.head;
-  using newBattery = newCore.head;
-  using oldContext = core.at(7);
-  using newContext = newCore.at(7);
-  assert(newBattery.equals(oldBattery) && newContext.equals(oldContext));
-});
+kernelTest(
+  "kernel: the jam is a standalone trap whose core has load, peek, poke at 4, 22, 23",
+  () => {
+    const core = freshKernel();
+    {
+      // bootKernel is exactly cue and [9 2 0 1]; the trap is [[7 [0 3] K_f] 0].
+      using trap = Noun.cue(kernelJam);
+      using arm = Noun.from([9, 2, 0, 1]);
+      using again = nock(trap, arm);
+      assert(again.equals(core));
+      using payload = trap.tail;
+      assertNoun(payload, 0);
+      using head = trap.at(4);
+      using subject = trap.at(10);
+      assertNoun(head, 7);
+      assertNoun(subject, [0, 3]);
+    }
+    // Its own code only: a few KiB, where the stdlib kernel's jam is over a MiB.
+    assert(kernelJam.length < 16 * 1024, `${kernelJam.length} bytes`);
+    for (const axis of [4, 10, 22, 23]) {
+      using formula = core.at(axis);
+      assert(formula.isCell, `axis ${axis} is not an arm`);
+    }
+    // The state at axis 6: version 1, empty store, no writes.
+    using state = core.at(6);
+    assertNoun(state, [1, 0, 0, 0, 0]);
+    // Call the arms by the raw NockApp convention, without the helpers.
+    const call = (axis: number) => Noun.from([8, [9, axis, 0, 2], 9, 2, 10, [6, 0, 7], 0, 2]);
+    using peekCall = call(22);
+    using count = nock(Noun.cell(core, path("count")), peekCall);
+    assertNoun(count, [0, 0, 0]);
+    using pokeCall = call(23);
+    using poked = nock(
+      Noun.cell(core, [1, ["poke", "http", 0], 0, 0, 0, ["put", "a", 42]]),
+      pokeCall,
+    );
+    assertNoun(poked.head, [["put", "a"], 0]);
+    using newCore = poked.tail;
+    using newState = newCore.at(6);
+    using loadCall = call(4);
+    using loaded = nock(Noun.cell(core, newState), loadCall);
+    using got = nock(Noun.cell(loaded, path("get", "a")), peekCall);
+    assertNoun(got, [0, 0, 42]);
+    // The new core is the old one with only the state replaced.
+    using oldBattery = core.head;
+    using newBattery = newCore.head;
+    using oldContext = core.at(7);
+    using newContext = newCore.at(7);
+    assert(newBattery.equals(oldBattery) && newContext.equals(oldContext));
+  },
+);
 
 kernelTest("kernel: bootKernel refuses what is not a kernel", () => {
   using atom = Noun.atom(5);
@@ -168,6 +194,13 @@ kernelTest("kernel: %put stores, /get reads, /count and /stats count", () => {
   assertNoun(k.peek("get", "a"), [0, 0, "new"]);
   assertNoun(k.peek("count"), [0, 0, 2]);
   assertNoun(k.peek("stats"), [0, 0, 2, 3, 0]);
+  // The empty key (the atom 0, the root of the trie) and a long one.
+  const long = "x".repeat(300);
+  k.poke(["put", "", "empty"]);
+  k.poke(["put", long, 7]);
+  assertNoun(k.peek("get", ""), [0, 0, "empty"]);
+  assertNoun(k.peek("get", long), [0, 0, 7]);
+  assertNoun(k.peek("get", long.slice(1)), [0, 0]);
   // A key that is not in the store, and paths that are not served.
   assertNoun(k.peek("get", "zz"), [0, 0]);
   assertNoun(k.peek("nope"), 0);
@@ -175,23 +208,40 @@ kernelTest("kernel: %put stores, /get reads, /count and /stats count", () => {
   assertNoun(k.peek("get"), 0);
   assertNoun(k.peek("get", "a", "extra"), 0);
   assertNoun(k.peek("count", "extra"), 0);
+  assertNoun(k.peek("list", "extra"), 0);
   using atomPath = kernelPeek(k.core, 5);
   assertNoun(atomPath, 0);
+  k.assertCanonical();
 });
 
-kernelTest("kernel: %del removes a key, and crashes naming an absent key", () => {
-  const k = new Driver(freshKernel());
-  k.poke(["put", "a", 1]);
-  k.poke(["put", "b", 2]);
-  assertNoun(k.poke(["del", "a"]), [["del", "a"], 0]);
-  assertNoun(k.peek("get", "a"), [0, 0]);
-  assertNoun(k.peek("get", "b"), [0, 0, 2]);
-  assertNoun(k.peek("stats"), [0, 0, 1, 2, 1]);
-  const trace = k.reject(["del", "a"]);
-  assert(trace.includes("%kv-del-absent") && trace.includes("'a'"), trace);
-  assert(k.reject(["del", "never"]).includes("'never'"));
-  assertNoun(k.peek("stats"), [0, 0, 1, 2, 1]);
-});
+kernelTest(
+  "kernel: %del removes a key and prunes its path, and crashes naming an absent key",
+  () => {
+    const k = new Driver(freshKernel());
+    k.poke(["put", "a", 1]);
+    using before = k.store();
+    k.poke(["put", "b", 2]);
+    assertNoun(k.poke(["del", "b"]), [["del", "b"], 0]);
+    // The nodes made for b are gone: the very trie of a alone.
+    using after = k.store();
+    assert(after.equals(before));
+    k.poke(["put", "b", 2]);
+    assertNoun(k.poke(["del", "a"]), [["del", "a"], 0]);
+    assertNoun(k.peek("get", "a"), [0, 0]);
+    assertNoun(k.peek("get", "b"), [0, 0, 2]);
+    assertNoun(k.peek("stats"), [0, 0, 1, 3, 2]);
+    const trace = k.reject(["del", "a"]);
+    assert(trace.includes("[%kv-del-absent 'a']"), trace);
+    assert(k.reject(["del", "never"]).includes("[%kv-del-absent 'never']"));
+    // The key is quoted as Hoon prints a cord: ' and \ escaped.
+    assert(k.reject(["del", "it's\\"]).includes("[%kv-del-absent 'it\\'s\\\\']"));
+    assertNoun(k.poke(["del", "b"]), [["del", "b"], 0]);
+    // Empty again: the bare trie ~.
+    using empty = k.store();
+    assertNoun(empty, 0);
+    assertNoun(k.peek("stats"), [0, 0, 0, 3, 3]);
+  },
+);
 
 kernelTest("kernel: %incr counts from 0, and crashes on a cell value", () => {
   const k = new Driver(freshKernel());
@@ -203,7 +253,7 @@ kernelTest("kernel: %incr counts from 0, and crashes on a cell value", () => {
   assertNoun(k.poke(["incr", "big", 1]), [["incr", "big", 2n ** 64n + 1n], 0]);
   k.poke(["put", "pair", [1, 2]]);
   const trace = k.reject(["incr", "pair", 1]);
-  assert(trace.includes("%kv-incr-not-atom") && trace.includes("'pair'"), trace);
+  assert(trace.includes("[%kv-incr-not-atom 'pair']"), trace);
   assertNoun(k.peek("get", "pair"), [0, 0, [1, 2]]);
   assertNoun(k.peek("stats"), [0, 0, 3, 6, 0]);
 });
@@ -223,14 +273,59 @@ kernelTest("kernel: %fill inserts prefix+index -> index, and counts only new key
   assertNoun(k.poke(["fill", "k", 0]), [["fill", 0], 0]);
   assertNoun(k.poke(["fill", "", 3]), [["fill", 3], 0]);
   assertNoun(k.peek("get", "2"), [0, 0, 2]);
+  assertNoun(k.peek("get", "12345678901234567890"), [0, 0]);
   assertNoun(k.peek("count"), [0, 0, 1503]);
-  // The store is the very map that put:by builds (same treap), checked inside the kernel.
-  using same = k.wish("=(store.state (~(gas by *(map @t *)) ~(tap by store.state)))");
-  assertNoun(same, 0);
-  using valid = k.wish("~(apt by store.state)");
-  assertNoun(valid, 0);
-  using counted = k.wish("=(count.state ~(wyt by store.state))");
-  assertNoun(counted, 0);
+  k.assertCanonical();
+  // The shape is a function of the keys: the same entries put one by one, in reverse,
+  // give the very same trie.
+  const other = new Driver(freshKernel());
+  for (let i = 1499; i >= 0; i--) other.poke(["put", `k${i}`, i]);
+  for (const key of ["2", "1", "0"]) other.poke(["put", key, Number(key)]);
+  using mine = k.store();
+  using theirs = other.store();
+  assert(mine.equals(theirs));
+});
+
+kernelTest("kernel: %reset empties the store, keeps puts and dels", () => {
+  const k = new Driver(freshKernel());
+  k.poke(["fill", "r", 50]);
+  k.poke(["del", "r7"]);
+  assertNoun(k.poke(["reset", 0]), [["reset", 49], 0]);
+  assertNoun(k.peek("count"), [0, 0, 0]);
+  assertNoun(k.peek("get", "r1"), [0, 0]);
+  assertNoun(k.peek("list"), [0, 0, 0]);
+  assertNoun(k.peek("stats"), [0, 0, 0, 50, 1]);
+  using store = k.store();
+  assertNoun(store, 0);
+  assertNoun(k.poke(["reset", 0]), [["reset", 0], 0]);
+  k.poke(["put", "r1", 1]);
+  assertNoun(k.peek("count"), [0, 0, 1]);
+});
+
+/** Trie order: compare keys by their bits from the least significant up, a prefix first. */
+function trieOrder(a: bigint, b: bigint): number {
+  for (let x = a, y = b;; x >>= 1n, y >>= 1n) {
+    if (x === 0n || y === 0n) return x === y ? 0 : x === 0n ? -1 : 1;
+    const bitX = x & 1n;
+    const bitY = y & 1n;
+    if (bitX !== bitY) return bitX < bitY ? -1 : 1;
+  }
+}
+
+kernelTest("kernel: /list answers every [key value] in trie order", () => {
+  const k = new Driver(freshKernel());
+  const keys = ["", "a", "b", "c", "ab", "ba", "abc", "k1", "k10", "k2", "zz", "\u00e9t\u00e9"];
+  for (const [i, key] of keys.entries()) k.poke(["put", key, i]);
+  k.poke(["put", "pair", [1, 2]]);
+  const expected = [...keys.map((key, i) => [cordValue(key), BigInt(i)]), [
+    cordValue("pair"),
+    [1, 2],
+  ]] as [bigint, NounLike][];
+  expected.sort((x, y) => trieOrder(x[0], y[0]));
+  using list = k.peek("list");
+  assertNoun(list, [0, 0, ...expected.map(([key, value]) => [key, value]), 0]);
+  // Not alphabetical: a (0x61) ends in bit 1, b (0x62) in bit 0, so b comes first.
+  assert(expected.findIndex((e) => e[0] === 98n) < expected.findIndex((e) => e[0] === 97n));
 });
 
 kernelTest("kernel: a cause it does not know crashes with %kv-bad-cause", () => {
@@ -248,6 +343,9 @@ kernelTest("kernel: a cause it does not know crashes with %kv-bad-cause", () => 
     ["incr", "a"],
     ["fill", "k"],
     ["fill", "k", [1, 2]],
+    "reset",
+    ["reset", 1],
+    ["reset", [0, 0]],
   ];
   for (const cause of bad) {
     const trace = k.reject(cause);
@@ -274,10 +372,12 @@ kernelTest("kernel: load adopts its own state and refuses a foreign one", () => 
     0,
     5,
     "kv",
-    [1, 0, 0, 0, 0], // a version this kernel does not know
-    [0, 0, 0, 0], // too short
-    [0, 0, 0, 0, [1, 2]], // a cell where a counter goes
-    [0, 7, 0, 0, 0], // a store that is not a map
+    [2, 0, 0, 0, 0], // a version this kernel does not know
+    [1, 0, 0, 0], // too short
+    [1, 0, 0, 0, [1, 2]], // a cell where a counter goes
+    [1, 7, 0, 0, 0], // a store that is not a trie
+    [1, [5, 0, 0], 0, 0, 0], // a trie node whose value is not a unit
+    [0, 7, 0, 0, 0], // a version-0 store that is not a map
     [0, [1, 2], 0, 0, 0], // a map node whose entry is not [key value]
   ];
   for (const old of foreign) {
@@ -287,6 +387,40 @@ kernelTest("kernel: load adopts its own state and refuses a foreign one", () => 
     assert(error.trace.join("\n").includes("%kv-bad-state"), `${formatNoun(shown)}`);
   }
 });
+
+kernelTest(
+  "kernel: load converts a version-0 state (the stdlib kernel's map) into the trie",
+  () => {
+    // A map of the stdlib kv kernel is a tree of [[key value] left right] nodes; load walks
+    // it whatever its order, and recounts the keys (count 99 here is wrong on purpose).
+    const node = (key: string, value: NounLike, l: NounLike = 0, r: NounLike = 0): NounLike => [
+      [key, value],
+      l,
+      r,
+    ];
+    const map = node("m", 1, node("c", [2, 3], node("a", 4), 0), node("x", 5, 0, node("zz", 6)));
+    using upgraded = kernelLoad(freshKernel(), [0, map, 99, 40, 2]);
+    const k = new Driver(upgraded);
+    assertNoun(k.peek("stats"), [0, 0, 5, 40, 2]);
+    assertNoun(k.peek("get", "m"), [0, 0, 1]);
+    assertNoun(k.peek("get", "c"), [0, 0, [2, 3]]);
+    assertNoun(k.peek("get", "zz"), [0, 0, 6]);
+    assertNoun(k.peek("get", "q"), [0, 0]);
+    k.assertCanonical();
+    // The same trie as the one the entries make when put.
+    const other = new Driver(freshKernel());
+    for (const [key, value] of [["zz", 6], ["a", 4], ["m", 1], ["x", 5], ["c", [2, 3]]]) {
+      other.poke(["put", key as string, value as NounLike]);
+    }
+    using mine = k.store();
+    using theirs = other.store();
+    assert(mine.equals(theirs));
+    // An empty version-0 state.
+    using empty = kernelLoad(freshKernel(), [0, 0, 0, 0, 0]);
+    using emptyState = empty.at(kernelAxes.state);
+    assertNoun(emptyState, [1, 0, 0, 0, 0]);
+  },
+);
 
 kernelTest("kernel: poke sample fields other than the cause do not matter", () => {
   const a = new Driver(freshKernel());
@@ -303,82 +437,154 @@ kernelTest("kernel: poke sample fields other than the cause do not matter", () =
   assert(otherCore.equals(a.core));
 });
 
-/** The code of a Worker (a fresh machine): boot kernels/kv.jam alone and fill. */
-const workerSource = `
-import { bootKernel, callArm } from ${
-  JSON.stringify(new URL("../src/runtime/kernel.ts", import.meta.url).href)
-};
-const kernelPoke = (core, sample) => callArm(core, 23, sample);
-const kernelPeek = (core, path) => callArm(core, 22, path);
-import { jetStats, Noun } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+kernelTest("kernel: wish answers %check and refuses anything else", () => {
+  const k = new Driver(freshKernel());
+  k.assertCanonical();
+  for (const request of ["nope", 0, [1, 2]]) {
+    const error = assertThrows(() => k.wish(request as NounLike), NockError);
+    error.traceNoun?.dispose();
+    assert(error.trace.join("\n").includes("%kv-bad-wish"));
+  }
+});
+
+/** Run `source` (a module body with `kernelJam` and `run` in scope) in a fresh machine. */
+async function inWorker<T>(body: string, data: Record<string, unknown>): Promise<T> {
+  const kernel = JSON.stringify(new URL("../src/runtime/kernel.ts", import.meta.url).href);
+  const mod = JSON.stringify(new URL("../mod.ts", import.meta.url).href);
+  const source = `
+import { bootKernel, callArm } from ${kernel};
+import { jetReport, jetStats, Noun, setJetCheck } from ${mod};
+const kernelJam = Deno.readFileSync(new URL(${JSON.stringify(defaultKernelUrl.href)}));
+const poke = (core, cause, options) =>
+  callArm(core, 23, [1, ["poke", "test", 0], 0, 0, 0, cause], options).tail;
+const peek = (core, ...path) => callArm(core, 22, Noun.list(path.map((e) => Noun.cord(e))));
 self.onmessage = (event) => {
-  const { count } = event.data;
-  const before = jetStats();
-  const core = bootKernel(Deno.readFileSync(new URL(${JSON.stringify(kernelJamUrl.href)})));
-  const booted = jetStats();
-  const result = kernelPoke(core, [1, ["poke", "test", 0], 0, 0, 0, ["fill", "k", count]]);
-  const after = jetStats();
-  const countPath = Noun.list([Noun.cord("count")]);
-  const answer = kernelPeek(result.tail, countPath).at(7).toNumber();
-  self.postMessage({
-    registrationsBefore: before.registrations,
-    registrations: booted.registrations,
-    dropped: booted.dropped,
-    jetCalls: after.jetCalls - booted.jetCalls,
-    punts: after.jetPunts - booted.jetPunts,
-    answer,
-  });
-};
-`;
+  const data = event.data;
+  ${body}
+};`;
+  const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  const worker = new Worker(url, { type: "module" });
+  try {
+    const reply = new Promise<T>((resolve, reject) => {
+      worker.onmessage = (event) => resolve(event.data);
+      worker.onerror = (event) => {
+        event.preventDefault();
+        reject(new Error(event.message));
+      };
+    });
+    worker.postMessage(data);
+    return await reply;
+  } finally {
+    worker.terminate();
+    URL.revokeObjectURL(url);
+  }
+}
+
+/** The registered paths of a jet report, and whether each has a jet (`*`). */
+function reportedPaths(report: string): Map<string, boolean> {
+  const paths = new Map<string, boolean>();
+  for (const line of report.split("\n").slice(1)) {
+    const m = /^(\S+)( \*)?$/.exec(line.trim());
+    if (m && m[1] !== "profile") paths.set(m[1], m[2] !== undefined);
+  }
+  return paths;
+}
 
 kernelTest(
-  "kernel: in a fresh machine the jam alone registers the jets, and %fill uses them",
+  "kernel: in a fresh machine the jam alone registers its own jets, and uses them",
   async () => {
-    const url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
-    const worker = new Worker(url, { type: "module" });
-    try {
-      const count = 20_000;
-      const reply = new Promise<Record<string, number>>((resolve, reject) => {
-        worker.onmessage = (event) => resolve(event.data);
-        worker.onerror = (event) => {
-          event.preventDefault();
-          reject(new Error(event.message));
-        };
-      });
-      worker.postMessage({ count });
-      const result = await reply;
-      assertEquals(result.registrationsBefore, 0);
-      assert(result.registrations > 90, `only ${result.registrations} cores registered`);
-      assertEquals(result.dropped, 0);
-      // Each insertion compares keys with the jetted gor and mor at every level of the treap.
-      assert(result.jetCalls > count * 20, `only ${result.jetCalls} jet calls`);
-      assertEquals(result.punts, 0);
-      assertEquals(result.answer, count);
-    } finally {
-      worker.terminate();
-      URL.revokeObjectURL(url);
+    const result = await inWorker<Record<string, number | string>>(
+      `
+  const before = jetStats();
+  let core = bootKernel(kernelJam);
+  const booted = jetStats();
+  // A sum of two 10^12 atoms: 10^12 decrements without the add jet.
+  core = poke(core, ["put", "big", 10n ** 12n], { stepLimit: 20_000 });
+  core = poke(core, ["incr", "big", 10n ** 12n], { stepLimit: 20_000 });
+  const big = peek(core, "get", "big").at(7).toBigInt().toString();
+  const filling = jetStats();
+  core = poke(core, ["fill", "k", data.count]);
+  const after = jetStats();
+  self.postMessage({
+    registrationsBefore: before.registrations,
+    registrationsAtBoot: booted.registrations,
+    registrations: after.registrations,
+    dropped: after.dropped,
+    big,
+    jetCalls: after.jetCalls - filling.jetCalls,
+    punts: after.jetPunts - before.jetPunts,
+    answer: peek(core, "count").at(7).toNumber(),
+    report: jetReport(),
+  });`,
+      { count: 20_000 },
+    );
+    assertEquals(result.registrationsBefore, 0);
+    // Booting registers the root %cellar-kv; its gates register when first called.
+    assertEquals(result.registrationsAtBoot, 1);
+    assertEquals(result.dropped, 0);
+    assertEquals(result.big, String(2n * 10n ** 12n));
+    // Each insertion halves the key with the dvr jet at every level of the trie.
+    assert((result.jetCalls as number) > 20_000 * 20, `only ${result.jetCalls} jet calls`);
+    assertEquals(result.punts, 0);
+    assertEquals(result.answer, 20_000 + 1); // and "big"
+    const paths = reportedPaths(result.report as string);
+    assertEquals(paths.size, result.registrations, result.report as string);
+    assertEquals(paths.get("cellar-kv"), false);
+    for (const gate of ["add", "dec", "dvr", "mul"]) {
+      assertEquals(paths.get(`cellar-kv/${gate}`), true, result.report as string);
     }
+    for (const p of paths.keys()) assert(p.startsWith("cellar-kv"), p);
   },
 );
 
-// The tests that build run last: they boot the pill again in this machine, making copies of
-// the standard library, and the dashboard matches a core whose battery is a copy of the
-// registered one by structural comparison, again after every collection: that made the %fill
-// test above ~70 times slower when it ran after them.
-
-kernelTest({
-  name: "kernel: rebuilding kernels/kv.hoon gives exactly the bytes of kernels/kv.jam",
-  ignore: !hasCorpus,
-  fn() {
-    const source = Deno.readTextFileSync(kernelSourceUrl);
-    const rebuilt = buildKernel(readCorpus("pills/ivory.pill"), source);
-    assertEquals(rebuilt.length, kernelJam.length);
-    assert(rebuilt.every((byte, i) => byte === kernelJam[i]), "the bytes differ");
-  },
+kernelTest("kernel: the Hoon bodies of the jetted gates agree with the jets", async () => {
+  // Jet-check mode runs each jet and the gate's own (unary) Hoon, and compares: small
+  // numbers only. dvr's Hoon calls lth and sub, so they are checked too.
+  const result = await inWorker<Record<string, number | string>>(
+    `
+  setJetCheck(true);
+  let core = bootKernel(kernelJam);
+  core = poke(core, ["put", "a", 1]);
+  core = poke(core, ["incr", "a", 2]);
+  core = poke(core, ["fill", "", 3]);
+  core = poke(core, ["del", "1"]);
+  const stats = jetStats();
+  self.postMessage({
+    checks: stats.checks,
+    mismatches: stats.mismatches,
+    value: peek(core, "get", "a").at(7).toNumber(),
+    count: peek(core, "count").at(7).toNumber(),
+    report: jetReport(),
+  });`,
+    {},
+  );
+  assert((result.checks as number) > 50, `only ${result.checks} checks`);
+  assertEquals(result.mismatches, 0);
+  assertEquals([result.value, result.count], [3, 3]);
+  const paths = reportedPaths(result.report as string);
+  for (const gate of ["add", "dec", "dvr", "lth", "mul", "sub"]) {
+    assertEquals(paths.get(`cellar-kv/${gate}`), true, result.report as string);
+  }
 });
 
+kernelTest("kernel: the build mode follows the source's first expression", () => {
+  assertEquals(kernelModeOf(Deno.readTextFileSync(kernelSourceUrl)), "standalone");
+  assertEquals(kernelModeOf(Deno.readTextFileSync(stdlibSourceUrl)), "stdlib");
+  assertEquals(kernelModeOf("=>(~ |%  --)"), "standalone");
+  assertEquals(kernelModeOf("\n  ::  comment\n\n=>\n~\n1"), "standalone");
+  assertEquals(kernelModeOf("=>  ~zod  1"), "stdlib");
+  assertEquals(kernelModeOf("|%  --\n=>  ~"), "stdlib");
+  // Many blank lines before a stdlib source: no backtracking blow-up.
+  assertEquals(kernelModeOf("\n".repeat(100_000) + "|%"), "stdlib");
+});
+
+// The tests that build run last: they boot the pill in this machine, which registers the
+// standard library's cores (many more cores for the dashboard to match). The rebuild of
+// kernels/kv.hoon comes last of all: that compile fills the %memo cache of the compiler's
+// type engine (2^14 entries), and compiles after it run several times slower.
+
 kernelTest({
-  name: "kernel: the build refuses bad source, misplaced arms and a bad pill",
+  name: "kernel: the build refuses bad source, misplaced arms, the stdlib in a standalone kernel",
   ignore: !hasCorpus,
   fn() {
     const pill = readCorpus("pills/ivory.pill");
@@ -393,13 +599,88 @@ kernelTest({
     const threeArms = "|_  s=@\n++  load  |=(a=@ a)\n++  peek  |=(a=@ a)\n++  poke  |=(a=@ a)\n--";
     assertThrows(() => buildKernel(pill, threeArms), ArgumentError, "arm peek is not at axis 22");
     assertThrows(
+      () => buildKernel(pill, "=>  ~\n" + threeArms, { mode: "standalone" }),
+      ArgumentError,
+      "arm peek is not at axis 22",
+    );
+    assertThrows(
       () => buildKernel(pill, "|_  s=@\n++  foo  |=(a=@ a)\n--"),
       ArgumentError,
       "no arm load",
     );
+    // A standalone kernel sees nothing of the standard library: add is not in scope.
+    const kernel = (body: string) =>
+      `|_  s=@\n++  load  |=(a=@ ${body})\n++  peek  |=(a=* ~)\n` +
+      `++  poke  |=(a=* [~ ..poke])\n++  wish  |=(a=* a)\n--`;
+    assert(buildKernel(pill, kernel("..load(s (add a 1))")).length > 100_000); // stdlib
+    const find = assertThrows(
+      () => buildKernel(pill, kernel("..load(s (add a 1))"), { mode: "standalone" }),
+      NockError,
+    );
+    find.traceNoun?.dispose();
+    assert(find.trace.join("\n").includes("-find.add"), JSON.stringify(find.trace));
+    assert(buildKernel(pill, "=>  ~\n" + kernel("..load(s a)")).length < 1000);
     assertThrows(() => buildKernel(pill, "  \n"), ArgumentError, "empty");
     assertThrows(() => buildKernel(kernelJam, "~"), NounShapeError, "not an ivory pill");
     assertThrows(() => buildKernel(new Uint8Array([0]), "~"), CueError);
     drainSlogs();
+  },
+});
+
+kernelTest({
+  name: "kernel: a data directory of the stdlib kv kernel upgrades to kernels/kv.jam",
+  ignore: !hasCorpus,
+  fn() {
+    const old = buildKernel(
+      readCorpus("pills/ivory.pill"),
+      Deno.readTextFileSync(stdlibSourceUrl),
+    );
+    assert(old.length > 1_000_000, "the stdlib kernel carries the standard library");
+    const dir = Deno.makeTempDirSync({ prefix: "cellar-kernel-" });
+    try {
+      withRuntime({ dataDir: dir, kernel: old }, (r) => {
+        for (const cause of [["fill", "k", 200], ["put", "a", [1, 2]], ["del", "k5"]]) {
+          using noun = Noun.from(cause as NounLike);
+          r.poke(noun).effects.dispose();
+        }
+        using incr = Noun.from(["incr", "hits", 5]);
+        r.poke(incr).effects.dispose();
+      });
+      withRuntime({ dataDir: dir, kernel: kernelJam }, (r) => {
+        assert(r.bootReport.upgradedKernel, "upgraded");
+        const peek = (p: string, expected: NounLike) => {
+          const result = r.peek(p);
+          assert(result.kind === "value", p);
+          using value = result.value;
+          assertNoun(value, expected);
+        };
+        peek("/stats", [201, 202, 1]);
+        peek("/get/k199", 199);
+        peek("/get/a", [1, 2]);
+        peek("/get/hits", 5);
+        assertEquals(r.peek("/get/k5").kind, "empty");
+        using incr = Noun.from(["incr", "hits", 2]);
+        using effects = r.poke(incr).effects;
+        assertNoun(effects, [["incr", "hits", 7], 0]);
+        using state = r.state();
+        using version = state.at(kernelAxes.state * 2);
+        assertNoun(version, 1);
+      });
+      // A replay of the log (both kernels, the upgrade between) gives the same state.
+      assertEquals(stateOf(dir).mug, replayOf(dir).mug);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+kernelTest({
+  name: "kernel: rebuilding kernels/kv.hoon gives exactly the committed kernels/kv.jam",
+  ignore: !hasCorpus,
+  fn() {
+    const source = Deno.readTextFileSync(kernelSourceUrl);
+    const rebuilt = buildKernel(readCorpus("pills/ivory.pill"), source);
+    assertEquals(rebuilt.length, kernelJam.length);
+    assert(rebuilt.every((byte, i) => byte === kernelJam[i]), "the bytes differ");
   },
 });

@@ -1,20 +1,23 @@
 /**
  * Build a Cellar kernel: compile its Hoon source with Urbit's compiler running on Cellar
- * (the ivory pill) and write the kernel jam.
+ * (the ivory pill) and write the kernel jam, or check that a jam is exactly that build.
  *
  * ```
  * deno run --allow-read --allow-write --allow-ffi --allow-env=CELLAR_LIB \
- *   tools/build_kernel.ts [--pill P] [--out kernels/kv.jam] [kernels/kv.hoon]
+ *   tools/build_kernel.ts [--pill P] [--out kernels/kv.jam] [--standalone | --stdlib] \
+ *   [--check] [kernels/kv.hoon]
  * ```
  *
  * Defaults (relative to the repository root): the pill `../shared/corpus/pills/ivory.pill`,
- * the source `kernels/kv.hoon`, the output beside the source with the extension `.jam`.
+ * the source `kernels/kv.hoon`, the output beside the source with the extension `.jam`, the
+ * mode from the source (`standalone` when it begins with `=>  ~`; see `kernelModeOf`).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { buildKernel } from "../src/hoon/kernel_build.ts";
+import { buildKernel, kernelModeOf } from "../src/hoon/kernel_build.ts";
+import type { KernelMode } from "../src/hoon/kernel_build.ts";
 import { bootKernel } from "../src/runtime/kernel.ts";
 import { CueError, NockError, NounShapeError } from "../src/core/errors.ts";
 import { ArgumentError } from "../src/core/errors.ts";
@@ -23,15 +26,19 @@ const root = new URL("../", import.meta.url);
 const defaultPill = new URL("../shared/corpus/pills/ivory.pill", root);
 const defaultSource = new URL("kernels/kv.hoon", root);
 
-const help = `Usage: tools/build_kernel.ts [--pill P] [--out FILE.jam] [SOURCE.hoon]
+const help = `Usage: tools/build_kernel.ts [options] [SOURCE.hoon]
 
 Compile a kernel written in Hoon (default: kernels/kv.hoon) with Urbit's Hoon compiler
 running on Cellar, and write the kernel jam (default: the source's path with .jam).
 
 Options:
-  --pill P      The ivory pill (default: ../shared/corpus/pills/ivory.pill beside the repo)
-  --out FILE    Where to write the kernel jam
-  -h, --help    Show this help`;
+  --pill P        The ivory pill (default: ../shared/corpus/pills/ivory.pill beside the repo)
+  --out FILE      Where to write the kernel jam
+  --standalone    Compile against ~: nothing of the standard library in scope or in the jam
+                  (the default when the source begins with =>  ~)
+  --stdlib        Compile against the ivory pill's standard library, which the jam carries
+  --check         Write nothing: check that FILE (--out) is exactly this build
+  -h, --help      Show this help`;
 
 function fail(message: string): never {
   console.error(`build_kernel: ${message}`);
@@ -51,7 +58,16 @@ function kib(bytes: number): string {
   return `${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB)`;
 }
 
-function main(args: string[]): void {
+/** What to do, from the command line. */
+interface Plan {
+  pillPath: string;
+  sourcePath: string;
+  outPath: string;
+  mode: KernelMode | undefined;
+  check: boolean;
+}
+
+function parse(args: string[]): Plan | undefined {
   let parsed;
   try {
     parsed = parseArgs({
@@ -60,34 +76,33 @@ function main(args: string[]): void {
       options: {
         pill: { type: "string" },
         out: { type: "string" },
+        standalone: { type: "boolean" },
+        stdlib: { type: "boolean" },
+        check: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
   } catch (error) {
     fail(`${(error as Error).message}\nRun with --help for usage`);
   }
-  if (parsed.values.help) {
-    console.log(help);
-    return;
-  }
-  if (parsed.positionals.length > 1) {
-    fail(`Expected at most one SOURCE.hoon, got ${parsed.positionals.length}`);
-  }
-  const pillPath = parsed.values.pill ?? decodeURIComponent(defaultPill.pathname);
-  const sourcePath = parsed.positionals[0] ?? decodeURIComponent(defaultSource.pathname);
-  const outPath = parsed.values.out ?? sourcePath.replace(/\.hoon$/, "") + ".jam";
+  const { values, positionals } = parsed;
+  if (values.help) return undefined;
+  if (positionals.length > 1) fail(`Expected at most one SOURCE.hoon, got ${positionals.length}`);
+  if (values.standalone && values.stdlib) fail("Expected --standalone or --stdlib, not both");
+  const sourcePath = positionals[0] ?? decodeURIComponent(defaultSource.pathname);
+  return {
+    pillPath: values.pill ?? decodeURIComponent(defaultPill.pathname),
+    sourcePath,
+    outPath: values.out ?? sourcePath.replace(/\.hoon$/, "") + ".jam",
+    mode: values.standalone ? "standalone" : values.stdlib ? "stdlib" : undefined,
+    check: values.check ?? false,
+  };
+}
 
-  const pill = readBytes(pillPath, "ivory pill (pass --pill)");
-  const source = new TextDecoder("utf-8", { fatal: false }).decode(
-    readBytes(sourcePath, "kernel source"),
-  );
-  console.log(`pill    ${pillPath}: ${kib(pill.length)}`);
-  console.log(`source  ${sourcePath}: ${kib(source.length)}`);
-
-  let jam: Uint8Array;
-  const start = performance.now();
+/** Build, turning the build's own errors into a message and exit status 1. */
+function build(pill: Uint8Array, source: string, mode: KernelMode): Uint8Array {
   try {
-    jam = buildKernel(pill, source);
+    return buildKernel(pill, source, { mode });
   } catch (error) {
     if (error instanceof NockError) {
       error.traceNoun?.dispose();
@@ -101,18 +116,44 @@ function main(args: string[]): void {
     }
     throw error;
   }
+}
+
+/** Compare the build with the jam at `path`; exit status 1 when they differ. */
+function check(jam: Uint8Array, path: string): void {
+  const committed = readBytes(path, "kernel jam to check");
+  const same = committed.length === jam.length && committed.every((b, i) => b === jam[i]);
+  if (!same) {
+    fail(`${path} is not this build: ${kib(committed.length)} there, ${kib(jam.length)} built`);
+  }
+  console.log(`checked ${path}: the same ${kib(jam.length)} as the build`);
+}
+
+function main(args: string[]): void {
+  const plan = parse(args);
+  if (plan === undefined) return console.log(help);
+  const pill = readBytes(plan.pillPath, "ivory pill (pass --pill)");
+  const source = new TextDecoder("utf-8", { fatal: false }).decode(
+    readBytes(plan.sourcePath, "kernel source"),
+  );
+  const mode = plan.mode ?? kernelModeOf(source);
+  console.log(`pill    ${plan.pillPath}: ${kib(pill.length)}`);
+  console.log(`source  ${plan.sourcePath}: ${kib(source.length)}, ${mode}`);
+
+  const start = performance.now();
+  const jam = build(pill, source, mode);
   console.log(`built   in ${(performance.now() - start).toFixed(0)} ms`);
 
   const bootStart = performance.now();
   bootKernel(jam).dispose();
   console.log(`boot    ${(performance.now() - bootStart).toFixed(0)} ms (cue + [9 2 0 1])`);
 
+  if (plan.check) return check(jam, plan.outPath);
   try {
-    Deno.writeFileSync(outPath, jam);
+    Deno.writeFileSync(plan.outPath, jam);
   } catch (error) {
-    fail(`Cannot write ${outPath}: ${(error as Error).message}`);
+    fail(`Cannot write ${plan.outPath}: ${(error as Error).message}`);
   }
-  console.log(`wrote   ${outPath}: ${kib(jam.length)}`);
+  console.log(`wrote   ${plan.outPath}: ${kib(jam.length)}`);
 }
 
 if (import.meta.main) main(Deno.args);

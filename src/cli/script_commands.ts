@@ -45,12 +45,13 @@ the listen address only); see './cellar serve --help' for its options.`,
 /** `./cellar build`. */
 export const buildCommand: Command = scriptCommand({
   name: "build",
-  summary: "Rebuild the native library and the default kernel",
+  summary: "Rebuild the native library; check the default kernel against its source",
   usage: "./cellar build",
-  about: `Rebuild the native library (zig build, ReleaseFast: zig-out/lib/libcellar.so), then the
-default kernel (kernels/kv.hoon compiled to kernels/kv.jam by Urbit's Hoon compiler, which
-needs the ivory pill: $CELLAR_IVORY_PILL, default ../shared/corpus/pills/ivory.pill).
-Other commands rebuild them by themselves when their sources change.`,
+  about: `Rebuild the native library (zig build, ReleaseFast: zig-out/lib/libcellar.so, and the
+tripwire library for the crash tests). The default kernel kernels/kv.jam is committed; when
+Urbit's ivory pill is at hand ($CELLAR_IVORY_PILL, default ../shared/corpus/pills/ivory.pill),
+build also checks that it is exactly the build of kernels/kv.hoon.
+Other commands rebuild the library by themselves when its sources change.`,
 });
 
 /** `./cellar check`. */

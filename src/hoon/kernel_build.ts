@@ -2,19 +2,29 @@
  * Building a NockApp kernel from Hoon source with Urbit's compiler running on Cellar, and
  * the few helpers that boot a kernel and call its arms.
  *
- * The kernel jam is a trap `T = [F eve]`: `eve` is the lifecycle formula of the ivory pill
- * (`[%ivory eve]`) and `F` is
+ * A kernel is built in one of two modes ({@linkcode KernelMode}):
  *
- * ```
- * [7 [7 [0 3] [2 [0 3] [0 2]]] [7 [0 31] K_f]]
- * ```
+ * - **standalone**: the source is compiled against `~` (the type of the atom 0), so nothing
+ *   of the standard library is in scope, and the kernel jam is the trap
+ *   `T = [[7 [0 3] K_f] 0]`: `nock(T, [9 2 0 1])` runs `K_f`, the compiled source, on `~`,
+ *   the subject it was compiled against. The jam holds the kernel's own code and nothing
+ *   else; the compiler is needed to build it, never to boot it. `kernels/kv.hoon` is built
+ *   this way (its source begins with `=>  ~`).
  *
- * so that `nock(T, [9 2 0 1])` runs the ivory lifecycle (which builds the standard library
- * and fires its `%fast` hints, registering the jets), takes the standard library core at
- * axis 31 of the lifecycle's product (axis 7 of the pill's outer core: the subject of
- * `wish`), and runs `K_f` on it: the kernel source compiled by `ride` against that
- * core's type. So booting a kernel needs nothing but its jam, and its standard library
- * runs jetted in a fresh process.
+ * - **stdlib**: the source is compiled against the standard library of the ivory pill, and
+ *   the trap is `T = [F eve]`: `eve` is the lifecycle formula of the ivory pill
+ *   (`[%ivory eve]`) and `F` is
+ *
+ *   ```
+ *   [7 [7 [0 3] [2 [0 3] [0 2]]] [7 [0 31] K_f]]
+ *   ```
+ *
+ *   so that `nock(T, [9 2 0 1])` runs the ivory lifecycle (which builds the standard library
+ *   and fires its `%fast` hints, registering the jets), takes the standard library core at
+ *   axis 31 of the lifecycle's product (axis 7 of the pill's outer core: the subject of
+ *   `wish`), and runs `K_f` on it: the kernel source compiled by `ride` against that
+ *   core's type. Booting needs nothing but the jam, and the standard library runs jetted in
+ *   a fresh process; but the jam carries Urbit's compiled standard library.
  *
  * @module
  */
@@ -44,15 +54,46 @@ export const kernelAxes = {
   state: stateAxis,
 } as const;
 
-/** Options of {@linkcode buildKernel}: limits of the compilation (and of the boot check). */
-export interface BuildKernelOptions extends NockOptions {}
+/**
+ * How a kernel is compiled: against `~` (`standalone`: nothing but the kernel's own code in
+ * the jam) or against the ivory pill's standard library (`stdlib`).
+ */
+export type KernelMode = "standalone" | "stdlib";
+
+/** Options of {@linkcode buildKernel}: the mode, and limits of the compilation and boot. */
+export interface BuildKernelOptions extends NockOptions {
+  /** The mode; by default {@linkcode kernelModeOf} the source. */
+  mode?: KernelMode;
+}
+
+/** `=>  ~` (tall) or `=>(~ ` (wide) at the start of a source, after comments and blanks. */
+const standaloneStart = /^(?:[ \t]*(?:::[^\n]*)?\r?\n)*[ \t]*=>(?:\s+~\s|\(~\s)/;
+
+/**
+ * The mode a source asks for: `standalone` when its first expression is `=>  ~` (so that
+ * nothing of the subject, the standard library included, is in scope), else `stdlib`.
+ * Compiling a `=>  ~` source against `~` or against the standard library gives a kernel
+ * that computes the same; the standalone one carries no standard library.
+ *
+ * @example
+ * ```ts
+ * import { kernelModeOf } from "./kernel_build.ts";
+ * console.log(kernelModeOf("::  a kernel\n=>  ~\n|%\n--")); // "standalone"
+ * console.log(kernelModeOf("|%\n--")); // "stdlib"
+ * ```
+ */
+export function kernelModeOf(hoonSource: string): KernelMode {
+  return standaloneStart.test(hoonSource) ? "standalone" : "stdlib";
+}
 
 /**
  * The compiler, as a Hoon gate made by `wish`: Hoon source in, `[K_f arms]` out, where
- * `K_f` is the formula of the source against the standard library and `arms` the formulas
- * of the wings `load`, `peek` and `poke` against the product's type (`~` for a missing arm).
+ * `K_f` is the formula of the source against the subject's type (`.`, the standard library,
+ * or `~`) and `arms` the formulas of the wings `load`, `peek` and `poke` against the
+ * product's type (`~` for a missing arm).
  */
-const compilerSource = `=/  typ  -:!>(.)
+const compilerSource = (subject: "." | "~") =>
+  `=/  typ  -:!>(${subject})
 |=  src=@t
 =/  kernel  (ride typ src)
 :-  q.kernel
@@ -66,26 +107,31 @@ const lifecycleOfEve: NounLike = [7, [0, 3], [2, [0, 3], [0, 2]]];
 /** Axis of the standard library core in the product of the ivory lifecycle. */
 const stdlibAxis = 31;
 
+/** `[0 3]`: the payload of a standalone trap, `~`, as the subject of `K_f`. */
+const standalonePayload: NounLike = [0, 3];
+
 /**
  * Compile a kernel written in Hoon (one expression producing the kernel core) into the
  * jammed trap that a NockApp runtime boots. `ivoryPill` is the jam of Urbit's ivory pill
- * (`[%ivory eve]`). The product is reproducible: the same pill and source give the same
- * bytes.
+ * (`[%ivory eve]`), whose compiler builds the kernel in either mode ({@linkcode KernelMode};
+ * `options.mode`, by default {@linkcode kernelModeOf} the source). The product is
+ * reproducible: the same pill, source and mode give the same bytes.
  *
  * The arms `load`, `peek` and `poke` must land at axes 4, 22 and 23 of the core
  * ({@linkcode kernelAxes}); Hoon orders arms by name, and a core whose arms are exactly
  * `load`, `peek`, `poke` and `wish` has that layout (see docs/KERNELS.md). A kernel with
  * its arms elsewhere, or without one of them, is an {@linkcode ArgumentError}; source that
  * does not compile is a {@linkcode NockError} whose trace holds the compiler's message
- * (`syntax error` with the line and column, `-find.foo`, `nest-fail`, ...). A pill that is
- * not an ivory pill is a `CueError` or `NounShapeError`.
+ * (`syntax error` with the line and column, `-find.foo` for a name not in scope, such as a
+ * standard library gate in a standalone kernel, `nest-fail`, ...). A pill that is not an
+ * ivory pill is a `CueError` or `NounShapeError`.
  *
  * @example
  * ```ts
  * import { buildKernel } from "./kernel_build.ts";
  * const pill = Deno.readFileSync("../shared/corpus/pills/ivory.pill");
  * const source = Deno.readTextFileSync("kernels/kv.hoon");
- * Deno.writeFileSync("kernels/kv.jam", buildKernel(pill, source));
+ * Deno.writeFileSync("kernels/kv.jam", buildKernel(pill, source)); // standalone
  * ```
  */
 export function buildKernel(
@@ -93,29 +139,46 @@ export function buildKernel(
   hoonSource: string,
   options: BuildKernelOptions = {},
 ): Uint8Array {
+  const mode = options.mode ?? kernelModeOf(hoonSource);
   using hoon = Hoon.boot(ivoryPill, options);
-  using pill = Noun.cue(ivoryPill);
-  using eve = pill.tail;
-  using compiled = compile(hoon, hoonSource, options);
+  using compiled = compile(hoon, hoonSource, mode, options);
   using formula = compiled.head;
   using arms = compiled.tail;
   checkArmAxes(arms);
-  using lifecycle = Noun.from(lifecycleOfEve);
-  using stdlib = Noun.from([0, stdlibAxis]);
-  using kernelFormula = Noun.tuple(7, lifecycle, [7, stdlib, formula]);
-  using trap = Noun.cell(kernelFormula, eve);
+  using trap = mode === "standalone" ? standaloneTrap(formula) : stdlibTrap(formula, ivoryPill);
   const jam = trap.jam();
   // Boot it once: the trap must give a core with formulas at the interface axes.
   bootKernel(jam, options).dispose();
   return jam;
 }
 
+/** `[[7 [0 3] K_f] 0]`: `K_f` run on `~`. */
+function standaloneTrap(formula: Noun): Noun {
+  using kernelFormula = Noun.tuple(7, standalonePayload, formula);
+  return Noun.cell(kernelFormula, 0);
+}
+
+/** `[[7 lifecycle [7 [0 31] K_f]] eve]`: `K_f` run on the standard library the pill builds. */
+function stdlibTrap(formula: Noun, ivoryPill: Uint8Array): Noun {
+  using pill = Noun.cue(ivoryPill);
+  using eve = pill.tail;
+  using lifecycle = Noun.from(lifecycleOfEve);
+  using stdlib = Noun.from([0, stdlibAxis]);
+  using kernelFormula = Noun.tuple(7, lifecycle, [7, stdlib, formula]);
+  return Noun.cell(kernelFormula, eve);
+}
+
 /** Run the compiler gate on the source: `[K_f arms]`. */
-function compile(hoon: Hoon, hoonSource: string, options: NockOptions): Noun {
+function compile(
+  hoon: Hoon,
+  hoonSource: string,
+  mode: KernelMode,
+  options: NockOptions,
+): Noun {
   if (hoonSource.trim() === "") {
     throw new ArgumentError("Cannot build kernel: the Hoon source is empty");
   }
-  using compiler = hoon.wish(compilerSource, options);
+  using compiler = hoon.wish(compilerSource(mode === "standalone" ? "~" : "."), options);
   using source = Noun.cord(hoonSource);
   using subject = Noun.cell(compiler, source);
   using slam = Noun.from([9, 2, 10, [6, 0, 3], 0, 2]);

@@ -59,9 +59,8 @@ export type {
 const defaultKernelUrl = new URL("../../kernels/kv.jam", import.meta.url);
 
 /**
- * The default kernel's jam: `kernels/kv.jam`, built from `kernels/kv.hoon` by `./cellar build`
- * (Urbit's Hoon compiler on the ivory pill, which this repository does not carry; so the
- * jam is a build product, not committed).
+ * The default kernel's jam: `kernels/kv.jam`, the committed standalone build of
+ * `kernels/kv.hoon` (see docs/KERNELS.md).
  *
  * @example
  * ```ts
@@ -75,9 +74,8 @@ export function defaultKernel(): Uint8Array {
   } catch (cause) {
     const path = decodeURIComponent(defaultKernelUrl.pathname);
     const why = cause instanceof Deno.errors.NotFound
-      ? "it is not built yet: run `./cellar build` (it compiles kernels/kv.hoon with Urbit's " +
-        "ivory pill, from CELLAR_IVORY_PILL or ../shared/corpus/pills/ivory.pill), or pass a " +
-        "kernel jam of your own"
+      ? "it is missing from this checkout (it is committed: git checkout kernels/kv.jam " +
+        "restores it), or pass a kernel jam of your own"
       : cause instanceof Error
       ? cause.message
       : String(cause);

@@ -185,10 +185,14 @@ const hoon_layers = [_]Layer{
 /// `[%k 138]`, and the standard library inside the corpus's shax.jam is `[%k 139]`.
 const hoon_kelvins = [_][]const u8{ "k140", "k139", "k138" };
 
+/// Cellar's default kernel (kernels/kv.hoon) is standalone: it registers its own arithmetic
+/// gates under the root `%cellar-kv` (payload `~`), with the samples of the entries here.
+const cellar_kv_names = [_][]const u8{ "add", "dec", "dvr", "lth", "mul", "sub" };
+
 fn countPaths() usize {
     var n: usize = 1; // a50/dec
     for (hoon_layers) |layer| n += layer.names.len;
-    return n * hoon_kelvins.len + 1 - hoon_kelvins.len;
+    return n * hoon_kelvins.len + 1 - hoon_kelvins.len + cellar_kv_names.len;
 }
 
 pub const paths: [countPaths()]Path = blk: {
@@ -205,6 +209,10 @@ pub const paths: [countPaths()]Path = blk: {
                 i += 1;
             }
         }
+    }
+    for (cellar_kv_names) |name| {
+        out[i] = .{ .path = "cellar-kv/" ++ name, .name = name };
+        i += 1;
     }
     assert(i == out.len);
     break :blk out;
@@ -302,6 +310,13 @@ test "jet table: names unique, every path resolves" {
         "weld", "zing", "find", "trip",
     };
     for (wanted) |name| try testing.expect(byName(name) != null);
+}
+
+test "jet table: the default kernel's cellar-kv gates resolve" {
+    try testing.expect(byPath("cellar-kv/add").?.func.plain == math.add);
+    try testing.expect(byPath("cellar-kv/dvr").?.func.plain == math.dvr);
+    try testing.expect(byPath("cellar-kv/mul").?.func.plain == math.mul);
+    try testing.expect(byPath("cellar-kv/div") == null);
 }
 
 /// A slam that answers every call with 0 (a valid loobean and a valid product).
