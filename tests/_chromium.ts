@@ -54,4 +54,4 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** Where tests save screenshots (git-ignored). */
-export const artifactsUrl: URL = new URL("./artifacts", import.meta.url);
+export const artifactsUrl: URL = new URL("./artifacts/", import.meta.url);
