@@ -249,6 +249,6 @@ Deno.test({
       "/nonexistent.pill",
     ]);
     assertEquals(absent.code, 1);
-    assert(absent.stderr.includes("no such file"), absent.stderr);
+    assert(absent.stderr.includes("not found: /nonexistent.pill"), absent.stderr);
   },
 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { CellarError, EventLog, Noun, PmaError, Replica, Runtime } from "../mod.ts";
 import { assertEquals, assertThrows, kernelTest } from "./_helpers.ts";
 import type { ReplicaRequest } from "./_replica_worker.ts";
-import { getNumber, putMany, runChild, withRuntime } from "./_runtime_helpers.ts";
+import { getNumber, putMany, runChild, tripwireLibrary, withRuntime } from "./_runtime_helpers.ts";
 
 function tempDir(): string {
   return Deno.makeTempDirSync({ prefix: "cellar-replica-" });
@@ -89,7 +89,9 @@ for (const c of unfinishedCommits) {
     const crashEvent = 20;
     // Tripwire hits count the boot commit of event 0, so event N is hit N + 1.
     const run = "env" in c
-      ? await runChild(dir, 0, 40, { env: { CELLAR_TRIPWIRE: `${c.env}@${crashEvent + 1}` } })
+      ? await runChild(dir, 0, 40, {
+        env: { CELLAR_TRIPWIRE: `${c.env}@${crashEvent + 1}`, CELLAR_LIB: tripwireLibrary },
+      })
       : await runChild(dir, 0, 40, { crashStep: c.crashStep, crashEvent });
     assert(run.code !== 0, run.stderr);
     assertEquals(run.answered.length, crashEvent - 1, run.stderr);
