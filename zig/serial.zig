@@ -9,8 +9,10 @@
 //!
 //! Jam deduplicates structurally equal subnouns, as Vere (and Hoon's `++jam`) does: a repeated
 //! cell is always a backreference; a repeated atom is a backreference only when
-//! met(atom) > met(offset), i.e. when the backreference is no longer than the atom itself
-//! (a tie goes to the backreference). This reproduces Vere's bytes exactly.
+//! met(offset) < met(atom). On a tie, met(offset) = met(atom), the atom itself is written
+//! (the backreference would be one bit longer). When met(offset) < met(atom) the
+//! backreference is never longer than the atom, and is written even when both encodings
+//! have the same length. This reproduces Vere's bytes exactly.
 //!
 //! Cue accepts untrusted bytes: every length is checked against the remaining input before
 //! anything is allocated, a backreference must name the start of an already decoded noun
