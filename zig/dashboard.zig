@@ -43,7 +43,7 @@ const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 const jets = @import("jets/jets.zig");
 const Memo = @import("memo.zig").Memo;
-const serial = @import("serial.zig");
+const jam = @import("jam.zig");
 
 const none: u32 = std.math.maxInt(u32);
 const front_entries = 256;
@@ -419,7 +419,7 @@ pub const Dashboard = struct {
         for (&jets.known_cores) |*k| {
             if (k.battery_mug != m) continue;
             if (digest == null) {
-                const bytes = serial.jamBytes(d.ws, d.ws.gpa, battery) catch return null;
+                const bytes = jam.jamBytes(d.ws, d.ws.gpa, battery) catch return null;
                 defer d.ws.gpa.free(bytes);
                 var out: [32]u8 = undefined;
                 std.crypto.hash.sha2.Sha256.hash(bytes, &out, .{});
@@ -939,6 +939,8 @@ fn writeNoun(ws: *const Workspace, w: *std.Io.Writer, n: Noun, max: usize) std.I
 
 const testing = std.testing;
 const t = @import("jets/testing.zig");
+const cue = @import("cue.zig");
+const corpus = @import("corpus.zig");
 
 const Fixture = struct {
     ws: Workspace,
@@ -1062,12 +1064,12 @@ test "dashboard: corpus decfast and decflow finish quickly with the jet" {
         .{ .file = "nock/decflow.jam", .product = 1_999_999_999 },
     };
     for (cases) |c| {
-        const bytes = (try serial.readCorpus(testing.allocator, c.file)) orelse return;
+        const bytes = (try corpus.readCorpus(testing.allocator, c.file)) orelse return;
         defer testing.allocator.free(bytes);
         var f: Fixture = undefined;
         try f.init(64 << 20);
         defer f.deinit();
-        const program = try serial.cue(&f.ws, bytes);
+        const program = try cue.cue(&f.ws, bytes);
         f.ctx.limits.steps_max = 1_000_000;
         const product = try interpreter.nock(&f.ctx, f.ws.head(program), f.ws.tail(program));
         try testing.expectEqual(Noun.direct(c.product), product);
@@ -1076,12 +1078,12 @@ test "dashboard: corpus decfast and decflow finish quickly with the jet" {
 }
 
 test "dashboard: shax.jam's built library is recognized by its batteries and jetted" {
-    const bytes = (try serial.readCorpus(testing.allocator, "nock/shax.jam")) orelse return;
+    const bytes = (try corpus.readCorpus(testing.allocator, "nock/shax.jam")) orelse return;
     defer testing.allocator.free(bytes);
     var f: Fixture = undefined;
     try f.init(64 << 20);
     defer f.deinit();
-    const program = try serial.cue(&f.ws, bytes);
+    const program = try cue.cue(&f.ws, bytes);
     f.ctx.limits.steps_max = 1_000_000; // Jetless it takes many minutes.
     const product = try interpreter.nock(&f.ctx, f.ws.head(program), f.ws.tail(program));
     // The SHA-256 of the one byte 0x01, as an atom of its bytes in order.

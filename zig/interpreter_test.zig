@@ -502,7 +502,8 @@ test "interpreter: hooks for Nock 9 (re-entrant nock) and %memo/%fast hints" {
     try f.expectProduct("5", "[11 [%other 1 0] 4 0 1]", "6");
 }
 
-const serial = @import("serial.zig");
+const cue = @import("cue.zig");
+const corpus = @import("corpus.zig");
 const mug = @import("mug.zig");
 
 const CorpusCase = struct {
@@ -524,9 +525,9 @@ const corpus_cases = [_]CorpusCase{
 };
 
 fn runCorpus(f: *Fixture, case: CorpusCase) !?Noun {
-    const bytes = try serial.readCorpus(testing.allocator, case.file) orelse return null;
+    const bytes = try corpus.readCorpus(testing.allocator, case.file) orelse return null;
     defer testing.allocator.free(bytes);
-    const program = try serial.cue(&f.ws, bytes);
+    const program = try cue.cue(&f.ws, bytes);
     try testing.expectEqual(case.input_mug, try mug.mug(&f.ws, program));
     const product = try nock(&f.ctx, f.ws.head(program), f.ws.tail(program));
     switch (case.product) {
