@@ -168,7 +168,6 @@ pub fn cueAtom(ws: *Workspace, a: Noun) CueError!Noun {
 // ------------------------------------------------------------------------- tests
 
 const testing = std.testing;
-const builtin = @import("builtin");
 const equality = @import("equality.zig");
 const mug_mod = @import("mug.zig");
 const jam_mod = @import("jam.zig");
@@ -216,57 +215,6 @@ test "cue: corpus files cue to their mugs and survive a jam round trip" {
         try testing.expectEqualSlices(u8, again, third);
         try testing.expectEqual(file.mug, try mug_mod.mug(&ws, n2));
     }
-}
-
-/// CPU time of this thread: steadier than wall time on a shared machine.
-fn threadCpuNs() u64 {
-    const ts = std.posix.clock_gettime(.THREAD_CPUTIME_ID) catch return 0;
-    return @as(u64, @intCast(ts.sec)) * std.time.ns_per_s + @as(u64, @intCast(ts.nsec));
-}
-
-fn msOf(ns: u64) f64 {
-    return @as(f64, @floatFromInt(ns)) / 1e6;
-}
-
-test "cue: ivory cue and jam timing" {
-    const gpa = testing.allocator;
-    const bytes = (try readCorpus(gpa, "pills/ivory.pill")) orelse return error.SkipZigTest;
-    defer gpa.free(bytes);
-    var ws = try Workspace.init(gpa, 4 << 30);
-    defer ws.deinit();
-    var cue_ns: u64 = std.math.maxInt(u64);
-    var cue_wall_ns: u64 = std.math.maxInt(u64);
-    var n: Noun = undefined;
-    for (0..8) |_| {
-        const t0 = threadCpuNs();
-        var timer = try std.time.Timer.start();
-        n = try cue(&ws, bytes);
-        cue_wall_ns = @min(cue_wall_ns, timer.read());
-        cue_ns = @min(cue_ns, threadCpuNs() - t0);
-    }
-    var jam_first_ns: u64 = 0;
-    var jam_ns: u64 = std.math.maxInt(u64);
-    var jam_wall_ns: u64 = std.math.maxInt(u64);
-    for (0..5) |i| {
-        const t0 = threadCpuNs();
-        var timer = try std.time.Timer.start();
-        const out = try jamBytes(&ws, gpa, n);
-        const wall = timer.read();
-        const t = threadCpuNs() - t0;
-        defer gpa.free(out);
-        if (i == 0) jam_first_ns = t else {
-            jam_ns = @min(jam_ns, t);
-            jam_wall_ns = @min(jam_wall_ns, wall);
-        }
-        // ivory was written by Vere: our jam must give back exactly its bytes.
-        try testing.expectEqualSlices(u8, bytes, out);
-    }
-    const mb = @as(f64, @floatFromInt(bytes.len)) / 1e6;
-    std.debug.print("ivory ({s}, best of runs, thread CPU / wall): cue {d:.1} / {d:.1} ms ({d:.0} MB/s); " ++
-        "jam {d:.1} ms first, then {d:.1} / {d:.1} ms ({d:.0} MB/s)\n", .{
-        @tagName(builtin.mode), msOf(cue_ns), msOf(cue_wall_ns), mb / (msOf(cue_ns) / 1e3),
-        msOf(jam_first_ns),     msOf(jam_ns), msOf(jam_wall_ns), mb / (msOf(jam_ns) / 1e3),
-    });
 }
 
 test "cue: 10^6-deep nouns through jam, cue, mug and equality" {

@@ -588,6 +588,20 @@ test "jam: jam and mug vectors from Vere" {
     try testing.expect(count >= 20);
 }
 
+test "jam: ivory.pill re-jams to Vere's bytes exactly" {
+    // Timings of this cue and jam are benchmarks: core/cue-ivory and core/jam-ivory in
+    // bench/core_bench.ts.
+    const gpa = testing.allocator;
+    const bytes = (try readCorpus(gpa, "pills/ivory.pill")) orelse return error.SkipZigTest;
+    defer gpa.free(bytes);
+    var ws = try Workspace.init(gpa, 4 << 30);
+    defer ws.deinit();
+    const n = try cue(&ws, bytes);
+    const out = try jamBytes(&ws, gpa, n);
+    defer gpa.free(out);
+    try testing.expectEqualSlices(u8, bytes, out);
+}
+
 /// A chain of one repeated atom, `depth` cells deep: [[[a a] a] a] or [a [a [a a]]].
 fn atomChain(ws: *Workspace, depth: usize, atom: Noun, left: bool) !Noun {
     var n = atom;
