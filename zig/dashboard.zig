@@ -77,6 +77,10 @@ const Registration = struct {
     next_same_mug: u32,
     path: []u8,
     jet: ?*const jets.Entry,
+    /// Jet-check mode: calls of this registration's jet checked against its arm's Nock, and
+    /// those that disagreed (per-registration parts of `Stats.checks` and `Stats.mismatches`).
+    checks: u64 = 0,
+    mismatches: u64 = 0,
 };
 
 /// Profiling: calls of one arm of one registration, and the Nock steps they took: in all
@@ -786,6 +790,7 @@ pub const Dashboard = struct {
     fn checkJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
         const entry = d.reg(r).jet.?;
         d.stats.checks += 1;
+        d.reg(r).checks += 1;
         var roots = [_]Noun{ core, Noun.zero };
         d.ws.pushRoots(&roots) catch return error.Meme;
         defer d.ws.popRoots(&roots);
@@ -820,6 +825,8 @@ pub const Dashboard = struct {
     /// Count a mismatch and report it as a %slog at priority 3 (allocates, never collects).
     fn mismatch(d: *Dashboard, ctx: *Context, r: u32, core: Noun, why: []const u8) void {
         d.stats.mismatches += 1;
+        d.reg(r).mismatches += 1;
+        assert(d.reg(r).mismatches <= d.reg(r).checks);
         var buffer: [512]u8 = undefined;
         var w = std.Io.Writer.fixed(&buffer);
         w.print("jet mismatch: {s}: {s}; sample ", .{ d.reg(r).path, why }) catch {};
@@ -866,8 +873,17 @@ pub const Dashboard = struct {
         return try result;
     }
 
-    /// A text report: every registration's path (with `*` when it has a jet), then the
-    /// profile's arms, most own steps first: `self-steps steps calls path +axis jet|nock`.
+    /// A text report, one item a line:
+    ///   registrations <count>
+    ///   dropped <count>, the last with clue <noun>      (only when some were dropped)
+    ///   <path>                                           a registration without a jet
+    ///   <path> * checks=<n> mismatches=<m>               a registration with a jet: n calls
+    ///                                                    checked against the arm's Nock in
+    ///                                                    jet-check mode, m of them mismatched
+    ///   profile <count>
+    ///   <self-steps> <steps> <calls> <path> +<axis> jet|nock    the profile's arms, most own
+    ///                                                    steps first
+    /// Registrations come in registration order; counts are decimal.
     pub fn report(d: *Dashboard, gpa: std.mem.Allocator) ![]u8 {
         var out: std.ArrayList(u8) = .empty;
         errdefer out.deinit(gpa);
@@ -878,7 +894,13 @@ pub const Dashboard = struct {
             });
         }
         for (d.registrations.items) |r| {
-            try out.print(gpa, "{s}{s}\n", .{ r.path, if (r.jet != null) " *" else "" });
+            if (r.jet == null) {
+                assert(r.checks == 0);
+                try out.print(gpa, "{s}\n", .{r.path});
+            } else {
+                assert(r.mismatches <= r.checks);
+                try out.print(gpa, "{s} * checks={d} mismatches={d}\n", .{ r.path, r.checks, r.mismatches });
+            }
         }
         const Row = struct { key: u64, usage: Usage };
         var rows: std.ArrayList(Row) = .empty;
@@ -1040,6 +1062,12 @@ test "dashboard: jet-check mode reports a mismatch and uses the Nock's product" 
     try testing.expectError(error.Exit, f.run(try f.program(dec_arm, "%dec", "0")));
     try testing.expectEqual(@as(u64, 3), f.d.stats.checks);
     try testing.expectEqual(@as(u64, 1), f.d.stats.mismatches);
+    // Per registration: the fake dec (one check, one mismatch) and the real one (two checks).
+    const report = try f.d.report(testing.allocator);
+    defer testing.allocator.free(report);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=1 mismatches=1\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=2 mismatches=0\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50\n") != null);
 }
 
 test "dashboard: hooks find arms by name, up the parent chain" {
