@@ -32,7 +32,9 @@ pub inline fn lowMask(n: u64) u64 {
 
 /// Bits taken by mat(a) when met(a) = b.
 pub inline fn matBits(b: u64) u64 {
-    return if (b == 0) 1 else 2 * met64(b) + b;
+    const bits = if (b == 0) 1 else 2 * met64(b) + b;
+    assert(bits > b);
+    return bits;
 }
 
 // ------------------------------------------------------------------------- bit writer
@@ -53,11 +55,13 @@ pub const BitWriter = struct {
         const have = w.words.items.len;
         if (need <= have) return;
         w.words.appendNTimes(w.gpa, 0, @intCast(need - have)) catch return error.Meme;
+        assert(w.words.items.len == need);
     }
 
     /// Write the low `n` bits of `v` (the rest of `v` must be zero). Room must be ensured.
     pub inline fn put(w: *BitWriter, v: u64, n: u64) void {
-        assert(n <= 64 and v & ~lowMask(n) == 0);
+        assert(n <= 64);
+        assert(v & ~lowMask(n) == 0);
         const i: usize = @intCast(w.bits >> 6);
         const s: u6 = @truncate(w.bits);
         assert(i + 1 < w.words.items.len);
@@ -70,22 +74,29 @@ pub const BitWriter = struct {
     pub inline fn putMatLength(w: *BitWriter, b: u64) void {
         if (b == 0) return w.put(1, 1);
         const c = met64(b);
-        assert(c >= 1 and c <= 63);
+        assert(c >= 1);
+        assert(c <= 63);
         w.bits += c;
         w.put(1, 1);
         w.put(b & lowMask(c - 1), c - 1);
     }
 
+    /// A backreference to the encoding at bit `offset`, which is before the cursor.
     pub fn putBackref(w: *BitWriter, offset: u64) Error!void {
+        assert(offset < w.bits);
         const b = met64(offset);
         try w.ensure(2 + matBits(b));
+        const start = w.bits;
         w.put(3, 2);
         w.putMatLength(b);
         w.put(offset, b);
+        assert(w.bits == start + 2 + matBits(b));
     }
 
+    /// The atom `a` of `b` = met(a) bits.
     pub fn putAtom(w: *BitWriter, ws: *const Workspace, a: Noun, b: u64) Error!void {
         assert(a.isAtom());
+        assert(b == ws.bases.met(a));
         try w.ensure(1 + matBits(b));
         w.bits += 1; // tag 0
         w.putMatLength(b);
@@ -110,6 +121,7 @@ pub const BitReader = struct {
 
     pub inline fn peek(r: *const BitReader, pos: u64) u64 {
         assert(pos <= r.bits_len);
+        assert(r.words.len * 64 >= r.bits_len + 64); // The padding word.
         const i: usize = @intCast(pos >> 6);
         const s: u6 = @truncate(pos);
         const lo = r.words[i] >> s;
@@ -129,6 +141,7 @@ pub const BitReader = struct {
         // 64 or more zeros would announce a length of 2^63 bits or more: never valid.
         if (window == 0) return error.BadJam;
         const c: u64 = @ctz(window);
+        assert(c < 64);
         try r.need(pos.*, c + 1);
         pos.* += c + 1;
         if (c == 0) return 0;
@@ -136,6 +149,7 @@ pub const BitReader = struct {
         const low = r.peek(pos.*) & lowMask(c - 1);
         pos.* += c - 1;
         const b = (@as(u64, 1) << @intCast(c - 1)) | low;
+        assert(met64(b) == c);
         try r.need(pos.*, b);
         return b;
     }
@@ -157,12 +171,14 @@ pub const BitReader = struct {
 
     /// Every bit from `pos` to the end must be zero (a jam atom's padding).
     pub fn checkTrailing(r: *const BitReader, pos0: u64) CueError!void {
+        assert(pos0 <= r.bits_len);
         var pos = pos0;
         while (pos < r.bits_len) {
             const n = @min(64, r.bits_len - pos);
             if (r.peek(pos) & lowMask(n) != 0) return error.BadJam;
             pos += n;
         }
+        assert(pos == r.bits_len);
     }
 };
 
@@ -176,32 +192,44 @@ test "bitstream: atoms and backreferences are read back as written" {
     var w = BitWriter{ .gpa = testing.allocator };
     defer w.deinit();
     const values = [_]u64{ 0, 1, 2, 3, 4, 255, 1 << 40, Noun.direct_max };
-    for (values) |v| {
-        const before = w.bits;
+    var starts: [values.len]u64 = undefined;
+    for (values, &starts) |v, *start| {
+        start.* = w.bits;
         try w.putAtom(&ws, Noun.direct(v), met64(v));
-        try testing.expectEqual(1 + matBits(met64(v)), w.bits - before);
-        try w.putBackref(v);
-        try testing.expectEqual(1 + matBits(met64(v)) + 2 + matBits(met64(v)), w.bits - before);
+        try testing.expectEqual(1 + matBits(met64(v)), w.bits - start.*);
     }
     const big = try ws.atomFromLimbs(&.{ 1, 2, 3 });
     try w.putAtom(&ws, big, ws.bases.met(big));
+    // Backreferences to where each atom started, the last one first.
+    var i = starts.len;
+    while (i > 0) {
+        i -= 1;
+        const before = w.bits;
+        try w.putBackref(starts[i]);
+        try testing.expectEqual(2 + matBits(met64(starts[i])), w.bits - before);
+    }
     const r = BitReader{ .words = w.words.items, .bits_len = w.bits };
     var pos: u64 = 0;
-    for (values) |v| {
+    for (values, starts) |v, start| {
+        try testing.expectEqual(start, pos);
         try testing.expectEqual(@as(u64, 0), r.peek(pos) & 1);
         pos += 1;
         const b = try r.matLength(&pos);
         try testing.expectEqual(Noun.direct(v), try r.atom(&ws, &pos, b));
-        try testing.expectEqual(@as(u64, 3), r.peek(pos) & 3);
-        pos += 2;
-        const offset_bits = try r.matLength(&pos);
-        try testing.expectEqual(v, r.peek(pos) & lowMask(offset_bits));
-        pos += offset_bits;
     }
     pos += 1;
     const back = try r.atom(&ws, &pos, try r.matLength(&pos));
     var scratch: u64 = undefined;
     try testing.expectEqualSlices(u64, &.{ 1, 2, 3 }, ws.bases.limbs(back, &scratch));
+    i = starts.len;
+    while (i > 0) {
+        i -= 1;
+        try testing.expectEqual(@as(u64, 3), r.peek(pos) & 3);
+        pos += 2;
+        const offset_bits = try r.matLength(&pos);
+        try testing.expectEqual(starts[i], r.peek(pos) & lowMask(offset_bits));
+        pos += offset_bits;
+    }
     try testing.expectEqual(w.bits, pos);
     try r.checkTrailing(pos);
     try testing.expectError(error.BadJam, r.need(pos, 1));

@@ -11,6 +11,8 @@ pub const dir = "../shared/corpus";
 
 /// A corpus file, or null (with a message) when the shared corpus is absent.
 pub fn readCorpus(gpa: std.mem.Allocator, rel_path: []const u8) !?[]u8 {
+    std.debug.assert(rel_path.len > 0);
+    std.debug.assert(rel_path[0] != '/'); // Relative to the corpus.
     var buf: [256]u8 = undefined;
     const path = try std.fmt.bufPrint(&buf, "{s}/{s}", .{ dir, rel_path });
     return std.fs.cwd().readFileAlloc(gpa, path, 64 << 20) catch |e| switch (e) {

@@ -36,6 +36,7 @@ const Offsets = struct {
 
     fn init(gpa: std.mem.Allocator, bits_len: u64) Error!Offsets {
         const words: usize = @intCast(bits_len / 64 + 1);
+        assert(@as(u64, words) * 64 > bits_len); // A bit for every offset.
         const bitmap = gpa.alloc(u64, words) catch return error.Meme;
         errdefer gpa.free(bitmap);
         @memset(bitmap, 0);
@@ -52,11 +53,14 @@ const Offsets = struct {
     /// Record the noun that starts at `offset`; returns its index in `nouns`.
     inline fn record(o: *Offsets, gpa: std.mem.Allocator, offset: u64, n: Noun) Error!usize {
         const word: usize = @intCast(offset >> 6);
+        const bit = @as(u64, 1) << @truncate(offset);
         assert(word < o.bitmap.len);
+        assert(o.filled_words <= word + 1); // Offsets arrive in increasing order.
         while (o.filled_words <= word) : (o.filled_words += 1) {
             o.prefix[@intCast(o.filled_words)] = o.nouns.items.len;
         }
-        o.bitmap[word] |= @as(u64, 1) << @truncate(offset);
+        assert(o.bitmap[word] & bit == 0); // Each offset starts one noun.
+        o.bitmap[word] |= bit;
         o.nouns.append(gpa, n) catch return error.Meme;
         return o.nouns.items.len - 1;
     }
@@ -67,6 +71,8 @@ const Offsets = struct {
         const bit = @as(u64, 1) << @truncate(offset);
         if (o.bitmap[word] & bit == 0) return error.BadJam;
         const index = o.prefix[word] + @popCount(o.bitmap[word] & (bit - 1));
+        assert(word < o.filled_words);
+        assert(index < o.nouns.items.len);
         const n = o.nouns.items[@intCast(index)];
         if (n == pending) return error.BadJam;
         return n;
@@ -107,11 +113,13 @@ fn cueReader(ws: *Workspace, r: *const BitReader) CueError!Noun {
                 continue :decode;
             }
             result = try ws.cell(top.head, result);
+            assert(offsets.nouns.items[top.index] == Offsets.pending);
             offsets.nouns.items[top.index] = result;
             frames.items.len -= 1;
         }
-        try r.checkTrailing(pos);
         assert(pos <= r.bits_len);
+        try r.checkTrailing(pos);
+        assert(!result.isForward());
         return result;
     }
 }
@@ -120,12 +128,14 @@ fn cueReader(ws: *Workspace, r: *const BitReader) CueError!Noun {
 /// (returns `Offsets.pending`; the caller decodes its children next).
 inline fn decodeLeaf(ws: *Workspace, r: *const BitReader, offsets: *Offsets, pos: *u64) CueError!Noun {
     const start = pos.*;
+    assert(start <= r.bits_len);
     try r.need(start, 1);
     const tag = r.peek(start) & 3;
     if (tag & 1 == 0) {
         pos.* += 1;
         const b = try r.matLength(pos);
         const a = try r.atom(ws, pos, b);
+        assert(pos.* <= r.bits_len);
         _ = try offsets.record(ws.gpa, start, a);
         return a;
     }
@@ -136,6 +146,7 @@ inline fn decodeLeaf(ws: *Workspace, r: *const BitReader, offsets: *Offsets, pos
     if (b > 64) return error.BadJam;
     const offset = if (b == 0) 0 else r.peek(pos.*) & lowMask(b);
     pos.* += b;
+    assert(pos.* <= r.bits_len);
     return offsets.lookup(offset, r.bits_len);
 }
 
@@ -147,6 +158,7 @@ pub fn cue(ws: *Workspace, bytes: []const u8) CueError!Noun {
     @memset(words, 0);
     @memcpy(std.mem.sliceAsBytes(words)[0..bytes.len], bytes);
     const r = BitReader{ .words = words, .bits_len = @as(u64, bytes.len) * 8 };
+    assert(words.len * 64 >= r.bits_len + 128); // Two zero words of padding.
     return cueReader(ws, &r);
 }
 
@@ -162,6 +174,7 @@ pub fn cueAtom(ws: *Workspace, a: Noun) CueError!Noun {
     words[limbs.len] = 0;
     words[limbs.len + 1] = 0;
     const r = BitReader{ .words = words, .bits_len = ws.bases.met(a) };
+    assert(words.len * 64 >= r.bits_len + 128); // Two zero words of padding.
     return cueReader(ws, &r);
 }
 

@@ -67,6 +67,7 @@ inline fn mix64(x0: u64) u64 {
 /// An array of `count` items; large ones are mapped with a huge-page hint, since the tables'
 /// probes are random and on a VM a TLB miss costs more than the cache miss.
 fn allocPages(comptime T: type, gpa: std.mem.Allocator, count: usize) Error![]T {
+    assert(count <= std.math.maxInt(usize) / @sizeOf(T));
     const bytes = count * @sizeOf(T);
     if (bytes < constants.jam_table_huge_page_bytes_min) return gpa.alloc(T, count) catch error.Meme;
     const p = std.posix.mmap(null, bytes, std.posix.PROT.READ | std.posix.PROT.WRITE, .{
@@ -74,6 +75,7 @@ fn allocPages(comptime T: type, gpa: std.mem.Allocator, count: usize) Error![]T 
         .ANONYMOUS = true,
     }, -1, 0) catch return error.Meme;
     std.posix.madvise(p.ptr, p.len, std.posix.MADV.HUGEPAGE) catch {};
+    assert(p.len == bytes);
     return @as([*]T, @ptrCast(@alignCast(p.ptr)))[0..count];
 }
 
@@ -96,6 +98,7 @@ fn Table(comptime Key: type, comptime Context: type) type {
         count: usize = 0,
 
         fn deinit(t: *Self, gpa: std.mem.Allocator) void {
+            assert(t.count <= t.entries.len);
             freePages(Entry, gpa, t.entries);
             t.* = .{};
         }
@@ -104,6 +107,7 @@ fn Table(comptime Key: type, comptime Context: type) type {
         /// that the caller must give a non-zero value before the next call.
         inline fn getOrPut(t: *Self, gpa: std.mem.Allocator, ctx: Context, key: Key, h: u64) Error!*Entry {
             if ((t.count + 1) * 10 > t.entries.len * 7) try t.grow(gpa, ctx);
+            assert(t.count < t.entries.len); // Some slot is empty: the probe ends.
             const mask = t.entries.len - 1;
             var i: usize = @intCast(h & mask);
             while (true) : (i = (i + 1) & mask) {
@@ -120,17 +124,13 @@ fn Table(comptime Key: type, comptime Context: type) type {
         /// The value for `key`, or 0 when absent.
         inline fn get(t: *const Self, ctx: Context, key: Key, h: u64) u64 {
             if (t.entries.len == 0) return 0;
+            assert(t.count < t.entries.len); // Some slot is empty: the probe ends.
             const mask = t.entries.len - 1;
             var i: usize = @intCast(h & mask);
             while (true) : (i = (i + 1) & mask) {
                 const e = &t.entries[i];
                 if (e.value == 0 or ctx.eql(e.key, key)) return e.value;
             }
-        }
-
-        inline fn prefetch(t: *const Self, h: u64) void {
-            if (t.entries.len == 0) return;
-            @prefetch(&t.entries[@intCast(h & (t.entries.len - 1))], .{});
         }
 
         fn grow(t: *Self, gpa: std.mem.Allocator, ctx: Context) Error!void {
@@ -159,10 +159,12 @@ const WordContext = struct {
     seed: u64,
 
     inline fn hash(c: WordContext, key: u64) u64 {
+        assert(Noun.fromRaw(key).isDirect());
         return mix64(key ^ c.seed);
     }
 
     inline fn eql(_: WordContext, a: u64, b: u64) bool {
+        assert(Noun.fromRaw(a).isDirect());
         return a == b;
     }
 };
@@ -176,10 +178,12 @@ const RefContext = struct {
     seed: u64,
 
     inline fn hash(c: RefContext, word: u64) u64 {
+        assert(!Noun.fromRaw(word).isDirect());
         return (mix64((word >> 5) ^ c.seed) << 4) | ((word >> 1) & 15);
     }
 
     inline fn eql(_: RefContext, a: u64, b: u64) bool {
+        assert(!Noun.fromRaw(a).isDirect());
         return a == b;
     }
 };
@@ -189,10 +193,14 @@ const PairContext = struct {
     seed: u64,
 
     inline fn hash(c: PairContext, key: [2]u64) u64 {
+        assert(key[0] != pending_id);
+        assert(key[1] != pending_id);
         return mix64(mix64(key[0] ^ c.seed) ^ key[1]);
     }
 
     inline fn eql(_: PairContext, a: [2]u64, b: [2]u64) bool {
+        assert(a[0] != pending_id);
+        assert(a[1] != pending_id);
         return a[0] == b[0] and a[1] == b[1];
     }
 };
@@ -204,10 +212,13 @@ const AtomContext = struct {
     ws: *const Workspace,
 
     inline fn hash(_: AtomContext, key: AtomKey) u64 {
+        assert(key.atom.isIndirect());
         return key.hash;
     }
 
     inline fn eql(c: AtomContext, a: AtomKey, b: AtomKey) bool {
+        assert(a.atom.isIndirect());
+        assert(b.atom.isIndirect());
         return a.hash == b.hash and equality.atomsEqual(c.ws, a.atom, b.atom);
     }
 };
@@ -235,10 +246,12 @@ const First = struct {
 };
 
 inline fn isDirectId(id: u64) bool {
+    assert(id != pending_id);
     return id >> 63 == 0;
 }
 
 inline fn isCellId(id: u64) bool {
+    assert(id != pending_id);
     return id >> 61 == 0b110;
 }
 
@@ -278,6 +291,7 @@ const Jammer = struct {
 
     fn deinit(j: *Jammer) void {
         const gpa = j.ws.gpa;
+        assert(j.offsets.len == 0 or j.offsets.len == j.ids_count);
         j.freeWalk();
         j.log.deinit(gpa);
         freePages(u64, gpa, j.offsets);
@@ -292,13 +306,17 @@ const Jammer = struct {
         j.firsts.clearAndFree(gpa);
         j.pairs.deinit(gpa);
         j.atoms.deinit(gpa);
+        assert(j.refs.entries.len == 0);
     }
 
     inline fn refHash(j: *const Jammer, x: Noun) u64 {
+        assert(!x.isDirect());
         return (RefContext{ .seed = j.seed }).hash(x.raw());
     }
 
     fn logVisit(j: *Jammer, v: Visit) Error!void {
+        // A direct atom is its own id and carries nothing else.
+        assert(v.id >> 63 == 1 or v.aux == 0);
         j.log.append(j.ws.gpa, v) catch return error.Meme;
     }
 
@@ -327,6 +345,7 @@ const Jammer = struct {
 
     fn visit(j: *Jammer, x: Noun) Error!void {
         const gpa = j.ws.gpa;
+        assert(!x.isForward());
         if (x.isDirect()) return j.logVisit(.{ .id = x.raw(), .aux = 0 });
         const index = j.log.items.len;
         // A reference met before takes the id of its first visit and is not walked again, so
@@ -450,9 +469,13 @@ const Jammer = struct {
         const cursor = w.bits;
         if (b <= 2) return w.putAtom(j.ws, a, b);
         if (!direct) {
-            assert(b >= 64 and b > met64(cursor));
+            assert(b >= 64);
+            assert(b > met64(cursor));
             const first = &j.offsets[idIndex(v.id)];
-            if (first.* != offset_unset) return w.putBackref(first.*);
+            if (first.* != offset_unset) {
+                assert(first.* < cursor);
+                return w.putBackref(first.*);
+            }
             first.* = cursor;
             return w.putAtom(j.ws, a, b);
         }
@@ -460,6 +483,7 @@ const Jammer = struct {
         const h = ctx.hash(a.raw());
         const found = j.directs.get(ctx, a.raw(), h);
         if (found != 0) {
+            assert(found - 1 < cursor);
             assert(b > met64(found - 1));
             return w.putBackref(found - 1);
         }
