@@ -8,6 +8,7 @@
 //!        the Nock decides.
 
 const std = @import("std");
+const assert = std.debug.assert;
 const Noun = @import("../noun.zig").Noun;
 const Workspace = @import("../workspace.zig").Workspace;
 const mug_mod = @import("../mug.zig");
@@ -18,16 +19,21 @@ const JetError = common.JetError;
 
 pub fn mug(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.slot(ws, core, 6);
-    return Noun.direct(try mug_mod.mug(ws, a));
+    const m = try mug_mod.mug(ws, a);
+    assert(m != 0);
+    return Noun.direct(m);
 }
 
 pub fn jam(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.slot(ws, core, 6);
-    return jam_mod.jam(ws, a);
+    const jammed = try jam_mod.jam(ws, a);
+    assert(jammed != Noun.zero); // Every jam has a 1 bit.
+    return jammed;
 }
 
 pub fn cue(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.atomAt(ws, core, 6);
+    assert(a.isAtom());
     return cue_mod.cueAtom(ws, a) catch |err| switch (err) {
         error.Meme => error.Meme,
         error.BadJam => error.Punt,
