@@ -39,10 +39,11 @@
 //!
 //! Assertions. Every push and pop checks the bounds of the work stack, every continuation
 //! checks that the frame on top is its own, and nouns are checked for their tags and
-//! normalisation where they are taken apart. They are `std.debug.assert`: on in Debug and
-//! ReleaseSafe (the unit tests run ReleaseSafe), compiled out of the ReleaseFast library.
-//! On this hot path that is intended: the release interpreter pays nothing for them, and
-//! they add no other work per Nock step.
+//! normalisation where they are taken apart. They are `std.debug.assert`: checked in Debug
+//! and ReleaseSafe (the unit tests run ReleaseSafe), compiled out of the ReleaseFast library,
+//! where they leave no check behind, only facts the optimiser may use. On this hot path that
+//! is intended: the release interpreter pays nothing for them, and they add no other work
+//! per Nock step.
 
 const std = @import("std");
 const assert = std.debug.assert;
