@@ -261,7 +261,7 @@ Deno.test("10^6-deep chains of zeros go through cue, mug, equals and printing", 
 
 // Mugs of zero chains cycle (period about 20,000 for left nesting): a jam that deduplicated by
 // mug and confirmed by comparison would compare whole chains at every repeat (quadratic).
-// serial.zig's jam deduplicates by canonical ids instead; this guards against a regression.
+// zig/jam.zig deduplicates by canonical ids instead; this guards against a regression.
 Deno.test("jam of 10^6-deep chains of zeros (mug cycles) is exact", () => {
   for (const nesting of ["right", "left"] as const) {
     deepRoundTrip(jamZeroChain(1_000_000, nesting), true);

@@ -4,6 +4,9 @@ test {
     _ = @import("workspace.zig");
     _ = @import("equality.zig");
     _ = @import("mug.zig");
+    _ = @import("bitstream.zig");
+    _ = @import("jam.zig");
+    _ = @import("cue.zig");
     _ = @import("serial.zig");
     _ = @import("fuzz_cue.zig");
     _ = @import("handles.zig");

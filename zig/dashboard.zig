@@ -43,7 +43,7 @@ const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 const jets = @import("jets/jets.zig");
 const Memo = @import("memo.zig").Memo;
-const serial = @import("serial.zig");
+const jam = @import("jam.zig");
 
 const none: u32 = std.math.maxInt(u32);
 const front_entries = 256;
@@ -77,6 +77,10 @@ const Registration = struct {
     next_same_mug: u32,
     path: []u8,
     jet: ?*const jets.Entry,
+    /// Jet-check mode: calls of this registration's jet checked against its arm's Nock, and
+    /// those that disagreed (per-registration parts of `Stats.checks` and `Stats.mismatches`).
+    checks: u64 = 0,
+    mismatches: u64 = 0,
 };
 
 /// Profiling: calls of one arm of one registration, and the Nock steps they took: in all
@@ -133,10 +137,13 @@ pub const Dashboard = struct {
         try d.memo.init(ws);
         errdefer d.memo.deinit();
         try ws.addRootSet(.{ .ctx = d, .visit = visit });
+        assert(d.registrations.items.len == 0);
     }
 
     pub fn deinit(d: *Dashboard) void {
         const gpa = d.ws.gpa;
+        assert(d.checking == 0);
+        assert(d.profile_children.items.len == 0);
         d.ws.removeRootSet(d);
         d.memo.deinit();
         for (d.registrations.items) |r| gpa.free(r.path);
@@ -169,10 +176,13 @@ pub const Dashboard = struct {
     // ------------------------------------------------------------ registrations
 
     fn reg(d: *const Dashboard, r: u32) *Registration {
+        assert(r != none);
+        assert(r < d.registrations.items.len);
         return &d.registrations.items[r];
     }
 
     fn batteryOf(d: *const Dashboard, r: u32) Noun {
+        assert(d.reg(r).box.isCell()); // [battery name hooks payload]
         return d.ws.head(d.reg(r).box);
     }
 
@@ -221,6 +231,7 @@ pub const Dashboard = struct {
             if (r.chain != i) continue;
             d.batteries.put(gpa, d.ws.head(r.box).raw(), @intCast(i)) catch return;
         }
+        assert(d.stale == .fresh);
     }
 
     fn dropWorkspaceKeys(map: *std.AutoHashMapUnmanaged(u64, u32)) void {
@@ -231,6 +242,7 @@ pub const Dashboard = struct {
     }
 
     fn cachePut(d: *Dashboard, map: *std.AutoHashMapUnmanaged(u64, u32), key: u64, value: u32) void {
+        assert(value == none or value < d.registrations.items.len);
         if (map.count() >= constants.dashboard_cache_entries_max) d.refresh();
         map.put(d.ws.gpa, key, value) catch {};
     }
@@ -244,11 +256,14 @@ pub const Dashboard = struct {
         const front = &d.verified_front[frontIndex(word)];
         if (front.word == word and word != 0) return front.head;
         const r = d.verified.get(word) orelse return none;
+        assert(r < d.registrations.items.len);
         front.* = .{ .word = word, .head = r };
         return r;
     }
 
     fn putVerified(d: *Dashboard, word: u64, r: u32) void {
+        assert(Noun.fromRaw(word).isCell()); // Verified cores are cells.
+        assert(r < d.registrations.items.len);
         d.cachePut(&d.verified, word, r);
         d.verified_front[frontIndex(word)] = .{ .word = word, .head = r };
     }
@@ -265,6 +280,7 @@ pub const Dashboard = struct {
             break :blk found;
         };
         front.* = .{ .word = word, .head = head };
+        assert(head == none or d.reg(head).chain == head); // Batteries map to chain heads.
         return if (head == none) null else head;
     }
 
@@ -273,6 +289,7 @@ pub const Dashboard = struct {
         const m = mug_mod.mug(d.ws, battery) catch return null;
         var r = d.by_mug.get(m) orelse return null;
         while (r != none) : (r = d.reg(r).next_same_mug) {
+            assert(d.reg(r).chain == r); // The mug chain links chain heads.
             if (equality.equal(d.ws, battery, d.batteryOf(r)) catch false) return r;
         }
         return null;
@@ -281,6 +298,7 @@ pub const Dashboard = struct {
     /// Whether `core` (whose battery is in `r`'s chain) is an instance of registration `r`:
     /// each parent up the chain has the registered battery, and the root its payload.
     fn verifyChain(d: *Dashboard, core: Noun, r: u32) bool {
+        assert(core.isCell());
         var parents: [constants.dashboard_chain_depth_max]u64 = undefined;
         var parent_regs: [constants.dashboard_chain_depth_max]u32 = undefined;
         var n: usize = 0;
@@ -301,6 +319,7 @@ pub const Dashboard = struct {
             c = parent;
             i = p;
         } else false;
+        assert(n <= parents.len);
         if (ok) {
             for (parents[0..n], parent_regs[0..n]) |word, p| d.putVerified(word, p);
         }
@@ -321,6 +340,7 @@ pub const Dashboard = struct {
         if (v != none and d.reg(v).chain == head) return v;
         var r = head;
         while (r != none) : (r = d.reg(r).next_in_chain) {
+            assert(d.reg(r).chain == head);
             if (d.verifyChain(core, r)) {
                 d.putVerified(core.raw(), r);
                 return r;
@@ -339,6 +359,7 @@ pub const Dashboard = struct {
             writeNoun(d.ws, &w, clue, 200) catch {};
             d.last_dropped_len = @intCast(w.end);
         };
+        assert(d.stats.dropped <= d.stats.fast_hints);
     }
 
     fn tryRegister(d: *Dashboard, clue: Noun, core: Noun) error{Dropped}!void {
@@ -359,6 +380,7 @@ pub const Dashboard = struct {
             const parent_core = interpreter.slot(ws, core, arg) orelse return error.Dropped;
             parent = d.findRegistration(parent_core) orelse d.recognize(parent_core) orelse return error.Dropped;
         } else return error.Dropped;
+        assert((parent == none) == (axis == 0));
         const head = d.lookupBattery(ws.head(core));
         if (head) |h| {
             if (d.findExisting(h, core, name, parent, axis)) |r| {
@@ -406,6 +428,7 @@ pub const Dashboard = struct {
             const head = d.lookupBattery(d.ws.head(x));
             top = d.add(x, name, Noun.zero, top, k.parent_axis, head, k.path) catch return null;
         }
+        assert(top != none); // At least the core itself was added.
         return top;
     }
 
@@ -419,12 +442,13 @@ pub const Dashboard = struct {
         for (&jets.known_cores) |*k| {
             if (k.battery_mug != m) continue;
             if (digest == null) {
-                const bytes = serial.jamBytes(d.ws, d.ws.gpa, battery) catch return null;
+                const bytes = jam.jamBytes(d.ws, d.ws.gpa, battery) catch return null;
                 defer d.ws.gpa.free(bytes);
                 var out: [32]u8 = undefined;
                 std.crypto.hash.sha2.Sha256.hash(bytes, &out, .{});
                 digest = out;
             }
+            assert(k.battery_mug == m);
             if (std.mem.eql(u8, &digest.?, &k.battery_sha256)) return k;
         }
         return null;
@@ -440,6 +464,7 @@ pub const Dashboard = struct {
             if (!rest.isCell()) break;
             f = ws.tail(rest);
         }
+        assert(n <= 16);
         return f;
     }
 
@@ -481,6 +506,8 @@ pub const Dashboard = struct {
         // A new battery: cached misses for it (or for copies of it) are now wrong.
         if (head == null) d.refresh();
         d.stats.registrations += 1;
+        assert(d.registrations.items.len == index + 1);
+        assert(d.reg(index).chain == (head orelse index));
         return index;
     }
 
@@ -505,6 +532,7 @@ pub const Dashboard = struct {
             const item = try ws.tuple(&.{ d.batteryOf(@intCast(i)), d.nameOf(@intCast(i)), d.hooksOf(@intCast(i)), d.payloadOf(@intCast(i)), parent, axis, path });
             list = try ws.cell(item, list);
         }
+        assert(list.isCell() or d.registrations.items.len == 0);
         return list;
     }
 
@@ -561,6 +589,7 @@ pub const Dashboard = struct {
             map.append(gpa, index) catch return error.Meme;
         }
         if (it != Noun.zero) return error.BadColdState;
+        assert(added <= map.items.len);
         return added;
     }
 
@@ -568,6 +597,7 @@ pub const Dashboard = struct {
     /// its payload, when they are other nouns: lookups of the newest copy then hit by word.
     fn adopt(d: *Dashboard, r: u32, core: Noun) error{Meme}!void {
         const ws = d.ws;
+        assert(core.isCell());
         const battery = ws.head(core);
         if (d.batteryOf(r).raw() != battery.raw()) try d.repointChain(d.reg(r).chain, battery);
         if (d.reg(r).parent == none and d.payloadOf(r).raw() != ws.tail(core).raw()) {
@@ -579,6 +609,7 @@ pub const Dashboard = struct {
     /// Make every registration of the chain `h` use `battery` (structurally equal to theirs).
     fn repointChain(d: *Dashboard, h: u32, battery: Noun) error{Meme}!void {
         const ws = d.ws;
+        assert(d.reg(h).chain == h);
         var r = h;
         while (r != none) : (r = d.reg(r).next_in_chain) {
             const box = d.reg(r).box;
@@ -590,9 +621,11 @@ pub const Dashboard = struct {
     /// The registration of the chain `head` that `core` (named `name`, under `parent` at
     /// `axis`) already is, or null.
     fn findExisting(d: *Dashboard, head: u32, core: Noun, name: Noun, parent: u32, axis: u64) ?u32 {
+        assert(d.reg(head).chain == head);
         var r = head;
         while (r != none) : (r = d.reg(r).next_in_chain) {
             const x = d.reg(r);
+            assert(x.chain == head);
             if (x.parent != parent or x.parent_axis != axis) continue;
             if (!(equality.equal(d.ws, d.nameOf(r), name) catch false)) continue;
             if (parent == none and !d.rootMatches(core, r)) continue;
@@ -604,6 +637,7 @@ pub const Dashboard = struct {
     /// `parent-path/name`, the name written as a cord, or `k140` for `[%k 140]`.
     fn buildPath(d: *Dashboard, parent: u32, name: Noun) ![]u8 {
         const gpa = d.ws.gpa;
+        assert(parent == none or parent < d.registrations.items.len);
         var out: std.ArrayList(u8) = .empty;
         errdefer out.deinit(gpa);
         if (parent != none) {
@@ -625,6 +659,7 @@ pub const Dashboard = struct {
     /// pair is a number (`140` in `[%k 140]`) unless it is a long printable cord (`.mink`).
     fn appendAtomName(d: *Dashboard, out: *std.ArrayList(u8), a: Noun, second: bool) !void {
         const gpa = d.ws.gpa;
+        assert(a.isAtom());
         var scratch: u64 = undefined;
         const bytes = d.ws.atomBytes(a, &scratch);
         const printable = bytes.len > 0 and for (bytes) |b| {
@@ -662,6 +697,7 @@ pub const Dashboard = struct {
             }
             const x = d.reg(r);
             if (x.parent == none) return null;
+            assert(x.parent_axis >= 2);
             c = interpreter.slot(d.ws, c, Noun.direct(x.parent_axis)) orelse return null;
             r = x.parent;
         }
@@ -677,6 +713,9 @@ pub const Dashboard = struct {
     fn hintBefore(data: ?*anyopaque, _: *Context, call: interpreter.HintCall) NockError!interpreter.HintAction {
         const d = of(data);
         if (!call.tag.isDirect()) return .ignore;
+        // The interpreter handles these itself and never offers them.
+        assert(call.tag.raw() != interpreter.tag.spot);
+        assert(call.tag.raw() != interpreter.tag.slog);
         switch (call.tag.raw()) {
             interpreter.tag.fast => return .after,
             interpreter.tag.memo => {
@@ -704,6 +743,8 @@ pub const Dashboard = struct {
     /// Nock 9: run a jet for arm `axis` of `core` if one is registered and matches.
     fn arm(data: ?*anyopaque, ctx: *Context, core: Noun, axis: Noun) NockError!?Noun {
         const d = of(data);
+        assert(ctx.ws == d.ws);
+        assert(axis.isAtom()); // The interpreter checked Nock 9's axis.
         if (!core.isCell() or !axis.isDirect()) return null;
         const head = d.lookupBattery(d.ws.head(core)) orelse return null;
         var r = head;
@@ -718,6 +759,7 @@ pub const Dashboard = struct {
     }
 
     fn callJet(entry: *const jets.Entry, ctx: *Context, core: Noun) jets.JetError!Noun {
+        assert(core.isCell());
         return switch (entry.func) {
             .plain => |jet| jet(ctx.ws, core),
             .slams => |jet| jet(ctx.ws, core, jets.slam.interpreterSlam(ctx)),
@@ -728,11 +770,13 @@ pub const Dashboard = struct {
 
     /// Whether a hook may run Nock nested (recursing on the native stack) once more.
     fn canNest(ctx: *const Context) bool {
+        assert(ctx.depth > 0); // Hooks run inside a `nock` call.
         return ctx.depth < constants.dashboard_nesting_max;
     }
 
     /// A memoized arm: its product from the %memo cache, or its Nock run nested and cached.
     fn memoArm(d: *Dashboard, ctx: *Context, core: Noun, axis: Noun) NockError!?Noun {
+        assert(canNest(ctx));
         const formula = interpreter.slot(d.ws, core, axis) orelse return null;
         const k = d.memo.key(core, formula) orelse return null;
         if (d.memo.lookup(k, core, formula)) |product| return product;
@@ -746,6 +790,8 @@ pub const Dashboard = struct {
 
     fn runJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
         const entry = d.reg(r).jet.?;
+        assert(axis.isDirect());
+        assert(entry.arm_axis == axis.raw());
         d.stats.jet_calls += 1;
         if (d.profiling) {
             if (d.usage(r, axis.raw())) |u| u.calls += 1;
@@ -770,6 +816,7 @@ pub const Dashboard = struct {
     /// A plain jet ran out of room: collect (its allocations were garbage) and try once more.
     /// Collecting is allowed here: the interpreter keeps its state in frames during a hook.
     fn retryPlain(d: *Dashboard, ctx: *Context, entry: *const jets.Entry, core: Noun) NockError!?Noun {
+        assert(entry.func == .plain); // Plain jets never run Nock: their garbage is theirs.
         var roots = [_]Noun{core};
         d.ws.pushRoots(&roots) catch return error.Meme;
         d.ws.collect();
@@ -785,7 +832,10 @@ pub const Dashboard = struct {
     /// product (or its failure).
     fn checkJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
         const entry = d.reg(r).jet.?;
+        assert(d.checking == 0); // Jets inside a reference run are not checked.
         d.stats.checks += 1;
+        d.reg(r).checks += 1;
+        assert(d.reg(r).checks <= d.stats.checks);
         var roots = [_]Noun{ core, Noun.zero };
         d.ws.pushRoots(&roots) catch return error.Meme;
         defer d.ws.popRoots(&roots);
@@ -820,6 +870,8 @@ pub const Dashboard = struct {
     /// Count a mismatch and report it as a %slog at priority 3 (allocates, never collects).
     fn mismatch(d: *Dashboard, ctx: *Context, r: u32, core: Noun, why: []const u8) void {
         d.stats.mismatches += 1;
+        d.reg(r).mismatches += 1;
+        assert(d.reg(r).mismatches <= d.reg(r).checks);
         var buffer: [512]u8 = undefined;
         var w = std.Io.Writer.fixed(&buffer);
         w.print("jet mismatch: {s}: {s}; sample ", .{ d.reg(r).path, why }) catch {};
@@ -837,6 +889,7 @@ pub const Dashboard = struct {
     // ------------------------------------------------------------ profiling
 
     fn usage(d: *Dashboard, r: u32, axis: u64) ?*Usage {
+        assert(r < d.registrations.items.len);
         const key = @as(u64, r) << 32 | @min(axis, std.math.maxInt(u32));
         const entry = d.profile.getOrPut(d.ws.gpa, key) catch return null;
         if (!entry.found_existing) entry.value_ptr.* = .{};
@@ -853,8 +906,10 @@ pub const Dashboard = struct {
         if (!canNest(ctx)) return null;
         const formula = interpreter.slot(d.ws, core, axis) orelse return null;
         const before = ctx.steps;
+        const nesting = d.profile_children.items.len;
         d.profile_children.append(d.ws.gpa, 0) catch return null;
         const result = interpreter.nock(ctx, core, formula);
+        assert(d.profile_children.items.len == nesting + 1); // Nested arms popped theirs.
         const children = d.profile_children.pop().?;
         const steps = ctx.steps - before;
         if (d.profile_children.items.len > 0) d.profile_children.items[d.profile_children.items.len - 1] += steps;
@@ -866,8 +921,17 @@ pub const Dashboard = struct {
         return try result;
     }
 
-    /// A text report: every registration's path (with `*` when it has a jet), then the
-    /// profile's arms, most own steps first: `self-steps steps calls path +axis jet|nock`.
+    /// A text report, one item a line:
+    ///   registrations <count>
+    ///   dropped <count>, the last with clue <noun>      (only when some were dropped)
+    ///   <path>                                           a registration without a jet
+    ///   <path> * checks=<n> mismatches=<m>               a registration with a jet: n calls
+    ///                                                    checked against the arm's Nock in
+    ///                                                    jet-check mode, m of them mismatched
+    ///   profile <count>
+    ///   <self-steps> <steps> <calls> <path> +<axis> jet|nock    the profile's arms, most own
+    ///                                                    steps first
+    /// Registrations come in registration order; counts are decimal.
     pub fn report(d: *Dashboard, gpa: std.mem.Allocator) ![]u8 {
         var out: std.ArrayList(u8) = .empty;
         errdefer out.deinit(gpa);
@@ -878,7 +942,13 @@ pub const Dashboard = struct {
             });
         }
         for (d.registrations.items) |r| {
-            try out.print(gpa, "{s}{s}\n", .{ r.path, if (r.jet != null) " *" else "" });
+            if (r.jet == null) {
+                assert(r.checks == 0);
+                try out.print(gpa, "{s}\n", .{r.path});
+            } else {
+                assert(r.mismatches <= r.checks);
+                try out.print(gpa, "{s} * checks={d} mismatches={d}\n", .{ r.path, r.checks, r.mismatches });
+            }
         }
         const Row = struct { key: u64, usage: Usage };
         var rows: std.ArrayList(Row) = .empty;
@@ -915,6 +985,7 @@ fn writeNoun(ws: *const Workspace, w: *std.Io.Writer, n: Noun, max: usize) std.I
     stack[0] = .{ .noun = n, .rest = false };
     const start = w.end;
     while (depth > 0) {
+        assert(depth <= stack.len);
         if (w.end - start > max) return w.writeAll("...");
         depth -= 1;
         const item = stack[depth];
@@ -939,6 +1010,8 @@ fn writeNoun(ws: *const Workspace, w: *std.Io.Writer, n: Noun, max: usize) std.I
 
 const testing = std.testing;
 const t = @import("jets/testing.zig");
+const cue = @import("cue.zig");
+const corpus = @import("corpus.zig");
 
 const Fixture = struct {
     ws: Workspace,
@@ -1038,6 +1111,12 @@ test "dashboard: jet-check mode reports a mismatch and uses the Nock's product" 
     try testing.expectError(error.Exit, f.run(try f.program(dec_arm, "%dec", "0")));
     try testing.expectEqual(@as(u64, 3), f.d.stats.checks);
     try testing.expectEqual(@as(u64, 1), f.d.stats.mismatches);
+    // Per registration: the fake dec (one check, one mismatch) and the real one (two checks).
+    const report = try f.d.report(testing.allocator);
+    defer testing.allocator.free(report);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=1 mismatches=1\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=2 mismatches=0\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50\n") != null);
 }
 
 test "dashboard: hooks find arms by name, up the parent chain" {
@@ -1062,12 +1141,12 @@ test "dashboard: corpus decfast and decflow finish quickly with the jet" {
         .{ .file = "nock/decflow.jam", .product = 1_999_999_999 },
     };
     for (cases) |c| {
-        const bytes = (try serial.readCorpus(testing.allocator, c.file)) orelse return;
+        const bytes = (try corpus.readCorpus(testing.allocator, c.file)) orelse return error.SkipZigTest;
         defer testing.allocator.free(bytes);
         var f: Fixture = undefined;
         try f.init(64 << 20);
         defer f.deinit();
-        const program = try serial.cue(&f.ws, bytes);
+        const program = try cue.cue(&f.ws, bytes);
         f.ctx.limits.steps_max = 1_000_000;
         const product = try interpreter.nock(&f.ctx, f.ws.head(program), f.ws.tail(program));
         try testing.expectEqual(Noun.direct(c.product), product);
@@ -1076,12 +1155,12 @@ test "dashboard: corpus decfast and decflow finish quickly with the jet" {
 }
 
 test "dashboard: shax.jam's built library is recognized by its batteries and jetted" {
-    const bytes = (try serial.readCorpus(testing.allocator, "nock/shax.jam")) orelse return;
+    const bytes = (try corpus.readCorpus(testing.allocator, "nock/shax.jam")) orelse return error.SkipZigTest;
     defer testing.allocator.free(bytes);
     var f: Fixture = undefined;
     try f.init(64 << 20);
     defer f.deinit();
-    const program = try serial.cue(&f.ws, bytes);
+    const program = try cue.cue(&f.ws, bytes);
     f.ctx.limits.steps_max = 1_000_000; // Jetless it takes many minutes.
     const product = try interpreter.nock(&f.ctx, f.ws.head(program), f.ws.tail(program));
     // The SHA-256 of the one byte 0x01, as an atom of its bytes in order.

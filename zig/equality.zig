@@ -11,12 +11,14 @@ pub const Error = error{Meme};
 
 /// Atoms compared without a stack. Both must be atoms.
 pub fn atomsEqual(ws: *const Workspace, a: Noun, b: Noun) bool {
-    assert(a.isAtom() and b.isAtom());
+    assert(a.isAtom());
+    assert(b.isAtom());
     if (a == b) return true;
     if (a.isDirect() or b.isDirect()) return false;
     const wa = ws.words(a);
     const wb = ws.words(b);
     const la = Header.limbs(wa[0]);
+    assert(la >= 1); // An atom's header: at least one limb.
     if (la != Header.limbs(wb[0])) return false;
     const ma = Header.mug(wa[0]);
     const mb = Header.mug(wb[0]);
@@ -26,12 +28,16 @@ pub fn atomsEqual(ws: *const Workspace, a: Noun, b: Noun) bool {
 
 /// Shallow check that settles a pair without descending: null means "compare children".
 inline fn quick(ws: *const Workspace, a: Noun, b: Noun) ?bool {
+    assert(!a.isForward());
+    assert(!b.isForward());
     if (a == b) return true;
     if (a.isCell() != b.isCell()) return false;
     if (!a.isCell()) return atomsEqual(ws, a, b);
     const ma = Header.mug(ws.words(a)[0]);
     const mb = Header.mug(ws.words(b)[0]);
     if (ma != 0 and mb != 0 and ma != mb) return false;
+    assert(a.isCell());
+    assert(b.isCell());
     return null;
 }
 
@@ -68,6 +74,7 @@ pub const Comparer = struct {
                 if (!r) return false;
                 continue;
             }
+            assert(x != y); // Equal words were settled by `quick`.
             if (steps >= constants.equality_memo_after_steps) {
                 const gop = c.seen.getOrPut(gpa, x.raw()) catch return error.Meme;
                 if (gop.found_existing and gop.value_ptr.* == y.raw()) continue;
@@ -76,6 +83,7 @@ pub const Comparer = struct {
             if (c.pairs.items.len + 2 > constants.walk_stack_entries_max) return error.Meme;
             c.pairs.append(gpa, .{ c.ws.tail(x), c.ws.tail(y) }) catch return error.Meme;
             c.pairs.append(gpa, .{ c.ws.head(x), c.ws.head(y) }) catch return error.Meme;
+            assert(c.pairs.items.len <= constants.walk_stack_entries_max);
         }
         return true;
     }

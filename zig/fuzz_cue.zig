@@ -11,7 +11,9 @@ const assert = std.debug.assert;
 const constants = @import("constants.zig");
 const Noun = @import("noun.zig").Noun;
 const Workspace = @import("workspace.zig").Workspace;
-const serial = @import("serial.zig");
+const jam = @import("jam.zig");
+const cue = @import("cue.zig");
+const corpus = @import("corpus.zig");
 const mug = @import("mug.zig");
 const equality = @import("equality.zig");
 
@@ -146,21 +148,21 @@ const Stats = struct { nouns: u64 = 0, bad: u64 = 0 };
 /// Cue one input and check the outcome.
 fn check(ws: *Workspace, gpa: std.mem.Allocator, input: []const u8, stats: *Stats) !void {
     const used_before = ws.usedBytes();
-    const n = serial.cue(ws, input) catch |e| {
+    const n = cue.cue(ws, input) catch |e| {
         try testing.expectEqual(error.BadJam, e);
         stats.bad += 1;
         return;
     };
     stats.nouns += 1;
     try testing.expect(ws.usedBytes() - used_before <= ws_bytes_per_input_byte * input.len + 16);
-    const again = try serial.jamBytes(ws, gpa, n);
+    const again = try jam.jamBytes(ws, gpa, n);
     defer gpa.free(again);
     try testing.expect(again.len > 0);
-    const back = try serial.cue(ws, again);
+    const back = try cue.cue(ws, again);
     try testing.expect(try equalShared(ws, gpa, n, back));
     try testing.expectEqual(try mug.mug(ws, n), try mug.mug(ws, back));
     // Jam is canonical: a second round gives the same bytes.
-    const third = try serial.jamBytes(ws, gpa, back);
+    const third = try jam.jamBytes(ws, gpa, back);
     defer gpa.free(third);
     try testing.expectEqualSlices(u8, again, third);
 }
@@ -168,7 +170,7 @@ fn check(ws: *Workspace, gpa: std.mem.Allocator, input: []const u8, stats: *Stat
 fn loadSeeds(ws: *Workspace, gpa: std.mem.Allocator, random: std.Random, seeds: *std.ArrayList([]u8)) !void {
     for (0..48) |_| {
         const n = try randomNoun(ws, random);
-        try seeds.append(gpa, try serial.jamBytes(ws, gpa, n));
+        try seeds.append(gpa, try jam.jamBytes(ws, gpa, n));
     }
     const files = [_][]const u8{
         "nock/hurray.jam",       "nock/decrement.jam",       "nock/decrement2.jam",
@@ -176,14 +178,14 @@ fn loadSeeds(ws: *Workspace, gpa: std.mem.Allocator, random: std.Random, seeds: 
         "nock/repeat5_1000.jam", "nock/repeat5_1000_tc.jam",
     };
     for (files) |path| {
-        const bytes = (try serial.readCorpus(gpa, path)) orelse break;
+        const bytes = (try corpus.readCorpus(gpa, path)) orelse break;
         try seeds.append(gpa, bytes);
     }
 }
 
 test "fuzz: cue of random and mutated input returns a noun or BadJam" {
     // libc's allocator: the testing allocator records a stack trace per allocation, which
-    // would dominate the run. Leaks are checked by serial.zig's tests.
+    // would dominate the run. Leaks are checked by jam.zig's and cue.zig's tests.
     const gpa = std.heap.c_allocator;
     const iterations = envU64("CELLAR_FUZZ_ITERATIONS", constants.cue_fuzz_iterations_default);
     const seed = envU64("CELLAR_FUZZ_SEED", constants.cue_fuzz_seed_default);
@@ -207,7 +209,7 @@ test "fuzz: cue of random and mutated input returns a noun or BadJam" {
         input.clearRetainingCapacity();
         if (random.uintLessThan(u8, 8) == 0) {
             // A fresh valid jam, to keep the round-trip oracle busy.
-            const fresh = try serial.jamBytes(&ws, gpa, try randomNoun(&ws, random));
+            const fresh = try jam.jamBytes(&ws, gpa, try randomNoun(&ws, random));
             defer gpa.free(fresh);
             try input.appendSlice(gpa, fresh);
         } else {

@@ -61,12 +61,14 @@ pub const Handles = struct {
     /// The noun a handle names, or `error.BadHandle` for 0, out-of-range, freed or stale ones.
     pub inline fn get(t: *const Handles, handle: u32) Error!Noun {
         const index = try t.indexOf(handle);
+        assert(!t.slots.items[index].isForward());
         return t.slots.items[index];
     }
 
     /// Validate a handle and return its slot index.
     pub inline fn indexOf(t: *const Handles, handle: u32) Error!u32 {
         if (handle == 0) return error.BadHandle;
+        assert(t.slots.items.len == t.generations.items.len);
         const v = handle - 1;
         const index = v & index_mask;
         if (index >= t.slots.items.len) return error.BadHandle;
@@ -74,6 +76,7 @@ pub const Handles = struct {
         // A freed slot's generation was bumped, but a handle from `generation_count` frees
         // ago can match it again: liveness is checked, not assumed.
         if (t.slots.items[index].isForward()) return error.BadHandle;
+        assert(index < constants.handles_max);
         return index;
     }
 
@@ -83,6 +86,7 @@ pub const Handles = struct {
         const index = if (t.free_head != free_end) t.popFree() else try t.grow();
         t.slots.items[index] = n;
         t.live_count += 1;
+        assert(t.live_count <= t.slots.items.len);
         return 1 + ((@as(u32, t.generations.items[index]) << index_bits) | index);
     }
 
@@ -102,6 +106,7 @@ pub const Handles = struct {
             _ = t.slots.pop();
             return e;
         };
+        assert(t.slots.items.len == t.generations.items.len);
         return index;
     }
 
@@ -128,6 +133,7 @@ pub const Handles = struct {
         t.generations.clearAndFree(t.gpa);
         t.free_head = free_end;
         t.live_count = 0;
+        assert(t.slots.items.len == 0);
     }
 
     pub fn rootSet(t: *Handles) workspace_mod.RootSet {

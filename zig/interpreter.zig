@@ -36,6 +36,14 @@
 //! every Nock 9 offers `(core, axis)` to `arm` (jet dispatch) before running the arm's Nock.
 //! A bytecode compiler can replace `evaluate` per formula while keeping the same frames,
 //! registers and failure protocol.
+//!
+//! Assertions. Every push and pop checks the bounds of the work stack, every continuation
+//! checks that the frame on top is its own, and nouns are checked for their tags and
+//! normalisation where they are taken apart. They are `std.debug.assert`: checked in Debug
+//! and ReleaseSafe (the unit tests run ReleaseSafe), compiled out of the ReleaseFast library,
+//! where they leave no check behind, only facts the optimiser may use. On this hot path that
+//! is intended: the release interpreter pays nothing for them, and they add no other work
+//! per Nock step.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -190,7 +198,8 @@ pub const Context = struct {
 
     /// The context registers itself as a root set of `ws`; it must not move until `deinit`.
     pub fn init(ctx: *Context, ws: *Workspace) !void {
-        return ctx.initWithStack(ws, constants.interpreter_stack_entries_max);
+        try ctx.initWithStack(ws, constants.interpreter_stack_entries_max);
+        assert(ctx.stack_end == ctx.stack_base + constants.interpreter_stack_entries_max);
     }
 
     /// As `init`, with a smaller work stack (tests, or workers with small budgets).
@@ -213,6 +222,7 @@ pub const Context = struct {
             .sp = base,
         };
         try ws.addRootSet(.{ .ctx = ctx, .visit = visitRoots });
+        assert(ctx.stackDepth() == 0);
     }
 
     pub fn deinit(ctx: *Context) void {
@@ -226,6 +236,8 @@ pub const Context = struct {
 
     /// Frames in use (0 between outermost calls).
     pub fn stackDepth(ctx: *const Context) usize {
+        assert(@intFromPtr(ctx.sp) >= @intFromPtr(ctx.stack_base));
+        assert(@intFromPtr(ctx.sp) <= @intFromPtr(ctx.stack_end));
         return (@intFromPtr(ctx.sp) - @intFromPtr(ctx.stack_base)) / frame_bytes;
     }
 
@@ -237,7 +249,9 @@ pub const Context = struct {
 
     fn visitRoots(opaque_ctx: *anyopaque, ws: *Workspace) void {
         const ctx: *Context = @ptrCast(@alignCast(opaque_ctx));
+        assert(ctx.ws == ws);
         assert(@intFromPtr(ctx.sp) >= @intFromPtr(ctx.stack_base));
+        assert(@intFromPtr(ctx.sp) <= @intFromPtr(ctx.stack_end));
         var frame = ctx.stack_base;
         while (frame != ctx.sp) : (frame += 1) {
             frame[0].a = ws.forward(frame[0].a);
@@ -258,6 +272,7 @@ pub const Context = struct {
             ctx.steps +| ctx.limits.steps_max;
         ctx.poll_at = ctx.steps + 1;
         ctx.check_at = @min(ctx.poll_at, ctx.steps_limit +| 1);
+        assert(ctx.check_at > ctx.steps);
     }
 
     /// Slow half of the limit check, run when `steps` reaches `check_at`.
@@ -317,6 +332,7 @@ pub const Context = struct {
     fn gatherInner(ctx: *Context, inner: Noun) error{OutOfMemory}!void {
         const ws = ctx.ws;
         const start = ctx.scratch.items.len;
+        assert(start % 2 == 0); // Pairs.
         var list = inner;
         while (list.isCell()) : (list = ws.tail(list)) {
             const entry = ws.head(list);
@@ -325,6 +341,7 @@ pub const Context = struct {
         }
         // Reverse the pairs just appended so that the whole of scratch is outermost first.
         const items = ctx.scratch.items;
+        assert((items.len - start) % 2 == 0);
         var low = start;
         var high = items.len;
         while (high - low >= 4) : ({
@@ -345,6 +362,7 @@ pub const Context = struct {
             const entry = try ctx.ws.cell(items[i], items[i + 1]);
             list = try ctx.ws.cell(entry, list);
         }
+        assert(i == items.len);
         return list;
     }
 };
@@ -386,37 +404,69 @@ const Machine = struct {
     steps: u64,
     check_at: u64,
 
+    /// The kind of the frame on top: there is always one (this call's `done` at least).
     inline fn top(m: *const Machine) Op {
+        assert(@intFromPtr(m.sp) > @intFromPtr(m.ctx.stack_base));
+        assert(@intFromPtr(m.sp) <= @intFromPtr(m.ctx.stack_end));
         return (m.sp - 1)[0].kind;
     }
 
     inline fn frame(m: *const Machine) *Frame {
+        assert(@intFromPtr(m.sp) > @intFromPtr(m.ctx.stack_base));
+        assert(@intFromPtr(m.sp) <= @intFromPtr(m.ctx.stack_end));
         return &(m.sp - 1)[0];
     }
 
+    /// Push a continuation frame; a full stack fails as %meme.
     inline fn push(m: *Machine, kind: Op, a: Noun, b: Noun) NockError!void {
+        assert(kind != .eval);
+        assert(kind != .done); // Only `nock` starts a call.
+        assert(@intFromPtr(m.sp) > @intFromPtr(m.ctx.stack_base));
         if (m.sp == m.ctx.stack_end) return m.fail(.meme, Noun.zero);
+        assert(@intFromPtr(m.sp) < @intFromPtr(m.ctx.stack_end));
         m.sp[0] = .{ .kind = kind, .a = a, .b = b };
         m.sp += 1;
     }
 
+    /// Pop the continuation frame on top; never this call's `done` frame (see `popDone`).
     inline fn pop(m: *Machine) void {
+        assert(@intFromPtr(m.sp) > @intFromPtr(m.ctx.stack_base) + frame_bytes);
+        assert(m.top() != .done);
         m.sp -= 1;
+    }
+
+    /// Pop this call's `done` frame: the call is over.
+    inline fn popDone(m: *Machine) void {
+        assert(m.top() == .done);
+        assert(m.ctx.depth > 0);
+        m.sp -= 1;
+    }
+
+    /// Pop a `hint_after` frame and the `hint_data` frame below it.
+    inline fn popHint(m: *Machine) void {
+        assert(m.top() == .hint_after);
+        assert(@intFromPtr(m.sp) > @intFromPtr(m.ctx.stack_base) + 2 * frame_bytes);
+        assert((m.sp - 2)[0].kind == .hint_data);
+        m.sp -= 2;
     }
 
     fn fail(m: *Machine, kind: FailureKind, inner: Noun) NockError {
         @branchHint(.cold);
+        assert(@intFromPtr(m.sp) > @intFromPtr(m.ctx.stack_base));
+        assert(m.ctx.depth > 0);
         m.ctx.steps = m.steps;
         return m.ctx.fail(m.sp, kind, inner);
     }
 
     fn crash(m: *Machine) NockError {
         @branchHint(.cold);
+        assert(m.ctx.depth > 0);
         return m.fail(.exit, Noun.zero);
     }
 
     fn meme(m: *Machine) NockError {
         @branchHint(.cold);
+        assert(m.ctx.depth > 0);
         return m.fail(.meme, Noun.zero);
     }
 
@@ -430,6 +480,7 @@ const Machine = struct {
         switch (w[1]) {
             0, 1 => {
                 const product = leaf(m.ws, subject, w[1], arg) orelse return null;
+                assert(!product.isForward());
                 m.steps += 1;
                 return product;
             },
@@ -438,6 +489,7 @@ const Machine = struct {
                 const inner = m.ws.words(arg);
                 const atom = leaf(m.ws, subject, inner[1], Noun.fromRaw(inner[2])) orelse return null;
                 if (atom.raw() >= Noun.direct_max) return null;
+                assert(atom.isDirect());
                 m.steps += 2;
                 return Noun.fromRaw(atom.raw() + 1);
             },
@@ -449,9 +501,15 @@ const Machine = struct {
     fn collect(m: *Machine) void {
         @branchHint(.cold);
         const ctx = m.ctx;
+        // The registers are roots only while this runs: outside it they stay zero.
+        assert(ctx.registers[0] == Noun.zero);
+        assert(ctx.registers[1] == Noun.zero);
+        assert(ctx.registers[2] == Noun.zero);
         ctx.registers = .{ m.subject, m.formula, m.result };
         ctx.sp = m.sp;
+        const collections = m.ws.collections;
         m.ws.collect();
+        assert(m.ws.collections == collections + 1);
         m.subject = ctx.registers[0];
         m.formula = ctx.registers[1];
         m.result = ctx.registers[2];
@@ -460,6 +518,7 @@ const Machine = struct {
 
     /// Safe point inside a continuation: subject and formula are dead there.
     inline fn safePoint(m: *Machine) void {
+        assert(@intFromPtr(m.sp) > @intFromPtr(m.ctx.stack_base));
         if (m.ws.wantsCollect()) {
             m.subject = Noun.zero;
             m.formula = Noun.zero;
@@ -471,10 +530,14 @@ const Machine = struct {
         @branchHint(.cold);
         m.ctx.checkLimits(m.steps) catch return m.fail(.intr, Noun.zero);
         m.check_at = m.ctx.check_at;
+        assert(m.check_at > m.steps);
     }
 
     /// Before a hook: the context sees the stack and step count; the registers are dead.
     fn enterHook(m: *Machine) void {
+        // Hooks run from Nock 9 (`op9` on top) or a dynamic hint (`hint_after` on top).
+        const kind = m.top();
+        assert(kind == .op9 or kind == .hint_after);
         m.ctx.sp = m.sp;
         m.ctx.steps = m.steps;
         m.ctx.check_at = m.check_at;
@@ -489,6 +552,8 @@ const Machine = struct {
 
     fn hookFailed(m: *Machine, err: NockError) NockError {
         @branchHint(.cold);
+        // A nested call that failed truncated the stack back to where the hook was entered.
+        assert(m.ctx.sp == m.sp);
         const kind: FailureKind = switch (err) {
             error.Exit => .exit,
             error.Meme => .meme,
@@ -514,7 +579,7 @@ fn evaluate(ctx: *Context, subject: Noun, formula: Noun) NockError!Noun {
     loop: switch (Op.eval) {
         .eval => continue :loop try evalFormula(&m),
         .done => {
-            m.pop();
+            m.popDone();
             ctx.sp = m.sp;
             ctx.steps = m.steps;
             ctx.check_at = m.check_at;
@@ -557,10 +622,13 @@ fn evaluate(ctx: *Context, subject: Noun, formula: Noun) NockError!Noun {
 inline fn evalFormula(m: *Machine) NockError!Op {
     m.steps += 1;
     if (m.steps >= m.check_at) try m.checkLimits();
+    assert(m.steps < m.check_at);
     if (m.ws.wantsCollect()) m.collect();
     const formula = m.formula;
+    assert(!m.subject.isForward());
     if (!formula.isCell()) return m.crash();
     const w = m.ws.words(formula);
+    assert(Header.limbs(w[0]) == 0); // A cell's header.
     const op = Noun.fromRaw(w[1]);
     const arg = Noun.fromRaw(w[2]);
     if (op.isCell()) return evalCons(m, op, arg);
@@ -602,10 +670,13 @@ inline fn evalFormula(m: *Machine) NockError!Op {
 inline fn cellParts(ws: *const Workspace, n: Noun) ?[2]Noun {
     if (!n.isCell()) return null;
     const w = ws.words(n);
+    assert(Header.limbs(w[0]) == 0); // A cell's header.
     return .{ Noun.fromRaw(w[1]), Noun.fromRaw(w[2]) };
 }
 
 inline fn evalCons(m: *Machine, head: Noun, tail: Noun) NockError!Op {
+    assert(head.isCell());
+    assert(!tail.isForward());
     if (m.quick(m.subject, head)) |head_product| {
         if (m.quick(m.subject, tail)) |tail_product| {
             m.result = m.ws.cell(head_product, tail_product) catch return m.meme();
@@ -622,6 +693,8 @@ inline fn evalCons(m: *Machine, head: Noun, tail: Noun) NockError!Op {
 
 inline fn evalOp2(m: *Machine, arg: Noun) NockError!Op {
     const parts = cellParts(m.ws, arg) orelse return m.crash();
+    assert(!parts[0].isForward());
+    assert(!parts[1].isForward());
     if (m.quick(m.subject, parts[0])) |new_subject| {
         if (m.quick(m.subject, parts[1])) |new_formula| {
             m.subject = new_subject;
@@ -639,6 +712,8 @@ inline fn evalOp2(m: *Machine, arg: Noun) NockError!Op {
 
 inline fn evalOp5(m: *Machine, arg: Noun) NockError!Op {
     const parts = cellParts(m.ws, arg) orelse return m.crash();
+    assert(!parts[0].isForward());
+    assert(!parts[1].isForward());
     if (m.quick(m.subject, parts[0])) |first| {
         if (m.quick(m.subject, parts[1])) |second| {
             m.result = Noun.loobean(try nounsEqual(m, first, second));
@@ -655,6 +730,8 @@ inline fn evalOp5(m: *Machine, arg: Noun) NockError!Op {
 
 inline fn evalOp6(m: *Machine, arg: Noun) NockError!Op {
     const parts = cellParts(m.ws, arg) orelse return m.crash();
+    assert(!parts[0].isForward());
+    assert(!parts[1].isForward());
     if (m.quick(m.subject, parts[0])) |test_product| return branch(m, test_product, parts[1]);
     try m.push(.op6, m.subject, parts[1]);
     m.formula = parts[0];
@@ -663,6 +740,7 @@ inline fn evalOp6(m: *Machine, arg: Noun) NockError!Op {
 
 /// Choose the branch of Nock 6 (subject already in place); a non-loobean test crashes.
 inline fn branch(m: *Machine, test_product: Noun, branches: Noun) NockError!Op {
+    assert(!test_product.isForward());
     const parts = cellParts(m.ws, branches) orelse return m.crash();
     m.formula = switch (test_product.raw()) {
         0 => parts[0],
@@ -692,6 +770,7 @@ inline fn evalOp7or8(m: *Machine, op: u64, arg: Noun) NockError!Op {
 inline fn evalOp9(m: *Machine, arg: Noun) NockError!Op {
     const parts = cellParts(m.ws, arg) orelse return m.crash();
     if (!parts[0].isAtom()) return m.crash();
+    assert(!parts[1].isForward());
     try m.push(.op9, parts[0], Noun.zero);
     if (m.quick(m.subject, parts[1])) |core| {
         m.result = core;
@@ -705,6 +784,8 @@ inline fn evalOp10(m: *Machine, arg: Noun) NockError!Op {
     const parts = cellParts(m.ws, arg) orelse return m.crash();
     const spec = cellParts(m.ws, parts[0]) orelse return m.crash();
     if (!spec[0].isAtom() or spec[0] == Noun.zero) return m.crash();
+    assert(!spec[1].isForward());
+    assert(!parts[1].isForward());
     if (m.quick(m.subject, spec[1])) |value| {
         try m.push(.op10_target, value, spec[0]);
         if (m.quick(m.subject, parts[1])) |target| {
@@ -722,10 +803,12 @@ inline fn evalOp10(m: *Machine, arg: Noun) NockError!Op {
 inline fn evalOp11(m: *Machine, arg: Noun) NockError!Op {
     const parts = cellParts(m.ws, arg) orelse return m.crash();
     const hint = parts[0];
+    assert(!parts[1].isForward());
     if (hint.isAtom()) {
         m.formula = parts[1];
         return .eval;
     }
+    assert(hint.isCell());
     try m.push(.hint_clue, m.subject, arg);
     if (m.quick(m.subject, m.ws.tail(hint))) |clue| {
         m.result = clue;
@@ -739,6 +822,7 @@ inline fn evalOp11(m: *Machine, arg: Noun) NockError!Op {
 
 inline fn retConsHead(m: *Machine) Op {
     const f = m.frame();
+    assert(f.kind == .cons_head);
     m.subject = f.a;
     m.formula = f.b;
     f.* = .{ .kind = .cons_tail, .a = m.result, .b = Noun.zero };
@@ -748,6 +832,8 @@ inline fn retConsHead(m: *Machine) Op {
 inline fn retConsTail(m: *Machine) NockError!Op {
     m.safePoint();
     const f = m.frame();
+    assert(f.kind == .cons_tail);
+    assert(!f.a.isForward());
     m.result = m.ws.cell(f.a, m.result) catch return m.meme();
     m.pop();
     return m.top();
@@ -755,6 +841,7 @@ inline fn retConsTail(m: *Machine) NockError!Op {
 
 inline fn retOp2Formula(m: *Machine) Op {
     const f = m.frame();
+    assert(f.kind == .op2_formula);
     const old_subject = f.a;
     const formula_formula = f.b;
     if (m.quick(old_subject, formula_formula)) |new_formula| {
@@ -770,6 +857,7 @@ inline fn retOp2Formula(m: *Machine) Op {
 }
 
 inline fn retOp2Eval(m: *Machine) Op {
+    assert(m.top() == .op2_eval);
     m.subject = m.frame().a;
     m.formula = m.result;
     m.pop();
@@ -778,6 +866,7 @@ inline fn retOp2Eval(m: *Machine) Op {
 
 inline fn retOp5First(m: *Machine) NockError!Op {
     const f = m.frame();
+    assert(f.kind == .op5_first);
     const subject = f.a;
     const second_formula = f.b;
     if (m.quick(subject, second_formula)) |second| {
@@ -792,6 +881,7 @@ inline fn retOp5First(m: *Machine) NockError!Op {
 }
 
 inline fn retOp5Second(m: *Machine) NockError!Op {
+    assert(m.top() == .op5_second);
     const first = m.frame().a;
     m.pop();
     m.result = Noun.loobean(try nounsEqual(m, first, m.result));
@@ -800,6 +890,7 @@ inline fn retOp5Second(m: *Machine) NockError!Op {
 
 inline fn retOp6(m: *Machine) NockError!Op {
     const f = m.frame();
+    assert(f.kind == .op6);
     m.subject = f.a;
     const branches = f.b;
     m.pop();
@@ -807,6 +898,7 @@ inline fn retOp6(m: *Machine) NockError!Op {
 }
 
 inline fn retOp7(m: *Machine) Op {
+    assert(m.top() == .op7);
     m.subject = m.result;
     m.formula = m.frame().a;
     m.pop();
@@ -815,6 +907,7 @@ inline fn retOp7(m: *Machine) Op {
 
 inline fn retOp8(m: *Machine) NockError!Op {
     const f = m.frame();
+    assert(f.kind == .op8);
     m.subject = m.ws.cell(m.result, f.a) catch return m.meme();
     m.formula = f.b;
     m.pop();
@@ -823,6 +916,8 @@ inline fn retOp8(m: *Machine) NockError!Op {
 
 /// Nock 9: offer the arm to the jet hook, else run the arm's formula on the core (tail).
 inline fn retOp9(m: *Machine) NockError!Op {
+    assert(m.top() == .op9);
+    assert(m.frame().a.isAtom()); // The axis; evalOp9 checked it.
     if (m.ctx.hooks.arm) |arm| {
         m.frame().b = m.result;
         m.enterHook();
@@ -844,6 +939,7 @@ inline fn retOp9(m: *Machine) NockError!Op {
 
 inline fn retOp10Value(m: *Machine) Op {
     const f = m.frame();
+    assert(f.kind == .op10_value);
     const subject = f.a;
     const arg = f.b;
     const spec = m.ws.head(arg);
@@ -856,6 +952,8 @@ inline fn retOp10Value(m: *Machine) Op {
 inline fn retOp10Target(m: *Machine) NockError!Op {
     m.safePoint();
     const f = m.frame();
+    assert(f.kind == .op10_target);
+    assert(f.b.isAtom()); // The axis; evalOp10 checked it.
     m.result = edit(m.ws, f.b, f.a, m.result) catch |err| switch (err) {
         error.Exit => return m.crash(),
         error.Meme => return m.meme(),
@@ -867,9 +965,11 @@ inline fn retOp10Target(m: *Machine) NockError!Op {
 inline fn finishIncrement(m: *Machine, atom: Noun) NockError!Op {
     if (atom.raw() < Noun.direct_max) {
         m.result = Noun.fromRaw(atom.raw() + 1);
+        assert(m.result.isDirect());
         return m.top();
     }
     if (atom.isCell()) return m.crash();
+    assert(atom.isAtom());
     m.result = atom; // A register, so that it survives the safe point.
     m.safePoint();
     m.result = increment(m.ws, m.result) catch return m.meme();
@@ -877,6 +977,8 @@ inline fn finishIncrement(m: *Machine, atom: Noun) NockError!Op {
 }
 
 inline fn nounsEqual(m: *Machine, a: Noun, b: Noun) NockError!bool {
+    assert(!a.isForward());
+    assert(!b.isForward());
     if (a == b) return true;
     if (a.isDirect() or b.isDirect()) return false;
     return equality.equal(m.ws, a, b) catch return m.meme();
@@ -887,8 +989,11 @@ inline fn nounsEqual(m: *Machine, a: Noun, b: Noun) NockError!bool {
 /// The clue of a dynamic hint is in the result register; the top frame is `hint_clue`.
 fn retHintClue(m: *Machine) NockError!Op {
     const f = m.frame();
+    assert(f.kind == .hint_clue);
     const subject = f.a;
     const arg = f.b;
+    assert(arg.isCell()); // [[tag clue-formula] formula], as evalOp11 found it.
+    assert(m.ws.head(arg).isCell());
     const hint_tag = m.ws.head(m.ws.head(arg));
     const clue = m.result;
     m.subject = subject;
@@ -924,11 +1029,11 @@ fn retHintClue(m: *Machine) NockError!Op {
     switch (action) {
         .after => return .eval,
         .ignore => {
-            m.sp -= 2;
+            m.popHint();
             return .eval;
         },
         .product => |product| {
-            m.sp -= 2;
+            m.popHint();
             m.result = product;
             return m.top();
         },
@@ -939,7 +1044,8 @@ fn retHintClue(m: *Machine) NockError!Op {
 fn hintCall(m: *const Machine) HintCall {
     const after = m.frame();
     const data = &(m.sp - 2)[0];
-    assert(after.kind == .hint_after and data.kind == .hint_data);
+    assert(after.kind == .hint_after);
+    assert(data.kind == .hint_data);
     return .{
         .tag = m.ws.head(m.ws.head(after.b)),
         .clue = data.a,
@@ -949,7 +1055,9 @@ fn hintCall(m: *const Machine) HintCall {
 }
 
 fn retHintAfter(m: *Machine) NockError!Op {
+    assert(m.top() == .hint_after);
     const data = &(m.sp - 2)[0];
+    assert(data.kind == .hint_data);
     data.b = m.result; // A root while the hook runs.
     if (m.ctx.hooks.hint_after) |after| {
         m.enterHook();
@@ -957,13 +1065,15 @@ fn retHintAfter(m: *Machine) NockError!Op {
         m.leaveHook();
     }
     m.result = (m.sp - 2)[0].b;
-    m.sp -= 2;
+    m.popHint();
     return m.top();
 }
 
 /// %bout: append `[0 [%leaf "took <n>µs"]]` to the slogs, where n is the wall-clock time of
 /// the hinted computation in microseconds.
 fn retBout(m: *Machine) NockError!Op {
+    assert(m.top() == .bout);
+    assert(m.frame().a.isDirect());
     const start_ns = m.frame().a.raw();
     m.pop();
     const elapsed_us = (nowNs() -| start_ns) / 1000;
@@ -977,7 +1087,9 @@ fn retBout(m: *Machine) NockError!Op {
 
 fn nowNs() u64 {
     const now = std.time.nanoTimestamp();
-    return @intCast(std.math.clamp(now, 0, @as(i128, Noun.direct_max)));
+    const ns: u64 = @intCast(std.math.clamp(now, 0, @as(i128, Noun.direct_max)));
+    assert(ns <= Noun.direct_max); // Kept in a frame as a direct atom.
+    return ns;
 }
 
 /// `[%leaf tape]`: a tape is a list of byte atoms.
@@ -988,6 +1100,7 @@ pub fn tankLeaf(ws: *Workspace, text: []const u8) error{Meme}!Noun {
         i -= 1;
         list = try ws.cell(Noun.direct(text[i]), list);
     }
+    assert(list.isCell() or text.len == 0);
     return ws.cell(Noun.direct(tag.leaf), list);
 }
 
@@ -995,6 +1108,8 @@ pub fn tankLeaf(ws: *Workspace, text: []const u8) error{Meme}!Noun {
 
 /// `[0 direct-axis]` or `[1 constant]` given as opcode and argument; null otherwise.
 inline fn leaf(ws: *const Workspace, subject: Noun, op: u64, arg: Noun) ?Noun {
+    assert(!subject.isForward());
+    assert(!arg.isForward());
     return switch (op) {
         0 => if (arg.isDirect()) slotDirect(ws, subject, arg.raw()) else null,
         1 => arg,
@@ -1009,6 +1124,8 @@ inline fn slotDirect(ws: *const Workspace, noun: Noun, axis: u64) ?Noun {
     // the walk ends when only the sentinel is left, at bit 63. One register, no counter.
     const leading: u6 = @intCast(@clz(axis));
     var path = ((axis << leading) << 1) | (@as(u64, 1) << leading);
+    // The top bit of the axis went out and the sentinel came in.
+    assert(@popCount(path) == @popCount(axis));
     var n = noun;
     while (path != 1 << 63) : (path <<= 1) {
         if (!n.isCell()) return null;
@@ -1019,6 +1136,8 @@ inline fn slotDirect(ws: *const Workspace, noun: Noun, axis: u64) ?Noun {
 
 /// Slot with any atom axis; null when the axis is 0 or a cell, or the path meets an atom.
 pub inline fn slot(ws: *const Workspace, noun: Noun, axis: Noun) ?Noun {
+    assert(!noun.isForward());
+    assert(!axis.isForward());
     if (axis.isDirect()) return slotDirect(ws, noun, axis.raw());
     return slotIndirect(ws, noun, axis);
 }
@@ -1026,6 +1145,7 @@ pub inline fn slot(ws: *const Workspace, noun: Noun, axis: Noun) ?Noun {
 fn slotIndirect(ws: *const Workspace, noun: Noun, axis: Noun) ?Noun {
     if (!axis.isIndirect()) return null;
     var bits = AxisBits.init(ws, axis);
+    assert(bits.remaining >= 63); // An indirect atom is 2^63 or more.
     var n = noun;
     while (bits.next()) |bit| {
         if (!n.isCell()) return null;
@@ -1042,18 +1162,22 @@ const AxisBits = struct {
     remaining: u64,
 
     fn init(ws: *const Workspace, axis: Noun) AxisBits {
-        assert(axis.isAtom() and axis != Noun.zero);
+        assert(axis.isAtom());
+        assert(axis != Noun.zero);
         if (axis.isDirect()) {
             return .{ .limbs = &.{}, .direct = axis.raw(), .remaining = 63 - @as(u64, @clz(axis.raw())) };
         }
         const w = ws.words(axis);
         const limbs = w[1 .. 1 + Header.limbs(w[0])];
+        assert(limbs.len >= 1);
+        assert(limbs[limbs.len - 1] != 0); // Normalised: no high zero limb.
         const top_bit = 63 - @as(u64, @clz(limbs[limbs.len - 1]));
         return .{ .limbs = limbs, .direct = 0, .remaining = (limbs.len - 1) * 64 + top_bit };
     }
 
     fn next(self: *AxisBits) ?u1 {
         if (self.remaining == 0) return null;
+        assert(self.remaining <= 64 * @max(self.limbs.len, 1));
         self.remaining -= 1;
         const i = self.remaining;
         const limb = if (self.limbs.len == 0) self.direct else self.limbs[@intCast(i / 64)];
@@ -1065,6 +1189,7 @@ const AxisBits = struct {
 /// too-shallow target is %exit, not %meme), then allocates the new spine in one block.
 pub fn edit(ws: *Workspace, axis: Noun, value: Noun, target: Noun) error{ Exit, Meme }!Noun {
     if (!axis.isAtom() or axis == Noun.zero) return error.Exit;
+    assert(!value.isForward());
     var bits = AxisBits.init(ws, axis);
     const depth = bits.remaining;
     if (depth == 0) return value;
@@ -1087,6 +1212,7 @@ pub fn edit(ws: *Workspace, axis: Noun, value: Noun, target: Noun) error{ Exit, 
         cell_words[1 + @as(usize, bit)] = if (is_last) value.raw() else Noun.cellAt(spine + 3 * (i + 1)).raw();
         n = Noun.fromRaw(old[1 + @as(usize, bit)]);
     }
+    assert(i == depth);
     return Noun.cellAt(spine);
 }
 
@@ -1104,6 +1230,7 @@ pub fn increment(ws: *Workspace, atom: Noun) error{Meme}!Noun {
         limbs[i] = sum[0];
         carry = sum[1];
     }
+    assert(limbs.len == len + 1);
     limbs[len] = carry;
     return ws.finishAtom(limbs);
 }

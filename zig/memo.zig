@@ -53,6 +53,7 @@ pub const Memo = struct {
         @memset(slots, .{});
         memo.* = .{ .ws = ws, .slots = slots };
         try ws.addRootSet(.{ .ctx = memo, .visit = visit });
+        assert(memo.stats.entries == 0);
     }
 
     pub fn deinit(memo: *Memo) void {
@@ -71,6 +72,7 @@ pub const Memo = struct {
 
     /// Forget every entry.
     pub fn clear(memo: *Memo) void {
+        assert(memo.slots.len == constants.memo_entries_max);
         @memset(memo.slots, .{});
         memo.stats.entries = 0;
     }
@@ -80,6 +82,8 @@ pub const Memo = struct {
     pub fn key(memo: *Memo, subject: Noun, formula: Noun) ?u64 {
         const s = mug_mod.mug(memo.ws, subject) catch return null;
         const f = mug_mod.mug(memo.ws, formula) catch return null;
+        assert(s != 0); // Mugs are never 0.
+        assert(f != 0);
         return @as(u64, s) << 32 | f;
     }
 
@@ -89,6 +93,8 @@ pub const Memo = struct {
         const mixed = (k >> 32) ^ (k *% 0x9e37_79b9_7f4a_7c15 >> 40);
         const index: usize = @intCast(mixed & (sets - 1));
         const start = index * constants.memo_ways;
+        assert(start % constants.memo_ways == 0);
+        assert(start + constants.memo_ways <= memo.slots.len);
         return memo.slots[start .. start + constants.memo_ways];
     }
 
@@ -101,6 +107,7 @@ pub const Memo = struct {
             const same = (equality.equal(ws, ws.head(rest), formula) catch false) and
                 (equality.equal(ws, ws.head(slot.box), subject) catch false);
             if (!same) continue;
+            assert(slot.box.isCell());
             memo.clock += 1;
             slot.used = memo.clock;
             memo.stats.hits += 1;

@@ -73,10 +73,13 @@ pub fn murmur3(bytes: []const u8, seed: u32) u32 {
 
 /// The folded hash with Vere's retry rule; never 0.
 fn folded(bytes: []const u8, seed: u32, fallback: u32) u32 {
+    assert(fallback != 0);
+    assert(fallback <= 0x7fff_ffff);
     var s = seed;
     for (0..tries_max) |_| {
         const h = murmur3(bytes, s);
         const f = (h >> 31) ^ (h & 0x7fff_ffff);
+        assert(f <= 0x7fff_ffff);
         if (f != 0) return f;
         s +%= 1;
     }
@@ -88,7 +91,8 @@ pub fn mugBytes(bytes: []const u8) u32 {
     var len = bytes.len;
     while (len > 0 and bytes[len - 1] == 0) len -= 1;
     const m = folded(bytes[0..len], seed_atom, fallback_atom);
-    assert(m != 0 and m <= 0x7fff_ffff);
+    assert(m != 0);
+    assert(m <= 0x7fff_ffff);
     return m;
 }
 
@@ -96,12 +100,16 @@ pub fn mugBytes(bytes: []const u8) u32 {
 /// hashed without its high zero bytes: a tail mug below 2^24 shortens it (Vere does this;
 /// hashing all 8 bytes disagrees on about one cell in 128).
 pub fn mugCell(h: u32, t: u32) u32 {
-    assert(h != 0 and t != 0);
+    assert(h != 0);
+    assert(t != 0);
     var buf: [8]u8 = undefined;
     std.mem.writeInt(u64, &buf, @as(u64, h) | (@as(u64, t) << 32), .little);
     const len = 4 + (32 - @as(usize, @clz(t)) + 7) / 8;
+    assert(len >= 4);
+    assert(len <= 8);
     const m = folded(buf[0..len], seed_cell, fallback_cell);
-    assert(m != 0 and m <= 0x7fff_ffff);
+    assert(m != 0);
+    assert(m <= 0x7fff_ffff);
     return m;
 }
 
@@ -110,6 +118,8 @@ pub fn mugU64(v: u64) u32 {
     var buf: [8]u8 = undefined;
     std.mem.writeInt(u64, &buf, v, .little);
     const len = (64 - @as(usize, @clz(v)) + 7) / 8;
+    assert(len <= 8);
+    assert(len == 0 or buf[len - 1] != 0); // No high zero byte, as `mugBytes` hashes.
     return folded(buf[0..len], seed_atom, fallback_atom);
 }
 
@@ -134,6 +144,7 @@ pub const Walker = struct {
     }
 
     inline fn headerWritable(w: *const Walker, n: Noun) bool {
+        assert(!n.isDirect());
         return n.inWorkspace() or w.ws.pma_writable;
     }
 
@@ -147,7 +158,8 @@ pub const Walker = struct {
     }
 
     fn store(w: *Walker, n: Noun, m: u32) Error!void {
-        assert(m != 0 and !n.isDirect());
+        assert(m != 0);
+        assert(!n.isDirect());
         if (w.headerWritable(n)) {
             const p = w.ws.words(n);
             p[0] = Header.withMug(p[0], m);
@@ -167,12 +179,14 @@ pub const Walker = struct {
 
     /// Mug of a child if it needs no walk: atoms always, cells only when already known.
     inline fn childMug(w: *Walker, n: Noun) Error!?u32 {
+        assert(!n.isForward());
         if (n.isDirect()) return mugU64(n.raw());
         if (n.isIndirect()) return try w.indirectMug(n);
         return w.cached(n);
     }
 
     pub fn mug(w: *Walker, n: Noun) Error!u32 {
+        assert(!n.isForward());
         if (n.isDirect()) return mugU64(n.raw());
         if (n.isIndirect()) return w.indirectMug(n);
         if (w.cached(n)) |m| return m;
@@ -211,6 +225,7 @@ pub const Walker = struct {
 
 /// Mug of any noun. Fails only when the walk's stack cannot grow.
 pub fn mug(ws: *Workspace, n: Noun) Error!u32 {
+    assert(!n.isForward());
     if (n.isDirect()) return mugU64(n.raw());
     var w = Walker.init(ws);
     defer w.deinit();

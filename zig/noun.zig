@@ -143,6 +143,8 @@ pub const Header = struct {
     pub const cell: u64 = 0;
 
     pub inline fn withMug(h: u64, m: u32) u64 {
+        assert(m != 0); // 0 means "not computed".
+        assert(m <= 0x7fff_ffff); // Mugs have 31 bits.
         return (h & 0xffff_ffff_0000_0000) | m;
     }
 };
@@ -186,6 +188,7 @@ pub const Bases = struct {
         var scratch: u64 = undefined;
         const l = b.limbs(n, &scratch);
         const top = l[l.len - 1];
+        assert(top != 0 or l.len == 1); // Normalised: only the atom 0 has a zero top limb.
         return (@as(u64, l.len) - 1) * 64 + (64 - @as(u64, @clz(top)));
     }
 };

@@ -83,10 +83,12 @@ pub const Workspace = struct {
             .gpa = gpa,
         };
         ws.setThreshold();
+        assert(ws.usedBytes() == 0);
         return ws;
     }
 
     pub fn deinit(ws: *Workspace) void {
+        assert(!ws.collecting);
         posix.munmap(ws.spaces[0]);
         posix.munmap(ws.spaces[1]);
         ws.root_sets.deinit(ws.gpa);
@@ -95,6 +97,8 @@ pub const Workspace = struct {
     }
 
     fn reserve(len: usize) ![]align(std.heap.page_size_min) u8 {
+        assert(len > 0);
+        assert(len % std.heap.page_size_min == 0);
         return posix.mmap(null, len, posix.PROT.READ | posix.PROT.WRITE, .{
             .TYPE = .PRIVATE,
             .ANONYMOUS = true,
@@ -103,14 +107,18 @@ pub const Workspace = struct {
     }
 
     fn spaceStart(ws: *const Workspace, which: u1) [*]u64 {
+        assert(ws.spaces[which].len == ws.limit_bytes);
         return @ptrCast(ws.spaces[which].ptr);
     }
 
     pub fn usedBytes(ws: *const Workspace) u64 {
+        assert(@intFromPtr(ws.top) >= @intFromPtr(ws.spaceStart(ws.current)));
+        assert(@intFromPtr(ws.top) <= @intFromPtr(ws.end));
         return @intFromPtr(ws.top) - @intFromPtr(ws.spaceStart(ws.current));
     }
 
     pub fn stats(ws: *const Workspace) Stats {
+        assert(ws.live_bytes_after_gc <= ws.limit_bytes);
         return .{
             .limit_bytes = ws.limit_bytes,
             .used_bytes = ws.usedBytes(),
@@ -131,11 +139,13 @@ pub const Workspace = struct {
         if (n > room) return error.Meme;
         const p = ws.top;
         ws.top += n;
+        assert(@intFromPtr(ws.top) <= @intFromPtr(ws.end));
         return p;
     }
 
     /// True when the nursery has passed its threshold and a safe point should collect.
     pub inline fn wantsCollect(ws: *const Workspace) bool {
+        assert(!ws.collecting);
         return @intFromPtr(ws.top) >= @intFromPtr(ws.threshold);
     }
 
@@ -152,7 +162,8 @@ pub const Workspace = struct {
     }
 
     pub inline fn cell(ws: *Workspace, h: Noun, t: Noun) Error!Noun {
-        assert(!h.isForward() and !t.isForward());
+        assert(!h.isForward());
+        assert(!t.isForward());
         const p = try ws.alloc(3);
         p[0] = Header.cell;
         p[1] = h.raw();
@@ -175,6 +186,7 @@ pub const Workspace = struct {
     /// An atom from a u64 of any size.
     pub fn atomU64(ws: *Workspace, v: u64) Error!Noun {
         if (v <= Noun.direct_max) return Noun.direct(v);
+        assert(v > Noun.direct_max); // Normalised: indirect only when it must be.
         const p = try ws.alloc(2);
         p[0] = Header.atom(1);
         p[1] = v;
@@ -197,15 +209,19 @@ pub const Workspace = struct {
     /// atom when the value fits in 63 bits. If it is the most recent allocation, the unused
     /// tail is given back to the nursery.
     pub fn finishAtom(ws: *Workspace, limbs: []u64) Noun {
+        assert(limbs.len >= 1);
         var len = limbs.len;
         while (len > 0 and limbs[len - 1] == 0) len -= 1;
         const header_ptr: [*]u64 = limbs.ptr - 1;
+        assert(Header.limbs(header_ptr[0]) == limbs.len); // As `startAtom` wrote it.
         const was_last = @intFromPtr(limbs.ptr + limbs.len) == @intFromPtr(ws.top);
         if (len == 0 or (len == 1 and limbs[0] <= Noun.direct_max)) {
             const v: u64 = if (len == 0) 0 else limbs[0];
             if (was_last) ws.top = header_ptr;
             return Noun.direct(v);
         }
+        assert(limbs[len - 1] != 0); // Normalised: no high zero limb, and 2^63 or more.
+        assert(len >= 2 or limbs[0] > Noun.direct_max);
         header_ptr[0] = Header.atom(@intCast(len));
         if (was_last) ws.top = limbs.ptr + len;
         return Noun.indirectAt(header_ptr);
@@ -215,6 +231,7 @@ pub const Workspace = struct {
     pub fn atomFromLimbs(ws: *Workspace, src: []const u64) Error!Noun {
         var len = src.len;
         while (len > 0 and src[len - 1] == 0) len -= 1;
+        assert(len == 0 or src[len - 1] != 0);
         if (len == 0) return Noun.zero;
         if (len == 1 and src[0] <= Noun.direct_max) return Noun.direct(src[0]);
         const limbs = try ws.startAtom(len);
@@ -226,6 +243,7 @@ pub const Workspace = struct {
     pub fn atomFromBytes(ws: *Workspace, bytes: []const u8) Error!Noun {
         var len = bytes.len;
         while (len > 0 and bytes[len - 1] == 0) len -= 1;
+        assert(len == 0 or bytes[len - 1] != 0);
         if (len == 0) return Noun.zero;
         if (len <= 8) {
             var v: u64 = 0;
@@ -244,16 +262,20 @@ pub const Workspace = struct {
         const bytes = std.mem.sliceAsBytes(limbs);
         var len = bytes.len;
         while (len > 0 and bytes[len - 1] == 0) len -= 1;
+        // Normalised atoms have a non-zero top limb: fewer than 8 high zero bytes, but for 0.
+        assert(bytes.len - len < 8 or n == Noun.zero);
         return bytes[0..len];
     }
 
     // ---------------------------------------------------------------- roots
 
     pub fn addRootSet(ws: *Workspace, set: RootSet) !void {
+        assert(!ws.collecting);
         try ws.root_sets.append(ws.gpa, set);
     }
 
     pub fn removeRootSet(ws: *Workspace, ctx: *anyopaque) void {
+        assert(!ws.collecting);
         var i: usize = ws.root_sets.items.len;
         while (i > 0) {
             i -= 1;
@@ -267,12 +289,15 @@ pub const Workspace = struct {
 
     /// Register native slots as roots until the matching `popRoots`.
     pub fn pushRoots(ws: *Workspace, slots: []Noun) !void {
+        assert(!ws.collecting);
         try ws.root_slices.append(ws.gpa, slots);
     }
 
     pub fn popRoots(ws: *Workspace, slots: []Noun) void {
+        assert(!ws.collecting);
         const last = ws.root_slices.pop().?;
-        assert(last.ptr == slots.ptr and last.len == slots.len);
+        assert(last.ptr == slots.ptr);
+        assert(last.len == slots.len);
     }
 
     // ---------------------------------------------------------------- collection
@@ -322,6 +347,8 @@ pub const Workspace = struct {
     /// and give the rest back: re-faulting every page after every collection costs about a
     /// fifth of a tight loop's time, while the kept amount stays bounded by live data.
     fn releaseFrom(ws: *Workspace, from: u1, used_bytes: u64) void {
+        assert(from != ws.current);
+        assert(!ws.collecting);
         const page = std.heap.page_size_min;
         const keep_bytes = 2 * (constants.nursery_bytes_min + ws.live_bytes_after_gc);
         const keep = std.mem.alignForward(u64, @min(keep_bytes, used_bytes), page);
@@ -340,6 +367,8 @@ pub const Workspace = struct {
         const room = ws.limit_bytes - live;
         const nursery = @min(room / 2, @max(constants.nursery_bytes_min, live));
         ws.threshold = @ptrFromInt(@intFromPtr(ws.top) + (nursery & ~@as(u64, 7)));
+        assert(@intFromPtr(ws.threshold) >= @intFromPtr(ws.top));
+        assert(@intFromPtr(ws.threshold) <= @intFromPtr(ws.end));
     }
 
     /// During a collection: the to-space copy of `n` (copying it on first sight).

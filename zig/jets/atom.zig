@@ -37,7 +37,10 @@ pub fn bitsOf(limbs: []const u64) u64 {
     var len = limbs.len;
     while (len > 0 and limbs[len - 1] == 0) len -= 1;
     if (len == 0) return 0;
-    return (@as(u64, len) - 1) * 64 + (64 - @as(u64, @clz(limbs[len - 1])));
+    const bits = (@as(u64, len) - 1) * 64 + (64 - @as(u64, @clz(limbs[len - 1])));
+    assert(bits > (@as(u64, len) - 1) * 64);
+    assert(bits <= @as(u64, len) * 64);
+    return bits;
 }
 
 /// Trailing zero bits of limbs (their bit count when all are zero).
@@ -45,23 +48,29 @@ pub fn trailingZeros(limbs: []const u64) u64 {
     for (limbs, 0..) |limb, i| {
         if (limb != 0) return @as(u64, i) * 64 + @ctz(limb);
     }
+    assert(std.mem.allEqual(u64, limbs, 0));
     return @as(u64, limbs.len) * 64;
 }
 
 pub fn met0(ws: *const Workspace, a: Noun) u64 {
+    assert(a.isAtom());
     if (a.isDirect()) return 64 - @as(u64, @clz(a.raw()));
     return ws.bases.met(a);
 }
 
 inline fn limbsFor(bits: u64) usize {
-    return @intCast((bits + 63) / 64);
+    const limbs: usize = @intCast((bits + 63) / 64);
+    assert(@as(u64, limbs) * 64 >= bits);
+    return limbs;
 }
 
 /// Start an atom of `bits` bits (zeroed limbs), or Meme when it cannot fit.
 fn start(ws: *Workspace, bits: u64) Error![]u64 {
     assert(bits > 0);
     if (bits > common.bitsMax(ws)) return error.Meme;
-    return ws.startAtom(limbsFor(bits));
+    const limbs = try ws.startAtom(limbsFor(bits));
+    assert(limbs.len >= 1);
+    return limbs;
 }
 
 // ------------------------------------------------------------------------- bit copying
@@ -86,10 +95,16 @@ inline fn orBits(dst: []u64, pos: u64, v: u64) void {
     const i: usize = @intCast(pos >> 6);
     const offset: u6 = @truncate(pos);
     const lo = v << offset;
-    if (lo != 0) dst[i] |= lo;
+    if (lo != 0) {
+        assert(i < dst.len);
+        dst[i] |= lo;
+    }
     if (offset != 0) {
         const hi = v >> @intCast(64 - @as(u7, offset));
-        if (hi != 0) dst[i + 1] |= hi;
+        if (hi != 0) {
+            assert(i + 1 < dst.len);
+            dst[i + 1] |= hi;
+        }
     }
 }
 
@@ -119,7 +134,8 @@ pub fn copyBits(dst: []u64, dst_pos: u64, src: []const u64, src_pos: u64, len: u
 // ------------------------------------------------------------------------- comparison
 
 pub fn order(ws: *const Workspace, a: Noun, b: Noun) std.math.Order {
-    assert(a.isAtom() and b.isAtom());
+    assert(a.isAtom());
+    assert(b.isAtom());
     if (a.isDirect() and b.isDirect()) return std.math.order(a.raw(), b.raw());
     // Normalised: a direct atom is below every indirect one.
     if (a.isDirect()) return .lt;
@@ -129,6 +145,9 @@ pub fn order(ws: *const Workspace, a: Noun, b: Noun) std.math.Order {
     const la = ws.bases.limbs(a, &sa);
     const lb = ws.bases.limbs(b, &sb);
     if (la.len != lb.len) return std.math.order(la.len, lb.len);
+    // Normalised, so more limbs means larger: top limbs are non-zero.
+    assert(la[la.len - 1] != 0);
+    assert(lb[lb.len - 1] != 0);
     var i = la.len;
     while (i > 0) {
         i -= 1;
@@ -150,7 +169,9 @@ pub fn add(ws: *Workspace, a: Noun, b: Noun) Error!Noun {
     var la = ws.bases.limbs(a, &sa);
     var lb = ws.bases.limbs(b, &sb);
     if (la.len < lb.len) std.mem.swap([]const u64, &la, &lb);
+    assert(la.len >= lb.len);
     const out = try ws.startAtom(la.len + 1);
+    assert(out.len == la.len + 1);
     var carry: u1 = 0;
     for (la, 0..) |limb, i| {
         const other = if (i < lb.len) lb[i] else 0;
@@ -203,6 +224,8 @@ pub fn mul(ws: *Workspace, a: Noun, b: Noun) Error!Noun {
     var r = mutable(out);
     // With an allocator big.int may use faster algorithms; it falls back when that fails.
     r.mulNoAlias(view(la), view(lb), ws.gpa);
+    assert(r.len <= out.len);
+    assert(r.positive);
     @memset(out[r.len..], 0);
     return ws.finishAtom(out);
 }
@@ -228,6 +251,8 @@ pub fn divMod(ws: *Workspace, a: Noun, b: Noun) common.JetError!DivMod {
     var q = mutable(q_out);
     var r = mutable(r_out);
     q.divTrunc(&r, view(la), view(lb), buffer);
+    assert(q.len <= q_out.len);
+    assert(r.len <= r_out.len);
     @memset(q_out[q.len..], 0);
     @memset(r_out[r.len..], 0);
     return .{ .quotient = ws.finishAtom(q_out), .remainder = ws.finishAtom(r_out) };
@@ -254,6 +279,7 @@ fn divModLimb(ws: *Workspace, la: []const u64, d: u64) Error!DivMod {
 pub fn dec(ws: *Workspace, a: Noun) common.JetError!Noun {
     if (a == Noun.zero) return error.Exit;
     if (a.isDirect()) return Noun.direct(a.raw() - 1);
+    assert(a.isIndirect());
     return sub(ws, a, Noun.one);
 }
 
@@ -263,6 +289,7 @@ pub fn dec(ws: *Workspace, a: Noun) common.JetError!Noun {
 pub fn bex(ws: *Workspace, n: u64) Error!Noun {
     if (n < 63) return Noun.direct(@as(u64, 1) << @intCast(n));
     const out = try start(ws, n +| 1);
+    assert(n / 64 < out.len);
     out[@intCast(n / 64)] = @as(u64, 1) << @intCast(n % 64);
     return ws.finishAtom(out);
 }
@@ -272,12 +299,14 @@ pub fn rsh(ws: *Workspace, a: Noun, bits: u64) Error!Noun {
     if (a.isDirect()) return if (bits >= 64) Noun.zero else Noun.direct(a.raw() >> @intCast(bits));
     const m = met0(ws, a);
     if (bits >= m) return Noun.zero;
+    assert(m - bits >= 1);
     return cut(ws, a, bits, m - bits);
 }
 
 /// a mod 2^bits.
 pub fn end(ws: *Workspace, a: Noun, bits: u64) Error!Noun {
     if (bits >= met0(ws, a)) return a;
+    assert(bits < 64 or a.isIndirect());
     if (a.isDirect()) return Noun.direct(a.raw() & ((@as(u64, 1) << @intCast(bits)) - 1));
     return cut(ws, a, 0, bits);
 }
@@ -292,6 +321,8 @@ pub fn cut(ws: *Workspace, a: Noun, from: u64, len: u64) Error!Noun {
     const m = met0(ws, a);
     if (from >= m or len == 0) return Noun.zero;
     const n = @min(len, m - from);
+    assert(n >= 1);
+    assert(from + n <= m);
     var scratch: u64 = undefined;
     const src = ws.bases.limbs(a, &scratch);
     const out = try start(ws, n);
@@ -305,6 +336,7 @@ pub fn lsh(ws: *Workspace, a: Noun, bits: u64) Error!Noun {
     const m = met0(ws, a);
     if (a.isDirect() and bits < 63 and m + bits <= 63) return Noun.direct(a.raw() << @intCast(bits));
     const total = m +| bits;
+    assert(total > m); // bits > 0 here.
     const out = try start(ws, total);
     var scratch: u64 = undefined;
     copyBits(out, bits, ws.bases.limbs(a, &scratch), 0, m);
@@ -321,6 +353,7 @@ pub fn bitwise(ws: *Workspace, comptime op: BitOp, a: Noun, b: Noun) Error!Noun 
     var la = ws.bases.limbs(a, &sa);
     var lb = ws.bases.limbs(b, &sb);
     if (la.len < lb.len) std.mem.swap([]const u64, &la, &lb);
+    assert(la.len >= lb.len);
     const len = if (op == .dis) lb.len else la.len;
     const out = try ws.startAtom(len);
     for (out, 0..) |*limb, i| limb.* = apply(op, la[i], if (i < lb.len) lb[i] else 0);
@@ -342,7 +375,9 @@ pub const Builder = struct {
 
     pub fn begin(ws: *Workspace, bits: u64) Error!Builder {
         if (bits == 0) return .{ .ws = ws, .out = &.{} };
-        return .{ .ws = ws, .out = try start(ws, bits) };
+        const out = try start(ws, bits);
+        assert(out.len == limbsFor(bits));
+        return .{ .ws = ws, .out = out };
     }
 
     /// OR `len` bits of atom `a` from bit `from` in at bit `at`.
@@ -359,7 +394,9 @@ pub const Builder = struct {
 
     pub fn done(b: *Builder) Noun {
         if (b.out.len == 0) return Noun.zero;
-        return b.ws.finishAtom(b.out);
+        const result = b.ws.finishAtom(b.out);
+        assert(result.isAtom());
+        return result;
     }
 };
 

@@ -29,12 +29,15 @@ const max_u64 = std.math.maxInt(u64);
 fn blockBits(bloq: u64, step: u64) u64 {
     if (step == 0) return 0;
     if (bloq >= 64) return max_u64;
-    return std.math.shlExact(u64, step, @intCast(bloq)) catch max_u64;
+    const bits = std.math.shlExact(u64, step, @intCast(bloq)) catch max_u64;
+    assert(bits >= step);
+    return bits;
 }
 
 /// A bite's size in bits: a bloq (one block) or `[bloq step]`.
 fn bite(ws: *const Workspace, n: Noun) JetError!u64 {
     if (n.isAtom()) return blockBits(common.saturated(ws, n), 1);
+    assert(n.isCell());
     const bloq = try common.expectAtom(ws.head(n));
     const step = try common.expectAtom(ws.tail(n));
     return blockBits(common.saturated(ws, bloq), common.saturated(ws, step));
@@ -43,6 +46,7 @@ fn bite(ws: *const Workspace, n: Noun) JetError!u64 {
 /// A plain bloq; a cell is Punt (see the file comment).
 fn bloqOf(ws: *const Workspace, n: Noun) JetError!u64 {
     if (n.isCell()) return error.Punt;
+    assert(n.isAtom());
     return common.saturated(ws, n);
 }
 
@@ -51,7 +55,10 @@ fn metBlocks(ws: *const Workspace, bloq: u64, a: Noun) u64 {
     const bits = atom.met0(ws, a);
     if (bits == 0) return 0;
     if (bloq >= 64) return 1;
-    return ((bits - 1) >> @intCast(bloq)) + 1;
+    const blocks = ((bits - 1) >> @intCast(bloq)) + 1;
+    assert(blocks >= 1);
+    assert(blocks <= bits);
+    return blocks;
 }
 
 inline fn atomAt(ws: *const Workspace, core: Noun, comptime axis: u64) JetError!Noun {
@@ -102,6 +109,7 @@ pub fn cat(ws: *Workspace, core: Noun) JetError!Noun {
     const c = try atomAt(ws, core, 27);
     if (c == Noun.zero) return b;
     const shift = blockBits(bloq, metBlocks(ws, bloq, b));
+    assert(shift >= atom.met0(ws, b)); // b fits below c.
     const total = shift +| atom.met0(ws, c);
     var out = try atom.Builder.begin(ws, total);
     out.put(0, b, 0, max_u64);
@@ -144,6 +152,7 @@ pub fn rev(ws: *Workspace, core: Noun) JetError!Noun {
     if (boz >= 64) return if (len == 1) dat else error.Meme;
     const width = @as(u64, 1) << @intCast(boz);
     const count = @min(len, metBlocks(ws, boz, dat));
+    assert(count >= 1);
     var scratch: u64 = undefined;
     const limbs = ws.bases.limbs(dat, &scratch);
     // The lowest non-zero block lands highest and bounds the result's size.
@@ -169,6 +178,7 @@ pub fn sew(ws: *Workspace, core: Noun) JetError!Noun {
     var total = @min(b, me);
     if (md > 0) total = @max(total, b +| md);
     if (me > b +| c) total = me;
+    assert(total <= @max(me, b +| md));
     var out = try atom.Builder.begin(ws, total);
     out.put(0, e, 0, b);
     out.put(b, d, 0, c);
@@ -194,7 +204,10 @@ fn piece(ws: *const Workspace, comptime layout: Layout, bloq_or_bits: u64, item:
             const a = try common.expectAtom(item);
             return .{ .value = a, .width = blockBits(bloq_or_bits, metBlocks(ws, bloq_or_bits, a)) };
         },
-        .rep => return .{ .value = try common.expectAtom(item), .width = bloq_or_bits },
+        .rep => {
+            assert(layout == .rep);
+            return .{ .value = try common.expectAtom(item), .width = bloq_or_bits };
+        },
     }
 }
 
@@ -210,6 +223,7 @@ fn assemble(ws: *Workspace, comptime layout: Layout, bloq_or_bits: u64, list: No
         offset +|= p.width;
     }
     if (x != Noun.zero) return error.Exit;
+    assert(total <= offset); // Every piece ends by the last offset.
     var out = try atom.Builder.begin(ws, total);
     offset = 0;
     x = list;
@@ -247,7 +261,9 @@ pub fn rip(ws: *Workspace, core: Noun) JetError!Noun {
     // A zero-width bite never shrinks b: Hoon's recursion grows until memory runs out.
     if (width == 0) return error.Meme;
     const m = atom.met0(ws, b);
+    assert(m >= 1);
     const count = if (width >= m) 1 else (m - 1) / width + 1;
+    assert(count *| width >= m); // The bites cover b.
     const block = try common.listBlock(ws, count, Noun.zero);
     var i: u64 = 0;
     while (i < count) : (i += 1) {

@@ -33,6 +33,8 @@ pub const Slam = struct {
     slam: *const fn (ctx: *anyopaque, gate: Noun, sample: Noun) JetError!Noun,
 
     pub inline fn call(s: Slam, gate: Noun, sample: Noun) JetError!Noun {
+        assert(!gate.isForward());
+        assert(!sample.isForward());
         return s.slam(s.ctx, gate, sample);
     }
 };
@@ -60,11 +62,13 @@ pub fn slot(ws: *const Workspace, n: Noun, comptime axis: u64) JetError!Noun {
 pub fn atomAt(ws: *const Workspace, n: Noun, comptime axis: u64) JetError!Noun {
     const x = try slot(ws, n, axis);
     if (x.isCell()) return error.Exit;
+    assert(x.isAtom());
     return x;
 }
 
 pub fn expectAtom(n: Noun) JetError!Noun {
     if (n.isCell()) return error.Exit;
+    assert(n.isAtom());
     return n;
 }
 
@@ -94,6 +98,7 @@ pub fn bitsMax(ws: *const Workspace) u64 {
 /// Fail with Meme unless `n` list cells (3 words each) can be allocated now.
 pub fn needCells(ws: *const Workspace, n: u64) JetError!void {
     if (n > roomWords(ws) / 3) return error.Meme;
+    assert(n * 3 <= roomWords(ws));
 }
 
 // ------------------------------------------------------------------------- lists
@@ -105,6 +110,7 @@ pub fn listLength(ws: *const Workspace, list: Noun) JetError!u64 {
     var x = list;
     while (x.isCell()) : (n += 1) x = ws.tail(x);
     if (x != Noun.zero) return error.Exit;
+    assert(n > 0 or list == Noun.zero);
     return n;
 }
 
@@ -121,6 +127,7 @@ pub fn listBlock(ws: *Workspace, n: u64, end: Noun) JetError![*]u64 {
         cell_words[1] = Noun.zero.raw();
         cell_words[2] = if (i + 1 == count) end.raw() else Noun.cellAt(cell_words + 3).raw();
     }
+    assert(words[3 * count - 1] == end.raw());
     return words;
 }
 
@@ -130,6 +137,7 @@ pub inline fn setHead(block: [*]u64, i: usize, h: Noun) void {
 }
 
 pub inline fn blockNoun(block: [*]u64) Noun {
+    assert(block[0] == noun_mod.Header.cell);
     return Noun.cellAt(block);
 }
 

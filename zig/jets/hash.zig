@@ -34,6 +34,7 @@ const zeros = [_]u8{0} ** 4096;
 fn lengthOf(ws: *const Workspace, n: Noun) JetError!u64 {
     const len = common.saturated(ws, n);
     if (len > ws.limit_bytes) return error.Meme;
+    assert(len <= ws.limit_bytes);
     return len;
 }
 
@@ -42,10 +43,12 @@ fn feedLittle(ws: *const Workspace, hasher: anytype, a: Noun, len: u64) void {
     var scratch: u64 = undefined;
     const bytes = ws.atomBytes(a, &scratch);
     const have: usize = @intCast(@min(len, bytes.len));
+    assert(have <= len);
     hasher.update(bytes[0..have]);
     var rest = len - have;
     while (rest > 0) {
         const n: usize = @intCast(@min(rest, zeros.len));
+        assert(n >= 1);
         hasher.update(zeros[0..n]);
         rest -= n;
     }
@@ -55,6 +58,7 @@ fn shaLittle(ws: *Workspace, comptime Hash: type, len: u64, ruz: Noun) JetError!
     var hasher = Hash.init(.{});
     feedLittle(ws, &hasher, ruz, len);
     var digest: [Hash.digest_length]u8 = undefined;
+    comptime assert(Hash.digest_length >= 20);
     hasher.final(&digest);
     return ws.atomFromBytes(&digest);
 }
@@ -94,6 +98,7 @@ pub fn sha1(ws: *Workspace, core: Noun) JetError!Noun {
     var scratch: u64 = undefined;
     const bytes = ws.atomBytes(dat, &scratch);
     const have: usize = @intCast(@min(wid, bytes.len));
+    assert(have <= wid);
     var pad = wid - have;
     while (pad > 0) {
         const n: usize = @intCast(@min(pad, zeros.len));
@@ -104,6 +109,7 @@ pub fn sha1(ws: *Workspace, core: Noun) JetError!Noun {
     var i = have;
     while (i > 0) {
         const n = @min(i, buffer.len);
+        assert(n >= 1);
         for (0..n) |k| buffer[k] = bytes[i - 1 - k];
         hasher.update(buffer[0..n]);
         i -= n;
@@ -119,6 +125,7 @@ fn sha1Product(ws: *Workspace, digest: *const [20]u8) JetError!Noun {
     for (&words, 0..) |*w, i| w.* = std.mem.readInt(u32, digest[4 * i ..][0..4], .big);
     var count: usize = 5; // met 5 hax: words up to the highest non-zero one
     while (count > 0 and words[count - 1] == 0) count -= 1;
+    assert(count <= 5);
     var limbs = [_]u64{0} ** 3;
     for (0..count) |j| {
         const w: u64 = words[count - 1 - j];

@@ -57,14 +57,17 @@ pub const Entry = struct {
 };
 
 fn plain(name: []const u8, jet: Jet, sample: []const u8) Entry {
+    assert(name.len > 0);
     return .{ .name = name, .func = .{ .plain = jet }, .sample = sample };
 }
 
 fn slams(name: []const u8, jet: SlamJet, sample: []const u8) Entry {
+    assert(name.len > 0);
     return .{ .name = name, .func = .{ .slams = jet }, .sample = sample };
 }
 
 fn nests(name: []const u8, jet: virtual.VirtualJet, sample: []const u8) Entry {
+    assert(name.len > 0);
     return .{ .name = name, .func = .{ .virtual = jet }, .sample = sample };
 }
 
@@ -192,6 +195,7 @@ const cellar_kv_names = [_][]const u8{ "add", "dec", "dvr", "lth", "mul", "sub" 
 fn countPaths() usize {
     var n: usize = 1; // a50/dec
     for (hoon_layers) |layer| n += layer.names.len;
+    assert(n > 1);
     return n * hoon_kelvins.len + 1 - hoon_kelvins.len + cellar_kv_names.len;
 }
 
@@ -236,6 +240,7 @@ pub const KnownCore = struct {
 };
 
 fn hexBytes(comptime digits: []const u8) [32]u8 {
+    comptime assert(digits.len == 64);
     var out: [32]u8 = undefined;
     _ = std.fmt.hexToBytes(&out, digits) catch unreachable;
     return out;
@@ -259,7 +264,11 @@ pub fn byName(name: []const u8) ?*const Entry {
 
 pub fn byPath(path: []const u8) ?*const Entry {
     for (paths) |p| {
-        if (std.mem.eql(u8, p.path, path)) return byName(p.name);
+        if (std.mem.eql(u8, p.path, path)) {
+            const entry = byName(p.name);
+            assert(entry != null); // Every path names an entry (tested below).
+            return entry;
+        }
     }
     return null;
 }

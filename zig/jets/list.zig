@@ -39,6 +39,7 @@ fn copyItems(ws: *Workspace, list: Noun, n: u64, end: Noun, comptime reversed: b
 pub fn flop(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.slot(ws, core, 6);
     const n = try common.listLength(ws, a);
+    assert(n > 0 or a == Noun.zero);
     return copyItems(ws, a, n, Noun.zero, true);
 }
 
@@ -51,6 +52,7 @@ pub fn weld(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.slot(ws, core, 12);
     const b = try common.slot(ws, core, 13);
     const n = try common.listLength(ws, a);
+    assert(n > 0 or a == Noun.zero);
     return copyItems(ws, a, n, b, false);
 }
 
@@ -69,6 +71,7 @@ pub fn scag(ws: *Workspace, core: Noun) JetError!Noun {
     var x = b;
     while (n < want and x.isCell()) : (n += 1) x = ws.tail(x);
     if (n < want and x != Noun.zero) return error.Exit;
+    assert(n <= want);
     return copyItems(ws, b, n, Noun.zero, false);
 }
 
@@ -79,6 +82,7 @@ pub fn snag(ws: *Workspace, core: Noun) JetError!Noun {
     var i: u64 = 0;
     while (true) : (i += 1) {
         if (!x.isCell()) return error.Exit;
+        assert(i <= index);
         if (i == index) return ws.head(x);
         x = ws.tail(x);
     }
@@ -90,6 +94,7 @@ pub fn reap(ws: *Workspace, core: Noun) JetError!Noun {
     const b = try common.slot(ws, core, 13);
     if (n == 0) return Noun.zero;
     const block = try common.listBlock(ws, n, Noun.zero);
+    assert(!b.isForward());
     for (0..@intCast(n)) |i| common.setHead(block, i, b);
     return common.blockNoun(block);
 }
@@ -140,6 +145,7 @@ pub fn find(ws: *Workspace, core: Noun) JetError!Noun {
 // ------------------------------------------------------------------------- gates
 
 fn pushRoots(ws: *Workspace, roots: []Noun) JetError!void {
+    assert(roots.len >= 1);
     ws.pushRoots(roots) catch return error.Meme;
 }
 
@@ -153,6 +159,7 @@ pub fn levy(ws: *Workspace, core: Noun, slam: Slam) JetError!Noun {
         const verdict = try slam.call(roots[0], ws.head(roots[1]));
         if (verdict == Noun.no) return Noun.no;
         if (verdict != Noun.yes) return error.Exit; // `?.` on a non-loobean crashes.
+        assert(roots[1].isCell()); // A root: the slam may have moved it, not changed it.
         roots[1] = ws.tail(roots[1]);
     }
     if (roots[1] != Noun.zero) return error.Exit;
@@ -170,6 +177,7 @@ pub fn turn(ws: *Workspace, core: Noun, slam: Slam) JetError!Noun {
         const cell = try ws.cell(product, Noun.zero);
         // The result is built forwards by patching the tail of our own newest cell.
         if (roots[2] == Noun.zero) roots[2] = cell else ws.words(roots[3])[2] = cell.raw();
+        assert(roots[2].isCell());
         roots[3] = cell;
         roots[1] = ws.tail(roots[1]);
     }
@@ -187,6 +195,7 @@ pub fn roll(ws: *Workspace, core: Noun, slam: Slam) JetError!Noun {
     while (roots[1].isCell()) {
         const sample = try ws.cell(ws.head(roots[1]), roots[2]);
         roots[2] = try slam.call(roots[0], sample);
+        assert(roots[1].isCell());
         roots[1] = ws.tail(roots[1]);
     }
     if (roots[1] != Noun.zero) return error.Exit;

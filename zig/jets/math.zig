@@ -16,7 +16,10 @@ const Pair = struct { a: Noun, b: Noun };
 inline fn pair(ws: *const Workspace, core: Noun) JetError!Pair {
     const sample = try common.slot(ws, core, 6);
     if (!sample.isCell()) return error.Exit;
-    return .{ .a = try common.expectAtom(ws.head(sample)), .b = try common.expectAtom(ws.tail(sample)) };
+    const p = Pair{ .a = try common.expectAtom(ws.head(sample)), .b = try common.expectAtom(ws.tail(sample)) };
+    assert(p.a.isAtom());
+    assert(p.b.isAtom());
+    return p;
 }
 
 pub fn add(ws: *Workspace, core: Noun) JetError!Noun {
@@ -45,13 +48,16 @@ pub fn div(ws: *Workspace, core: Noun) JetError!Noun {
 
 pub fn mod(ws: *Workspace, core: Noun) JetError!Noun {
     const p = try pair(ws, core);
-    return (try atom.divMod(ws, p.a, p.b)).remainder;
+    const remainder = (try atom.divMod(ws, p.a, p.b)).remainder;
+    assert(atom.order(ws, remainder, p.b) == .lt);
+    return remainder;
 }
 
 /// `[p=quotient q=remainder]`.
 pub fn dvr(ws: *Workspace, core: Noun) JetError!Noun {
     const p = try pair(ws, core);
     const qr = try atom.divMod(ws, p.a, p.b);
+    assert(atom.order(ws, qr.remainder, p.b) == .lt);
     return ws.cell(qr.quotient, qr.remainder);
 }
 

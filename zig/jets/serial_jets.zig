@@ -1,5 +1,5 @@
 //! Jets over whole nouns: mug, jam, cue. Gates; the sample is at axis 6. They wrap
-//! zig/mug.zig and zig/serial.zig.
+//! zig/mug.zig, zig/jam.zig and zig/cue.zig.
 //!   mug  any noun; the product is its 31-bit mug.
 //!   jam  any noun; the product is its jam as an atom.
 //!   cue  an atom (a cell is Exit). Cellar's cue is strict (exact lengths, no bits after
@@ -8,26 +8,33 @@
 //!        the Nock decides.
 
 const std = @import("std");
+const assert = std.debug.assert;
 const Noun = @import("../noun.zig").Noun;
 const Workspace = @import("../workspace.zig").Workspace;
 const mug_mod = @import("../mug.zig");
-const serial = @import("../serial.zig");
+const jam_mod = @import("../jam.zig");
+const cue_mod = @import("../cue.zig");
 const common = @import("common.zig");
 const JetError = common.JetError;
 
 pub fn mug(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.slot(ws, core, 6);
-    return Noun.direct(try mug_mod.mug(ws, a));
+    const m = try mug_mod.mug(ws, a);
+    assert(m != 0);
+    return Noun.direct(m);
 }
 
 pub fn jam(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.slot(ws, core, 6);
-    return serial.jam(ws, a);
+    const jammed = try jam_mod.jam(ws, a);
+    assert(jammed != Noun.zero); // Every jam has a 1 bit.
+    return jammed;
 }
 
 pub fn cue(ws: *Workspace, core: Noun) JetError!Noun {
     const a = try common.atomAt(ws, core, 6);
-    return serial.cueAtom(ws, a) catch |err| switch (err) {
+    assert(a.isAtom());
+    return cue_mod.cueAtom(ws, a) catch |err| switch (err) {
         error.Meme => error.Meme,
         error.BadJam => error.Punt,
     };

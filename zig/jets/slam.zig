@@ -9,6 +9,7 @@ const common = @import("common.zig");
 
 /// A slam that runs on `ctx` (re-entrantly, when called from inside a jet hook).
 pub fn interpreterSlam(ctx: *interpreter.Context) common.Slam {
+    assert(ctx.ws.root_sets.items.len > 0); // The context is a root set of its workspace.
     return .{ .ctx = ctx, .slam = slamNock };
 }
 
@@ -17,7 +18,8 @@ pub fn interpreterSlam(ctx: *interpreter.Context) common.Slam {
 fn slamNock(opaque_ctx: *anyopaque, gate: Noun, sample: Noun) common.JetError!Noun {
     const ctx: *interpreter.Context = @ptrCast(@alignCast(opaque_ctx));
     const ws = ctx.ws;
-    assert(!gate.isForward() and !sample.isForward());
+    assert(!gate.isForward());
+    assert(!sample.isForward());
     const subject = try interpreter.edit(ws, Noun.direct(6), sample, gate);
     const formula = try ws.tuple(&.{ Noun.direct(9), Noun.direct(2), Noun.zero, Noun.one });
     return interpreter.nock(ctx, subject, formula);

@@ -28,6 +28,7 @@ fn depthOrder(ws: *Workspace, comptime atoms: AtomOrder, a0: Noun, b0: Noun) Jet
         if (try equality.equal(ws, a, b)) return true;
         if (a.isCell()) {
             if (b.isAtom()) return false;
+            assert(b.isCell());
             if (try equality.equal(ws, ws.head(a), ws.head(b))) {
                 a = ws.tail(a);
                 b = ws.tail(b);
@@ -38,6 +39,8 @@ fn depthOrder(ws: *Workspace, comptime atoms: AtomOrder, a0: Noun, b0: Noun) Jet
             continue;
         }
         if (b.isCell()) return true;
+        assert(a.isAtom());
+        assert(b.isAtom());
         return switch (atoms) {
             .value => atom.order(ws, a, b) == .lt,
             .bytes => bytesBefore(ws, a, b),
@@ -47,6 +50,7 @@ fn depthOrder(ws: *Workspace, comptime atoms: AtomOrder, a0: Noun, b0: Noun) Jet
 
 /// Whether the lowest byte in which two different atoms differ is smaller in `a`.
 fn bytesBefore(ws: *const Workspace, a: Noun, b: Noun) bool {
+    assert(a != b); // Different atoms: some byte differs.
     var sa: u64 = undefined;
     var sb: u64 = undefined;
     const la = ws.bases.limbs(a, &sa);
@@ -57,6 +61,7 @@ fn bytesBefore(ws: *const Workspace, a: Noun, b: Noun) bool {
         const y = if (i < lb.len) lb[i] else 0;
         if (x == y) continue;
         const shift: u6 = @intCast(@ctz(x ^ y) & ~@as(u32, 7));
+        assert(shift % 8 == 0);
         return ((x >> shift) & 0xff) < ((y >> shift) & 0xff);
     }
     unreachable; // The caller checked that the atoms differ.
@@ -80,6 +85,8 @@ pub fn gor(ws: *Workspace, core: Noun) JetError!Noun {
     const p = try pair(ws, core);
     const c = try mug_mod.mug(ws, p[0]);
     const d = try mug_mod.mug(ws, p[1]);
+    assert(c != 0);
+    assert(d != 0);
     if (c == d) return Noun.loobean(try depthOrder(ws, .value, p[0], p[1]));
     return Noun.loobean(c < d);
 }
@@ -88,6 +95,8 @@ pub fn mor(ws: *Workspace, core: Noun) JetError!Noun {
     const p = try pair(ws, core);
     const c = mug_mod.mugU64(try mug_mod.mug(ws, p[0]));
     const d = mug_mod.mugU64(try mug_mod.mug(ws, p[1]));
+    assert(c != 0);
+    assert(d != 0);
     if (c == d) return Noun.loobean(try depthOrder(ws, .value, p[0], p[1]));
     return Noun.loobean(c < d);
 }

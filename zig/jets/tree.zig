@@ -19,6 +19,7 @@ pub fn cap(ws: *Workspace, core: Noun) JetError!Noun {
     if (m < 2) return error.Exit;
     var scratch: u64 = undefined;
     const bit = atom.readBits(ws.bases.limbs(a, &scratch), m - 2, 1);
+    assert(bit <= 1);
     return Noun.direct(2 + bit);
 }
 
@@ -30,7 +31,9 @@ pub fn mas(ws: *Workspace, core: Noun) JetError!Noun {
     var b = try atom.Builder.begin(ws, m - 1);
     b.put(0, a, 0, m - 2);
     b.put(m - 2, Noun.one, 0, 1);
-    return b.done();
+    const result = b.done();
+    assert(atom.met0(ws, result) == m - 1);
+    return result;
 }
 
 /// Axis `b` within axis `a`: a with b's bits below its top bit appended.

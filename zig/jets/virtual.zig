@@ -27,6 +27,8 @@ pub const VirtualJet = *const fn (ctx: *interpreter.Context, core: Noun) JetErro
 /// Run `formula` on `subject` nested on `ctx`: the product, or null after a deterministic
 /// crash (its trace is then in `ctx.failure_trace`).
 fn run(ctx: *interpreter.Context, subject: Noun, formula: Noun) JetError!?Noun {
+    assert(!subject.isForward());
+    assert(!formula.isForward());
     return interpreter.nock(ctx, subject, formula) catch |err| switch (err) {
         error.Exit => null,
         error.Meme => error.Meme,
@@ -40,6 +42,7 @@ pub fn mink(ctx: *interpreter.Context, core: Noun) JetError!Noun {
     const formula = try common.slot(ws, core, 25);
     _ = try common.slot(ws, core, 13); // The scry gate: present, but see the file comment.
     if (try run(ctx, subject, formula)) |product| return ws.cell(Noun.zero, product);
+    assert(ctx.failure_kind == .exit); // Only a deterministic crash is data.
     const trace = ctx.failure_trace;
     ctx.failure_trace = Noun.zero;
     return ws.cell(Noun.direct(2), trace);
@@ -47,6 +50,7 @@ pub fn mink(ctx: *interpreter.Context, core: Noun) JetError!Noun {
 
 /// `[9 2 0 1]`: run a trap.
 fn trapFormula(ctx: *interpreter.Context) JetError!Noun {
+    assert(!ctx.ws.collecting);
     return ctx.ws.tuple(&.{ Noun.direct(9), Noun.direct(2), Noun.zero, Noun.one });
 }
 
@@ -54,9 +58,11 @@ pub fn mole(ctx: *interpreter.Context, core: Noun) JetError!Noun {
     const tap = try common.slot(ctx.ws, core, 6);
     const formula = try trapFormula(ctx);
     const product = try run(ctx, tap, formula) orelse {
+        assert(ctx.failure_kind == .exit);
         ctx.failure_trace = Noun.zero;
         return Noun.zero;
     };
+    assert(!product.isForward());
     return ctx.ws.cell(Noun.zero, product);
 }
 
@@ -64,6 +70,7 @@ pub fn mule(ctx: *interpreter.Context, core: Noun) JetError!Noun {
     const tap = try common.slot(ctx.ws, core, 6);
     const formula = try trapFormula(ctx);
     const product = try run(ctx, tap, formula) orelse {
+        assert(ctx.failure_kind == .exit);
         ctx.failure_trace = Noun.zero;
         return error.Punt;
     };
