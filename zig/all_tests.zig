@@ -7,7 +7,6 @@ test {
     _ = @import("bitstream.zig");
     _ = @import("jam.zig");
     _ = @import("cue.zig");
-    _ = @import("serial.zig");
     _ = @import("fuzz_cue.zig");
     _ = @import("handles.zig");
     _ = @import("machine.zig");

@@ -24,7 +24,8 @@ const workspace_mod = @import("workspace.zig");
 const Workspace = workspace_mod.Workspace;
 const Handles = @import("handles.zig").Handles;
 const interpreter = @import("interpreter.zig");
-const serial = @import("serial.zig");
+const jam_mod = @import("jam.zig");
+const cue_mod = @import("cue.zig");
 const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 const noun_mod = @import("noun.zig");
@@ -356,7 +357,7 @@ pub const Machine = struct {
     pub fn jam(m: *Machine, handle: u32) Error!u64 {
         m.safePoint();
         const n = try m.noun(handle);
-        const bytes = serial.jamBytes(&m.ws, m.gpa, n) catch return m.failMeme("the jam");
+        const bytes = jam_mod.jamBytes(&m.ws, m.gpa, n) catch return m.failMeme("the jam");
         assert(bytes.len > 0); // Even 0 jams to one byte.
         m.gpa.free(m.output);
         m.output = bytes;
@@ -377,11 +378,11 @@ pub const Machine = struct {
 
     pub fn cue(m: *Machine, bytes: []const u8) Error!u32 {
         m.safePoint();
-        const n = serial.cue(&m.ws, bytes) catch |e| switch (e) {
+        const n = cue_mod.cue(&m.ws, bytes) catch |e| switch (e) {
             error.BadJam => return m.fail(.bad_jam, "Cannot cue: the {d} bytes are not a valid jam", .{bytes.len}),
             error.Meme => retry: {
                 m.ws.collect();
-                break :retry serial.cue(&m.ws, bytes) catch |e2| switch (e2) {
+                break :retry cue_mod.cue(&m.ws, bytes) catch |e2| switch (e2) {
                     error.BadJam => unreachable, // The same bytes parsed that far before.
                     error.Meme => return m.failMeme("the cued noun"),
                 };
