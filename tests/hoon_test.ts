@@ -252,3 +252,49 @@ Deno.test({
     assert(absent.stderr.includes("not found: /nonexistent.pill"), absent.stderr);
   },
 });
+
+/** Run `./cellar ARGS` (the wrapper, as a user does) with the pill found through the env. */
+async function cellar(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const script = decodeURIComponent(new URL("../cellar", import.meta.url).pathname);
+  const output = await new Deno.Command(script, {
+    args,
+    env: { CELLAR_IVORY_PILL: pillPath },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test({
+  name: "cli: compile FILE.hoon -o FILE.jam rebuilds the default kernel byte for byte",
+  ignore: !hasCorpus,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "cellar_compile_" });
+    try {
+      const source = decodeURIComponent(new URL("../kernels/kv.hoon", import.meta.url).pathname);
+      const committed = Deno.readFileSync(new URL("../kernels/kv.jam", import.meta.url));
+      const built = await cellar(["compile", source, "-o", `${dir}/kv.jam`]);
+      assertEquals(built.code, 0, built.stderr);
+      assertEquals(Deno.readFileSync(`${dir}/kv.jam`), committed);
+      // --check writes nothing and fails on a jam that is not the build.
+      Deno.writeFileSync(`${dir}/other.jam`, committed.subarray(1));
+      const check = await cellar(["compile", "--check", "-o", `${dir}/other.jam`, source]);
+      assertEquals(check.code, 1);
+      assert(check.stderr.includes("is not the build of"), check.stderr);
+      // A source that does not compile: exit 1 with the compiler's message, no jam written.
+      Deno.writeTextFileSync(`${dir}/bad.hoon`, "=>  ~\n|%  ++  load  (add 1\n");
+      const bad = await cellar(["compile", `${dir}/bad.hoon`]);
+      assertEquals(bad.code, 1);
+      assert(bad.stderr.includes("syntax error"), bad.stderr);
+      assertThrows(() => Deno.statSync(`${dir}/bad.jam`), Deno.errors.NotFound);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -100,7 +100,7 @@ async function runHoon(args: HoonArgs): Promise<number> {
 export const hoonCommand: Command = defineCommand({
   name: "hoon",
   summary: "Evaluate a Hoon expression with Urbit's compiler (ivory pill)",
-  usage: "cellar hoon --pill FILE [options] EXPR",
+  usage: "cellar hoon [--pill FILE] [options] EXPR",
   about:
     `Boot Urbit's ivory pill (FILE), compile the Hoon expression EXPR with the pill's wish gate,
 evaluate it and print the product: atoms in decimal, cells as [a b c] with right-nested
@@ -115,8 +115,8 @@ and exits with status 1. %slog messages go to stderr.`,
     profile: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
   },
-  optionHelp:
-    `  --pill FILE        The ivory pill (required; e.g. ../shared/corpus/pills/ivory.pill)
+  optionHelp: `  --pill FILE        The ivory pill (./cellar finds it from $CELLAR_IVORY_PILL, else
+                     ../shared/corpus/pills/ivory.pill beside the checkout)
   --jet-check        Run every jet beside its Nock and compare; mismatches are printed
                      and make the exit status 1 (the Nock's product is used)
   --steps N          Stop the evaluation with %intr after N Nock steps (default: no limit)
@@ -127,7 +127,9 @@ and exits with status 1. %slog messages go to stderr.`,
   positionals: oneArgument("EXPR"),
   check({ values, positionals }): HoonArgs {
     if (values.pill === undefined) {
-      throw new UsageError("Missing --pill FILE: the ivory pill to boot (there is no default)");
+      throw new UsageError(
+        "Missing --pill FILE: the ivory pill (set CELLAR_IVORY_PILL for ./cellar to find it)",
+      );
     }
     return {
       expression: positionals[0],

@@ -16,6 +16,7 @@ import { dispatch } from "./_command.ts";
 import type { Command } from "./_command.ts";
 import { mugCommand, nockCommand } from "./noun_commands.ts";
 import { hoonCommand } from "./hoon_command.ts";
+import { compileCommand } from "./compile_command.ts";
 import {
   bootCommand,
   gcCommand,
@@ -54,6 +55,7 @@ export const commands: readonly Command[] = [
   nockCommand,
   mugCommand,
   hoonCommand,
+  compileCommand,
   buildCommand,
   checkCommand,
   toolsCommand,
