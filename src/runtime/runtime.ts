@@ -41,6 +41,7 @@ import { SnapshotStore } from "./snapshots.ts";
 import type { SnapshotKind } from "./snapshots.ts";
 import { KernelState } from "./state.ts";
 import type {
+  CommitStatus,
   CommitStep,
   GroupRange,
   PokeOutcome,
@@ -496,6 +497,21 @@ export class Runtime {
       peeks: this.#peeks,
       commit: this.#committer.status(),
     };
+  }
+
+  /**
+   * The commit path's counters and stall (the `commit` part of {@linkcode Runtime.status},
+   * without the rest's file reads).
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@cellar/cellar";
+   * using runtime = Runtime.open({ dataDir: Deno.makeTempDirSync() });
+   * console.log(runtime.commitStatus().stalled); // null
+   * ```
+   */
+  commitStatus(): CommitStatus {
+    return this.#committer.status();
   }
 
   /** The event log (read access for tools: export, verification). */
