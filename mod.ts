@@ -76,7 +76,13 @@ export type { JetStats } from "./src/core/jets.ts";
 export { defaultKernel, Runtime, RuntimeError } from "./src/runtime/runtime.ts";
 export type {
   BootReport,
+  CommitStall,
+  CommitStatus,
   CommitStep,
+  GroupLimits,
+  GroupRange,
+  PokeOutcome,
+  PokeRequest,
   PokeResult,
   ReplayProgress,
   RuntimeOptions,

@@ -76,6 +76,8 @@ export const tripwireLibrary = decodeURIComponent(
 /** Result of a child run: the answered pokes (event, key) and how it ended. */
 export interface ChildRun {
   answered: { event: bigint; key: string }[];
+  /** Keys whose poke the kernel crashed on (`--bad-every`). */
+  crashed: string[];
   code: number;
   signal: Deno.Signal | null;
   stderr: string;
@@ -95,6 +97,8 @@ export async function runChild(
     snapshotEvery?: number;
     killAfterMs?: number;
     env?: Record<string, string>;
+    /** Extra arguments of the child (`--group N`, `--async N`, `--bad-every M`). */
+    args?: string[];
   } = {},
 ): Promise<ChildRun> {
   const args = [
@@ -114,6 +118,7 @@ export async function runChild(
   if (options.crashStep) {
     args.push("--crash-step", options.crashStep, "--crash-event", String(options.crashEvent));
   }
+  args.push(...(options.args ?? []));
   const child = new Deno.Command(Deno.execPath(), {
     args,
     cwd: decodeURIComponent(modUrl.pathname),
@@ -122,6 +127,7 @@ export async function runChild(
     stderr: "piped",
   }).spawn();
   const answered: { event: bigint; key: string }[] = [];
+  const crashed: string[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (options.killAfterMs !== undefined) {
     timer = setTimeout(() => {
@@ -141,9 +147,17 @@ export async function runChild(
       pending = pending.slice(nl + 1);
       const m = /^ok (\d+) (\S+)$/.exec(line);
       if (m) answered.push({ event: BigInt(m[1]), key: m[2] });
+      const c = /^crashed (\S+)$/.exec(line);
+      if (c) crashed.push(c[1]);
     }
   }
   const status = await child.status;
   clearTimeout(timer);
-  return { answered, code: status.code, signal: status.signal, stderr: await stderrText };
+  return {
+    answered,
+    crashed,
+    code: status.code,
+    signal: status.signal,
+    stderr: await stderrText,
+  };
 }

@@ -95,7 +95,14 @@ export async function runServerCommand(
  */
 export async function startServerProcess(
   dataDir: string,
-  options: { args?: string[]; flags?: string[]; port?: number; waitReady?: boolean } = {},
+  options: {
+    args?: string[];
+    flags?: string[];
+    port?: number;
+    waitReady?: boolean;
+    /** More environment variables (the flags must let the server read them). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? freePort();
   const flags = options.flags ?? serverFlags(dataDir, port);
@@ -112,7 +119,7 @@ export async function startServerProcess(
     ],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
   }).spawn();
   const lines: string[] = [];
   let wake: () => void = () => {};

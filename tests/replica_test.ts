@@ -77,7 +77,11 @@ kernelTest("replica: reads committed state, moves only on refresh, follows a GC"
   }
 });
 
-/** Event `crashEvent` was logged, but the writer died before its PMA commit finished. */
+/**
+ * The writer died while committing event `crashEvent`: after staging its log row, or inside
+ * its PMA commit. The log transaction of a group commits only after the PMA's flush
+ * (docs/DESIGN.md, "The commit protocol"), so the event is in neither.
+ */
 const unfinishedCommits = [
   { label: "killed after the log append", crashStep: "logged" },
   { label: "aborted after copying into the slab", env: "pma.commit.after_copy" },
@@ -96,7 +100,7 @@ for (const c of unfinishedCommits) {
     assert(run.code !== 0, run.stderr);
     assertEquals(run.answered.length, crashEvent - 1, run.stderr);
     const log = EventLog.open(`${dir}/log.sqlite`);
-    assertEquals(log.extent().last, BigInt(crashEvent));
+    assertEquals(log.extent().last, BigInt(crashEvent - 1), "the staged row was not committed");
     log.close();
     {
       using replica = Replica.open(dir);
@@ -107,8 +111,13 @@ for (const c of unfinishedCommits) {
       seen.value.dispose();
       assertEquals(replica.peek("/get/k19").kind, "empty");
     }
-    // The writer's recovery replays the logged event; then the replica sees it.
-    withRuntime({ dataDir: dir }, (r) => assertEquals(getNumber(r, "k19"), 19));
+    // The writer reopens at the last durable event; the poke made again is event 20, and
+    // then the replica sees it.
+    withRuntime({ dataDir: dir }, (r) => {
+      assertEquals(r.eventNumber, BigInt(crashEvent - 1));
+      assertEquals(getNumber(r, "k19"), null);
+      putMany(r, 19, 1);
+    });
     using replica = Replica.open(dir);
     assertEquals(replica.eventNumber, BigInt(crashEvent));
     const after = replica.peek(["get", "k19"]);
@@ -117,6 +126,32 @@ for (const c of unfinishedCommits) {
     after.value.dispose();
   });
 }
+
+kernelTest(
+  "replica: sees a group once its PMA commit is durable, before the log commits",
+  async () => {
+    const dir = tempDir();
+    const run = await runChild(dir, 0, 40, {
+      args: ["--group", "4"],
+      env: { CELLAR_CRASH_AT: "committed@20" },
+    });
+    assertEquals(run.signal, "SIGKILL", run.stderr);
+    assertEquals(run.answered.length, 16);
+    const log = EventLog.open(`${dir}/log.sqlite`);
+    assertEquals(log.extent().last, 16n, "the group's log transaction never committed");
+    log.close();
+    {
+      using replica = Replica.open(dir);
+      assertEquals(replica.eventNumber, 20n, "the group is durable in the PMA");
+    }
+    // The writer's open puts the group's rows back into the log from the PMA's tail.
+    withRuntime({ dataDir: dir }, (r) => {
+      assertEquals(r.eventNumber, 20n);
+      assertEquals(r.log.extent().last, 20n);
+      assertEquals(getNumber(r, "k19"), 19);
+    });
+  },
+);
 
 kernelTest("replica: a closed replica refuses to peek", () => {
   const dir = tempDir();

@@ -348,6 +348,29 @@ withHarness("malformed pokes get 400 or 415 and never reach the backend", async 
   assertEquals(h.observability.pokes.total(), cases.length);
 });
 
+withHarness("a stalled commit is 507 with Retry-After, and the health says so", async (h) => {
+  h.backend.pokeAnswer = (_call, id) => ({
+    type: "pokeFailed",
+    id,
+    error: { status: 507, code: "CommitStalled", message: "disk full", retryAfterSeconds: 4 },
+  });
+  const r = await pokeJson(h, '["put","k",1]');
+  const body = await r.json();
+  assertEquals([r.status, r.headers.get("retry-after"), body.error.code], [
+    507,
+    "4",
+    "CommitStalled",
+  ]);
+  assertEquals(h.observability.health(), "healthy");
+  const stalled = writerStatus(6n);
+  const stall = { reason: "disk full", since: 1, failures: 1, retryAt: 2, logBehind: false };
+  (stalled.status as { commit?: unknown }).commit = { stalled: stall };
+  h.observability.takeStatus(stalled);
+  assertEquals(h.observability.health(), "failed");
+  const s = await (await send(h, "/status", { token: h.admin })).json();
+  assertEquals([s.health, s.commit.stalled.reason], ["failed", "disk full"]);
+});
+
 withHarness("runtime errors become their status, code and trace", async (h) => {
   const answers: [PokeAnswer["type"], number, string, string][] = [
     ["pokeFailed", 422, "KernelCrash", "crash"],
@@ -462,6 +485,7 @@ withHarness("/status has the documented shape", async (h) => {
     "dataDir",
     "slab",
     "logBytes",
+    "commit",
     "snapshots",
     "boot",
     "recovery",
@@ -501,7 +525,7 @@ withHarness("/status has the documented shape", async (h) => {
 withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
   for (const body of ["[1,2]", "[1,"]) await (await pokeJson(h, body)).body?.cancel();
   await (await send(h, "/peek/x", { token: h.admin })).body?.cancel();
-  h.observability.takeStatus(writerStatus(8n), 40, 250);
+  h.observability.takeStatus({ ...writerStatus(8n), groupSizes: [1, 8, 64] }, 40, 250);
   const r = await send(h, "/metrics", { token: h.peeker });
   assertEquals(r.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   const text = await r.text();
@@ -534,6 +558,7 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
     "cellar_slab_live_bytes",
     "cellar_slab_reserve_bytes",
     "cellar_slab_growth_count",
+    "cellar_group_size",
     "cellar_gc_duration_seconds",
     "cellar_snapshot_duration_seconds",
     "cellar_boot_level",
@@ -559,6 +584,11 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
       "cellar_slab_used_bytes 1024",
       "cellar_boot_level 1",
       "cellar_boot_duration_seconds 0.0126",
+      'cellar_group_size_bucket{le="1"} 1',
+      'cellar_group_size_bucket{le="8"} 2',
+      'cellar_group_size_bucket{le="64"} 3',
+      "cellar_group_size_count 3",
+      "cellar_group_size_sum 73",
     ]
   ) assert(lines.includes(line), `metrics lack ${line}`);
   // Labelled values are sorted; the known outcomes are there even at 0.

@@ -1,7 +1,10 @@
 /**
  * The event log: the authority on which events a data directory has accepted. One SQLite
  * database (`log.sqlite`, through `node:sqlite`) in WAL mode with `synchronous=FULL`, so a
- * committed append survives power loss. One row per accepted event: its number, the jam
+ * committed append survives power loss. A group of pokes is written in a transaction whose
+ * commit does not sync ({@linkcode EventLog.beginGroup}): the PMA commit that follows carries
+ * the same rows and is the group's one flush, and {@linkcode EventLog.syncWal} makes the log
+ * durable later (docs/DESIGN.md, "The commit protocol"). One row per accepted event: its number, the jam
  * of its poke sample (without the number), a blake3 of that jam, the wire as text,
  * timestamps, compute time and the mug of the state it produced. The kernels the data
  * directory has run are kept too (their jams), each with the event after which it took
@@ -199,6 +202,109 @@ export class EventLog {
         "NOT EXISTS (SELECT 1 FROM events f WHERE f.num = e.num + 1)",
     ).get(from, to) as { h: number | null };
     return hole.h === null ? null : BigInt(hole.h);
+  }
+
+  /**
+   * The row of event `num` as it will be stored: the blake3 of `jam`, stamped now. Nothing is
+   * written.
+   *
+   * @example
+   * ```ts
+   * import { EventLog } from "@cellar/cellar";
+   * const row = EventLog.row(1n, new Uint8Array([1]), "/poke/api", 0.1, 7);
+   * console.log(row.hash.length); // 32
+   * ```
+   */
+  static row(
+    num: bigint,
+    jam: Uint8Array,
+    wire: string,
+    computeMs: number,
+    stateMug: number,
+  ): LoggedEvent {
+    return { num, jam, hash: blake3(jam), wire, createdAt: Date.now(), computeMs, stateMug };
+  }
+
+  /**
+   * Start the transaction of a group of events. Its commit ({@linkcode EventLog.commitGroup})
+   * does not sync (`synchronous=NORMAL` for it): the caller makes the rows durable another way
+   * (the PMA commit carries them) before it commits. Until then a crash forgets them.
+   */
+  beginGroup(): void {
+    this.#db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      this.#db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      this.#db.exec("PRAGMA synchronous = FULL");
+      throw error;
+    }
+  }
+
+  /** Insert `row` into the open group transaction. */
+  insert(row: LoggedEvent): void {
+    this.#insert.run(
+      row.num,
+      row.jam,
+      row.hash,
+      row.wire,
+      row.createdAt,
+      row.computeMs,
+      row.stateMug,
+    );
+  }
+
+  /** Commit the group transaction without a sync (the rows reach the OS, not the disk). */
+  commitGroup(): void {
+    try {
+      this.#db.exec("COMMIT");
+    } finally {
+      this.#endGroup();
+    }
+  }
+
+  /** Forget the group transaction (nothing of it was written that counts). */
+  rollbackGroup(): void {
+    this.#endGroup();
+  }
+
+  #endGroup(): void {
+    try {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+    } finally {
+      this.#db.exec("PRAGMA synchronous = FULL");
+    }
+  }
+
+  /** Append `rows` (consecutive, after the last event) in one durable transaction. */
+  appendRows(rows: readonly LoggedEvent[]): void {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const row of rows) this.insert(row);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /**
+   * Make every committed transaction durable: `fdatasync` of the WAL file (SQLite's
+   * checkpoints sync the main file themselves). Returns whether there was a WAL to sync.
+   */
+  syncWal(): boolean {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(`${this.path}-wal`, { read: true });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+    try {
+      file.syncDataSync();
+    } finally {
+      file.close();
+    }
+    return true;
   }
 
   /**

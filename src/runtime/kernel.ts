@@ -268,9 +268,16 @@ export interface StateRoot {
 }
 
 /**
- * Split a PMA root `[core cold]` and import its jet registrations into this thread's
- * dashboard, so the state's jets match by identity without booting the kernel. Throws a
- * `CellarError` naming what is malformed; the nouns returned are the caller's.
+ * The tag of a PMA root that carries log records: `[core %tail cold records]` (see
+ * `log_tail.ts`). A plain root's tail is a list of registrations, whose head is a cell.
+ */
+export const stateRootTailTag = "tail";
+
+/**
+ * Split a PMA root (`[core cold]`, or `[core %tail cold records]`) and import its jet
+ * registrations into this thread's dashboard, so the state's jets match by identity without
+ * booting the kernel. Throws a `CellarError` naming what is malformed; the nouns returned are
+ * the caller's.
  *
  * @example
  * ```ts
@@ -289,8 +296,9 @@ export interface StateRoot {
 export function adoptStateRoot(root: Noun): StateRoot {
   if (!root.isCell) throw new CellarError("the PMA root is an atom, not [core registrations]");
   const core = root.head;
-  const cold = root.tail;
+  let cold: Noun | null = null;
   try {
+    cold = rootRegistrations(root);
     if (!core.isCell) throw new CellarError("the PMA root's kernel core is an atom");
     try {
       importJetRegistrations(cold);
@@ -304,7 +312,20 @@ export function adoptStateRoot(root: Noun): StateRoot {
     return { core, cold };
   } catch (error) {
     core.dispose();
-    cold.dispose();
+    cold?.dispose();
     throw error;
   }
+}
+
+/** The registrations of a root `[core cold]` or `[core %tail cold records]`. */
+function rootRegistrations(root: Noun): Noun {
+  const rest = root.tail;
+  if (!rest.isCell) return rest;
+  using tag = rest.head;
+  if (!tag.isAtom) return rest;
+  rest.dispose();
+  if (tag.toCord() !== stateRootTailTag) {
+    throw new CellarError("the PMA root's tail is neither registrations nor [%tail cold records]");
+  }
+  return root.at(14);
 }

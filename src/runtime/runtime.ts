@@ -10,9 +10,12 @@
  * - `quarantine/` — PMA folders that recovery set aside (kept for inspection);
  * - `cellar.lock` — held by the one process that writes.
  *
- * A poke (ARCHITECTURE.md 5): (1) compute in the workspace; a crash changes nothing and
- * logs nothing; (2) append the event to SQLite and commit; (3) commit the new state into the
- * PMA (one fdatasync); (4) only then return the effects.
+ * Pokes are committed in groups with one flush per group (docs/DESIGN.md, "The commit
+ * protocol"; `group_commit.ts`): each is computed on its predecessor's product (a crash
+ * changes nothing and logs nothing), the group's rows are staged in the log, one PMA commit
+ * (one fdatasync) makes the state and the rows durable, the log transaction commits, and
+ * only then are the effects returned. At open, the log first takes back from the PMA's tail
+ * any event a power loss took from it (`log_tail.ts`).
  *
  * Boot climbs the recovery ladder of `recovery.ts` (PMA, snapshots, full replay, refusal):
  * the first level that works wins, and the boot report says why each earlier one was skipped.
@@ -24,9 +27,11 @@ import { PmaError } from "../core/errors.ts";
 import { Noun } from "../core/noun.ts";
 import { EventLog } from "./event_log.ts";
 import { FileLock } from "./files.ts";
-import { pathNoun, pathSegments, peekKernel, pokeKernel, toDa } from "./kernel.ts";
+import { pathNoun, peekKernel } from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
+import { Faults, GroupCommitter } from "./group_commit.ts";
 import { KernelTable } from "./kernel_table.ts";
+import { repairLog } from "./log_tail.ts";
 import type { PmaGcResult } from "./pma.ts";
 import { recover } from "./recovery.ts";
 import type { BootReport } from "./recovery.ts";
@@ -36,7 +41,11 @@ import { SnapshotStore } from "./snapshots.ts";
 import type { SnapshotKind } from "./snapshots.ts";
 import { KernelState } from "./state.ts";
 import type {
+  CommitStatus,
   CommitStep,
+  GroupRange,
+  PokeOutcome,
+  PokeRequest,
   PokeResult,
   RuntimeOptions,
   RuntimeStatus,
@@ -48,7 +57,13 @@ export { RuntimeError } from "./runtime_error.ts";
 export type { BootReport, SkippedLevel } from "./recovery.ts";
 export type { ReplayProgress } from "./replay.ts";
 export type {
+  CommitStall,
+  CommitStatus,
   CommitStep,
+  GroupLimits,
+  GroupRange,
+  PokeOutcome,
+  PokeRequest,
   PokeResult,
   RuntimeOptions,
   RuntimeStatus,
@@ -108,7 +123,12 @@ export class Runtime {
   #state: KernelState;
   #snapshots: SnapshotStore;
   #boot!: BootReport;
-  #poisoned: string | null = null;
+  #committer: GroupCommitter;
+  /** `CELLAR_CRASH_AT`: the step and event at which this process kills itself. */
+  #crashAt: { step: string; event: bigint } | null;
+  /** Pokes of {@linkcode Runtime.pokeAsync} waiting for the next group. */
+  #queued: { request: PokeRequest; settle: (outcome: PokeOutcome) => void }[] = [];
+  #flushScheduled = false;
   #sinceSnapshotEvents = 0;
   #sinceSnapshotMs = 0;
   #lastGc: (PmaGcResult & { at: number }) | null = null;
@@ -123,6 +143,16 @@ export class Runtime {
     this.#log = log;
     this.#state = new KernelState(new KernelTable(log));
     this.#snapshots = new SnapshotStore(`${options.dataDir}/snapshots`);
+    this.#crashAt = parseCrashAt(readEnv("CELLAR_CRASH_AT"));
+    this.#committer = new GroupCommitter(this.#state, log, {
+      pokeLimits: options.pokeLimits,
+      groupLimits: options.groupLimits,
+      logSyncEveryEvents: options.logSyncEveryEvents,
+      logSyncEveryBytes: options.logSyncEveryBytes,
+      faults: new Faults([options.faults, readEnv("CELLAR_FAULTS")].filter(Boolean).join(",")),
+      step: (step, event, group) => this.#step(step, event, group),
+      onGroup: options.onGroup,
+    });
   }
 
   /**
@@ -196,9 +226,10 @@ export class Runtime {
 
   /**
    * Poke the kernel with `cause` on `wire` (default `/poke/api`; `poke` is prepended when
-   * missing). Returns once the event is durable: logged in SQLite and its state committed
-   * to the PMA. A crash of the kernel (a {@linkcode NockError}, with its trace) changes
-   * nothing and logs nothing.
+   * missing): a group of one. Returns once the event is durable. A crash of the kernel (a
+   * {@linkcode NockError}, with its trace) changes nothing and logs nothing; a commit that
+   * cannot be made throws a {@linkcode RuntimeError} (`CommitStalled`: nothing was kept, the
+   * runtime retries by itself; `CommitFailed`: the runtime stopped).
    *
    * @example
    * ```ts
@@ -210,62 +241,111 @@ export class Runtime {
    * ```
    */
   poke(cause: Noun, options: { wire?: string | readonly string[] } = {}): PokeResult {
-    const core = this.#live();
-    const num = this.#state.event + 1n;
-    const wireSegments = wirePath(options.wire);
-    const started = performance.now();
-    using wire = Noun.list(wireSegments);
-    using body = Noun.from([
-      wire,
-      crypto.getRandomValues(new Uint8Array(32)),
-      0,
-      toDa(Date.now()),
-      cause,
-    ]);
-    using sample = Noun.cell(num, body);
-    const product = pokeKernel(core, sample, this.#options.pokeLimits);
-    const computeMs = performance.now() - started;
-    try {
-      this.#step("computed", num);
-      const mug = product.core.mug;
-      this.#log.append(num, body.jam(), "/" + wireSegments.join("/"), computeMs, mug);
-      this.#step("logged", num);
-      this.#commitLogged(product.core, num);
-      this.#step("committed", num);
-    } catch (error) {
-      product.effects.dispose();
-      throw error;
-    } finally {
-      product.core.dispose();
-    }
-    this.#state.event = num;
-    this.#pokes++;
-    this.#sinceSnapshotEvents++;
-    this.#sinceSnapshotMs += computeMs;
-    const result = {
-      eventNumber: num,
-      effects: product.effects,
-      computeMs,
-      commitMs: performance.now() - started - computeMs,
-    };
-    if (this.#options.autoMaintain ?? true) this.maintain();
-    return result;
+    const [outcome] = this.pokeMany([{ cause, wire: options.wire }]);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.result;
   }
 
-  /** Commit the state of logged event `num`; a failure stops the runtime. */
-  #commitLogged(core: Noun, num: bigint): void {
-    try {
-      this.#state.commit(core, num);
-    } catch (cause) {
-      this.#poisoned = `event ${num} is logged but its state could not be committed to the PMA`;
-      throw new RuntimeError(
-        "CommitFailed",
-        `Event ${num} is in the log but committing its state failed: ${
-          cause instanceof Error ? cause.message : cause
-        }. This runtime stops; reopening the data directory replays the event.`,
-        { cause },
-      );
+  /**
+   * Poke the kernel with each of `requests` in order, each computed on the state its
+   * predecessors left, and make them durable in groups (one flush per group; a group ends at
+   * `groupLimits`). Each outcome is the poke's result once durable, or its error: a kernel
+   * crash (that poke leaves no trace; the others go on) or a refused commit. The caller owns
+   * the effects of each result.
+   *
+   * @example
+   * ```ts
+   * import { Noun, Runtime } from "@cellar/cellar";
+   * using runtime = Runtime.open({ dataDir: Deno.makeTempDirSync() });
+   * using a = Noun.from(["put", "a", 1]);
+   * using b = Noun.from(["put", "b", 2]);
+   * const outcomes = runtime.pokeMany([{ cause: a }, { cause: b }]);
+   * for (const o of outcomes) if (o.ok) o.result.effects.dispose();
+   * console.log(runtime.eventNumber, runtime.status().commit.groups); // 2n 1
+   * ```
+   */
+  pokeMany(requests: readonly PokeRequest[]): PokeOutcome[] {
+    this.#live();
+    const outcomes = this.#committer.run(requests);
+    for (const o of outcomes) {
+      if (!o.ok) continue;
+      this.#pokes++;
+      this.#sinceSnapshotEvents++;
+      this.#sinceSnapshotMs += o.result.computeMs;
     }
+    if ((this.#options.autoMaintain ?? true) && this.#committer.fatal === null) this.maintain();
+    return outcomes;
+  }
+
+  /**
+   * Poke without waiting: the pokes made in one turn of the event loop are committed as one
+   * group (in call order) once that turn ends. Resolves once durable, rejects like
+   * {@linkcode Runtime.poke}. `cause` must stay live until the promise settles.
+   *
+   * @example
+   * ```ts
+   * import { Noun, Runtime } from "@cellar/cellar";
+   * using runtime = Runtime.open({ dataDir: Deno.makeTempDirSync() });
+   * using a = Noun.from(["put", "a", 1]);
+   * using b = Noun.from(["put", "b", 2]);
+   * const results = await Promise.all([runtime.pokeAsync(a), runtime.pokeAsync(b)]);
+   * for (const r of results) r.effects.dispose();
+   * console.log(runtime.status().commit.lastGroupSize); // 2
+   * ```
+   */
+  pokeAsync(cause: Noun, options: { wire?: string | readonly string[] } = {}): Promise<PokeResult> {
+    this.#live();
+    return new Promise((resolve, reject) => {
+      this.#queued.push({
+        request: { cause, wire: options.wire },
+        settle: (o) => (o.ok ? resolve(o.result) : reject(o.error)),
+      });
+      this.#scheduleFlush();
+    });
+  }
+
+  /** Commit the queued pokes after this turn of the event loop (a message, not a timer:
+   * timers nested in timers are clamped to 4 ms). */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      this.#flushScheduled = false;
+      this.#flushQueued();
+    };
+    channel.port2.postMessage(null);
+  }
+
+  #flushQueued(): void {
+    const queued = this.#queued;
+    this.#queued = [];
+    if (queued.length === 0) return;
+    let outcomes: PokeOutcome[];
+    try {
+      outcomes = this.pokeMany(queued.map((q) => q.request));
+    } catch (error) {
+      outcomes = queued.map(() => ({ ok: false, error }));
+    }
+    queued.forEach((q, i) => q.settle(outcomes[i]));
+  }
+
+  /**
+   * Retry a stalled commit now (see `status().commit.stalled`): the log takes what the PMA's
+   * tail has and it lacks, and the PMA commits again. Returns whether commits work again.
+   * A server calls this on a timer; pokes are refused with `CommitStalled` meanwhile.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@cellar/cellar";
+   * using runtime = Runtime.open({ dataDir: Deno.makeTempDirSync() });
+   * console.log(runtime.retryCommit()); // true (nothing was stalled)
+   * ```
+   */
+  retryCommit(): boolean {
+    if (this.#lock === null) throw new RuntimeError("Closed", "The runtime is closed");
+    return this.#committer.retry();
   }
 
   /**
@@ -398,7 +478,8 @@ export class Runtime {
    * ```
    */
   status(): RuntimeStatus {
-    this.#live();
+    // Not #live(): a runtime whose commits failed still reports why.
+    if (this.#lock === null) throw new RuntimeError("Closed", "The runtime is closed");
     return {
       dataDir: this.dataDir,
       eventNumber: this.#state.event,
@@ -412,7 +493,23 @@ export class Runtime {
       lastSnapshot: this.#lastSnapshot,
       pokes: this.#pokes,
       peeks: this.#peeks,
+      commit: this.#committer.status(),
     };
+  }
+
+  /**
+   * The commit path's counters and stall (the `commit` part of {@linkcode Runtime.status},
+   * without the rest's file reads).
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@cellar/cellar";
+   * using runtime = Runtime.open({ dataDir: Deno.makeTempDirSync() });
+   * console.log(runtime.commitStatus().stalled); // null
+   * ```
+   */
+  commitStatus(): CommitStatus {
+    return this.#committer.status();
   }
 
   /** The event log (read access for tools: export, verification). */
@@ -420,10 +517,15 @@ export class Runtime {
     return this.#log;
   }
 
-  /** Close: release the state, close the PMA (writes its sidecar) and the log, unlock. */
+  /** Close: release the state, close the PMA (writes its sidecar) and the log, unlock.
+   * Pokes still queued by {@linkcode Runtime.pokeAsync} are rejected (`Closed`). */
   close(): void {
     if (this.#lock === null) return;
+    const queued = this.#queued;
+    this.#queued = [];
     this.#release();
+    const error = new RuntimeError("Closed", "The runtime was closed before the poke ran");
+    for (const q of queued) q.settle({ ok: false, error });
   }
 
   /** Same as {@linkcode Runtime.close}, for `using`. */
@@ -435,21 +537,23 @@ export class Runtime {
 
   #live(): Noun {
     if (this.#lock === null) throw new RuntimeError("Closed", "The runtime is closed");
-    if (this.#poisoned !== null) {
-      throw new RuntimeError(
-        "CommitFailed",
-        `The runtime stopped: ${this.#poisoned}. Reopen the data directory to recover.`,
-      );
-    }
+    if (this.#committer.fatal !== null) throw this.#committer.refusal();
     return this.#state.core;
   }
 
-  #step(step: CommitStep, event: bigint): void {
-    this.#options.onStep?.(step, event);
+  #step(step: CommitStep, event: bigint, group: GroupRange = { first: event, last: event }): void {
+    this.#options.onStep?.(step, event, group);
+    const at = this.#crashAt;
+    if (at !== null && at.step === step && group.first <= at.event && at.event <= group.last) {
+      Deno.kill(Deno.pid, "SIGKILL");
+    }
   }
 
   #release(): void {
     this.#state.kernels.dispose();
+    try {
+      if (this.#state.hasCore) this.#committer.dropTail();
+    } catch { /* the tail stays in the PMA root, and the next open repairs from it */ }
     try {
       this.#state.drop();
     } finally {
@@ -467,6 +571,11 @@ export class Runtime {
    * snapshot when events were replayed, then upgrade the kernel if asked.
    */
   #recover(started: number): void {
+    // The log takes back what a power loss took from it and the PMA's tail still has, then
+    // is made durable as it is: the first group's tail starts after it.
+    const repair = repairLog(`${this.dataDir}/pma`, this.#log);
+    this.#committer.repaired = repair.appended ?? null;
+    this.#committer.syncLog();
     const report = recover({
       dataDir: this.dataDir,
       log: this.#log,
@@ -476,6 +585,16 @@ export class Runtime {
       replay: this.#replayOptions(),
     });
     this.#boot = { ...report, eventNumber: this.#state.event, bootMs: 0 };
+    if (repair.appended !== undefined) {
+      const { from, to } = repair.appended;
+      this.#boot.warnings.push(
+        `Repaired the log: appended events ${from}..${to} from the PMA's tail (the log had ` +
+          `lost them, as a power loss does to writes that were not synced yet)`,
+      );
+    }
+    if (repair.problem !== undefined) {
+      this.#boot.warnings.push(`The log could not be repaired from the PMA: ${repair.problem}`);
+    }
     if (report.level > 1 && report.replayed > 0) {
       // Keep the recovered point: the next boot will not need to replay it again.
       this.snapshot();
@@ -528,7 +647,24 @@ function lockDataDir(dir: string): FileLock {
   }
 }
 
-function wirePath(wire: string | readonly string[] | undefined): string[] {
-  const segments = wire === undefined ? ["poke", "api"] : pathSegments(wire);
-  return segments[0] === "poke" ? segments : ["poke", ...segments];
+/** An environment variable, or undefined when it is unset or not readable here. */
+function readEnv(name: string): string | undefined {
+  try {
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+      return undefined;
+    }
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `CELLAR_CRASH_AT=STEP@EVENT`, or null. */
+function parseCrashAt(text: string | undefined): { step: string; event: bigint } | null {
+  if (text === undefined || text === "") return null;
+  const m = /^([a-z-]+)@(\d+)$/.exec(text);
+  if (m === null) {
+    throw new RuntimeError("BadArgument", `Bad CELLAR_CRASH_AT ${text}: use STEP@EVENT`);
+  }
+  return { step: m[1], event: BigInt(m[2]) };
 }

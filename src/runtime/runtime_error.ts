@@ -12,9 +12,10 @@ import { EventLogError } from "./event_log.ts";
  * A runtime-level failure. `code` says which: `"Locked"` (another process has the data
  * directory), `"Refused"` (no recovery level works; the message names the problem),
  * `"UpgradeFailed"` (the new kernel's load arm crashed; the old kernel and state are
- * kept), `"CommitFailed"` (an event is logged but its state could not be committed; the
- * runtime stops and the next boot replays it), `"Interrupted"` (a replay was stopped),
- * `"Closed"`, `"BadKernel"`.
+ * kept), `"CommitStalled"` (the runtime cannot commit now, e.g. the disk is full: the poke
+ * was not kept, and `retryAfterMs` says when the runtime retries), `"CommitFailed"` (a
+ * commit failed in a way that leaves its events uncertain; the runtime stops and the next
+ * open decides), `"Interrupted"` (a replay was stopped), `"Closed"`, `"BadKernel"`.
  *
  * @example
  * ```ts
@@ -26,15 +27,22 @@ import { EventLogError } from "./event_log.ts";
 export class RuntimeError extends CellarError {
   /** Which failure. */
   readonly code: string;
+  /** For `CommitStalled`: milliseconds until the runtime retries the commit. */
+  readonly retryAfterMs?: number;
   /**
    * @param code Which failure
    * @param message What went wrong
-   * @param options Standard error options (`cause`)
+   * @param options Standard error options (`cause`), and `retryAfterMs`
    */
-  constructor(code: string, message: string, options?: ErrorOptions) {
+  constructor(
+    code: string,
+    message: string,
+    options?: ErrorOptions & { retryAfterMs?: number },
+  ) {
     super(message, options);
     this.name = "RuntimeError";
     this.code = code;
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 

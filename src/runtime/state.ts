@@ -3,8 +3,11 @@
  * event number that core stands at, and the kernel that runs it.
  *
  * The PMA root is `[core cold]`, `cold` being the jet registrations of the kernels that
- * made the state, so a restart matches jets without booting the kernel again. Whatever
- * the state is committed from stays the caller's; the state itself is always the PMA copy.
+ * made the state, so a restart matches jets without booting the kernel again. While the log
+ * is not yet durable up to the state's event, the root is `[core %tail cold records]`: the
+ * records are the log rows since the log's last sync (the _tail_, see `log_tail.ts`), and a
+ * group commit pushes its rows onto them. Whatever the state is committed from stays the
+ * caller's; the state itself is always the PMA copy.
  *
  * @module
  */
@@ -13,11 +16,12 @@ import { CellarError } from "../core/errors.ts";
 import { exportJetRegistrations, importJetRegistrations, jetStats } from "../core/jets.ts";
 import { Noun } from "../core/noun.ts";
 import type { NockOptions } from "../core/machine.ts";
-import type { EventLog } from "./event_log.ts";
+import type { EventLog, LoggedEvent } from "./event_log.ts";
 import { blake3, hex } from "./files.ts";
-import { adoptStateRoot, loadKernel, stateAxis } from "./kernel.ts";
+import { adoptStateRoot, loadKernel, stateAxis, stateRootTailTag } from "./kernel.ts";
 import { bootKernelChecked } from "./kernel_table.ts";
 import type { KernelInfo, KernelTable } from "./kernel_table.ts";
+import { pushRecords } from "./log_tail.ts";
 import type { Pma } from "./pma.ts";
 import { errorText, RuntimeError } from "./runtime_error.ts";
 
@@ -48,6 +52,11 @@ export class KernelState {
   #cold: Noun | null = null;
   /** The dashboard's registration count when `#cold` was exported. */
   #coldRegistrations = -1;
+  /** The tail's records list as committed (a PMA noun), or null when the tail is empty. */
+  #tail: Noun | null = null;
+  /** The tail's rows, oldest first, and their jam bytes. */
+  #tailRows: LoggedEvent[] = [];
+  #tailBytes = 0;
 
   /** A state with no PMA yet, whose kernels are `kernels`. */
   constructor(kernels: KernelTable) {
@@ -89,20 +98,77 @@ export class KernelState {
     this.#kernel = k;
   }
 
+  /** The log rows the committed root carries (events the log has not made durable). */
+  get tailRows(): readonly LoggedEvent[] {
+    return this.#tailRows;
+  }
+
+  /** The jam bytes of {@linkcode KernelState.tailRows}. */
+  get tailBytes(): number {
+    return this.#tailBytes;
+  }
+
   /**
-   * Commit `core` as the state of `event` under the current kernel. The jet registrations
-   * are exported again when the dashboard has new ones. `core` stays the caller's.
+   * Commit `core` as the state of `event` under the current kernel, with no tail: the log must
+   * already hold every event durably (replays, boots, upgrades). The jet registrations are
+   * exported again when the dashboard has new ones. `core` stays the caller's.
    */
   commit(core: Noun, event: bigint): void {
+    if (this.#tailRows.length > 0) {
+      throw new CellarError(
+        `Cannot commit event ${event} without the log tail: the log has not made events ` +
+          `${this.#tailRows[0].num}..${this.#tailRows.at(-1)!.num} durable yet`,
+      );
+    }
+    this.#commitRoot(core, event, null);
+  }
+
+  /**
+   * Commit `core` as the state of `event`, the last of `rows` (the group's log rows, oldest
+   * first), which join the tail in the root: one PMA commit makes the group durable.
+   */
+  commitGroup(core: Noun, event: bigint, rows: readonly LoggedEvent[]): void {
+    using list = pushRecords(rows, this.#tail);
+    this.#commitRoot(core, event, list);
+    for (const row of rows) {
+      this.#tailRows.push(row);
+      this.#tailBytes += row.jam.length;
+    }
+  }
+
+  /** The log is durable up to the committed event: the next commit starts a new tail. */
+  logSynced(): void {
+    this.#tail?.dispose();
+    this.#tail = null;
+    this.#tailRows = [];
+    this.#tailBytes = 0;
+  }
+
+  /**
+   * Commit the held state again, at its event and with its tail: a probe that the PMA can
+   * write and sync (a few bytes are appended).
+   */
+  recommit(): void {
+    if (this.#tail === null) return this.#commitRoot(this.core, this.event, null);
+    using list = this.#tail.at(1);
+    this.#commitRoot(this.core, this.event, list);
+  }
+
+  /** Commit `[core cold]`, or `[core %tail cold list]` when `list` is given. */
+  #commitRoot(core: Noun, event: bigint, list: Noun | null): void {
     const registrations = jetStats().registrations;
     const fresh = registrations !== this.#coldRegistrations || this.#cold === null;
     using cold = fresh ? exportJetRegistrations() : this.#cold!.at(1);
-    using root = Noun.cell(core, cold);
+    using root = list === null
+      ? Noun.cell(core, cold)
+      : Noun.from([core, stateRootTailTag, cold, list]);
     using committed = this.pma.commit(root, event, this.kernel.entry.hash);
     this.#core?.dispose();
     this.#cold?.dispose();
+    this.#tail?.dispose();
     this.#core = committed.head;
-    this.#cold = committed.tail;
+    this.#cold = committed.at(list === null ? 3 : 14);
+    this.#tail = list === null ? null : committed.at(15);
     if (fresh) {
       // Adopt the PMA copies of the batteries, so jets match the state by identity.
       importJetRegistrations(this.#cold);
@@ -134,6 +200,8 @@ export class KernelState {
     this.#core = core;
     this.#cold = cold;
     this.#coldRegistrations = jetStats().registrations;
+    // A root's tail was made durable in the log at open (see `log_tail.ts`).
+    this.logSynced();
   }
 
   /** Install kernel `k` over the state at `event` (during a replay or a resumed upgrade). */
@@ -201,6 +269,7 @@ export class KernelState {
 
   /** Release the core and close the PMA (the files stay as they are). */
   drop(): void {
+    this.logSynced();
     this.#core?.dispose();
     this.#core = null;
     this.#cold?.dispose();

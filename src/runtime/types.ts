@@ -12,8 +12,48 @@ import type { BootReport } from "./recovery.ts";
 import type { ReplayProgress } from "./replay.ts";
 import type { SnapshotKind } from "./snapshots.ts";
 
-/** Names of the commit steps, for tests that crash the process at each. */
-export type CommitStep = "computed" | "logged" | "committed" | "answered" | "snapshot-written";
+/**
+ * Names of the commit steps, for tests that crash the process at each (docs/DESIGN.md, "The
+ * commit protocol"): `computed` and `logged` come once per event, the others once per group;
+ * `answered` is the caller's (the runtime returns then).
+ */
+export type CommitStep =
+  | "computed"
+  | "logged"
+  | "group-logged"
+  | "committed"
+  | "log-committed"
+  | "answered"
+  | "snapshot-written";
+
+/** The events of a group of pokes so far, first to last. */
+export interface GroupRange {
+  first: bigint;
+  last: bigint;
+}
+
+/** One poke of {@linkcode Runtime.pokeMany}. */
+export interface PokeRequest {
+  /** The cause (the caller's; it must stay live until the poke returns). */
+  cause: Noun;
+  /** The wire, default `/poke/api` (`poke` is prepended when missing). */
+  wire?: string | readonly string[];
+}
+
+/** What became of one poke of a group: its result once durable, or its error. */
+export type PokeOutcome =
+  | { ok: true; result: PokeResult }
+  | { ok: false; error: unknown };
+
+/** Bounds of one group of pokes; a group ends at the first bound it reaches. */
+export interface GroupLimits {
+  /** Events (default 256). */
+  events?: number;
+  /** Bytes of the events' jams (default 4 MiB). */
+  bytes?: number;
+  /** Milliseconds of compute (default 50), so early pokes are not held too long. */
+  computeMs?: number;
+}
 
 /** Options of {@linkcode Runtime.open}. */
 export interface RuntimeOptions {
@@ -48,8 +88,28 @@ export interface RuntimeOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Aborting stops a replay between events; its progress is kept as a snapshot. */
   signal?: AbortSignal;
-  /** Called at each commit step (crash tests kill the process here). */
-  onStep?: (step: CommitStep, eventNumber: bigint) => void;
+  /**
+   * Called at each commit step (crash tests kill the process here) with the event (the
+   * group's last one for group steps) and the group's events so far. The environment variable
+   * `CELLAR_CRASH_AT=STEP@EVENT`, when readable, kills the process (SIGKILL) at that step of
+   * the group that holds that event.
+   */
+  onStep?: (step: CommitStep, eventNumber: bigint, group: GroupRange) => void;
+  /** Bounds of a group of pokes. */
+  groupLimits?: GroupLimits;
+  /** Called after each group is durable, with its size and commit time (for metrics). */
+  onGroup?: (size: number, commitMs: number) => void;
+  /** Make the log durable (one `fdatasync` of its WAL) once the PMA's tail holds this many
+   * events (default 1,000) ... */
+  logSyncEveryEvents?: number;
+  /** ... or this many bytes of jams (default 1 MiB). */
+  logSyncEveryBytes?: number;
+  /**
+   * Injected commit failures, for tests: `pma-commit:K:N` or `log-commit:K:N` (comma
+   * separated) fail the K-th to (K+N-1)-th PMA commits or log commits of groups and retries
+   * after open. The environment variable `CELLAR_FAULTS`, when readable, adds to these.
+   */
+  faults?: string;
 }
 
 /** What a poke returns once its event is durable. */
@@ -97,4 +157,38 @@ export interface RuntimeStatus {
   lastSnapshot: (SnapshotInfo & { at: number }) | null;
   pokes: number;
   peeks: number;
+  /** The commit path: groups, flushes, the tail, and whether commits are stalled. */
+  commit: CommitStatus;
+}
+
+/** Why the runtime cannot commit now, and when it retries (see {@linkcode Runtime.retryCommit}). */
+export interface CommitStall {
+  /** What failed. */
+  reason: string;
+  /** `Date.now()` of the first failure. */
+  since: number;
+  /** Failed attempts so far (the first commit and the retries). */
+  failures: number;
+  /** `Date.now()` after which the next retry is due. */
+  retryAt: number;
+  /** The log lacks events that are durable in the PMA's tail (a retry appends them). */
+  logBehind: boolean;
+}
+
+/** The commit path's counters (since open) and state. */
+export interface CommitStatus {
+  /** Groups made durable. */
+  groups: number;
+  /** Events in the last group. */
+  lastGroupSize: number;
+  /** PMA commits of groups and retries (one `fdatasync` each). */
+  pmaSyncs: number;
+  /** `fdatasync`s of the log's WAL (at open and when the tail was full). */
+  logSyncs: number;
+  /** Events the PMA's tail carries (durable there, not yet synced in the log). */
+  tailEvents: number;
+  /** Events the open appended to the log from the PMA's tail. */
+  repaired: { from: bigint; to: bigint } | null;
+  /** Null while commits work. */
+  stalled: CommitStall | null;
 }

@@ -123,6 +123,12 @@ const families: readonly Family<Observability>[] = [
     value: (o) => o.latest?.status.pma.growthCount ?? 0,
   },
   {
+    name: "cellar_group_size",
+    help: "Pokes committed together with one flush (group commit), per group.",
+    type: "histogram",
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  },
+  {
     name: "cellar_gc_duration_seconds",
     help: "PMA GC durations (scan + copy).",
     type: "histogram",
@@ -193,6 +199,7 @@ export class Observability {
   readonly peekSeconds: Histogram;
   readonly gcSeconds: Histogram;
   readonly snapshotSeconds: Histogram;
+  readonly groupSizes: Histogram;
   #metrics = new MetricSet(families);
   #lastGrowth: { count: number; at: number } | null = null;
   #grewAt: number | null = null;
@@ -207,6 +214,7 @@ export class Observability {
     this.peekSeconds = this.#metrics.histogram("cellar_peek_duration_seconds");
     this.gcSeconds = this.#metrics.histogram("cellar_gc_duration_seconds");
     this.snapshotSeconds = this.#metrics.histogram("cellar_snapshot_duration_seconds");
+    this.groupSizes = this.#metrics.histogram("cellar_group_size");
   }
 
   /** Take a replay's progress; returns a line for the log every 2 s and at the end. */
@@ -231,6 +239,7 @@ export class Observability {
     this.#lastGrowth = { count: growth, at: status.at };
     if (gcMs !== undefined) this.gcSeconds.observe(gcMs / 1000);
     if (snapshotMs !== undefined) this.snapshotSeconds.observe(snapshotMs / 1000);
+    for (const size of status.groupSizes ?? []) this.groupSizes.observe(size);
   }
 
   /**
@@ -309,7 +318,9 @@ export class Observability {
   health(): Health {
     if (this.phase === "failed") return "failed";
     if (this.phase === "recovering" || this.latest === null) return "recovering";
-    const { pma, snapshots, eventNumber } = this.latest.status;
+    const { pma, snapshots, eventNumber, commit } = this.latest.status;
+    // The writer cannot commit (a full disk): pokes get 507 until a retry works.
+    if (commit?.stalled) return "failed";
     if (pma.usedBytes > 0.9 * pma.reserveBytes) return "nearly-full";
     const every = this.options.snapshotEveryEvents ?? 10_000;
     if (every > 0) {
@@ -343,6 +354,7 @@ export class Observability {
         }
         : null,
       logBytes: s?.logBytes ?? null,
+      commit: s?.commit ?? null,
       snapshots: (s?.snapshots ?? []).map((snap) => ({
         name: snap.name,
         kind: snap.kind,

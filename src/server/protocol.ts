@@ -18,6 +18,17 @@ export interface WireError {
   code: string;
   message: string;
   trace?: readonly string[];
+  /** For a refusal that a later try may pass (507 `CommitStalled`): the `Retry-After`. */
+  retryAfterSeconds?: number;
+}
+
+/** One poke of a batch the writer commits as a group. */
+export interface PokeItem {
+  id: number;
+  jam?: ArrayBuffer;
+  json?: Json;
+  wire?: string;
+  reply: NounFormat;
 }
 
 /** Main thread → writer. */
@@ -32,21 +43,22 @@ export type WriterRequest =
     abort?: SharedArrayBuffer;
   }
   | {
-    type: "poke";
-    id: number;
-    jam?: ArrayBuffer;
-    json?: Json;
-    wire?: string;
-    reply: NounFormat;
+    /** Pokes that arrived while the previous group was being committed, in arrival order:
+     * the writer commits them as one group (or a few, at its bounds) and answers them all. */
+    type: "pokes";
+    pokes: PokeItem[];
   }
   | { type: "status" }
   | { type: "close" };
 
-/** What the writer reports of the runtime after events (cheap, sent after every poke). */
+/** What the writer reports of the runtime after groups (at most every 100 ms), on a timer,
+ * and whenever its commits stall or resume. */
 export interface WriterStatus {
   status: RuntimeStatus;
   /** `Date.now()` when taken. */
   at: number;
+  /** The sizes of the groups committed since the last status. */
+  groupSizes?: number[];
 }
 
 /** Writer → main thread. */
@@ -54,16 +66,7 @@ export type WriterReply =
   | { type: "progress"; progress: ReplayProgress }
   | { type: "ready"; boot: BootReport; status: WriterStatus }
   | { type: "fatal"; error: WireError }
-  | {
-    type: "poked";
-    id: number;
-    eventNumber: bigint;
-    effectsJam?: ArrayBuffer;
-    effectsJson?: Json;
-    computeMs: number;
-    commitMs: number;
-  }
-  | { type: "pokeFailed"; id: number; error: WireError }
+  | { type: "answers"; answers: PokeAnswer[] }
   | { type: "status"; status: WriterStatus; gcMs?: number; snapshotMs?: number }
   | { type: "closed" };
 
@@ -89,10 +92,20 @@ export type PeekReply =
   | { type: "closed" };
 
 /** A poke as the HTTP layer asks for it (the writer client adds the id). */
-export type PokeCall = Omit<Extract<WriterRequest, { type: "poke" }>, "type" | "id">;
+export type PokeCall = Omit<PokeItem, "id">;
 
-/** The writer's answer to one poke. */
-export type PokeAnswer = Extract<WriterReply, { type: "poked" | "pokeFailed" }>;
+/** The writer's answer to one poke, sent once its group is durable (or refused). */
+export type PokeAnswer =
+  | {
+    type: "poked";
+    id: number;
+    eventNumber: bigint;
+    effectsJam?: ArrayBuffer;
+    effectsJson?: Json;
+    computeMs: number;
+    commitMs: number;
+  }
+  | { type: "pokeFailed"; id: number; error: WireError };
 
 /** A peeker's answer to one peek. */
 export type PeekAnswer = Extract<PeekReply, { type: "peeked" | "peekFailed" }>;

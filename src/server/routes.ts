@@ -167,6 +167,7 @@ async function counted(
 function errorFromWire(error: WireError): HttpError {
   const headers: Record<string, string> = {};
   if (error.code === "NotReady") headers["retry-after"] = "1";
+  if (error.retryAfterSeconds !== undefined) headers["retry-after"] = `${error.retryAfterSeconds}`;
   return new HttpError(error.status, error.code, error.message, {
     headers,
     extra: error.trace !== undefined ? { trace: error.trace } : {},

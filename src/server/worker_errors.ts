@@ -52,6 +52,11 @@ export function wireError(error: unknown, what: "poke" | "peek"): WireError {
   }
   if (error instanceof MemoryError) return { status: 500, code: "OutOfMemory", message };
   if (error instanceof RuntimeError) {
+    if (error.code === "CommitStalled") {
+      // 507 Insufficient Storage: not kept; the writer retries and a later poke may pass.
+      const retryAfterSeconds = Math.max(1, Math.ceil((error.retryAfterMs ?? 1000) / 1000));
+      return { status: 507, code: error.code, message, retryAfterSeconds };
+    }
     return { status: error.code === "Closed" ? 503 : 500, code: error.code, message };
   }
   return { status: 500, code: "InternalError", message };

@@ -2,7 +2,11 @@
  * The main thread's side of the writer Worker (`writer_worker.ts`): it opens the runtime
  * there, numbers each poke and resolves it with the Worker's answer, and turns the Worker's
  * other messages (replay progress, boot, status, failure) into {@linkcode WriterEvents}.
- * The Worker handles its messages one at a time, so pokes are serialised in arrival order.
+ *
+ * Group commit: one batch of pokes is with the writer at a time. Pokes that arrive meanwhile
+ * wait here in arrival order and go together as the next batch (at most 256 pokes or 4 MiB of
+ * jams) once the writer has answered the previous one, so the writer commits each batch as a
+ * group with one flush. A lone poke goes at once: nothing waits for a group to fill.
  *
  * @module
  */
@@ -11,7 +15,18 @@ import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
 import { closeWorker } from "./protocol.ts";
-import type { PokeAnswer, PokeCall, WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
+import type {
+  PokeAnswer,
+  PokeCall,
+  PokeItem,
+  WriterReply,
+  WriterRequest,
+  WriterStatus,
+} from "./protocol.ts";
+
+/** Bounds of a batch of pokes sent to the writer. */
+const batchPokesMax = 256;
+const batchBytesMax = 4 * 2 ** 20;
 
 /** What the writer reports besides poke answers. */
 export interface WriterEvents {
@@ -31,6 +46,10 @@ export class WriterClient {
   #worker: Worker;
   #events: WriterEvents;
   #pending = new Map<number, (answer: PokeAnswer) => void>();
+  /** Pokes not yet sent: they go as the next batch. */
+  #waiting: PokeItem[] = [];
+  /** Whether a batch is with the writer. */
+  #inFlight = false;
   #nextId = 1;
   #abort = new SharedArrayBuffer(4);
   #closed = Promise.withResolvers<void>();
@@ -65,15 +84,30 @@ export class WriterClient {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
-      this.#worker.postMessage(
-        { ...call, type: "poke", id } satisfies WriterRequest,
-        call.jam ? [call.jam] : [],
-      );
+      this.#waiting.push({ ...call, id });
+      this.#sendBatch();
     });
+  }
+
+  /** Send the waiting pokes (up to the bounds) unless a batch is with the writer. */
+  #sendBatch(): void {
+    if (this.#inFlight || this.#waiting.length === 0) return;
+    let bytes = 0;
+    let n = 0;
+    while (n < this.#waiting.length && n < batchPokesMax) {
+      bytes += this.#waiting[n].jam?.byteLength ?? 0;
+      if (n > 0 && bytes > batchBytesMax) break;
+      n++;
+    }
+    const pokes = this.#waiting.splice(0, n);
+    const transfer = pokes.flatMap((p) => (p.jam ? [p.jam] : []));
+    this.#inFlight = true;
+    this.#worker.postMessage({ type: "pokes", pokes } satisfies WriterRequest, transfer);
   }
 
   /** Answer every poke still waiting with a `WriterFailed` error of `message`. */
   failPending(message: string): void {
+    this.#waiting = [];
     for (const [id, resolve] of this.#pending) {
       this.#pending.delete(id);
       resolve({ type: "pokeFailed", id, error: { status: 500, code: "WriterFailed", message } });
@@ -92,7 +126,9 @@ export class WriterClient {
 
   /** Close the runtime (a poke in flight finishes first); terminate after `timeoutMs`. */
   close(timeoutMs: number): Promise<void> {
-    return closeWorker(this.#worker, this.#closed.promise, timeoutMs);
+    return closeWorker(this.#worker, this.#closed.promise, timeoutMs).finally(() =>
+      this.failPending("The writer closed before the poke was committed")
+    );
   }
 
   #receive(m: WriterReply): void {
@@ -110,11 +146,14 @@ export class WriterClient {
         this.#events.failed(text, new ServerStartError(`The runtime could not start: ${text}`));
         break;
       }
-      case "poked":
-      case "pokeFailed": {
-        const resolve = this.#pending.get(m.id);
-        this.#pending.delete(m.id);
-        resolve?.(m);
+      case "answers": {
+        for (const answer of m.answers) {
+          const resolve = this.#pending.get(answer.id);
+          this.#pending.delete(answer.id);
+          resolve?.(answer);
+        }
+        this.#inFlight = false;
+        this.#sendBatch();
         break;
       }
       case "status":

@@ -1,22 +1,34 @@
 /**
  * The server's writer: a Worker that owns the data directory's {@linkcode Runtime}. Its
- * messages are handled one at a time in arrival order, so pokes are serialised. A poke is
- * answered as soon as `poke()` returns (the event is durable), then due maintenance (PMA GC,
- * snapshot) runs before the next message.
+ * messages are handled one at a time in arrival order. Pokes come in batches (the pokes that
+ * arrived while the previous batch was being committed, see `writer_client.ts`): the batch
+ * is committed as a group with `pokeMany` (one flush), every poke is answered once its group
+ * is durable, then due maintenance (PMA GC, snapshot) runs before the next message.
+ *
+ * When commits stall (the disk is full, say), pokes are answered `507 CommitStalled` with a
+ * `Retry-After`, the status says so at once, and a timer retries the commit (`retryCommit`)
+ * until it works; then pokes are accepted again.
  *
  * @module
  */
 
 import { Noun } from "../core/noun.ts";
 import { Runtime } from "../runtime/runtime.ts";
-import type { RuntimeStatus } from "../runtime/runtime.ts";
+import type { PokeOutcome, PokeRequest, RuntimeStatus } from "../runtime/runtime.ts";
 import { nounFromJson, nounToJson } from "../core/json.ts";
-import type { WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
+import type { PokeAnswer, PokeItem, WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
+
+/** Status after groups goes out at most this often (the timer covers the rest). */
+const statusEveryMs = 100;
 
 const port = self as unknown as Worker;
 let runtime: Runtime | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+/** Group sizes not yet reported, and when the last status went out. */
+let groupSizes: number[] = [];
+let lastStatusAt = 0;
 
 function send(message: WriterReply, transfer: Transferable[] = []): void {
   port.postMessage(message, transfer);
@@ -24,7 +36,10 @@ function send(message: WriterReply, transfer: Transferable[] = []): void {
 
 function snapshotStatus(): WriterStatus {
   const status: RuntimeStatus = runtime!.status();
-  return { status, at: Date.now() };
+  const sizes = groupSizes;
+  groupSizes = [];
+  lastStatusAt = performance.now();
+  return { status, at: Date.now(), groupSizes: sizes };
 }
 
 /** An AbortSignal-like view of a flag the main thread sets (Runtime only reads `aborted`). */
@@ -45,6 +60,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       snapshotEveryEvents: request.snapshotEveryEvents,
       autoMaintain: false,
       onProgress: (progress) => send({ type: "progress", progress }),
+      onGroup: (size) => groupSizes.push(size),
       signal: request.abort ? sharedSignal(new Int32Array(request.abort)) : undefined,
     });
   } catch (error) {
@@ -84,58 +100,93 @@ function maintain(): void {
   });
 }
 
-function poke(request: Extract<WriterRequest, { type: "poke" }>): void {
+/** Commit a batch of pokes as a group and answer each. */
+function pokes(items: PokeItem[]): void {
+  const answers: PokeAnswer[] = [];
+  const transfer: Transferable[] = [];
   if (runtime === null) {
-    send({
-      type: "pokeFailed",
-      id: request.id,
-      error: { status: 503, code: "NotReady", message: "The runtime is not open" },
-    });
+    const error = { status: 503, code: "NotReady", message: "The runtime is not open" };
+    for (const item of items) answers.push({ type: "pokeFailed", id: item.id, error });
+    send({ type: "answers", answers });
     return;
   }
-  let cause: Noun;
-  try {
-    cause = request.jam !== undefined
-      ? Noun.cue(new Uint8Array(request.jam))
-      : nounFromJson(request.json ?? null);
-  } catch (error) {
-    send({ type: "pokeFailed", id: request.id, error: wireError(error, "poke") });
-    return;
-  }
-  try {
-    const result = runtime.poke(cause, request.wire ? { wire: request.wire } : {});
+  const decoded: { item: PokeItem; request: PokeRequest }[] = [];
+  for (const item of items) {
     try {
-      if (request.reply === "jam") {
-        const jam = ownBuffer(result.effects.jam());
-        send({
-          type: "poked",
-          id: request.id,
-          eventNumber: result.eventNumber,
-          effectsJam: jam,
-          computeMs: result.computeMs,
-          commitMs: result.commitMs,
-        }, [jam]);
-      } else {
-        send({
-          type: "poked",
-          id: request.id,
-          eventNumber: result.eventNumber,
-          effectsJson: nounToJson(result.effects),
-          computeMs: result.computeMs,
-          commitMs: result.commitMs,
-        });
-      }
-    } finally {
-      result.effects.dispose();
+      const cause = item.jam !== undefined
+        ? Noun.cue(new Uint8Array(item.jam))
+        : nounFromJson(item.json ?? null);
+      decoded.push({ item, request: { cause, wire: item.wire } });
+    } catch (error) {
+      answers.push({ type: "pokeFailed", id: item.id, error: wireError(error, "poke") });
     }
-  } catch (error) {
-    send({ type: "pokeFailed", id: request.id, error: wireError(error, "poke") });
-    return;
-  } finally {
-    cause.dispose();
   }
-  send({ type: "status", status: snapshotStatus() });
-  maintain();
+  const stalledBefore = runtime.commitStatus().stalled !== null;
+  let outcomes: PokeOutcome[];
+  try {
+    outcomes = runtime.pokeMany(decoded.map((d) => d.request));
+  } catch (error) {
+    outcomes = decoded.map(() => ({ ok: false, error }));
+  } finally {
+    for (const d of decoded) d.request.cause.dispose();
+  }
+  decoded.forEach((d, i) => answers.push(answer(d.item, outcomes[i], transfer)));
+  const stall = runtime.commitStatus().stalled;
+  if ((stall !== null) !== stalledBefore) {
+    // Before the answers, so no client sees a 507 while /status still says healthy.
+    if (stall !== null) {
+      console.error(`cellar serve: commits stalled, pokes are refused (507): ${stall.reason}`);
+    }
+    send({ type: "status", status: snapshotStatus() });
+  }
+  send({ type: "answers", answers }, transfer);
+  afterGroup();
+}
+
+/** The answer to `item` from its outcome (its effects are disposed here). */
+function answer(item: PokeItem, outcome: PokeOutcome, transfer: Transferable[]): PokeAnswer {
+  if (!outcome.ok) {
+    return { type: "pokeFailed", id: item.id, error: wireError(outcome.error, "poke") };
+  }
+  const { eventNumber, effects, computeMs, commitMs } = outcome.result;
+  try {
+    const base = { type: "poked", id: item.id, eventNumber, computeMs, commitMs } as const;
+    if (item.reply !== "jam") return { ...base, effectsJson: nounToJson(effects) };
+    const jam = ownBuffer(effects.jam());
+    transfer.push(jam);
+    return { ...base, effectsJam: jam };
+  } catch (error) {
+    return { type: "pokeFailed", id: item.id, error: wireError(error, "poke") };
+  } finally {
+    effects.dispose();
+  }
+}
+
+/** After a group: the status (at most every 100 ms), a retry when stalled, maintenance. */
+function afterGroup(): void {
+  if (runtime === null) return;
+  if (performance.now() - lastStatusAt >= statusEveryMs) {
+    send({ type: "status", status: snapshotStatus() });
+  }
+  if (runtime.commitStatus().stalled !== null) scheduleRetry();
+  else maintain();
+}
+
+/** Retry a stalled commit when the runtime says it is due, until it works. */
+function scheduleRetry(): void {
+  const stall = runtime?.commitStatus().stalled;
+  if (!stall || retryTimer !== undefined) return;
+  retryTimer = setTimeout(() => {
+    retryTimer = undefined;
+    if (runtime === null) return;
+    const resumed = runtime.retryCommit();
+    send({ type: "status", status: snapshotStatus() });
+    if (resumed) {
+      console.error("cellar serve: commits work again; pokes are accepted");
+    } else if (runtime.commitStatus().stalled !== null) {
+      scheduleRetry();
+    }
+  }, Math.max(0, stall.retryAt - Date.now()));
 }
 
 port.onmessage = (event: MessageEvent<WriterRequest>) => {
@@ -144,14 +195,15 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
     case "open":
       open(request);
       break;
-    case "poke":
-      poke(request);
+    case "pokes":
+      pokes(request.pokes);
       break;
     case "status":
       if (runtime !== null) send({ type: "status", status: snapshotStatus() });
       break;
     case "close":
       clearInterval(timer);
+      clearTimeout(retryTimer);
       try {
         runtime?.close();
       } finally {
