@@ -84,7 +84,9 @@ export type {
   SkippedLevel,
   SnapshotInfo,
   SnapshotStatus,
+  WireLike,
 } from "./src/runtime/runtime.ts";
+export { wireLabel, wireNoun } from "./src/runtime/wire.ts";
 export { EventLog, EventLogError, logSchemaVersion } from "./src/runtime/event_log.ts";
 export type { LogExtent, LoggedEvent, LoggedKernel } from "./src/runtime/event_log.ts";
 export {

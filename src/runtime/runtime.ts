@@ -24,7 +24,7 @@ import { PmaError } from "../core/errors.ts";
 import { Noun } from "../core/noun.ts";
 import { EventLog } from "./event_log.ts";
 import { FileLock } from "./files.ts";
-import { pathNoun, pathSegments, peekKernel, pokeKernel, toDa } from "./kernel.ts";
+import { pathNoun, peekKernel, pokeKernel, toDa } from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
 import { KernelTable } from "./kernel_table.ts";
 import type { PmaGcResult } from "./pma.ts";
@@ -35,6 +35,8 @@ import { RuntimeError } from "./runtime_error.ts";
 import { SnapshotStore } from "./snapshots.ts";
 import type { SnapshotKind } from "./snapshots.ts";
 import { KernelState } from "./state.ts";
+import { wireLabel, wireNoun } from "./wire.ts";
+import type { WireLike } from "./wire.ts";
 import type {
   CommitStep,
   PokeResult,
@@ -47,6 +49,7 @@ import type {
 export { RuntimeError } from "./runtime_error.ts";
 export type { BootReport, SkippedLevel } from "./recovery.ts";
 export type { ReplayProgress } from "./replay.ts";
+export type { WireLike } from "./wire.ts";
 export type {
   CommitStep,
   PokeResult,
@@ -197,8 +200,9 @@ export class Runtime {
   }
 
   /**
-   * Poke the kernel with `cause` on `wire` (default `/poke/api`; `poke` is prepended when
-   * missing). Returns once the event is durable: logged in SQLite and its state committed
+   * Poke the kernel with `cause` on `wire`: any noun, used as it is, or a path (`/a/b` or
+   * segments: the list of its cords, with `poke` prepended when missing; default
+   * `/poke/api`). Returns once the event is durable: logged in SQLite and its state committed
    * to the PMA. A crash of the kernel (a {@linkcode NockError}, with its trace) changes
    * nothing and logs nothing.
    *
@@ -211,12 +215,11 @@ export class Runtime {
    * console.log(effects.toString());
    * ```
    */
-  poke(cause: Noun, options: { wire?: string | readonly string[] } = {}): PokeResult {
+  poke(cause: Noun, options: { wire?: WireLike } = {}): PokeResult {
     const core = this.#live();
     const num = this.#state.event + 1n;
-    const wireSegments = wirePath(options.wire);
     const started = performance.now();
-    using wire = Noun.list(wireSegments);
+    using wire = wireNoun(options.wire);
     using body = Noun.from([
       wire,
       crypto.getRandomValues(new Uint8Array(32)),
@@ -230,7 +233,7 @@ export class Runtime {
     try {
       this.#step("computed", num);
       const mug = product.core.mug;
-      this.#log.append(num, body.jam(), "/" + wireSegments.join("/"), computeMs, mug);
+      this.#log.append(num, body.jam(), wireLabel(wire), computeMs, mug);
       this.#step("logged", num);
       this.#commitLogged(product.core, num);
       this.#step("committed", num);
@@ -528,9 +531,4 @@ function lockDataDir(dir: string): FileLock {
       { cause },
     );
   }
-}
-
-function wirePath(wire: string | readonly string[] | undefined): string[] {
-  const segments = wire === undefined ? ["poke", "api"] : pathSegments(wire);
-  return segments[0] === "poke" ? segments : ["poke", ...segments];
 }
