@@ -37,6 +37,8 @@ export type WriterRequest =
     jam?: ArrayBuffer;
     json?: Json;
     wire?: string;
+    /** The wire as a JSON noun (used as it is), instead of the path `wire`. */
+    wireJson?: Json;
     reply: NounFormat;
   }
   | { type: "status" }

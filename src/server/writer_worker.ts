@@ -84,6 +84,22 @@ function maintain(): void {
   });
 }
 
+/** The cause and wire of a poke request (nouns the caller disposes). */
+function pokeInput(
+  request: Extract<WriterRequest, { type: "poke" }>,
+): { cause: Noun; wire: Noun | string | undefined } {
+  const cause = request.jam !== undefined
+    ? Noun.cue(new Uint8Array(request.jam))
+    : nounFromJson(request.json ?? null);
+  if (request.wireJson === undefined) return { cause, wire: request.wire };
+  try {
+    return { cause, wire: nounFromJson(request.wireJson) };
+  } catch (error) {
+    cause.dispose();
+    throw error;
+  }
+}
+
 function poke(request: Extract<WriterRequest, { type: "poke" }>): void {
   if (runtime === null) {
     send({
@@ -94,16 +110,15 @@ function poke(request: Extract<WriterRequest, { type: "poke" }>): void {
     return;
   }
   let cause: Noun;
+  let wire: Noun | string | undefined;
   try {
-    cause = request.jam !== undefined
-      ? Noun.cue(new Uint8Array(request.jam))
-      : nounFromJson(request.json ?? null);
+    ({ cause, wire } = pokeInput(request));
   } catch (error) {
     send({ type: "pokeFailed", id: request.id, error: wireError(error, "poke") });
     return;
   }
   try {
-    const result = runtime.poke(cause, request.wire ? { wire: request.wire } : {});
+    const result = runtime.poke(cause, wire ? { wire } : {});
     try {
       if (request.reply === "jam") {
         const jam = ownBuffer(result.effects.jam());
@@ -133,6 +148,7 @@ function poke(request: Extract<WriterRequest, { type: "poke" }>): void {
     return;
   } finally {
     cause.dispose();
+    if (wire instanceof Noun) wire.dispose();
   }
   send({ type: "status", status: snapshotStatus() });
   maintain();
