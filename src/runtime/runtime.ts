@@ -22,6 +22,8 @@
 
 import { PmaError } from "../core/errors.ts";
 import { Noun } from "../core/noun.ts";
+import { commitBootState, discardPrepared, prepareNewDirectory } from "./boot_state.ts";
+import type { PreparedState } from "./boot_state.ts";
 import { EventLog } from "./event_log.ts";
 import { FileLock } from "./files.ts";
 import { pathNoun, peekKernel, pokeKernel, toDa } from "./kernel.ts";
@@ -49,6 +51,7 @@ import type {
 export { RuntimeError } from "./runtime_error.ts";
 export type { BootReport, SkippedLevel } from "./recovery.ts";
 export type { ReplayProgress } from "./replay.ts";
+export type { StateOption, StateSource } from "./boot_state.ts";
 export type { WireLike } from "./wire.ts";
 export type {
   CommitStep,
@@ -150,18 +153,29 @@ export class Runtime {
     if (typeof dir !== "string" || dir.length === 0) {
       throw new RuntimeError("BadArgument", "The data directory must be a non-empty path");
     }
-    Deno.mkdirSync(dir, { recursive: true });
-    const lock = lockDataDir(dir);
+    // A state is read, checked and loaded before anything is created.
+    const prepared = options.state === undefined
+      ? null
+      : prepareNewDirectory(dir, options.kernel ?? defaultKernel(), options.state);
+    let lock: FileLock;
     let log: EventLog;
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+      lock = lockDataDir(dir);
+    } catch (error) {
+      discardPrepared(prepared);
+      throw error;
+    }
     try {
       log = EventLog.open(`${dir}/log.sqlite`);
     } catch (error) {
+      discardPrepared(prepared);
       lock.release();
       throw error;
     }
     const runtime = new Runtime(options, lock, log);
     try {
-      runtime.#recover(started);
+      runtime.#recover(started, prepared);
       return runtime;
     } catch (error) {
       runtime.#release();
@@ -471,15 +485,17 @@ export class Runtime {
    * Recover the state (the ladder of `recovery.ts`), keep the recovered point as a
    * snapshot when events were replayed, then upgrade the kernel if asked.
    */
-  #recover(started: number): void {
-    const report = recover({
-      dataDir: this.dataDir,
-      log: this.#log,
-      snapshots: this.#snapshots,
-      state: this.#state,
-      newKernel: () => this.#options.kernel ?? defaultKernel(),
-      replay: this.#replayOptions(),
-    });
+  #recover(started: number, prepared: PreparedState | null): void {
+    const report = prepared !== null
+      ? commitBootState({ dataDir: this.dataDir, log: this.#log, state: this.#state }, prepared)
+      : recover({
+        dataDir: this.dataDir,
+        log: this.#log,
+        snapshots: this.#snapshots,
+        state: this.#state,
+        newKernel: () => this.#options.kernel ?? defaultKernel(),
+        replay: this.#replayOptions(),
+      });
     this.#boot = { ...report, eventNumber: this.#state.event, bootMs: 0 };
     if (report.level > 1 && report.replayed > 0) {
       // Keep the recovered point: the next boot will not need to replay it again.

@@ -6,6 +6,7 @@
  */
 
 import type { NockOptions } from "../core/machine.ts";
+import type { StateOption } from "./boot_state.ts";
 import type { Noun } from "../core/noun.ts";
 import type { PmaGcResult, PmaStats } from "./pma.ts";
 import type { BootReport } from "./recovery.ts";
@@ -25,6 +26,14 @@ export interface RuntimeOptions {
    * kernel, or for a new directory the default kernel (`kernels/kv.jam`).
    */
   kernel?: Uint8Array;
+  /**
+   * Boot a new data directory from this state instead of the kernel's own: a state noun
+   * (axis 6 of a kernel core), a state file's bytes (its jam, or NockApp's `EXPJAM`
+   * container, whose kernel hash must be the kernel's unless `force`), or a
+   * `StateSource`. The kernel's load arm takes it, as in an upgrade, and the
+   * product is event 0. A directory that already has a log is refused.
+   */
+  state?: StateOption;
   /** Take a rotating snapshot every this many events (default 10,000; 0: never by count). */
   snapshotEveryEvents?: number;
   /** ... or once this many milliseconds of event compute time have accumulated (default
