@@ -58,20 +58,42 @@ export function printBootReport(dir: string, report: BootReport, kernelHash: str
 export const bootCommand: Command = defineCommand({
   name: "boot",
   summary: "Create a data directory with a kernel, or upgrade one to a new kernel",
-  usage: "cellar boot KERNEL.jam [--data DIR]",
+  usage: "cellar boot KERNEL.jam [--data DIR] [--state FILE [--force]]",
   about:
     `Create a data directory booted with the kernel KERNEL.jam, or upgrade an existing one to it
 (the new kernel's load arm runs on the old state; if it crashes, the directory keeps its
 kernel and state). Opening an existing directory runs the recovery hierarchy; the boot
 report says which level was used, why each earlier level was skipped, and how many events
 were replayed. A replay shows its progress; Ctrl-C stops it safely (the progress is kept as
-a snapshot and the next start continues from there).`,
-  options: {},
+a snapshot and the next start continues from there).
+
+With --state, create a new data directory whose event 0 is the kernel's load arm run on the
+state in FILE, instead of the kernel's own state: the jam of a state noun (what 'cellar
+export --state' writes), or NockApp's exported-state container (EXPJAM), whose kernel hash
+must be KERNEL.jam's unless --force. A bad file creates nothing.`,
+  options: { state: { type: "string" }, force: { type: "boolean" } },
+  optionHelp:
+    `  --state FILE       Boot a new data directory from the state in FILE (a jam or an EXPJAM)
+  --force            Boot an EXPJAM state that another kernel exported`,
   positionals: oneArgument("KERNEL.jam"),
   data: "create",
-  async run({ positionals }, dir): Promise<number> {
-    const kernel = await readInput(positionals[0]);
-    using runtime = await openRuntime(dir, { kernel, create: true, label: "boot replay" });
+  check({ values, positionals }) {
+    if (values.force && values.state === undefined) {
+      throw new UsageError("--force applies to --state FILE only");
+    }
+    return { kernelPath: positionals[0], state: values.state, force: values.force ?? false };
+  },
+  async run({ kernelPath, state, force }, dir): Promise<number> {
+    const kernel = await readInput(kernelPath);
+    const stateOption = state === undefined
+      ? undefined
+      : { state: await readInput(state), source: state, force };
+    using runtime = await openRuntime(dir, {
+      kernel,
+      state: stateOption,
+      create: true,
+      label: "boot replay",
+    });
     printBootReport(dir, runtime.bootReport, runtime.kernelHash);
     return 0;
   },
