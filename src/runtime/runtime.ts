@@ -55,6 +55,7 @@ export type { StateOption, StateSource } from "./boot_state.ts";
 export type { WireLike } from "./wire.ts";
 export type {
   CommitStep,
+  ComputedEvent,
   PokeResult,
   RuntimeOptions,
   RuntimeStatus,
@@ -245,9 +246,11 @@ export class Runtime {
     const product = pokeKernel(core, sample, this.#options.pokeLimits);
     const computeMs = performance.now() - started;
     try {
+      const jam = body.jam();
+      this.#options.onComputed?.({ eventNumber: num, eventJam: jam, effects: product.effects });
       this.#step("computed", num);
       const mug = product.core.mug;
-      this.#log.append(num, body.jam(), wireLabel(wire), computeMs, mug);
+      this.#log.append(num, jam, wireLabel(wire), computeMs, mug);
       this.#step("logged", num);
       this.#commitLogged(product.core, num);
       this.#step("committed", num);

@@ -59,6 +59,21 @@ export interface RuntimeOptions {
   signal?: AbortSignal;
   /** Called at each commit step (crash tests kill the process here). */
   onStep?: (step: CommitStep, eventNumber: bigint) => void;
+  /**
+   * Called once a poke is computed, before its event is logged: drivers that must not lose
+   * an effect write it ahead here (see `src/drivers/`). Throwing rejects the poke (nothing
+   * is logged). The effects are the runtime's (valid during the call only).
+   */
+  onComputed?: (event: ComputedEvent) => void;
+}
+
+/** A computed event about to be logged (see {@linkcode RuntimeOptions.onComputed}). */
+export interface ComputedEvent {
+  eventNumber: bigint;
+  /** The jam the log will keep: `[wire eny our now cause]` (its blake3 is the log's hash). */
+  eventJam: Uint8Array;
+  /** The kernel's effects list. */
+  effects: Noun;
 }
 
 /** What a poke returns once its event is durable. */
