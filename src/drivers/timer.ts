@@ -69,7 +69,8 @@ export function timerDriver(options: TimerDriverOptions = {}): Driver {
 class TimerDriver implements Driver {
   readonly name = "timer";
   readonly tags = ["timer"];
-  readonly #store: TimerStore;
+  readonly #storePath: string;
+  #opened: TimerStore | null = null;
   readonly #interval: TimerDriverOptions["interval"];
   #context: DriverContext | null = null;
   #timeout: ReturnType<typeof setTimeout> | undefined;
@@ -81,11 +82,18 @@ class TimerDriver implements Driver {
   #stopped = false;
 
   constructor(options: TimerDriverOptions) {
-    this.#store = TimerStore.open(options.storePath ?? ":memory:");
+    this.#storePath = options.storePath ?? ":memory:";
     this.#interval = options.interval;
   }
 
+  /** The store, opened at start (the data directory may not exist before). */
+  get #store(): TimerStore {
+    if (this.#opened === null) throw new Error("The timer driver is not started");
+    return this.#opened;
+  }
+
   start(context: DriverContext): void {
+    this.#opened = TimerStore.open(this.#storePath);
     this.#context = context;
     this.#recover(context);
     if (this.#interval !== undefined) {
@@ -131,7 +139,7 @@ class TimerDriver implements Driver {
   }
 
   pending(): boolean {
-    return !this.#stopped &&
+    return !this.#stopped && this.#opened !== null &&
       (this.#interval !== undefined || this.#inFlight.size > 0 || this.#store.pending().length > 0);
   }
 
@@ -139,7 +147,7 @@ class TimerDriver implements Driver {
     this.#stopped = true;
     clearTimeout(this.#timeout);
     clearInterval(this.#ticker);
-    this.#store.close();
+    this.#opened?.close();
   }
 
   /** Arm the next wake-up (or fire the due ones now). */
