@@ -71,38 +71,45 @@ export interface CellarResult {
  * read the library, the kernel fixtures and `read`; write `write`; env CELLAR_LIB, NO_COLOR
  * and TMPDIR; `net` adds `--allow-net`.
  */
-export async function runCellar(
-  args: string[],
-  scope: { read?: string[]; write?: string[]; net?: string; stdin?: string } = {},
-): Promise<CellarResult> {
-  const fixtures = decodeURIComponent(new URL("./fixtures", import.meta.url).pathname);
-  const permissions = [
-    "--no-prompt",
-    `--allow-ffi=${libraryPath}`,
-    `--allow-read=${[libraryPath, fixtures, ...(scope.read ?? [])].join(",")}`,
-    "--allow-env=CELLAR_LIB,NO_COLOR,TMPDIR",
-  ];
-  if (scope.write !== undefined) permissions.push(`--allow-write=${scope.write.join(",")}`);
-  if (scope.net !== undefined) permissions.push(`--allow-net=${scope.net}`);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...permissions, cliPath, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: scope.stdin === undefined ? "null" : "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  if (scope.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(scope.stdin));
-    await writer.close();
-  }
-  const output = await child.output();
+export async function runCellar(args: string[], scope: CellarScope = {}): Promise<CellarResult> {
+  const output = await spawnCellar(args, scope).output();
   const decoder = new TextDecoder();
   return {
     code: output.code,
     stdout: decoder.decode(output.stdout),
     stderr: decoder.decode(output.stderr),
   };
+}
+
+/** What a CLI subprocess may touch (see {@linkcode runCellar}). */
+export interface CellarScope {
+  read?: string[];
+  write?: string[];
+  net?: string;
+  /** TMPDIR for the process (read and written). */
+  tmpdir?: string;
+}
+
+/** Start the CLI as {@linkcode runCellar} does; the caller reads its output. */
+export function spawnCellar(args: string[], scope: CellarScope = {}): Deno.ChildProcess {
+  const fixtures = decodeURIComponent(new URL("./fixtures", import.meta.url).pathname);
+  const tmp = scope.tmpdir === undefined ? [] : [scope.tmpdir];
+  const write = [...(scope.write ?? []), ...tmp];
+  const permissions = [
+    "--no-prompt",
+    `--allow-ffi=${libraryPath}`,
+    `--allow-read=${[libraryPath, fixtures, ...(scope.read ?? []), ...tmp].join(",")}`,
+    "--allow-env=CELLAR_LIB,NO_COLOR,TMPDIR",
+  ];
+  if (write.length > 0) permissions.push(`--allow-write=${write.join(",")}`);
+  if (scope.net !== undefined) permissions.push(`--allow-net=${scope.net}`);
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...permissions, cliPath, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1", ...(scope.tmpdir === undefined ? {} : { TMPDIR: scope.tmpdir }) },
+  }).spawn();
 }
 
 /** Fail with the whole output unless the run exited with `code`. */
