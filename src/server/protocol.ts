@@ -8,6 +8,7 @@
 
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json } from "../core/json.ts";
+import type { EffectsMessage } from "./effects_stream.ts";
 
 /** How the reply should carry a noun. */
 export type NounFormat = "jam" | "json";
@@ -67,6 +68,7 @@ export type WriterReply =
   }
   | { type: "pokeFailed"; id: number; error: WireError }
   | { type: "status"; status: WriterStatus; gcMs?: number; snapshotMs?: number }
+  | EffectsMessage
   | { type: "closed" };
 
 /** Main thread → peeker. */

@@ -22,6 +22,8 @@ import {
 import type { Observability } from "./observability.ts";
 import { describe } from "./options.ts";
 import { readPokeJson, readWire } from "./poke_body.ts";
+import { effectsResponse } from "./effects_stream.ts";
+import type { EffectsHub } from "./effects_stream.ts";
 import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
 import { statusPageHtml } from "./status_page.ts";
 
@@ -40,6 +42,8 @@ export interface RouteContext {
   observability: Observability;
   auth: Authorizer;
   log: (line: string) => void;
+  /** Committed effects for `GET /effects` (absent: the route answers 503). */
+  effects?: EffectsHub;
 }
 
 /** One entry of the route table. */
@@ -63,6 +67,7 @@ export const routes: readonly Route[] = [
   { method: "GET", pattern: /^\/metrics$/, scope: "status", handle: metrics },
   { method: "POST", pattern: /^\/poke$/, scope: "poke", handle: poke },
   { method: "GET", pattern: /^\/peek(\/|$)/, scope: "peek", handle: peek },
+  { method: "GET", pattern: /^\/effects$/, scope: "subscribe", handle: effects },
 ];
 
 /**
@@ -120,7 +125,15 @@ function page(): Response {
 }
 
 function status(context: RouteContext): Response {
-  return jsonResponse(context.observability.statusBody(), 200, { "cache-control": "no-store" });
+  const body = { ...context.observability.statusBody(), effects: context.effects?.status() };
+  return jsonResponse(body, 200, { "cache-control": "no-store" });
+}
+
+function effects(context: RouteContext, request: Request, url: URL): Response {
+  if (context.effects === undefined || context.observability.phase !== "ready") {
+    throw context.observability.unavailable();
+  }
+  return effectsResponse(context.effects, request, url);
 }
 
 function metrics(context: RouteContext): Response {

@@ -16,6 +16,7 @@
 
 import type { BootReport } from "../runtime/runtime.ts";
 import { openTokens, TokenAuthorizer } from "./auth.ts";
+import { EffectsHub } from "./effects_stream.ts";
 import { listen } from "./http_util.ts";
 import { main } from "./main.ts";
 import { Observability } from "./observability.ts";
@@ -51,11 +52,13 @@ export function startServer(options: ServerOptions): RunningServer {
   const { dataDir, log } = settings;
   const { tokens, adminTokenPath } = openTokens(dataDir);
   const observability = new Observability(settings);
+  const effects = new EffectsHub({ retentionEvents: options.effectsRetentionEvents });
   const context: RouteContext = {
     backend: { poke: (call) => writer.poke(call), peek: (path, as) => pool.peek(path, as) },
     observability,
     auth: new TokenAuthorizer(tokens, log),
     log,
+    effects,
   };
   // Listen first: a busy port fails before any Worker starts. No request is handled before
   // this function returns, so the handlers find the writer and the pool in place.
@@ -82,7 +85,12 @@ export function startServer(options: ServerOptions): RunningServer {
       if (line !== null) log(line);
     },
     // Ready once a peek Worker has opened its replica too.
-    ready: (boot, status) => (observability.booted(boot, status), pool.start()),
+    ready: (boot, status) => {
+      effects.start(boot.eventNumber);
+      observability.booted(boot, status);
+      pool.start();
+    },
+    effects: (message) => effects.publish(message),
     status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
     failed: fail,
   });
@@ -94,6 +102,7 @@ export function startServer(options: ServerOptions): RunningServer {
       const wasRecovering = observability.markStopping();
       writer.abort();
       clearInterval(historyTimer);
+      effects.close(); // open event streams would hold the shutdown
       await server.shutdown();
       await pool.close(5000);
       // A replay stops at the next event (the abort flag); a poke finishes first.

@@ -13,6 +13,8 @@ import type { RuntimeStatus } from "../runtime/runtime.ts";
 import { nounFromJson, nounToJson } from "../core/json.ts";
 import type { WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
+import { wireNoun } from "../runtime/wire.ts";
+import { effectsMessage } from "./effects_stream.ts";
 
 const port = self as unknown as Worker;
 let runtime: Runtime | null = null;
@@ -84,6 +86,17 @@ function maintain(): void {
   });
 }
 
+/** Send a committed event's effects to the main thread (for `GET /effects`). */
+function publishEffects(eventNumber: bigint, wire: Noun | string | undefined, effects: Noun) {
+  try {
+    using wireUsed = wireNoun(wire);
+    const message = effectsMessage(eventNumber, wireUsed, effects);
+    if (message !== null) send(message);
+  } catch (error) {
+    console.error(`cellar serve: cannot publish the effects of event ${eventNumber}: ${error}`);
+  }
+}
+
 /** The cause and wire of a poke request (nouns the caller disposes). */
 function pokeInput(
   request: Extract<WriterRequest, { type: "poke" }>,
@@ -140,6 +153,7 @@ function poke(request: Extract<WriterRequest, { type: "poke" }>): void {
           commitMs: result.commitMs,
         });
       }
+      publishEffects(result.eventNumber, wire, result.effects);
     } finally {
       result.effects.dispose();
     }
