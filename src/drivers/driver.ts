@@ -39,16 +39,22 @@ export interface PokeOrigin {
   cause: Noun;
 }
 
+/** How a driver's poke ended. */
+export type PokeOutcome =
+  | { ok: true; eventNumber: bigint }
+  | { ok: false; stopped: true }
+  | { ok: false; stopped: false; error: unknown };
+
 /** What a driver may do. */
 export interface DriverContext {
   /**
    * Queue a poke of `cause` on `wire` (NounLike values are converted). It runs after the
    * current event's effects are delivered, so a driver must not wait for it while handling
-   * an effect (that would never end). Resolves with `true` once the poke's effects were
-   * carried out, `false` when the kernel rejected it (reported through `log`) or the host
-   * stopped before sending it; it never rejects.
+   * an effect (that would never end). Resolves once the poke's effects were carried out,
+   * or with why it was not committed (the kernel rejected it: reported through `log` too;
+   * or the host stopped before sending it); it never rejects.
    */
-  poke(cause: NounLike, wire: NounLike): Promise<boolean>;
+  poke(cause: NounLike, wire: NounLike): Promise<PokeOutcome>;
   /** A committed event of the log, or null (to check records written ahead). */
   event(eventNumber: bigint): LoggedEvent | null;
   /** End the host with this exit code (after the effect being handled). */

@@ -22,7 +22,7 @@ import type { NounLike } from "../core/noun.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { ComputedEvent } from "../runtime/types.ts";
 import { effectTag, listItems } from "./driver.ts";
-import type { Driver, DriverContext } from "./driver.ts";
+import type { Driver, DriverContext, PokeOutcome } from "./driver.ts";
 
 /** What a poke through the host gives back, once its effects were carried out. */
 export interface HostPokeResult {
@@ -160,12 +160,14 @@ export class DriverHost {
   #context(name: string): DriverContext {
     return {
       poke: (cause, wire) =>
-        this.#enqueue(cause, wire, name).then(() => true, (error) => {
-          if (!(error instanceof HostStoppedError)) {
+        this.#enqueue(cause, wire, name).then(
+          (r): PokeOutcome => ({ ok: true, eventNumber: r.eventNumber }),
+          (error): PokeOutcome => {
+            if (error instanceof HostStoppedError) return { ok: false, stopped: true };
             this.#log(`driver ${name}: the kernel rejected its poke: ${describe(error)}`);
-          }
-          return false;
-        }),
+            return { ok: false, stopped: false, error };
+          },
+        ),
       event: (eventNumber) => this.#runtime!.log.get(eventNumber),
       exit: (code) => this.#exit(code),
       log: (line) => this.#log(`${name}: ${line}`),

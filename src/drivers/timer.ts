@@ -173,7 +173,7 @@ class TimerDriver implements Driver {
   }
 
   async #wake(context: DriverContext, at: bigint): Promise<void> {
-    const done = await context.poke(["timer", "wake", at], wakeWire);
+    const done = (await context.poke(["timer", "wake", at], wakeWire)).ok;
     const sent = this.#sent.delete(at);
     this.#inFlight.delete(at);
     if (this.#stopped) return;
