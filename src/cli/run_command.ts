@@ -15,6 +15,7 @@ import { DriverHost } from "../drivers/host.ts";
 import type { Driver } from "../drivers/driver.ts";
 import { exitDriver } from "../drivers/exit.ts";
 import { fileDriver } from "../drivers/file.ts";
+import { httpDriver } from "../drivers/http.ts";
 import { markdownDriver } from "../drivers/markdown.ts";
 import { timerDriver } from "../drivers/timer.ts";
 import type { Runtime } from "../runtime/runtime.ts";
@@ -35,6 +36,11 @@ const runOptions = {
   files: { type: "string" },
   timer: { type: "string" },
   "timer-poke": { type: "string" },
+  "http-kernel": { type: "boolean" },
+  host: { type: "string" },
+  port: { type: "string" },
+  mount: { type: "string" },
+  "http-timeout-ms": { type: "string" },
 } as const;
 
 /** The checked arguments of `cellar run`. */
@@ -49,6 +55,8 @@ interface RunArgs {
   wires: (string | { json: Json })[];
   files: string | null;
   timer: { seconds: number; cause: Json } | null;
+  /** Serve HTTP through the kernel (`--http-kernel`). */
+  http: { hostname: string; port: number; mount: string; timeoutMs: number } | null;
 }
 
 function jsonNoun(text: string, what: string): Json {
@@ -91,6 +99,7 @@ function checkRun({ values, positionals }: Input<typeof runOptions>): RunArgs {
     throw new UsageError("--timer-poke applies to --timer SECONDS only");
   }
   return {
+    http: httpArgs(values),
     kernelPath: positionals[0],
     dataDir: values.data ?? null,
     state: values.state ?? null,
@@ -99,6 +108,37 @@ function checkRun({ values, positionals }: Input<typeof runOptions>): RunArgs {
     wires,
     files: values.files ?? null,
     timer,
+  };
+}
+
+function httpArgs(values: Input<typeof runOptions>["values"]): RunArgs["http"] {
+  if (!values["http-kernel"]) {
+    for (const flag of ["host", "port", "mount", "http-timeout-ms"] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} applies to --http-kernel only`);
+      }
+    }
+    return null;
+  }
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? "8080") || port > 65535) {
+    throw new UsageError(`Bad --port '${values.port}': expected a port number from 0 to 65535`);
+  }
+  const mount = values.mount ?? "";
+  if (mount !== "" && !/^(\/[A-Za-z0-9._~-]+)+\/?$/.test(mount)) {
+    throw new UsageError(`Bad --mount '${mount}': expected a path such as /app`);
+  }
+  const timeoutMs = Number(values["http-timeout-ms"] ?? "30000");
+  if (!/^\d+$/.test(values["http-timeout-ms"] ?? "30000") || timeoutMs < 1) {
+    throw new UsageError(
+      `Bad --http-timeout-ms '${values["http-timeout-ms"]}': expected ms above 0`,
+    );
+  }
+  return {
+    hostname: values.host ?? "127.0.0.1",
+    port,
+    mount: mount.replace(/\/$/, ""),
+    timeoutMs,
   };
 }
 
@@ -127,6 +167,12 @@ async function causeOf(poke: RunArgs["pokes"][number]): Promise<Noun> {
 function drivers(args: RunArgs, dataDir: string): Driver[] {
   const list: Driver[] = [exitDriver(), markdownDriver()];
   if (args.files !== null) list.push(fileDriver({ root: args.files }));
+  if (args.http !== null) {
+    list.push(httpDriver({
+      ...args.http,
+      onListen: (url) => console.error(`cellar run: serving the kernel at ${url}`),
+    }));
+  }
   list.push(timerDriver({
     storePath: `${dataDir}/timers.sqlite`,
     interval: args.timer === null
@@ -232,7 +278,7 @@ export const runCommand: Command = defineCommand({
   name: "run",
   summary: "Run a NockApp kernel with its drivers: pokes in, effects carried out",
   usage:
-    "cellar run KERNEL.jam [--data DIR] [--state FILE [--force]] [--poke NOUN]... [--poke-file FILE]... [--wire WIRE]... [--files DIR] [--timer SECONDS [--timer-poke NOUN]]",
+    "cellar run KERNEL.jam [--data DIR] [--state FILE [--force]] [--poke NOUN]... [--poke-file FILE]... [--wire WIRE]... [--files DIR] [--timer SECONDS [--timer-poke NOUN]] [--http-kernel [--host H] [--port P] [--mount PREFIX] [--http-timeout-ms N]]",
   about: `Run a NockApp kernel the way NockApp does: boot it into --data DIR (default: a temporary
 directory, removed at exit), from the state in --state FILE if given (as 'cellar boot
 --state'), start the drivers, send each --poke cause in order (JSON nouns, then each
@@ -240,8 +286,10 @@ directory, removed at exit), from the state in --state FILE if given (as 'cellar
 after it is committed: files under --files DIR (parent folders are created; paths outside it
 or through a symlink are refused), [%markdown text] printed to stdout, [%timer %wait @da]
 wake-ups, and [%exit code], which ends the run with that code once the effects before it are
-done. Without an exit, the run ends when nothing is left to do: no poke queued, no wake-up
-pending, no --timer. SIGINT and SIGTERM stop it cleanly (exit 130, 143); a poke the kernel
+done. With --http-kernel, HTTP requests are poked as [%req id uri method headers body] and
+answered by the kernel's [%res id status headers body] (see docs/KERNELS.md). Without an exit,
+the run ends when nothing is left to do: no poke queued, no wake-up pending, no --timer, no
+--http-kernel. SIGINT and SIGTERM stop it cleanly (exit 130, 143); a poke the kernel
 rejects ends it with 1. Progress goes to stderr; stdout is the kernel's.`,
   options: runOptions,
   optionHelp: `  --data DIR         The data directory (default: a temporary one, removed at exit)
@@ -252,7 +300,13 @@ rejects ends it with 1. Progress goes to stderr; stdout is the kernel's.`,
   --wire WIRE        The wire: once for every poke, or once per poke (a path or a JSON noun)
   --files DIR        Grant the file driver this directory (created when absent)
   --timer SECONDS    NockApp's interval timer: poke [%timer ~] every SECONDS
-  --timer-poke NOUN  The interval's cause instead of [%timer ~]`,
+  --timer-poke NOUN  The interval's cause instead of [%timer ~]
+  --http-kernel      Serve HTTP through the kernel (NockApp's [%req …] / [%res …])
+  --host HOST        With --http-kernel: the address (default 127.0.0.1)
+  --port P           With --http-kernel: the port (default 8080)
+  --mount PREFIX     With --http-kernel: serve under PREFIX (stripped from the uri)
+  --http-timeout-ms N  With --http-kernel: answer 504 after N ms without the kernel's answer
+                     (default 30000)`,
   positionals: oneArgument("KERNEL.jam"),
   check: checkRun,
   run,
