@@ -226,6 +226,12 @@ Deno.test("boot state: cellar export --state [--expjam] and cellar boot --state 
     const peek = await runCellar(["peek", "--data", dir, "/count"], scope(dir));
     assertEquals(peek.stdout, "4\n");
   }
+});
+
+Deno.test("boot state: cellar boot --state refuses another kernel's EXPJAM and bad files", async () => {
+  const out = `${root}/cli-out`;
+  const scope = (dir: string) => ({ read: [dir, out], write: [dir, out] });
+  const file = readStateFile(Deno.readFileSync(`${out}/state.expjam`));
   // Another kernel's EXPJAM: refused with both hashes, unless --force.
   const foreign = encodeExportedState({
     kernelHash: "ef".repeat(32),

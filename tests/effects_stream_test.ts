@@ -160,12 +160,8 @@ Deno.test({
     const peeker = tokens.create(["peek"]).token;
     const readers: SseReader[] = [];
     try {
-      const open = async (query = "", token = subscriber, headers: Record<string, string> = {}) => {
-        const r = await fetch(`${server.url}effects${query}`, {
-          headers: { ...auth(token), ...headers },
-        });
-        return r;
-      };
+      const open = (query = "", token = subscriber, headers: Record<string, string> = {}) =>
+        fetch(`${server.url}effects${query}`, { headers: { ...auth(token), ...headers } });
       const denied = await open("", peeker);
       assertEquals(denied.status, 403);
       await denied.body?.cancel();

@@ -85,11 +85,9 @@ export function startServer(options: ServerOptions): RunningServer {
       if (line !== null) log(line);
     },
     // Ready once a peek Worker has opened its replica too.
-    ready: (boot, status) => {
-      effects.start(boot.eventNumber);
-      observability.booted(boot, status);
-      pool.start();
-    },
+    ready: (boot, status) => (
+      effects.start(boot.eventNumber), observability.booted(boot, status), pool.start()
+    ),
     effects: (message) => effects.publish(message),
     status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
     failed: fail,
@@ -102,7 +100,7 @@ export function startServer(options: ServerOptions): RunningServer {
       const wasRecovering = observability.markStopping();
       writer.abort();
       clearInterval(historyTimer);
-      effects.close(); // open event streams would hold the shutdown
+      effects.close(); // an open event stream would hold the shutdown
       await server.shutdown();
       await pool.close(5000);
       // A replay stops at the next event (the abort flag); a poke finishes first.
