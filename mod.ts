@@ -79,6 +79,7 @@ export type {
   CommitStall,
   CommitStatus,
   CommitStep,
+  ComputedEvent,
   GroupLimits,
   GroupRange,
   PokeOutcome,
@@ -90,7 +91,20 @@ export type {
   SkippedLevel,
   SnapshotInfo,
   SnapshotStatus,
+  StateOption,
+  StateSource,
+  WireLike,
 } from "./src/runtime/runtime.ts";
+export { wireLabel, wireNoun } from "./src/runtime/wire.ts";
+export { DriverHost, HostStoppedError } from "./src/drivers/host.ts";
+export type { DriverHostOptions, HostPokeResult } from "./src/drivers/host.ts";
+export { driverWire, effectTag } from "./src/drivers/driver.ts";
+export type { DeliveredEffect, Driver, DriverContext, PokeOrigin } from "./src/drivers/driver.ts";
+export { fileDriver } from "./src/drivers/file.ts";
+export { exitDriver } from "./src/drivers/exit.ts";
+export { markdownDriver } from "./src/drivers/markdown.ts";
+export { daToUnixMs, timerDriver } from "./src/drivers/timer.ts";
+export type { TimerDriverOptions } from "./src/drivers/timer.ts";
 export { EventLog, EventLogError, logSchemaVersion } from "./src/runtime/event_log.ts";
 export type { LogExtent, LoggedEvent, LoggedKernel } from "./src/runtime/event_log.ts";
 export {

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { handleCount, Noun } from "../mod.ts";
+import { handleCount, Noun, Pma } from "../mod.ts";
 import { FileLock } from "../src/runtime/files.ts";
 import { libraryLocation } from "../src/core/ffi.ts";
 import { TokenStore } from "../src/server/tokens.ts";
@@ -376,8 +376,16 @@ kernelTest("cli runtime: export and import round trip to the same state", async 
     scope,
   );
   expect(state, 0, "export --state");
-  using core = Noun.cue(Deno.readFileSync(`${out}/state.jam`));
-  assertEquals(`0x${core.mug.toString(16).padStart(8, "0")}`, a.pma.stateMug);
+  // Exactly the state: axis 6 of the committed core (whose mug the status reports).
+  using stateNoun = Noun.cue(Deno.readFileSync(`${out}/state.jam`));
+  {
+    using pma = Pma.open(`${data}/pma`, { readOnly: true });
+    using root = pma.root;
+    using core = root.head;
+    assertEquals(`0x${core.mug.toString(16).padStart(8, "0")}`, a.pma.stateMug);
+    using axis6 = core.at(6);
+    assert(stateNoun.equals(axis6), "export --state writes axis 6 of the kernel core");
+  }
 
   // Import refuses a non-empty directory and a damaged export, leaving nothing behind.
   const busy = await runCellar(["import", `${out}/log.jam`, "--data", copy], {

@@ -24,6 +24,7 @@ Deno.test("serve flags: defaults, and every flag into its option", () => {
     peekTimeoutMs: undefined,
     bodyTimeoutMs: undefined,
     snapshotEveryEvents: undefined,
+    effectsRetentionEvents: undefined,
   });
   const full = parseServeArgs([
     "--data=/d",
@@ -42,6 +43,8 @@ Deno.test("serve flags: defaults, and every flag into its option", () => {
     "8",
     "--snapshot-every",
     "0",
+    "--effects-retention",
+    "9",
     "--probe-sandbox",
   ]);
   assertEquals(full, {
@@ -56,6 +59,7 @@ Deno.test("serve flags: defaults, and every flag into its option", () => {
       peekTimeoutMs: 7,
       bodyTimeoutMs: 8,
       snapshotEveryEvents: 0,
+      effectsRetentionEvents: 9,
     },
   });
   for (const args of [["--help"], ["-h"], ["--port", "x", "--help"], ["--bogus", "-h"]]) {

@@ -5,6 +5,7 @@
  *   core/     ffi, errors, nouns, the machine, printing, jet controls
  *   runtime/  kernels, the event log, snapshots, the PMA, replicas, the runtime
  *   hoon/     the ivory pill and kernel building (uses runtime/kernel.ts)
+ *   drivers/  the drivers of kernel effects (files, exit, markdown, timers) and their host
  *   server/   the HTTP server
  *   cluster/  cluster mode on NATS JetStream: the event stream, the lease, snapshot bucket
  *   cli/      the command line (may use everything)
@@ -21,9 +22,10 @@ const allowed: Record<string, readonly string[]> = {
   core: ["core"],
   runtime: ["core", "runtime"],
   hoon: ["core", "runtime", "hoon"],
-  server: ["core", "runtime", "server"],
+  drivers: ["core", "runtime", "drivers"],
+  server: ["core", "runtime", "drivers", "server"],
   cluster: ["core", "runtime", "cluster"],
-  cli: ["core", "runtime", "hoon", "server", "cli"],
+  cli: ["core", "runtime", "hoon", "drivers", "server", "cli"],
 };
 
 const importPattern = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"(\.{1,2}\/[^"]+)"/g;

@@ -10,7 +10,9 @@ import { EventLog } from "../runtime/event_log.ts";
 import { blake3, FileLock, hex, writeFileAtomic } from "../runtime/files.ts";
 import { Noun } from "../core/noun.ts";
 import type { NounLike } from "../core/noun.ts";
+import { stateAxis } from "../runtime/kernel.ts";
 import { Pma } from "../runtime/pma.ts";
+import { encodeExportedState } from "../runtime/state_file.ts";
 import { RuntimeError } from "../runtime/runtime.ts";
 import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, noArguments, oneArgument } from "./_command.ts";
@@ -65,6 +67,14 @@ function exportLog(dir: string): { jam: Uint8Array; events: bigint; kernels: num
   try {
     const kernels = log.kernels();
     if (kernels.length === 0) throw new Failure(`The log of ${dir} names no kernel`);
+    const boot = log.bootState();
+    if (boot !== null) {
+      throw new Failure(
+        `Cannot export the log of ${dir}: it was booted from a state (${boot.source}), which ` +
+          `the log export does not carry, so its events would not replay elsewhere. Export ` +
+          `the state instead (--state), or copy the data directory`,
+      );
+    }
     const extent = log.extent();
     const gap = extent.count > 0n ? log.firstGap(1n, extent.last) : null;
     if (gap !== null) {
@@ -95,18 +105,34 @@ function exportLog(dir: string): { jam: Uint8Array; events: bigint; kernels: num
   }
 }
 
-/** The jam of the committed kernel core, read through a read-only mapping. */
-function exportState(dir: string): { jam: Uint8Array; event: bigint; mug: number } {
+/**
+ * The jam of the committed kernel state (axis 6 of the core), read through a read-only
+ * mapping; with `expjam`, wrapped in NockApp's exported-state container.
+ */
+function exportState(
+  dir: string,
+  expjam: boolean,
+): { jam: Uint8Array; event: bigint; mug: number } {
   using pma = Pma.open(`${dir}/pma`, { readOnly: true });
   using root = pma.root;
   if (!root.isCell) throw new Failure(`The PMA root of ${dir} is not [core registrations]`);
   using core = root.head;
-  return { jam: core.jam(), event: pma.eventNumber, mug: core.mug };
+  using state = core.at(stateAxis);
+  const jam = state.jam();
+  const event = pma.eventNumber;
+  if (!expjam) return { jam, event, mug: state.mug };
+  const kernelHash = hex(pma.kernelHash);
+  return {
+    jam: encodeExportedState({ kernelHash, eventNumber: event, jam }),
+    event,
+    mug: state.mug,
+  };
 }
 
 const exportOptions = {
   out: { type: "string" },
   state: { type: "boolean" },
+  expjam: { type: "boolean" },
   force: { type: "boolean" },
 } as const;
 
@@ -114,28 +140,37 @@ const exportOptions = {
 export const exportCommand: Command = defineCommand({
   name: "export",
   summary: "Write the whole event log (or --state: the state) to a jam file",
-  usage: "cellar export [--data DIR] [--state] [--force] --out FILE.jam",
+  usage: "cellar export [--data DIR] [--state [--expjam]] [--force] --out FILE.jam",
   about: `Write the data directory's whole event log (every kernel it has run and every accepted
 event) to FILE.jam, for 'cellar import'. With --state, write instead the jam of the
-committed kernel core (the whole state, as of the PMA's event), which import does not read.
+committed kernel state (the noun at axis 6 of the kernel core, as of the PMA's event): what
+'cellar boot KERNEL.jam --state FILE' boots from. With --expjam too, write it in NockApp's
+exported-state container (EXPJAM: the kernel's hash, the event, the jam).
 Read-only: it works while the server runs.
 
 ${formatHelp}`,
   options: exportOptions,
   optionHelp: `  --out FILE.jam     Where to write (required; refused if it exists, unless --force)
-  --state            Export the state (the kernel core) instead of the log
+  --state            Export the state (axis 6 of the kernel core) instead of the log
+  --expjam           With --state: write NockApp's EXPJAM container
   --force            Replace FILE.jam if it exists`,
   positionals: noArguments,
   data: "read",
-  check({ values }): { out: string; state: boolean; force: boolean } {
+  check({ values }): { out: string; state: boolean; expjam: boolean; force: boolean } {
     if (values.out === undefined || values.out.length === 0) {
       throw new UsageError("Missing --out FILE.jam: where to write the export");
     }
-    return { out: values.out, state: values.state ?? false, force: values.force ?? false };
+    if (values.expjam && !values.state) throw new UsageError("--expjam applies to --state only");
+    return {
+      out: values.out,
+      state: values.state ?? false,
+      expjam: values.expjam ?? false,
+      force: values.force ?? false,
+    };
   },
-  run({ out, state, force }, dir): number {
+  run({ out, state, expjam, force }, dir): number {
     if (state) {
-      const { jam, event, mug } = exportState(dir);
+      const { jam, event, mug } = exportState(dir, expjam);
       writeAtomic(out, jam, force);
       console.log(
         `exported the state at event ${event} (mug ${mugHex(mug)}) to ${out}: ${size(jam.length)}`,

@@ -25,6 +25,7 @@ import {
   snapshotCommand,
   statusCommand,
 } from "./runtime_commands.ts";
+import { runCommand } from "./run_command.ts";
 import { verifyCommand } from "./verify_command.ts";
 import { exportCommand, importCommand } from "./log_commands.ts";
 import { tokenCommand } from "./token_command.ts";
@@ -43,6 +44,7 @@ export const commands: readonly Command[] = [
   benchCommand,
   serveCommand,
   bootCommand,
+  runCommand,
   pokeCommand,
   peekCommand,
   statusCommand,

@@ -58,20 +58,42 @@ export function printBootReport(dir: string, report: BootReport, kernelHash: str
 export const bootCommand: Command = defineCommand({
   name: "boot",
   summary: "Create a data directory with a kernel, or upgrade one to a new kernel",
-  usage: "cellar boot KERNEL.jam [--data DIR]",
+  usage: "cellar boot KERNEL.jam [--data DIR] [--state FILE [--force]]",
   about:
     `Create a data directory booted with the kernel KERNEL.jam, or upgrade an existing one to it
 (the new kernel's load arm runs on the old state; if it crashes, the directory keeps its
 kernel and state). Opening an existing directory runs the recovery hierarchy; the boot
 report says which level was used, why each earlier level was skipped, and how many events
 were replayed. A replay shows its progress; Ctrl-C stops it safely (the progress is kept as
-a snapshot and the next start continues from there).`,
-  options: {},
+a snapshot and the next start continues from there).
+
+With --state, create a new data directory whose event 0 is the kernel's load arm run on the
+state in FILE, instead of the kernel's own state: the jam of a state noun (what 'cellar
+export --state' writes), or NockApp's exported-state container (EXPJAM), whose kernel hash
+must be KERNEL.jam's unless --force. A bad file creates nothing.`,
+  options: { state: { type: "string" }, force: { type: "boolean" } },
+  optionHelp:
+    `  --state FILE       Boot a new data directory from the state in FILE (a jam or an EXPJAM)
+  --force            Boot an EXPJAM state that another kernel exported`,
   positionals: oneArgument("KERNEL.jam"),
   data: "create",
-  async run({ positionals }, dir): Promise<number> {
-    const kernel = await readInput(positionals[0]);
-    using runtime = await openRuntime(dir, { kernel, create: true, label: "boot replay" });
+  check({ values, positionals }) {
+    if (values.force && values.state === undefined) {
+      throw new UsageError("--force applies to --state FILE only");
+    }
+    return { kernelPath: positionals[0], state: values.state, force: values.force ?? false };
+  },
+  async run({ kernelPath, state, force }, dir): Promise<number> {
+    const kernel = await readInput(kernelPath);
+    const stateOption = state === undefined
+      ? undefined
+      : { state: await readInput(state), source: state, force };
+    using runtime = await openRuntime(dir, {
+      kernel,
+      state: stateOption,
+      create: true,
+      label: "boot replay",
+    });
     printBootReport(dir, runtime.bootReport, runtime.kernelHash);
     return 0;
   },
@@ -89,7 +111,7 @@ const pokeOptions = {
 interface PokeArgs {
   /** The cause: the path of a jam file, or the noun itself. */
   cause: { jam: string } | { noun: NounLike } | { json: Json };
-  wire: string | undefined;
+  wire: string | { json: Json } | undefined;
   text: boolean;
 }
 
@@ -98,15 +120,43 @@ function checkPoke({ values, positionals }: Input<typeof pokeOptions>): PokeArgs
   if (forms.filter(Boolean).length !== 1) {
     throw new UsageError("Give the cause one way: --jam FILE, --json NOUN, or words");
   }
-  if (values.wire !== undefined && !/^\/?[^/]+(\/[^/]+)*\/?$/.test(values.wire)) {
-    throw new UsageError(`Bad --wire '${values.wire}': expected a path such as /cli/admin`);
-  }
+  const wire = values.wire === undefined ? undefined : wireOption(values.wire);
   const cause = values.jam !== undefined
     ? { jam: values.jam }
     : values.json !== undefined
     ? { json: causeJson(values.json) }
     : { noun: causeFromWords(positionals) };
-  return { cause, wire: values.wire, text: values.text ?? false };
+  return { cause, wire, text: values.text ?? false };
+}
+
+/**
+ * A `--wire` value: a path (`/cli/admin`), or a JSON noun (it starts with `[` or `{`; the
+ * wire noun itself, e.g. `["poke", "one-punch", 1, 0]`). A usage error otherwise.
+ */
+export function wireOption(text: string): string | { json: Json } {
+  if (text.startsWith("[") || text.startsWith("{")) {
+    try {
+      const json = parseNounJson(text);
+      checkNounJson(json);
+      return { json };
+    } catch (error) {
+      throw new UsageError(
+        `Bad --wire noun: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+  }
+  if (!/^\/?[^/]+(\/[^/]+)*\/?$/.test(text)) {
+    throw new UsageError(
+      `Bad --wire '${text}': expected a path such as /cli/admin or a JSON noun such as ` +
+        `'["poke", "one-punch", 1, 0]'`,
+    );
+  }
+  return text;
+}
+
+/** The wire of a checked `--wire` value, for `Runtime.poke` (a noun the caller disposes). */
+export function wireArgument(wire: string | { json: Json }): string | Noun {
+  return typeof wire === "string" ? wire : nounFromJson(wire.json);
 }
 
 /** The `--json` cause in the codec's JSON noun form (docs/JSON.md), checked before any I/O. */
@@ -133,10 +183,12 @@ async function causeNoun(cause: PokeArgs["cause"]): Promise<Noun> {
 
 async function runPoke(args: PokeArgs, dir: string): Promise<number> {
   using cause = await causeNoun(args.cause);
+  const wire = args.wire === undefined ? undefined : wireArgument(args.wire);
+  using _wire = wire instanceof Noun ? wire : null;
   using runtime = await openRuntime(dir);
   let result;
   try {
-    result = runtime.poke(cause, args.wire === undefined ? {} : { wire: args.wire });
+    result = runtime.poke(cause, wire === undefined ? {} : { wire });
   } catch (error) {
     if (!(error instanceof NockError)) throw error;
     error.traceNoun?.dispose();
@@ -154,7 +206,7 @@ async function runPoke(args: PokeArgs, dir: string): Promise<number> {
 export const pokeCommand: Command = defineCommand({
   name: "poke",
   summary: "Apply one event (durably) and print its effects",
-  usage: "cellar poke [--data DIR] [--wire /a/b] (--jam FILE | --json NOUN | WORD...)",
+  usage: "cellar poke [--data DIR] [--wire WIRE] (--jam FILE | --json NOUN | WORD...)",
   about: `Apply one event durably: when this prints, the event is in the log and its state is
 committed. Prints the event number and the kernel's effects. A crash of the kernel changes
 nothing; it prints the crash's kind and trace and exits with status 1.
@@ -163,7 +215,8 @@ ${causeTextHelp}
 
 ${nounJsonHelp}`,
   options: pokeOptions,
-  optionHelp: `  --wire PATH        The wire (default /poke/api; 'poke' is prepended when missing)
+  optionHelp: `  --wire WIRE        The wire: a path (default /poke/api; 'poke' is prepended when
+                     missing), or a JSON noun used as it is, e.g. '["poke", "one-punch", 1, 0]'
   --jam FILE         The cause is the noun jammed in FILE
   --json NOUN        The cause written as JSON
   --text             Print atoms that are printable text as 'cords' (a guess)`,

@@ -72,6 +72,17 @@ export interface LoggedKernel {
   installedAt: number;
 }
 
+/** The state a data directory was booted from (see {@linkcode EventLog.addBootKernel}). */
+export interface LoggedBootState {
+  /** The jam of the state noun (axis 6 of a kernel core) given to the boot kernel's load. */
+  jam: Uint8Array;
+  /** blake3 of `jam`. */
+  hash: Uint8Array;
+  /** Where it came from, in words (for boot reports and status). */
+  source: string;
+  createdAt: number;
+}
+
 /** The extent of the log. */
 export interface LogExtent {
   /** Highest event number (0 when there is none). */
@@ -406,6 +417,51 @@ export class EventLog {
       "INSERT INTO kernels (hash, jam, installed_after, installed_at) VALUES (?, ?, ?, ?)",
     ).run(hash, jam, after, installedAt);
     return { id: Number(r.lastInsertRowid), hash, installedAfter: after, installedAt };
+  }
+
+  /**
+   * Record (durably, in one transaction) the boot kernel of a new data directory together
+   * with the state its load arm was given: a full replay then starts from that state, not
+   * from the kernel's own. Kept in the table `boot_state`, made on first use.
+   */
+  addBootKernel(jam: Uint8Array, stateJam: Uint8Array, source: string): LoggedKernel {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      this.#db.exec(
+        "CREATE TABLE IF NOT EXISTS boot_state (id INTEGER PRIMARY KEY CHECK (id = 1), " +
+          "jam BLOB NOT NULL, hash BLOB NOT NULL, source TEXT NOT NULL, " +
+          "created_at INTEGER NOT NULL) STRICT",
+      );
+      const kernel = this.addKernel(jam, 0n);
+      this.#db.prepare(
+        "INSERT INTO boot_state (id, jam, hash, source, created_at) VALUES (1, ?, ?, ?, ?)",
+      ).run(stateJam, blake3(stateJam), source, kernel.installedAt);
+      this.#db.exec("COMMIT");
+      return kernel;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** The state the data directory was booted from (checked against its hash), or null. */
+  bootState(): LoggedBootState | null {
+    const table = this.#db.prepare(
+      "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'boot_state'",
+    ).get();
+    if (table === undefined) return null;
+    const r = this.#db.prepare("SELECT jam, hash, source, created_at FROM boot_state").get() as
+      | { jam: Uint8Array; hash: Uint8Array; source: string; created_at: number }
+      | undefined;
+    if (r === undefined) return null;
+    const jam = new Uint8Array(r.jam);
+    const hash = new Uint8Array(r.hash);
+    if (hex(blake3(jam)) !== hex(hash)) {
+      throw new EventLogError(
+        "The boot state in the log is damaged: its jam does not match its hash",
+      );
+    }
+    return { jam, hash, source: r.source, createdAt: r.created_at };
   }
 
   /** Total bytes of the database files (main, WAL). */

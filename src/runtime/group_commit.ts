@@ -17,13 +17,15 @@ import { PmaError } from "../core/errors.ts";
 import { Noun } from "../core/noun.ts";
 import { EventLog } from "./event_log.ts";
 import type { LoggedEvent } from "./event_log.ts";
-import { pathSegments, pokeKernel, toDa } from "./kernel.ts";
+import { pokeKernel, toDa } from "./kernel.ts";
 import { errorText, RuntimeError } from "./runtime_error.ts";
 import type { KernelState } from "./state.ts";
+import { wireLabel, wireNoun } from "./wire.ts";
 import type {
   CommitStall,
   CommitStatus,
   CommitStep,
+  ComputedEvent,
   GroupLimits,
   GroupRange,
   PokeOutcome,
@@ -91,6 +93,8 @@ export interface CommitterOptions {
   faults: Faults;
   step: (step: CommitStep, event: bigint, group: GroupRange) => void;
   onGroup?: (size: number, commitMs: number) => void;
+  /** Called once a poke is computed, before it joins its group (see RuntimeOptions). */
+  onComputed?: (event: ComputedEvent) => void;
 }
 
 /** A poke computed, waiting for its group's commit. */
@@ -201,6 +205,11 @@ export class GroupCommitter {
           out[index] = { ok: false, error };
           continue;
         }
+        const refused = this.#announce(next);
+        if (refused !== null) {
+          out[index] = { ok: false, error: refused };
+          continue;
+        }
         if (core !== base) core.dispose();
         core = next.core;
         num++;
@@ -216,6 +225,22 @@ export class GroupCommitter {
       if (core !== base) core.dispose();
     }
     return i;
+  }
+
+  /**
+   * Tell `onComputed` about a computed poke before it joins the group; when it throws, the
+   * poke is refused with that error and its product dropped (nothing of it is logged).
+   */
+  #announce(next: Computed & { core: Noun }): unknown {
+    try {
+      const { row, effects } = next;
+      this.#options.onComputed?.({ eventNumber: row.num, eventJam: row.jam, effects });
+      return null;
+    } catch (error) {
+      next.effects.dispose();
+      next.core.dispose();
+      return error;
+    }
   }
 
   /** Make `done` durable with `core` as the state; fill in their outcomes. */
@@ -434,9 +459,8 @@ function computeOne(
   index: number,
   limits?: NockOptions,
 ): Computed & { core: Noun } {
-  const segments = wirePath(request.wire);
   const started = performance.now();
-  using wire = Noun.list(segments);
+  using wire = wireNoun(request.wire);
   using body = Noun.from([
     wire,
     crypto.getRandomValues(new Uint8Array(32)),
@@ -451,7 +475,7 @@ function computeOne(
     const row = EventLog.row(
       num,
       body.jam(),
-      "/" + segments.join("/"),
+      wireLabel(wire),
       computeMs,
       product.core.mug,
     );
@@ -461,10 +485,4 @@ function computeOne(
     product.core.dispose();
     throw error;
   }
-}
-
-/** The wire's segments, `poke` first. */
-export function wirePath(wire: string | readonly string[] | undefined): string[] {
-  const segments = wire === undefined ? ["poke", "api"] : pathSegments(wire);
-  return segments[0] === "poke" ? segments : ["poke", ...segments];
 }

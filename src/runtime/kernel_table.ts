@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { Noun } from "../core/noun.ts";
+import { Noun } from "../core/noun.ts";
 import type { EventLog, LoggedKernel } from "./event_log.ts";
 import { hex } from "./files.ts";
-import { bootKernel } from "./kernel.ts";
+import { bootKernel, loadKernel } from "./kernel.ts";
 import { errorText, RuntimeError } from "./runtime_error.ts";
 
 /** One kernel of the log. */
@@ -47,6 +47,7 @@ export class KernelTable {
   readonly #log: EventLog;
   #kernels: KernelInfo[] = [];
   readonly #booted = new Map<string, Noun>();
+  #bootCore: Noun | null = null;
 
   /** A table of the kernels in `log`, empty until {@linkcode KernelTable.reload} reads them. */
   constructor(log: EventLog) {
@@ -129,6 +130,30 @@ export class KernelTable {
     return core;
   }
 
+  /**
+   * The core at event 0: the boot kernel's, or, for a data directory booted from a state
+   * (see `EventLog.addBootKernel`), the boot kernel's load arm run on that state. Computed at
+   * the first call; the table owns it.
+   */
+  bootCore(): Noun {
+    if (this.#bootCore !== null) return this.#bootCore;
+    const core = this.booted(this.first);
+    const state = this.#log.bootState();
+    if (state === null) return core;
+    try {
+      using noun = Noun.cue(state.jam);
+      this.#bootCore = loadKernel(core, noun);
+    } catch (cause) {
+      throw new RuntimeError(
+        "BadKernel",
+        `The boot kernel's load arm cannot take the state this directory was booted from ` +
+          `(${state.source}): ${errorText(cause)}`,
+        { cause },
+      );
+    }
+    return this.#bootCore;
+  }
+
   /** Keep `core`, booted by the caller from kernel `k`'s jam (the table owns it now). */
   adoptBooted(k: KernelInfo, core: Noun): void {
     this.#booted.get(k.hashHex)?.dispose();
@@ -139,6 +164,8 @@ export class KernelTable {
   dispose(): void {
     for (const core of this.#booted.values()) core.dispose();
     this.#booted.clear();
+    this.#bootCore?.dispose();
+    this.#bootCore = null;
   }
 }
 

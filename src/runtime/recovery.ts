@@ -442,7 +442,7 @@ function bootByFullReplay(run: RecoveryRun): LevelOutcome {
     state.attach(Pma.open(run.pmaDir, { sidecar: "checkpoint" }));
     state.kernel = first;
     state.event = 0n;
-    state.commit(state.kernels.booted(first), 0n);
+    state.commit(state.kernels.bootCore(), 0n);
     const pending = state.kernels.upgradesAfter(0n);
     const replay = replayLog(
       state,

@@ -25,6 +25,8 @@
 
 import { PmaError } from "../core/errors.ts";
 import { Noun } from "../core/noun.ts";
+import { commitBootState, discardPrepared, prepareNewDirectory } from "./boot_state.ts";
+import type { PreparedState } from "./boot_state.ts";
 import { EventLog } from "./event_log.ts";
 import { FileLock } from "./files.ts";
 import { pathNoun, peekKernel } from "./kernel.ts";
@@ -40,6 +42,7 @@ import { RuntimeError } from "./runtime_error.ts";
 import { SnapshotStore } from "./snapshots.ts";
 import type { SnapshotKind } from "./snapshots.ts";
 import { KernelState } from "./state.ts";
+import type { WireLike } from "./wire.ts";
 import type {
   CommitStatus,
   CommitStep,
@@ -56,10 +59,13 @@ import type {
 export { RuntimeError } from "./runtime_error.ts";
 export type { BootReport, SkippedLevel } from "./recovery.ts";
 export type { ReplayProgress } from "./replay.ts";
+export type { StateOption, StateSource } from "./boot_state.ts";
+export type { WireLike } from "./wire.ts";
 export type {
   CommitStall,
   CommitStatus,
   CommitStep,
+  ComputedEvent,
   GroupLimits,
   GroupRange,
   PokeOutcome,
@@ -152,6 +158,7 @@ export class Runtime {
       faults: new Faults([options.faults, readEnv("CELLAR_FAULTS")].filter(Boolean).join(",")),
       step: (step, event, group) => this.#step(step, event, group),
       onGroup: options.onGroup,
+      onComputed: options.onComputed,
     });
   }
 
@@ -175,18 +182,29 @@ export class Runtime {
     if (typeof dir !== "string" || dir.length === 0) {
       throw new RuntimeError("BadArgument", "The data directory must be a non-empty path");
     }
-    Deno.mkdirSync(dir, { recursive: true });
-    const lock = lockDataDir(dir);
+    // A state is read, checked and loaded before anything is created.
+    const prepared = options.state === undefined
+      ? null
+      : prepareNewDirectory(dir, options.kernel ?? defaultKernel(), options.state);
+    let lock: FileLock;
     let log: EventLog;
+    try {
+      Deno.mkdirSync(dir, { recursive: true });
+      lock = lockDataDir(dir);
+    } catch (error) {
+      discardPrepared(prepared);
+      throw error;
+    }
     try {
       log = EventLog.open(`${dir}/log.sqlite`);
     } catch (error) {
+      discardPrepared(prepared);
       lock.release();
       throw error;
     }
     const runtime = new Runtime(options, lock, log);
     try {
-      runtime.#recover(started);
+      runtime.#recover(started, prepared);
       return runtime;
     } catch (error) {
       runtime.#release();
@@ -225,9 +243,10 @@ export class Runtime {
   }
 
   /**
-   * Poke the kernel with `cause` on `wire` (default `/poke/api`; `poke` is prepended when
-   * missing): a group of one. Returns once the event is durable. A crash of the kernel (a
-   * {@linkcode NockError}, with its trace) changes nothing and logs nothing; a commit that
+   * Poke the kernel with `cause` on `wire`: any noun, used as it is, or a path (`/a/b` or
+   * segments: the list of its cords, with `poke` prepended when missing; default
+   * `/poke/api`). A group of one: returns once the event is durable. A crash of the kernel
+   * (a {@linkcode NockError}, with its trace) changes nothing and logs nothing; a commit that
    * cannot be made throws a {@linkcode RuntimeError} (`CommitStalled`: nothing was kept, the
    * runtime retries by itself; `CommitFailed`: the runtime stopped).
    *
@@ -240,7 +259,7 @@ export class Runtime {
    * console.log(effects.toString());
    * ```
    */
-  poke(cause: Noun, options: { wire?: string | readonly string[] } = {}): PokeResult {
+  poke(cause: Noun, options: { wire?: WireLike } = {}): PokeResult {
     const [outcome] = this.pokeMany([{ cause, wire: options.wire }]);
     if (!outcome.ok) throw outcome.error;
     return outcome.result;
@@ -570,20 +589,22 @@ export class Runtime {
    * Recover the state (the ladder of `recovery.ts`), keep the recovered point as a
    * snapshot when events were replayed, then upgrade the kernel if asked.
    */
-  #recover(started: number): void {
+  #recover(started: number, prepared: PreparedState | null): void {
     // The log takes back what a power loss took from it and the PMA's tail still has, then
     // is made durable as it is: the first group's tail starts after it.
     const repair = repairLog(`${this.dataDir}/pma`, this.#log);
     this.#committer.repaired = repair.appended ?? null;
     this.#committer.syncLog();
-    const report = recover({
-      dataDir: this.dataDir,
-      log: this.#log,
-      snapshots: this.#snapshots,
-      state: this.#state,
-      newKernel: () => this.#options.kernel ?? defaultKernel(),
-      replay: this.#replayOptions(),
-    });
+    const report = prepared !== null
+      ? commitBootState({ dataDir: this.dataDir, log: this.#log, state: this.#state }, prepared)
+      : recover({
+        dataDir: this.dataDir,
+        log: this.#log,
+        snapshots: this.#snapshots,
+        state: this.#state,
+        newKernel: () => this.#options.kernel ?? defaultKernel(),
+        replay: this.#replayOptions(),
+      });
     this.#boot = { ...report, eventNumber: this.#state.event, bootMs: 0 };
     if (repair.appended !== undefined) {
       const { from, to } = repair.appended;

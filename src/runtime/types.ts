@@ -6,11 +6,13 @@
  */
 
 import type { NockOptions } from "../core/machine.ts";
+import type { StateOption } from "./boot_state.ts";
 import type { Noun } from "../core/noun.ts";
 import type { PmaGcResult, PmaStats } from "./pma.ts";
 import type { BootReport } from "./recovery.ts";
 import type { ReplayProgress } from "./replay.ts";
 import type { SnapshotKind } from "./snapshots.ts";
+import type { WireLike } from "./wire.ts";
 
 /**
  * Names of the commit steps, for tests that crash the process at each (docs/DESIGN.md, "The
@@ -36,8 +38,9 @@ export interface GroupRange {
 export interface PokeRequest {
   /** The cause (the caller's; it must stay live until the poke returns). */
   cause: Noun;
-  /** The wire, default `/poke/api` (`poke` is prepended when missing). */
-  wire?: string | readonly string[];
+  /** The wire: a noun as it is, or a path (default `/poke/api`; `poke` is prepended when
+   * missing). */
+  wire?: WireLike;
 }
 
 /** What became of one poke of a group: its result once durable, or its error. */
@@ -65,6 +68,14 @@ export interface RuntimeOptions {
    * kernel, or for a new directory the default kernel (`kernels/kv.jam`).
    */
   kernel?: Uint8Array;
+  /**
+   * Boot a new data directory from this state instead of the kernel's own: a state noun
+   * (axis 6 of a kernel core), a state file's bytes (its jam, or NockApp's `EXPJAM`
+   * container, whose kernel hash must be the kernel's unless `force`), or a
+   * `StateSource`. The kernel's load arm takes it, as in an upgrade, and the
+   * product is event 0. A directory that already has a log is refused.
+   */
+  state?: StateOption;
   /** Take a rotating snapshot every this many events (default 10,000; 0: never by count). */
   snapshotEveryEvents?: number;
   /** ... or once this many milliseconds of event compute time have accumulated (default
@@ -110,6 +121,21 @@ export interface RuntimeOptions {
    * after open. The environment variable `CELLAR_FAULTS`, when readable, adds to these.
    */
   faults?: string;
+  /**
+   * Called once a poke is computed, before its event is logged: drivers that must not lose
+   * an effect write it ahead here (see `src/drivers/`). Throwing rejects the poke (nothing
+   * is logged). The effects are the runtime's (valid during the call only).
+   */
+  onComputed?: (event: ComputedEvent) => void;
+}
+
+/** A computed event about to be logged (see {@linkcode RuntimeOptions.onComputed}). */
+export interface ComputedEvent {
+  eventNumber: bigint;
+  /** The jam the log will keep: `[wire eny our now cause]` (its blake3 is the log's hash). */
+  eventJam: Uint8Array;
+  /** The kernel's effects list. */
+  effects: Noun;
 }
 
 /** What a poke returns once its event is durable. */

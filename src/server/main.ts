@@ -28,6 +28,7 @@ Options:
   --peek-timeout-ms N     compute limit of one peek (default 10000)
   --body-timeout-ms N     a request body that stalls this long gets 408 (default 10000)
   --snapshot-every N      snapshot every N events (default 10000)
+  --effects-retention N   GET /effects keeps the effects of the last N events (default 10000)
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
   -h, --help              this help
 
@@ -41,6 +42,7 @@ const numberFlags = [
   ["peek-timeout-ms", "peekTimeoutMs", 1],
   ["body-timeout-ms", "bodyTimeoutMs", 1],
   ["snapshot-every", "snapshotEveryEvents", 0],
+  ["effects-retention", "effectsRetentionEvents", 1],
 ] as const;
 
 const hostPattern = /^[A-Za-z0-9._:-]+$/;

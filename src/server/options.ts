@@ -31,6 +31,8 @@ export interface ServerOptions {
   peekWorkers?: number;
   /** Snapshot every this many events (the runtime's default 10,000). */
   snapshotEveryEvents?: number;
+  /** `GET /effects` keeps the effects of this many last events for resuming (default 10,000). */
+  effectsRetentionEvents?: number;
   /** Where startup and runtime messages go (default `console.log`). */
   log?: (line: string) => void;
 }

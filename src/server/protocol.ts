@@ -8,6 +8,7 @@
 
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json } from "../core/json.ts";
+import type { EffectsMessage } from "./effects_stream.ts";
 
 /** How the reply should carry a noun. */
 export type NounFormat = "jam" | "json";
@@ -28,6 +29,8 @@ export interface PokeItem {
   jam?: ArrayBuffer;
   json?: Json;
   wire?: string;
+  /** The wire as a JSON noun (used as it is), instead of the path `wire`. */
+  wireJson?: Json;
   reply: NounFormat;
 }
 
@@ -68,6 +71,7 @@ export type WriterReply =
   | { type: "fatal"; error: WireError }
   | { type: "answers"; answers: PokeAnswer[] }
   | { type: "status"; status: WriterStatus; gcMs?: number; snapshotMs?: number }
+  | EffectsMessage
   | { type: "closed" };
 
 /** Main thread → peeker. */

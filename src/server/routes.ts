@@ -10,7 +10,6 @@
  * @module
  */
 
-import { ArgumentError } from "../core/errors.ts";
 import type { Authorizer, Needed } from "./auth.ts";
 import {
   errorResponse,
@@ -20,10 +19,11 @@ import {
   readBody,
   wantsJam,
 } from "./http_util.ts";
-import { checkNounJson, parseNounJson } from "../core/json.ts";
-import type { Json } from "../core/json.ts";
 import type { Observability } from "./observability.ts";
 import { describe } from "./options.ts";
+import { readPokeJson, readWire } from "./poke_body.ts";
+import { effectsResponse } from "./effects_stream.ts";
+import type { EffectsHub } from "./effects_stream.ts";
 import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
 import { statusPageHtml } from "./status_page.ts";
 
@@ -42,6 +42,8 @@ export interface RouteContext {
   observability: Observability;
   auth: Authorizer;
   log: (line: string) => void;
+  /** Committed effects for `GET /effects` (absent: the route answers 503). */
+  effects?: EffectsHub;
 }
 
 /** One entry of the route table. */
@@ -54,7 +56,6 @@ export interface Route {
   handle(context: RouteContext, request: Request, url: URL): Response | Promise<Response>;
 }
 
-const wirePattern = /^(\/[A-Za-z0-9._~-]{1,64}){1,16}$/;
 const maxPeekSegments = 64;
 const pageSecurityPolicy =
   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
@@ -66,6 +67,7 @@ export const routes: readonly Route[] = [
   { method: "GET", pattern: /^\/metrics$/, scope: "status", handle: metrics },
   { method: "POST", pattern: /^\/poke$/, scope: "poke", handle: poke },
   { method: "GET", pattern: /^\/peek(\/|$)/, scope: "peek", handle: peek },
+  { method: "GET", pattern: /^\/effects$/, scope: "subscribe", handle: effects },
 ];
 
 /**
@@ -123,7 +125,15 @@ function page(): Response {
 }
 
 function status(context: RouteContext): Response {
-  return jsonResponse(context.observability.statusBody(), 200, { "cache-control": "no-store" });
+  const body = { ...context.observability.statusBody(), effects: context.effects?.status() };
+  return jsonResponse(body, 200, { "cache-control": "no-store" });
+}
+
+function effects(context: RouteContext, request: Request, url: URL): Response {
+  if (context.effects === undefined || context.observability.phase !== "ready") {
+    throw context.observability.unavailable();
+  }
+  return effectsResponse(context.effects, request, url);
 }
 
 function metrics(context: RouteContext): Response {
@@ -216,14 +226,8 @@ async function readPoke(context: RouteContext, request: Request, url: URL): Prom
       }`,
     );
   }
-  const wire = url.searchParams.get("wire") ?? request.headers.get("x-cellar-wire") ?? undefined;
-  if (wire !== undefined && !wirePattern.test(wire)) {
-    throw new HttpError(
-      400,
-      "BadWire",
-      "The wire must be a path like /poke/app: 1 to 16 segments of [A-Za-z0-9._~-], each 1 to 64 characters",
-    );
-  }
+  const given = url.searchParams.get("wire") ?? request.headers.get("x-cellar-wire") ?? undefined;
+  const wire = given === undefined ? {} : readWire(given);
   const limits = context.observability.options.limits;
   const body = await readBody(request, {
     maxBytes: limits.bodyBytes,
@@ -233,26 +237,12 @@ async function readPoke(context: RouteContext, request: Request, url: URL): Prom
     throw new HttpError(400, "EmptyBody", "The poke body is empty: send a cause");
   }
   const reply = wantsJam(request, url) ? "jam" : "json";
-  if (type === "application/x-jam") return { jam: body.buffer as ArrayBuffer, wire, reply };
-  return { json: parseJsonNoun(body), wire, reply };
-}
-
-function parseJsonNoun(body: Uint8Array): Json {
-  let json: Json;
-  try {
-    json = parseNounJson(new TextDecoder("utf-8", { fatal: true }).decode(body));
-  } catch (error) {
-    throw new HttpError(400, "BadJson", `The body is not valid JSON: ${describe(error)}`);
+  if (type === "application/x-jam") return { jam: body.buffer as ArrayBuffer, ...wire, reply };
+  const { cause, wireJson } = readPokeJson(body);
+  if (wireJson !== undefined && given !== undefined) {
+    throw new HttpError(400, "BadWire", "The wire is given twice: in the body and in the request");
   }
-  try {
-    checkNounJson(json);
-  } catch (error) {
-    if (error instanceof ArgumentError) {
-      throw new HttpError(400, "BadNoun", `The body is not a JSON noun: ${error.message}`);
-    }
-    throw error;
-  }
-  return json;
+  return { json: cause, ...(wireJson === undefined ? wire : { wireJson }), reply };
 }
 
 function peekPath(url: URL): string[] {

@@ -16,6 +16,7 @@
 
 import type { BootReport } from "../runtime/runtime.ts";
 import { openTokens, TokenAuthorizer } from "./auth.ts";
+import { EffectsHub } from "./effects_stream.ts";
 import { listen } from "./http_util.ts";
 import { main } from "./main.ts";
 import { Observability } from "./observability.ts";
@@ -34,6 +35,29 @@ export { permissionReport, probeSandbox } from "./permissions.ts";
 
 const historyEveryMs = 5000;
 
+/** The writer Worker's client, wired to the server's state, effects hub and peek pool. */
+function startWriter(
+  settings: ReturnType<typeof resolveSettings>,
+  observability: Observability,
+  effects: EffectsHub,
+  pool: PeekPool,
+  failed: (message: string, error: ServerStartError) => void,
+): WriterClient {
+  return new WriterClient(settings, {
+    progress: (progress) => {
+      const line = observability.takeProgress(progress);
+      if (line !== null) settings.log(line);
+    },
+    // Ready once a peek Worker has opened its replica too.
+    ready: (boot, status) => (
+      effects.start(boot.eventNumber), observability.booted(boot, status), pool.start()
+    ),
+    effects: (message) => effects.publish(message),
+    status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
+    failed,
+  });
+}
+
 /**
  * Start the server: listen at once, boot the runtime in the writer Worker, then start the
  * peek Workers. Throws {@linkcode ServerStartError} when an option is bad or the kernel
@@ -51,11 +75,13 @@ export function startServer(options: ServerOptions): RunningServer {
   const { dataDir, log } = settings;
   const { tokens, adminTokenPath } = openTokens(dataDir);
   const observability = new Observability(settings);
+  const effects = new EffectsHub({ retentionEvents: options.effectsRetentionEvents });
   const context: RouteContext = {
     backend: { poke: (call) => writer.poke(call), peek: (path, as) => pool.peek(path, as) },
     observability,
     auth: new TokenAuthorizer(tokens, log),
     log,
+    effects,
   };
   // Listen first: a busy port fails before any Worker starts. No request is handled before
   // this function returns, so the handlers find the writer and the pool in place.
@@ -76,16 +102,7 @@ export function startServer(options: ServerOptions): RunningServer {
     failed: (message) => fail(message, new ServerStartError(message)),
     log,
   });
-  const writer = new WriterClient(settings, {
-    progress: (progress) => {
-      const line = observability.takeProgress(progress);
-      if (line !== null) log(line);
-    },
-    // Ready once a peek Worker has opened its replica too.
-    ready: (boot, status) => (observability.booted(boot, status), pool.start()),
-    status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
-    failed: fail,
-  });
+  const writer = startWriter(settings, observability, effects, pool, fail);
   const historyTimer = setInterval(() => observability.sampleHistory(), historyEveryMs);
   const finished = Promise.withResolvers<void>();
   let stopping: Promise<void> | null = null;
@@ -94,6 +111,7 @@ export function startServer(options: ServerOptions): RunningServer {
       const wasRecovering = observability.markStopping();
       writer.abort();
       clearInterval(historyTimer);
+      effects.close(); // an open event stream would hold the shutdown
       await server.shutdown();
       await pool.close(5000);
       // A replay stops at the next event (the abort flag); a poke finishes first.

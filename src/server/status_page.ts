@@ -242,6 +242,16 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
         <ul id="boot-skipped"></ul>
       </div>
     </section>
+    <section class="grid two">
+      <div class="panel">
+        <h2>Effect subscribers</h2>
+        <table>
+          <thead><tr><th>Id</th><th>Filter</th><th class="num">Sent</th><th class="num">Connected</th></tr></thead>
+          <tbody id="subscribers"><tr><td colspan="4" class="empty">—</td></tr></tbody>
+        </table>
+        <div class="sub" id="effects-retained"></div>
+      </div>
+    </section>
   </div>
   <footer>Refreshes every __POLL_S__ s · raw data: <a href="/status" style="color:inherit">/status</a> (needs the token)</footer>
 </main>
@@ -386,6 +396,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
       DASH);
 
     renderSnapshots(list(s.snapshots));
+    renderSubscribers(obj(s.effects));
     renderBoot(obj(s.boot));
     renderChart(list(s.history));
   }
@@ -422,6 +433,32 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
       cell(row, age === DASH ? DASH : age + " ago", "num");
       body.appendChild(row);
     });
+  }
+
+  function renderSubscribers(effects) {
+    var body = $("subscribers");
+    var subscribers = list(effects.subscribers);
+    body.textContent = "";
+    if (subscribers.length === 0) {
+      var row = document.createElement("tr");
+      cell(row, "No subscribers (GET /effects)", "empty").colSpan = 4;
+      body.appendChild(row);
+    }
+    subscribers.forEach(function (sub) {
+      sub = obj(sub);
+      var row = document.createElement("tr");
+      cell(row, str(sub.id), "mono");
+      var tags = list(sub.tags).map(str).join(", ");
+      cell(row, (tags ? "tag " + tags : "all tags") + (sub.wire ? " \u00b7 wire " + str(sub.wire) : ""));
+      cell(row, count(sub.sent), "num");
+      var age = duration(sub.connectedSeconds);
+      cell(row, age, "num");
+      body.appendChild(row);
+    });
+    var retained = obj(effects.retained);
+    setText("effects-retained", effects.retained ?
+      count(retained.effects) + " effects retained (" + bytes(retained.bytes) + "), " +
+      count(effects.disconnectedSlow) + " slow subscribers disconnected" : "");
   }
 
   function renderBoot(boot) {

@@ -12,8 +12,9 @@
  * directory), so a reader such as the server sees the old file or the new one, never a torn
  * one; {@linkcode TokenStore.reload} picks up changes made by another process (the CLI).
  *
- * Scopes: `peek` (read the state), `poke` (submit events), `admin` (everything: snapshots,
- * GC, status details, token management). See {@linkcode allows}.
+ * Scopes: `peek` (read the state), `poke` (submit events), `subscribe` (receive committed
+ * effects, `GET /effects`), `admin` (everything: snapshots, GC, status details, token
+ * management). See {@linkcode allows}.
  *
  * @module
  */
@@ -22,10 +23,10 @@ import { ArgumentError, CellarError } from "../core/errors.ts";
 import { blake3, hex, writeFileAtomic } from "../runtime/files.ts";
 
 /** What a token may do; `admin` allows everything. */
-export type Scope = "peek" | "poke" | "admin";
+export type Scope = "peek" | "poke" | "subscribe" | "admin";
 
 /** The scopes, in the order they are listed. */
-export const scopes: readonly Scope[] = ["peek", "poke", "admin"];
+export const scopes: readonly Scope[] = ["peek", "poke", "subscribe", "admin"];
 
 /**
  * The token file is unusable (unreadable, not JSON, or not the expected shape). The message

@@ -14,6 +14,7 @@
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
+import type { EffectsMessage } from "./effects_stream.ts";
 import { closeWorker } from "./protocol.ts";
 import type {
   PokeAnswer,
@@ -39,6 +40,8 @@ export interface WriterEvents {
   /** The runtime could not open or the Worker died (pending pokes were already failed);
    * `error` is what `ready` should reject with. */
   failed(message: string, error: ServerStartError): void;
+  /** A committed event's effects (for `GET /effects`). */
+  effects?(message: EffectsMessage): void;
 }
 
 /** The writer Worker, as the main thread talks to it. */
@@ -158,6 +161,9 @@ export class WriterClient {
       }
       case "status":
         this.#events.status(m.status, m.gcMs, m.snapshotMs);
+        break;
+      case "effects":
+        this.#events.effects?.(m);
         break;
       case "closed":
         this.#closed.resolve();

@@ -18,6 +18,10 @@ import type { PokeOutcome, PokeRequest, RuntimeStatus } from "../runtime/runtime
 import { nounFromJson, nounToJson } from "../core/json.ts";
 import type { PokeAnswer, PokeItem, WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
+import { wireNoun } from "../runtime/wire.ts";
+import type { WireLike } from "../runtime/wire.ts";
+import { effectsMessage } from "./effects_stream.ts";
+import type { EffectsMessage } from "./effects_stream.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
 const statusEveryMs = 100;
@@ -100,6 +104,35 @@ function maintain(): void {
   });
 }
 
+/** A committed event's effects as a message for the main thread (`GET /effects`), or null. */
+function effectsOf(
+  eventNumber: bigint,
+  wire: WireLike | undefined,
+  effects: Noun,
+): EffectsMessage | null {
+  try {
+    using wireUsed = wireNoun(wire);
+    return effectsMessage(eventNumber, wireUsed, effects);
+  } catch (error) {
+    console.error(`cellar serve: cannot publish the effects of event ${eventNumber}: ${error}`);
+    return null;
+  }
+}
+
+/** The cause and wire of a poke request (nouns the caller disposes). */
+function pokeInput(request: PokeItem): { cause: Noun; wire: Noun | string | undefined } {
+  const cause = request.jam !== undefined
+    ? Noun.cue(new Uint8Array(request.jam))
+    : nounFromJson(request.json ?? null);
+  if (request.wireJson === undefined) return { cause, wire: request.wire };
+  try {
+    return { cause, wire: nounFromJson(request.wireJson) };
+  } catch (error) {
+    cause.dispose();
+    throw error;
+  }
+}
+
 /** Commit a batch of pokes as a group and answer each. */
 function pokes(items: PokeItem[]): void {
   const answers: PokeAnswer[] = [];
@@ -113,10 +146,8 @@ function pokes(items: PokeItem[]): void {
   const decoded: { item: PokeItem; request: PokeRequest }[] = [];
   for (const item of items) {
     try {
-      const cause = item.jam !== undefined
-        ? Noun.cue(new Uint8Array(item.jam))
-        : nounFromJson(item.json ?? null);
-      decoded.push({ item, request: { cause, wire: item.wire } });
+      const { cause, wire } = pokeInput(item);
+      decoded.push({ item, request: { cause, wire } });
     } catch (error) {
       answers.push({ type: "pokeFailed", id: item.id, error: wireError(error, "poke") });
     }
@@ -130,7 +161,11 @@ function pokes(items: PokeItem[]): void {
   } finally {
     for (const d of decoded) d.request.cause.dispose();
   }
-  decoded.forEach((d, i) => answers.push(answer(d.item, outcomes[i], transfer)));
+  const published: EffectsMessage[] = [];
+  decoded.forEach((d, i) => {
+    answers.push(answer(d.item, outcomes[i], transfer, d.request.wire, published));
+    if (d.request.wire instanceof Noun) d.request.wire.dispose();
+  });
   const stall = runtime.commitStatus().stalled;
   if ((stall !== null) !== stalledBefore) {
     // Before the answers, so no client sees a 507 while /status still says healthy.
@@ -140,16 +175,28 @@ function pokes(items: PokeItem[]): void {
     send({ type: "status", status: snapshotStatus() });
   }
   send({ type: "answers", answers }, transfer);
+  for (const message of published) send(message);
   afterGroup();
 }
 
-/** The answer to `item` from its outcome (its effects are disposed here). */
-function answer(item: PokeItem, outcome: PokeOutcome, transfer: Transferable[]): PokeAnswer {
+/**
+ * The answer to `item` from its outcome (its effects are disposed here); a committed event's
+ * effects also go on `published`, for `GET /effects` subscribers once the answers are out.
+ */
+function answer(
+  item: PokeItem,
+  outcome: PokeOutcome,
+  transfer: Transferable[],
+  wire: WireLike | undefined,
+  published: EffectsMessage[],
+): PokeAnswer {
   if (!outcome.ok) {
     return { type: "pokeFailed", id: item.id, error: wireError(outcome.error, "poke") };
   }
   const { eventNumber, effects, computeMs, commitMs } = outcome.result;
   try {
+    const message = effectsOf(eventNumber, wire, effects);
+    if (message !== null) published.push(message);
     const base = { type: "poked", id: item.id, eventNumber, computeMs, commitMs } as const;
     if (item.reply !== "jam") return { ...base, effectsJson: nounToJson(effects) };
     const jam = ownBuffer(effects.jam());
