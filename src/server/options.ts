@@ -8,6 +8,7 @@
 
 import type { BootReport } from "../runtime/runtime.ts";
 import { CellarError } from "../core/errors.ts";
+import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -147,11 +148,17 @@ function readKernel(path: string): Uint8Array {
   }
 }
 
+/** Make (mode 0700) or check the data directory; its absolute path. */
 function makeDataDir(path: string): string {
   try {
-    Deno.mkdirSync(path, { recursive: true });
-    return Deno.realPathSync(path);
+    Deno.mkdirSync(path, { recursive: true, mode: 0o700 });
+    const dir = Deno.realPathSync(path);
+    // Links and special files are refused before any Worker opens a file natively; the
+    // directory's mode is reported with the boot's warnings.
+    prepareDataDir(dir);
+    return dir;
   } catch (cause) {
+    if (cause instanceof UnsafeDataDirError) throw new ServerStartError(cause.message, { cause });
     throw new ServerStartError(`Cannot use the data directory ${path}: ${describe(cause)}`, {
       cause,
     });
