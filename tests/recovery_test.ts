@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { bootKernel, EventLog, interrupt, NockError, Noun, Runtime, RuntimeError } from "../mod.ts";
 import type { BootReport, ReplayProgress } from "../mod.ts";
-import { recoveryLevels } from "../src/runtime/recovery.ts";
+import { recoveryLevels, recoveryRefusals } from "../src/runtime/recovery.ts";
 import { assertEquals, assertThrows, defaultKernelUrl, kernelTest } from "./_helpers.ts";
 import { putMany, replayOf, stateOf, withRuntime } from "./_runtime_helpers.ts";
 
@@ -218,3 +218,11 @@ kernelTest(
     assertEquals(stateOf(dir), { ...expected, level: 1 });
   },
 );
+
+Deno.test("recovery: the refusals are a table, each saying what it detects", () => {
+  assertEquals(recoveryRefusals.map((r) => r.name), ["log-lost-tail"]);
+  for (const refusal of recoveryRefusals) {
+    assert(refusal.detects.length > 20 && !refusal.detects.endsWith("."), refusal.detects);
+    assertEquals(typeof refusal.check, "function");
+  }
+});
