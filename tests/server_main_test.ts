@@ -23,6 +23,8 @@ Deno.test("serve flags: defaults, and every flag into its option", () => {
     pokeTimeoutMs: undefined,
     peekTimeoutMs: undefined,
     bodyTimeoutMs: undefined,
+    bodyDeadlineMs: undefined,
+    maxConnections: undefined,
     snapshotEveryEvents: undefined,
   });
   const full = parseServeArgs([
@@ -40,6 +42,10 @@ Deno.test("serve flags: defaults, and every flag into its option", () => {
     "7",
     "--body-timeout-ms",
     "8",
+    "--body-deadline-ms",
+    "9",
+    "--max-connections",
+    "10",
     "--snapshot-every",
     "0",
     "--probe-sandbox",
@@ -55,6 +61,8 @@ Deno.test("serve flags: defaults, and every flag into its option", () => {
       pokeTimeoutMs: 6,
       peekTimeoutMs: 7,
       bodyTimeoutMs: 8,
+      bodyDeadlineMs: 9,
+      maxConnections: 10,
       snapshotEveryEvents: 0,
     },
   });
