@@ -149,6 +149,7 @@ export interface RawAnswer {
   text: string;
   /** The server closed the connection (or reset it) within the wait. */
   closed: boolean;
+  /** Milliseconds from connecting until the answer was complete (or the wait ended). */
   ms: number;
 }
 
@@ -166,11 +167,14 @@ export async function raw(
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
   try {
     await conn.write(typeof head === "string" ? new TextEncoder().encode(head) : head);
-    const reading = readAnswer(conn, options.waitMs ?? 5000);
+    const reading = readAnswer(conn, options.waitMs ?? 5000).then((answer) => ({
+      ...answer,
+      ms: performance.now() - started,
+    }));
     await options.body?.(conn).catch(() => {});
-    const { text, closed } = await reading;
+    const { text, closed, ms } = await reading;
     const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? "0");
-    return { status, text, closed, ms: performance.now() - started };
+    return { status, text, closed, ms };
   } finally {
     try {
       conn.close();
