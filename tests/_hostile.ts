@@ -1,6 +1,6 @@
 /**
  * Helpers of the hostile-input suite (`hostile_*_test.ts`): a real server subprocess with
- * small limits, raw HTTP/1.1 over TCP, the server's memory from `/proc/PID/status`, the
+ * small limits, raw HTTP/1.1 over TCP, the server's memory (its RSS, from `ps`), the
  * state mug read beside it, and one checker that every case runs through: the status is the
  * expected one, the server still answers, its memory stays within the stated bound, and the
  * state is unchanged.
@@ -43,12 +43,21 @@ export interface Hostile {
   peakMib: number;
 }
 
-/** The server process's resident memory in MiB (VmRSS of /proc/PID/status). */
-export function rssMib(server: ServerProcess): number {
-  const status = Deno.readTextFileSync(`/proc/${server.child.pid}/status`);
-  const m = /VmRSS:\s+(\d+) kB/.exec(status);
-  assert(m !== null, "no VmRSS");
-  return Number(m[1]) / 1024;
+/**
+ * The server process's resident memory in MiB (`ps`: Deno's test permissions do not let
+ * the test read /proc/PID/status itself).
+ */
+export async function rssMib(server: ServerProcess): Promise<number> {
+  const text = await ps(["-o", "rss=", "-p", String(server.child.pid)]);
+  const kib = Number(text.trim());
+  assert(Number.isFinite(kib) && kib > 0, `no RSS from ps: ${text}`);
+  return kib / 1024;
+}
+
+async function ps(args: string[]): Promise<string> {
+  const out = await new Deno.Command("ps", { args, stdout: "piped", stderr: "piped" }).output();
+  assert(out.success, `ps ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
 }
 
 /** mug of the committed kernel core, read from the PMA read-only beside the server. */
@@ -80,7 +89,7 @@ export async function startHostile(
   });
   await setup(server);
   for (let i = 0; i < 20; i++) await (await get(server, "peek/count")).body?.cancel();
-  const baselineMib = rssMib(server);
+  const baselineMib = await rssMib(server);
   return { server, baselineMib, mug: stateMug(dataDir), peakMib: baselineMib };
 }
 
@@ -92,15 +101,9 @@ export async function stopHostile(h: Hostile): Promise<void> {
 }
 
 /** Worker threads of the server process (`worker-N`: the writer and the peek Workers). */
-export function workerThreads(server: ServerProcess): number {
-  let count = 0;
-  for (const task of Deno.readDirSync(`/proc/${server.child.pid}/task`)) {
-    try {
-      const name = Deno.readTextFileSync(`/proc/${server.child.pid}/task/${task.name}/comm`);
-      if (name.startsWith("worker")) count++;
-    } catch { /* the thread ended */ }
-  }
-  return count;
+export async function workerThreads(server: ServerProcess): Promise<number> {
+  const names = await ps(["-L", "-o", "comm=", "-p", String(server.child.pid)]);
+  return names.split("\n").filter((n) => n.trim().startsWith("worker")).length;
 }
 
 /**
@@ -109,7 +112,7 @@ export function workerThreads(server: ServerProcess): number {
  */
 export async function settle(h: Hostile, timeoutMs = 60_000): Promise<number> {
   const started = performance.now();
-  while (workerThreads(h.server) > 3) {
+  while (await workerThreads(h.server) > 3) {
     assert(performance.now() - started < timeoutMs, "stopped peek Workers still run");
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -133,7 +136,7 @@ export async function assertHealthy(h: Hostile, label: string): Promise<void> {
   const count = await get(h.server, "peek/count");
   assertEquals(count.status, 200, `${label}: a peek after it`);
   await count.body?.cancel();
-  const rss = rssMib(h.server);
+  const rss = await rssMib(h.server);
   h.peakMib = Math.max(h.peakMib, rss);
   assert(
     rss - h.baselineMib <= rssGrowthMaxMib,

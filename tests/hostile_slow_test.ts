@@ -258,7 +258,7 @@ kernelTest("hostile slow: stalls, drips, tiny chunks, half-open and many connect
     console.log(
       `hostile slow: RSS baseline ${h.baselineMib.toFixed(0)} MiB, peak ${
         h.peakMib.toFixed(0)
-      } MiB, now ${rssMib(h.server).toFixed(0)} MiB`,
+      } MiB, now ${(await rssMib(h.server)).toFixed(0)} MiB`,
     );
   } finally {
     await stopHostile(h);
