@@ -6,9 +6,9 @@
  */
 
 import assert from "node:assert/strict";
-import { bootKernel, EventLog, Noun, Runtime, RuntimeError } from "../mod.ts";
+import { bootKernel, EventLog, interrupt, NockError, Noun, Runtime, RuntimeError } from "../mod.ts";
 import type { BootReport, ReplayProgress } from "../mod.ts";
-import { recoveryLevels } from "../src/runtime/recovery.ts";
+import { recoveryLevels, recoveryRefusals } from "../src/runtime/recovery.ts";
 import { assertEquals, assertThrows, defaultKernelUrl, kernelTest } from "./_helpers.ts";
 import { putMany, replayOf, stateOf, withRuntime } from "./_runtime_helpers.ts";
 
@@ -142,3 +142,87 @@ kernelTest(
     log.close();
   },
 );
+
+kernelTest(
+  "recovery: a replay runs logged events with no compute limit (a lower one now boots)",
+  () => {
+    const dir = tempDir();
+    withRuntime({ dataDir: dir, snapshotEveryEvents: 0 }, (r) => {
+      putMany(r, 0, 2);
+      using slow = Noun.from(["fill", "f", 1000]);
+      r.poke(slow).effects.dispose();
+      putMany(r, 2, 2);
+    });
+    const expected = replayOf(dir);
+    Deno.removeSync(`${dir}/pma`, { recursive: true });
+    // Far below what event 3 needs, in steps and in time: the live limits are not applied.
+    const limits = { stepLimit: 1000, timeoutMs: 1 };
+    const report = withRuntime(
+      { dataDir: dir, snapshotEveryEvents: 0, pokeLimits: limits },
+      (r) => r.bootReport,
+    );
+    assertFromTable(report, 4);
+    assertEquals(report.replayed, 5);
+    assertEquals(stateOf(dir), { ...expected, level: 1 });
+    // The live limit still holds for new pokes.
+    withRuntime({ dataDir: dir, pokeLimits: limits }, (r) => {
+      using slow = Noun.from(["fill", "g", 1000]);
+      assertThrows(() => r.poke(slow), NockError);
+      assertEquals(r.eventNumber, 5n);
+    });
+  },
+);
+
+kernelTest(
+  "recovery: an interrupt stops a replay inside a long event; the next boot goes on",
+  async () => {
+    const dir = tempDir();
+    withRuntime({ dataDir: dir, snapshotEveryEvents: 0 }, (r) => {
+      putMany(r, 0, 3);
+      using slow = Noun.from(["fill", "f", 12_000]);
+      r.poke(slow).effects.dispose();
+      putMany(r, 3, 1);
+    });
+    const expected = replayOf(dir);
+    Deno.removeSync(`${dir}/pma`, { recursive: true });
+    const worker = new Worker(new URL("./_replay_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    const abort = new SharedArrayBuffer(4);
+    const replies: Record<string, unknown>[] = [];
+    const finished = new Promise<Record<string, unknown>>((resolve) => {
+      worker.onmessage = (e) => {
+        replies.push(e.data);
+        if ("code" in e.data) resolve(e.data);
+      };
+    });
+    try {
+      worker.postMessage({ dataDir: dir, abort });
+      // Once event 1 is replayed, events 2 and 3 take milliseconds; event 4 (the fill) most
+      // of a second.
+      while (!replies.some((m) => "done" in m)) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 150));
+      Atomics.store(new Int32Array(abort), 0, 1);
+      assert(interrupt(replies[0].id as number), "the Worker's machine is known");
+      const result = await finished;
+      assertEquals(result.code, "Interrupted", String(result.message));
+      const message = String(result.message);
+      assert(message.includes("Replay interrupted at event 3 of 5"), message);
+    } finally {
+      worker.terminate();
+    }
+    // The three events replayed before the interrupt were kept as a snapshot.
+    const report = bootOf(dir);
+    assertFromTable(report, 2);
+    assertEquals(report.replayed, 2);
+    assertEquals(stateOf(dir), { ...expected, level: 1 });
+  },
+);
+
+Deno.test("recovery: the refusals are a table, each saying what it detects", () => {
+  assertEquals(recoveryRefusals.map((r) => r.name), ["log-lost-tail"]);
+  for (const refusal of recoveryRefusals) {
+    assert(refusal.detects.length > 20 && !refusal.detects.endsWith("."), refusal.detects);
+    assertEquals(typeof refusal.check, "function");
+  }
+});

@@ -251,16 +251,21 @@ kernelTest("recovery: a gap before a snapshot is covered by it (with a warning)"
   assert(r.report!.includes("missing event 3"), r.report);
 });
 
-kernelTest("recovery: a PMA ahead of the log is not trusted", () => {
+kernelTest("recovery: a PMA ahead of the log → refusal naming both events and files", () => {
   const r = damaged((dir) => {
     const log = EventLog.open(`${dir}/log.sqlite`);
     log.exec("DELETE FROM events WHERE num = 40");
     log.close();
   });
-  // The PMA and the newest snapshot (event 40) are both ahead: the one before (30) is used.
-  assertRecovered(r, 3, 39n);
-  assert(r.report!.includes("ahead of the log"), r.report);
-  assert(r.report!.includes("quarantine"), r.report);
+  // The log lost answered event 40 (the PMA and the newest snapshot hold it): booting from
+  // the log would drop it silently, so the boot is refused and nothing is moved.
+  assert(r.error !== undefined, r.report);
+  assertEquals(r.error.code, "Refused");
+  const m = r.error.message;
+  assert(m.includes(`the PMA ${r.dir}/pma/`) && m.includes("is at event 40"), m);
+  assert(m.includes(`log ${r.dir}/log.sqlite ends at event 39`), m);
+  assert(m.includes("cellar recover --trust-pma"), m);
+  assertEquals([...Deno.readDirSync(r.dir)].some((e) => e.name === "quarantine"), false);
 });
 
 kernelTest("recovery: the log replaced by an empty one → refusal", () => {

@@ -56,7 +56,14 @@ class FakeBackend implements Backend {
   }
 }
 
-const limits = { bodyBytes: 64, pokeTimeoutMs: 100, peekTimeoutMs: 100, bodyTimeoutMs: 200 };
+const limits = {
+  bodyBytes: 64,
+  pokeTimeoutMs: 100,
+  peekTimeoutMs: 100,
+  bodyTimeoutMs: 200,
+  bodyDeadlineMs: 1000,
+  maxConnections: 8,
+};
 
 const boot: BootReport = {
   level: 1,
@@ -174,7 +181,7 @@ withHarness("unknown paths get 404, known paths with another method 405", async 
   await expectError(get, 405, "MethodNotAllowed");
   for (const path of ["/", "/status", "/metrics", "/peek/x"]) {
     const r = await send(h, path, { method: "POST", token: h.admin, body: "x" });
-    assertEquals(r.headers.get("allow"), "GET", path);
+    assertEquals(r.headers.get("allow"), "GET, HEAD", path);
     await expectError(r, 405, "MethodNotAllowed");
   }
   // The method is checked before the token: no token still gets 405 here.
@@ -551,6 +558,8 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
     "cellar_pokes_total",
     "cellar_peeks_total",
     "cellar_http_requests_total",
+    "cellar_http_requests_in_flight",
+    "cellar_peek_worker_restarts_total",
     "cellar_poke_duration_seconds",
     "cellar_peek_duration_seconds",
     "cellar_slab_capacity_bytes",
@@ -595,4 +604,87 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
   const pokeLines = lines.filter((l) => l.startsWith("cellar_pokes_total{"));
   assertEquals(pokeLines.length, pokeOutcomes.length);
   assertEquals(pokeLines, [...pokeLines].sort());
+});
+
+/** A body stream of `pieces` chunks of `size` bytes, one every `everyMs` (0: at once). */
+function trickle(pieces: number, size: number, everyMs = 0): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent === pieces) return controller.close();
+      if (everyMs > 0) await new Promise((r) => setTimeout(r, everyMs));
+      sent++;
+      controller.enqueue(new Uint8Array(size).fill(0x31));
+    },
+  });
+}
+
+withHarness("a body of many tiny chunks, or one past its deadline, is refused", async (h) => {
+  const post = (body: ReadableStream<Uint8Array>) =>
+    send(h, "/poke", {
+      method: "POST",
+      token: h.admin,
+      headers: { "content-type": "application/json" },
+      body,
+    });
+  // A 64-byte limit allows 1,024 reads: 2,000 empty chunks are refused at the 1,025th.
+  const h2 = await post(trickle(2000, 0));
+  await expectError(h2, 413, "BodyTooFragmented");
+  // Every 150 ms a byte: never idle for the 200 ms idle limit, but past the 1 s deadline.
+  const started = performance.now();
+  const slow = await post(trickle(30, 1, 150));
+  assertEquals(slow.status, 408);
+  assertEquals(slow.headers.get("connection"), "close");
+  const ms = performance.now() - started;
+  assert(ms >= 950 && ms < 1600, `answered after ${ms} ms`);
+  assert.match((await errorOf(slow)).message, /took longer than its deadline/);
+  // The stalled read still holds the connection: it counts until the next chunk ends it.
+  assertEquals(h.observability.inFlight, 1);
+  await new Promise((r) => setTimeout(r, 250));
+  assertEquals(h.observability.inFlight, 0);
+  assertEquals(h.backend.pokes.length, 0);
+});
+
+withHarness("HEAD is GET without the body; /status hides dataDir from non-admins", async (h) => {
+  for (const path of ["/", "/status", "/metrics", "/peek/x"]) {
+    const get = await send(h, path, { token: h.admin });
+    const head = await send(h, path, { method: "HEAD", token: h.admin });
+    assertEquals([head.status, head.body], [get.status, null], path);
+    assertEquals(head.headers.get("content-type"), get.headers.get("content-type"), path);
+    await get.body?.cancel();
+  }
+  const denied = await send(h, "/status", { method: "HEAD" });
+  assertEquals([denied.status, denied.body], [401, null]);
+  assert.match(denied.headers.get("www-authenticate") ?? "", /^Bearer/);
+  const peeker = await (await send(h, "/status", { token: h.peeker })).json();
+  assertEquals(peeker.dataDir, null);
+  const admin = await (await send(h, "/status", { token: h.admin })).json();
+  assertEquals(admin.dataDir, h.dataDir);
+});
+
+withHarness("past maxConnections requests in progress, 503 Busy; then served again", async (h) => {
+  const gate = Promise.withResolvers<void>();
+  h.backend.peekAnswer = null;
+  const held: Promise<Response>[] = [];
+  // Eight peeks held by a backend that answers only when the gate opens.
+  h.backend.peek = (_path, _reply) =>
+    gate.promise.then(() => ({
+      type: "peeked",
+      id: 1,
+      eventNumber: 7n,
+      kind: "value",
+      valueJson: 1,
+    }));
+  for (let i = 0; i < limits.maxConnections; i++) {
+    held.push(send(h, "/peek/x", { token: h.admin }));
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  assertEquals(h.observability.inFlight, limits.maxConnections);
+  const busy = await send(h, "/status", { token: h.admin });
+  assertEquals(busy.headers.get("retry-after"), "1");
+  await expectError(busy, 503, "Busy");
+  gate.resolve();
+  for (const r of await Promise.all(held)) assertEquals((await r.json()).value, 1);
+  assertEquals(h.observability.inFlight, 0);
+  assertEquals((await send(h, "/status", { token: h.admin })).status, 200);
 });

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { CellarError } from "./errors.ts";
 import { checked, symbols } from "./ffi.ts";
 
 /** Options for {@linkcode formatHandle}. */
@@ -18,15 +19,47 @@ export interface FormatOptions {
   /** Print atoms whose bytes are printable UTF-8 as cords (`'hello'`) instead of in
    * decimal — a guess: a number whose bytes happen to be printable prints as text too. */
   cords?: boolean;
+  /**
+   * Most nouns (cells and atoms) to visit, a subtree shared N times counting N times, as it
+   * prints N times (default 10,000,000). Past it a {@linkcode RenderBudgetError}: a noun of
+   * a few bytes can print as 2^64 leaves. It binds when `maxLength` does not cut first.
+   */
+  maxNodes?: number;
+  /** Most bytes of UTF-8 output (default 64 MiB); past it a {@linkcode RenderBudgetError}.
+   * It binds when `maxLength` does not cut first (`maxLength: Infinity`). */
+  maxBytes?: number;
 }
 
 export const defaultMaxLength = 100_000;
+/** Default {@linkcode FormatOptions.maxNodes}. */
+export const defaultMaxNodes = 4_000_000;
+/** Default {@linkcode FormatOptions.maxBytes}. */
+export const defaultMaxBytes = 64 * 1024 * 1024;
+
+/**
+ * A noun's printed form would pass its budget of nodes or bytes (a DAG whose shared subtrees
+ * print in full each time, or a huge noun printed without a length cut).
+ *
+ * @example
+ * ```ts
+ * import { RenderBudgetError } from "./format.ts";
+ * console.log(new RenderBudgetError("too big").name); // RenderBudgetError
+ * ```
+ */
+export class RenderBudgetError extends CellarError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RenderBudgetError";
+  }
+}
 /** Atoms longer than this many bytes print as `<N-byte atom>` instead of in decimal. */
 const decimalBytesMax = 4096;
 
 /**
- * Print the noun a handle holds (the handle stays owned by the caller): atoms in decimal, cells as `[a b c]` with right-nested tails flattened
- * (`[1 [2 3]]` prints as `[1 2 3]`). Output past `maxLength` characters ends in `…`.
+ * Print the noun a handle holds (the handle stays owned by the caller): atoms in decimal,
+ * cells as `[a b c]` with right-nested tails flattened (`[1 [2 3]]` prints as `[1 2 3]`).
+ * Output past `maxLength` characters ends in `…`; a print past `maxNodes` nodes or
+ * `maxBytes` bytes (which a length cut usually prevents) throws {@linkcode RenderBudgetError}.
  *
  * @example
  * ```ts
@@ -38,6 +71,7 @@ const decimalBytesMax = 4096;
  */
 export function formatHandle(noun: number, options: FormatOptions = {}): string {
   const maxLength = options.maxLength ?? defaultMaxLength;
+  const budget = new Budget(options);
   const S = symbols();
   // Items: a string to emit, or a handle (owned) to print as a noun (`full`) or as the
   // remainder of a flattened tuple (`rest`: " item item ... item]").
@@ -51,17 +85,21 @@ export function formatHandle(noun: number, options: FormatOptions = {}): string 
       const item = stack.pop()!;
       if (typeof item === "string") {
         out += item;
+        budget.emit(item.length);
         continue;
       }
       const { handle, rest } = item;
       try {
+        budget.visit();
         if (S.cellar_is_cell(handle) === 1) {
           stack.push({ handle: checked(S.cellar_tail(handle)), rest: true });
           stack.push({ handle: checked(S.cellar_head(handle)), rest: false });
           stack.push(rest ? " " : "[");
         } else {
           const atom = (options.cords ? atomCord(handle) : null) ?? atomDecimal(handle);
-          out += rest ? ` ${atom}]` : atom;
+          const text = rest ? ` ${atom}]` : atom;
+          budget.emit(utf8Length(text));
+          out += text;
         }
       } finally {
         S.cellar_release(handle);
@@ -71,6 +109,45 @@ export function formatHandle(noun: number, options: FormatOptions = {}): string 
   } finally {
     for (const item of stack) if (typeof item !== "string") S.cellar_release(item.handle);
   }
+}
+
+/** The nodes and bytes a print may still use. */
+class Budget {
+  #nodes = 0;
+  #bytes = 0;
+  readonly maxNodes: number;
+  readonly maxBytes: number;
+
+  constructor(options: FormatOptions) {
+    this.maxNodes = options.maxNodes ?? defaultMaxNodes;
+    this.maxBytes = options.maxBytes ?? defaultMaxBytes;
+  }
+
+  visit(): void {
+    if (++this.#nodes <= this.maxNodes) return;
+    throw new RenderBudgetError(
+      `Cannot print the noun: it has more than ${this.maxNodes} nodes when shared subtrees ` +
+        `count each time they print (a DAG can print as far more than its size): print its ` +
+        `jam instead, or raise maxNodes`,
+    );
+  }
+
+  emit(bytes: number): void {
+    this.#bytes += bytes;
+    if (this.#bytes <= this.maxBytes) return;
+    throw new RenderBudgetError(
+      `Cannot print the noun: its text passes ${this.maxBytes} bytes: print its jam ` +
+        `instead, cut it with maxLength, or raise maxBytes`,
+    );
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** UTF-8 length of `text` (ASCII, the common case, without encoding it). */
+function utf8Length(text: string): number {
+  // deno-lint-ignore no-control-regex
+  return /^[\x00-\x7f]*$/.test(text) ? text.length : encoder.encode(text).length;
 }
 
 function atomDecimal(handle: number): string {

@@ -13,12 +13,15 @@ import type { FormatOptions, Value } from "./format.ts";
 import { handleOf, Noun } from "./noun.ts";
 
 export type { FormatOptions } from "./format.ts";
+export { RenderBudgetError } from "./format.ts";
 
 const decoder = new TextDecoder();
 
 /**
  * Print a noun: atoms in decimal, cells as `[a b c]` with right-nested tails flattened
- * (`[1 [2 3]]` prints as `[1 2 3]`). Output past `maxLength` characters ends in `…`.
+ * (`[1 [2 3]]` prints as `[1 2 3]`). Output past `maxLength` characters ends in `…`. A print
+ * past its budget of nodes or bytes (`maxNodes`, `maxBytes`: a DAG bomb printed with no
+ * length cut) throws a {@linkcode RenderBudgetError} instead of exhausting memory.
  *
  * @example
  * ```ts

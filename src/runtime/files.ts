@@ -3,10 +3,16 @@
  * copies (temp file, fsync, rename, directory fsync), directory fsync, the writer lock and
  * PMA snapshots. Deno alone cannot fsync a directory or take a non-blocking lock.
  *
+ * And the checks that keep a data directory's files inside it and private: every member
+ * Cellar uses must be a real file or folder (a symbolic link could send the native writes,
+ * which Deno's permissions do not see, anywhere), and the directory is made 0700 with its
+ * files 0600 (it holds every cause ever poked).
+ *
  * @module
  */
 
 import { lastError, symbols } from "../core/ffi.ts";
+import { CellarError } from "../core/errors.ts";
 
 const encoder = new TextEncoder();
 
@@ -205,4 +211,211 @@ export function hex(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += b.toString(16).padStart(2, "0");
   return s;
+}
+
+/**
+ * A data directory holds a symbolic link or a special file where Cellar reads or writes.
+ *
+ * @example
+ * ```ts
+ * import { UnsafeDataDirError } from "./files.ts";
+ * console.log(new UnsafeDataDirError("data/pma is a symbolic link").name); // UnsafeDataDirError
+ * ```
+ */
+export class UnsafeDataDirError extends CellarError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UnsafeDataDirError";
+  }
+}
+
+/** A member of a data directory: its name, whether it is a folder, and how deep to check. */
+interface Member {
+  name: string;
+  folder: boolean;
+  /** Levels of entries below a folder that must be real files or folders too. */
+  depth: number;
+}
+
+/** The members of a data directory that Cellar reads or writes. */
+const dataDirMembers: readonly Member[] = [
+  { name: "log.sqlite", folder: false, depth: 0 },
+  { name: "log.sqlite-wal", folder: false, depth: 0 },
+  { name: "log.sqlite-shm", folder: false, depth: 0 },
+  { name: "log.sqlite-journal", folder: false, depth: 0 },
+  { name: "cellar.lock", folder: false, depth: 0 },
+  { name: "tokens.json", folder: false, depth: 0 },
+  { name: "admin.token", folder: false, depth: 0 },
+  { name: "pma", folder: true, depth: 1 },
+  { name: "snapshots", folder: true, depth: 2 },
+  { name: "quarantine", folder: true, depth: 1 },
+  { name: "old-logs", folder: true, depth: 1 },
+];
+
+/** Most entries of one folder that {@linkcode checkDataDir} looks at (a bound, not a limit
+ * a data directory reaches: snapshots/ holds three folders). */
+const membersMax = 10_000;
+
+/**
+ * Check that every member of the data directory `dir` that Cellar uses is a real file or
+ * folder (not a symbolic link, FIFO, socket or device), looking inside `pma/`,
+ * `snapshots/` and the rest as deep as Cellar writes. Throws an
+ * {@linkcode UnsafeDataDirError} naming the first bad member. `dir` itself may be a link: the user
+ * chose it. Absent members are fine.
+ *
+ * @example
+ * ```ts
+ * import { checkDataDir } from "./files.ts";
+ * checkDataDir(Deno.makeTempDirSync());
+ * ```
+ */
+export function checkDataDir(dir: string): void {
+  const stack: { path: string; folder: boolean | null; depth: number }[] = dataDirMembers.map(
+    (m) => ({ path: `${dir}/${m.name}`, folder: m.folder, depth: m.depth }),
+  );
+  while (stack.length > 0) {
+    const { path, folder, depth } = stack.pop()!;
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.lstatSync(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) continue;
+      throw error;
+    }
+    const problem = memberProblem(path, info, folder);
+    if (problem !== null) {
+      throw new UnsafeDataDirError(`Refusing to use the data directory ${dir}: ${problem}`);
+    }
+    if (!info.isDirectory || depth === 0) continue;
+    let count = 0;
+    for (const entry of Deno.readDirSync(path)) {
+      if (++count > membersMax) break;
+      stack.push({ path: `${path}/${entry.name}`, folder: null, depth: depth - 1 });
+    }
+  }
+}
+
+/** Why a member is unsafe, or null. `folder` null: either kind is fine. */
+function memberProblem(path: string, info: Deno.FileInfo, folder: boolean | null): string | null {
+  if (info.isSymlink) {
+    let target = "";
+    try {
+      target = ` to ${Deno.readLinkSync(path)}`;
+    } catch { /* unreadable link */ }
+    return `${path} is a symbolic link${target}. Every file Cellar writes must be inside the ` +
+      `data directory: replace the link with a real file or folder (or point --data at the ` +
+      `real directory)`;
+  }
+  if (!info.isFile && !info.isDirectory) {
+    return `${path} is not a regular file or folder (a FIFO, socket or device): move it away`;
+  }
+  if (folder === true && !info.isDirectory) return `${path} should be a folder but is a file`;
+  if (folder === false && !info.isFile) return `${path} should be a file but is a folder`;
+  return null;
+}
+
+/**
+ * Make the data directory `dir` ready to open: create it (mode 0700) when absent, check its
+ * members ({@linkcode checkDataDir}), create an absent `log.sqlite` and `cellar.lock` empty
+ * with mode 0600 (SQLite gives its `-wal` and `-shm` files the database's mode), and give
+ * the files Cellar made (the log, the slab, snapshots, tokens) mode 0600. The directory's
+ * own mode is the user's: returns a warning when others may read it.
+ *
+ * @example
+ * ```ts
+ * import { prepareDataDir } from "./files.ts";
+ * console.log(prepareDataDir(Deno.makeTempDirSync() + "/data")); // []
+ * ```
+ */
+export function prepareDataDir(dir: string): string[] {
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkDataDir(dir);
+  // The lock file is created natively, with the process's default mode, when absent.
+  for (const name of ["log.sqlite", "cellar.lock"]) {
+    try {
+      Deno.writeFileSync(`${dir}/${name}`, new Uint8Array(), { createNew: true, mode: 0o600 });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  makeMembersPrivate(dir);
+  return dataDirWarnings(dir);
+}
+
+/** Mode 0600 for Cellar's files in `dir`, `pma/` and each snapshot folder. */
+function makeMembersPrivate(dir: string): void {
+  makePrivate(dir, new Set(dataDirMembers.filter((m) => !m.folder).map((m) => m.name)));
+  makePrivate(`${dir}/pma`);
+  let snapshots: Deno.DirEntry[] = [];
+  try {
+    snapshots = [...Deno.readDirSync(`${dir}/snapshots`)];
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  for (const e of snapshots) if (e.isDirectory) makePrivate(`${dir}/snapshots/${e.name}`);
+}
+
+/**
+ * Warnings about the data directory's permissions: one when others may read or enter it.
+ *
+ * @example
+ * ```ts
+ * import { dataDirWarnings } from "./files.ts";
+ * console.log(dataDirWarnings(Deno.makeTempDirSync())); // []
+ * ```
+ */
+export function dataDirWarnings(dir: string): string[] {
+  const mode = Deno.statSync(dir).mode;
+  if (mode === null || (mode & 0o077) === 0) return [];
+  const shown = (mode & 0o777).toString(8).padStart(4, "0");
+  return [
+    `The data directory ${dir} has mode ${shown}: other users may read it (every cause ever ` +
+    `poked is in its log). Run chmod 700 ${dir}`,
+  ];
+}
+
+/**
+ * Make a new data directory private (mode 0700, and 0600 for the files Cellar made in it)
+ * when it holds nothing but Cellar's members; a directory that holds other files too keeps
+ * its mode, and gets the warnings of {@linkcode dataDirWarnings} instead.
+ *
+ * @example
+ * ```ts
+ * import { dataDirWarnings, makeNewDataDirPrivate } from "./files.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.chmodSync(dir, 0o755);
+ * console.log(makeNewDataDirPrivate(dir), dataDirWarnings(dir)); // [] []
+ * ```
+ */
+export function makeNewDataDirPrivate(dir: string): string[] {
+  const ours = new Set(dataDirMembers.map((m) => m.name));
+  const entries = [...Deno.readDirSync(dir)];
+  if (entries.some((e) => !ours.has(e.name))) return dataDirWarnings(dir);
+  Deno.chmodSync(dir, 0o700);
+  makePrivate(dir);
+  return [];
+}
+
+/**
+ * Give the regular files directly in `folder` (those named in `only`, when given) mode 0600:
+ * files the native library creates get the process's default mode. Absent folders are fine.
+ *
+ * @example
+ * ```ts
+ * import { makePrivate } from "./files.ts";
+ * makePrivate(Deno.makeTempDirSync());
+ * ```
+ */
+export function makePrivate(folder: string, only?: ReadonlySet<string>): void {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(folder)];
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile || (only !== undefined && !only.has(entry.name))) continue;
+    Deno.chmodSync(`${folder}/${entry.name}`, 0o600);
+  }
 }

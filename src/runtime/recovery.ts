@@ -14,15 +14,30 @@
  * (and its number in {@linkcode BootReport}). A PMA that is not trusted is moved aside
  * into `quarantine/` before a snapshot or the kernel replaces it.
  *
+ * Before the ladder, the entries of {@linkcode recoveryRefusals} are checked: states of a
+ * data directory from which any level would boot the wrong history. The log commits before
+ * the PMA, so a PMA (or a verified snapshot) ahead of the log proves that the log lost
+ * events that were answered: booting from the log would drop them silently, and booting
+ * from the PMA would run on without them in the log. The boot is refused, naming both event
+ * numbers and files; `recoverTrustPma` (`rebase.ts`) is the documented way out.
+ *
  * @module
  */
 
 import { CellarError } from "../core/errors.ts";
 import type { EventLog } from "./event_log.ts";
-import { hex, syncDir } from "./files.ts";
+import {
+  checkDataDir,
+  dataDirWarnings,
+  hex,
+  makeNewDataDirPrivate,
+  makePrivate,
+  syncDir,
+} from "./files.ts";
 import { bootKernelChecked } from "./kernel_table.ts";
 import type { KernelFit } from "./kernel_table.ts";
 import { Pma } from "./pma.ts";
+import { rebaseWire } from "./rebase.ts";
 import { replayLog } from "./replay.ts";
 import type { ReplayOptions, ReplayResult } from "./replay.ts";
 import { errorText, isInterrupted, RuntimeError } from "./runtime_error.ts";
@@ -181,14 +196,46 @@ export const recoveryLevels: readonly RecoveryLevel[] = [
   },
 ];
 
+/** A state of the data directory in which no level may boot. */
+export interface RecoveryRefusal {
+  /** A short name, for the docs and the tests. */
+  name: string;
+  /** What it detects, in a sentence. */
+  detects: string;
+  /** The refusal's message when the state is detected, else null. Changes nothing. */
+  check: (run: RecoveryRun) => string | null;
+}
+
+/**
+ * The refusals, checked in order before the ladder.
+ *
+ * @example
+ * ```ts
+ * import { recoveryRefusals } from "./recovery.ts";
+ * console.log(recoveryRefusals.map((r) => r.name).join(" ")); // log-lost-tail
+ * ```
+ */
+export const recoveryRefusals: readonly RecoveryRefusal[] = [
+  {
+    name: "log-lost-tail",
+    detects: "A PMA or a verified snapshot ahead of the log: the log lost answered events",
+    check: lostLogTail,
+  },
+];
+
 /**
  * Recover the state of `context.dataDir` into `context.state`: the first level of
  * {@linkcode recoveryLevels} that boots wins. Throws a {@linkcode RuntimeError}:
- * `Refused` (naming the gap in the log, or each level's reason) when none does, or for a
- * log that names no kernel beside existing state; `Interrupted` when a replay is stopped.
+ * `Refused` (naming the gap in the log, or each level's reason) when none does, when one of
+ * {@linkcode recoveryRefusals} holds, or for a log that names no kernel beside existing
+ * state; `Interrupted` when a replay is stopped.
  */
 export function recover(context: RecoveryContext): RecoveryReport {
   const run = startRun(context);
+  for (const refusal of recoveryRefusals) {
+    const message = refusal.check(run);
+    if (message !== null) throw new RuntimeError("Refused", message);
+  }
   const skipped: SkippedLevel[] = [];
   for (const level of recoveryLevels) {
     const outcome = level.attempt(run);
@@ -208,23 +255,23 @@ export function recover(context: RecoveryContext): RecoveryReport {
     };
     if (booted.snapshot !== undefined) report.snapshot = booted.snapshot;
     if (run.quarantined !== undefined) report.quarantined = run.quarantined;
+    makePrivate(run.pmaDir);
     return report;
   }
   throw refusal(run, skipped);
 }
 
 function startRun(context: RecoveryContext): RecoveryRun {
+  // Before anything is opened natively (where Deno's permissions do not reach).
+  checkDataDir(context.dataDir);
   context.snapshots.cleanTemp();
   context.state.kernels.reload();
   const extent = context.log.extent();
   const warnings: string[] = [];
+  if (context.state.kernels.all.length > 0) warnings.push(...dataDirWarnings(context.dataDir));
   const known = context.state.kernels.all.length > 0;
   const logGap = known && extent.count > 0n ? context.log.firstGap(1n, extent.last) : null;
-  if (logGap !== null) {
-    warnings.push(
-      `The log is missing event ${logGap} (of 1..${extent.last}): a full replay is impossible`,
-    );
-  }
+  if (logGap !== null) warnings.push(gapWarning(context.log, logGap, extent.last));
   const folders = context.snapshots.listAll();
   return {
     ...context,
@@ -236,6 +283,64 @@ function startRun(context: RecoveryContext): RecoveryRun {
     usable: folders.filter((e): e is SnapshotEntry => e.manifest !== null),
     warnings,
   };
+}
+
+/**
+ * The log's last event is behind the PMA's, or behind a verified snapshot's: the events in
+ * between were logged (the log commits first), answered, and then lost from the log.
+ */
+function lostLogTail(run: RecoveryRun): string | null {
+  const ahead = pmaAhead(run) ?? snapshotAhead(run);
+  if (ahead === null) return null;
+  const log = `${run.dataDir}/log.sqlite`;
+  const lost = ahead.event === run.last + 1n
+    ? `event ${ahead.event}`
+    : `events ${run.last + 1n} to ${ahead.event}`;
+  return `Refusing to start ${run.dataDir}: ${ahead.what} is at event ${ahead.event}, but the ` +
+    `log ${log} ends at event ${run.last}. The log is written before the state, so it has ` +
+    `lost ${lost}, which were accepted and answered (was ${log}-wal deleted, or an older ` +
+    `log.sqlite restored?). Nothing was changed. Put the lost log back if you can; ` +
+    `otherwise \`cellar recover --trust-pma\` makes that state the start of a new log and ` +
+    `keeps the old log aside (see docs/RELIABILITY.md)`;
+}
+
+/** The PMA's slab and event when it opens and is ahead of the log, else null. */
+function pmaAhead(run: RecoveryRun): { what: string; event: bigint } | null {
+  if (!nonEmpty(run.pmaDir)) return null;
+  let pma: Pma;
+  try {
+    pma = Pma.open(run.pmaDir, { readOnly: true });
+  } catch {
+    return null; // Level 1 reports why it cannot be opened.
+  }
+  try {
+    const event = pma.eventNumber;
+    if (event <= run.last) return null;
+    return { what: `the PMA ${run.pmaDir}/${pma.stats().fileId}.pma`, event };
+  } finally {
+    pma.close();
+  }
+}
+
+/** The newest verified snapshot ahead of the log, else null. */
+function snapshotAhead(run: RecoveryRun): { what: string; event: bigint } | null {
+  for (const entry of run.usable) {
+    const event = BigInt(entry.manifest.eventNumber);
+    if (event <= run.last) return null; // Newest first: the rest are not ahead either.
+    if (run.snapshots.verify(entry).ok) return { what: `the snapshot ${entry.path}`, event };
+  }
+  return null;
+}
+
+/** The boot warning for a log missing event `gap`: a re-based log says where it starts. */
+function gapWarning(log: EventLog, gap: bigint, last: bigint): string {
+  const first = log.extent().first;
+  const base = gap < first ? log.get(first) : null;
+  if (base !== null && base.wire === rebaseWire && log.firstGap(first, last) === null) {
+    return `The log starts at event ${first}, where \`cellar recover --trust-pma\` re-based ` +
+      `it on the PMA (the older log is in old-logs/): a full replay is impossible`;
+  }
+  return `The log is missing event ${gap} (of 1..${last}): a full replay is impossible`;
 }
 
 /** Level 5: no level booted. The log and the state folders are left as they are. */
@@ -274,6 +379,8 @@ function bootNew(run: RecoveryRun): LevelOutcome {
         `folders. The log may have been replaced or damaged; restore log.sqlite.`,
     );
   }
+  // A new data directory is private to its user (an existing one is only warned about).
+  run.warnings.push(...makeNewDataDirPrivate(dataDir));
   const jam = run.newKernel();
   const core = bootKernelChecked(jam);
   try {
@@ -469,7 +576,7 @@ function quarantine(run: RecoveryRun): string | undefined {
     return undefined;
   }
   const qdir = `${run.dataDir}/quarantine`;
-  Deno.mkdirSync(qdir, { recursive: true });
+  Deno.mkdirSync(qdir, { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const dest = `${qdir}/${stamp}-pma`;
   Deno.renameSync(run.pmaDir, dest);

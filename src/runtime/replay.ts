@@ -5,10 +5,17 @@
  * upgrade and at the end; snapshots are taken on the runtime's event schedule, so a long
  * replay that is stopped (an abort signal) or killed keeps its progress.
  *
+ * A logged event was accepted once, so its replay runs with no compute limit (no wall-clock
+ * timeout, no step limit): a limit that is lower now, or a machine that is busier, must not
+ * make a data directory unbootable. The workspace's memory limit still applies. A replay is
+ * stopped between events by the abort signal, and inside a long event by an interrupt of
+ * this thread's machine from another thread (`interrupt(machineId)`); either way it stops
+ * cleanly with `Interrupted`, keeping what was replayed before the event.
+ *
  * @module
  */
 
-import { CellarError } from "../core/errors.ts";
+import { CellarError, NockError } from "../core/errors.ts";
 import type { NockOptions } from "../core/machine.ts";
 import { Noun } from "../core/noun.ts";
 import type { EventLog, LoggedEvent } from "./event_log.ts";
@@ -34,7 +41,10 @@ export interface ReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Aborting stops the replay between events; its progress is kept as a snapshot. */
   signal?: AbortSignal;
-  /** Compute limits of each replayed event. */
+  /**
+   * The live compute limits. A replay does not apply them: a logged event was accepted
+   * once and runs to completion (see the module notes).
+   */
   pokeLimits?: NockOptions;
   /** Take a snapshot once this many events are past the last one (0: never). */
   snapshotEveryEvents: number;
@@ -58,6 +68,8 @@ export interface ReplayResult {
 const commitEvery = 1000;
 /** At most one progress report per this many milliseconds (besides the first and last). */
 const progressEveryMs = 100;
+/** The limits of a replayed event: none (0 is no limit). */
+const unlimited: NockOptions = { stepLimit: 0, timeoutMs: 0 };
 
 /**
  * Replay the log from the state's PMA event up to `last` under `kernel`, after applying the
@@ -82,7 +94,7 @@ export function replayLog(
   let lastReport = 0;
   for (const row of log.range(event + 1n, last)) {
     if (options.signal?.aborted) stop(state, count, last, options);
-    replayEvent(state, row, options.pokeLimits);
+    if (!replayEvent(state, row)) stop(state, count, last, options);
     count++;
     const since = options.countEvent(row.computeMs);
     if (count % commitEvery === 0) state.commitHeld();
@@ -110,14 +122,22 @@ export function replayLog(
   return { count, ms: performance.now() - started };
 }
 
-/** Poke logged event `row` into the held state; its product must have the logged mug. */
-function replayEvent(state: KernelState, row: LoggedEvent, limits?: NockOptions): void {
+/**
+ * Poke logged event `row` into the held state, with no compute limit; its product must have
+ * the logged mug. Returns false when the event was interrupted (the state is unchanged).
+ */
+function replayEvent(state: KernelState, row: LoggedEvent): boolean {
   using body = Noun.cue(row.jam);
   using sample = Noun.cell(row.num, body);
   let product;
   try {
-    product = pokeKernel(state.core, sample, limits);
+    product = pokeKernel(state.core, sample, unlimited);
   } catch (cause) {
+    // With no limit, %intr comes only from an interrupt: a request to stop, not a crash.
+    if (cause instanceof NockError && cause.kind === "intr") {
+      cause.traceNoun?.dispose();
+      return false;
+    }
     throw new CellarError(`event ${row.num} crashed on replay: ${errorText(cause)}`, { cause });
   }
   product.effects.dispose();
@@ -131,6 +151,7 @@ function replayEvent(state: KernelState, row: LoggedEvent, limits?: NockOptions)
     );
   }
   state.advance(product.core, row.num);
+  return true;
 }
 
 /** Keep what was replayed (committed, and as a snapshot if anything was), then stop. */

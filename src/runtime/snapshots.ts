@@ -13,7 +13,16 @@
  */
 
 import { CellarError } from "../core/errors.ts";
-import { blake3File, hex, installCopy, snapshotPma, syncDir, writeSynced } from "./files.ts";
+import {
+  blake3File,
+  checkDataDir,
+  hex,
+  installCopy,
+  makePrivate,
+  snapshotPma,
+  syncDir,
+  writeSynced,
+} from "./files.ts";
 
 /** Kind of a snapshot. */
 export type SnapshotKind = "rotating" | "epoch";
@@ -118,10 +127,12 @@ export class SnapshotStore {
     kind: SnapshotKind,
     info: { kernelHash: string; stateMug: number },
   ): SnapshotEntry {
-    Deno.mkdirSync(this.dir, { recursive: true });
+    // The slab is written natively, where Deno's permissions do not reach: no links.
+    checkDataDir(this.dir.slice(0, Math.max(this.dir.lastIndexOf("/"), 0)) || ".");
+    Deno.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const started = performance.now();
     const tmp = `${this.dir}/tmp-${crypto.randomUUID()}`;
-    Deno.mkdirSync(tmp);
+    Deno.mkdirSync(tmp, { mode: 0o700 });
     try {
       const file = snapshotPma(`${tmp}/${slabName}`);
       const manifest: SnapshotManifest = {
@@ -141,7 +152,9 @@ export class SnapshotStore {
       writeSynced(
         `${tmp}/${manifestName}`,
         new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n"),
+        0o600,
       );
+      makePrivate(tmp);
       const name = `${String(file.eventNumber).padStart(12, "0")}-${kind}`;
       const path = `${this.dir}/${name}`;
       try {

@@ -13,9 +13,12 @@ import type { Scope } from "./tokens.ts";
 /** What a route needs: a scope, or `status` (which any `peek` token may see). */
 export type Needed = Scope | "status";
 
-/** Checks a request's credentials; throws the {@linkcode HttpError} (401, 403) to answer. */
+/**
+ * Checks a request's credentials; throws the {@linkcode HttpError} (401, 403) to answer,
+ * and returns the scopes of the token that passed (what a route may show depends on them).
+ */
 export interface Authorizer {
-  authorize(request: Request, needed: Needed): void;
+  authorize(request: Request, needed: Needed): readonly Scope[];
 }
 
 /**
@@ -51,7 +54,7 @@ export class TokenAuthorizer implements Authorizer {
     this.#log = log;
   }
 
-  authorize(request: Request, needed: Needed): void {
+  authorize(request: Request, needed: Needed): readonly Scope[] {
     this.#reload();
     const header = request.headers.get("authorization");
     const m = header === null ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
@@ -85,6 +88,7 @@ export class TokenAuthorizer implements Authorizer {
         },
       );
     }
+    return who.scopes;
   }
 
   #reload(): void {

@@ -13,6 +13,11 @@ export class HttpError extends Error {
   readonly code: string;
   readonly headers: Record<string, string>;
   readonly extra: Record<string, unknown>;
+  /**
+   * Settles when the connection is free of the request: set by {@linkcode readBody} when a
+   * read of the body was still waiting for the client as it gave up (see there).
+   */
+  lingering?: Promise<unknown>;
 
   constructor(
     status: number,
@@ -66,55 +71,55 @@ export interface BodyLimits {
   maxBytes: number;
   /** Most milliseconds to wait for the next chunk (408 beyond). */
   idleTimeoutMs: number;
+  /** Most milliseconds for the whole body, however it trickles (408 beyond; default 60,000). */
+  deadlineMs?: number;
+  /**
+   * Most reads for the whole body (413 beyond; default one per 256 bytes of `maxBytes`, at
+   * least 1,024): a body of one-byte chunks costs a read and a buffer each.
+   */
+  maxChunks?: number;
 }
 
+/** First capacity of a body buffer whose length is not declared (or larger than this). */
+const bodyStartBytes = 64 * 1024;
+
 /**
- * Read a request body, refusing it (413) as soon as it passes `maxBytes` — before reading
- * further — and timing it out (408) when no chunk arrives for `idleTimeoutMs`.
+ * Read a request body into one buffer that grows by doubling up to `maxBytes`: refused (413)
+ * as soon as it passes `maxBytes` or `maxChunks` reads — before reading further — and timed
+ * out (408) when no chunk arrives for `idleTimeoutMs` or the whole body takes longer than
+ * `deadlineMs`. Each chunk is copied at once, so the transport's buffers (64 KiB each, even
+ * for a one-byte chunk) are garbage as soon as it is read.
+ *
+ * A 408 is answered at once (with `Connection: close`), but Deno.serve keeps the socket
+ * open while a read of its body is waiting, and that read can be neither cancelled nor
+ * bounded: it ends when the client sends more or goes away. The 408's `lingering` promise
+ * settles then, so the caller can count the connection until it does.
  */
 export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null) {
-    const n = Number(declared);
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw new HttpError(400, "BadContentLength", `Bad Content-Length: ${declared}`);
-    }
-    if (n > limits.maxBytes) throw tooLarge(limits.maxBytes);
-  }
+  const declared = declaredLength(request, limits.maxBytes);
   if (request.body === null) return new Uint8Array(0);
+  const maxChunks = limits.maxChunks ?? Math.max(1024, Math.ceil(limits.maxBytes / 256));
+  const deadline = performance.now() + (limits.deadlineMs ?? 60_000);
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
+  let body = new Uint8Array(Math.min(declared ?? bodyStartBytes, bodyStartBytes));
+  let length = 0;
+  let chunks = 0;
   try {
     for (;;) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new HttpError(
-                408,
-                "RequestTimeout",
-                `The request body stalled: no data for ${limits.idleTimeoutMs} ms`,
-                { headers: { connection: "close" } },
-              ),
-            ),
-          limits.idleTimeoutMs,
-        );
-      });
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await Promise.race([reader.read(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const chunk = await readWithin(reader, limits.idleTimeoutMs, deadline, declared);
       if (chunk.done) break;
-      total += chunk.value.length;
-      if (total > limits.maxBytes) throw tooLarge(limits.maxBytes);
-      chunks.push(chunk.value);
+      if (++chunks > maxChunks) throw tooFragmented(maxChunks);
+      if (length + chunk.value.length > limits.maxBytes) throw tooLarge(limits.maxBytes);
+      if (length + chunk.value.length > body.length) {
+        body = grown(body, length, length + chunk.value.length, limits.maxBytes);
+      }
+      body.set(chunk.value, length);
+      length += chunk.value.length;
     }
   } catch (error) {
-    reader.cancel().catch(() => {});
+    // A stalled read is left to settle (see `lingering`): cancelling it would settle the
+    // JavaScript side only, while the socket stays held.
+    if (!(error instanceof HttpError && error.lingering)) reader.cancel().catch(() => {});
     if (error instanceof HttpError) throw error;
     throw new HttpError(
       400,
@@ -122,13 +127,65 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
       `Cannot read the request body: ${error instanceof Error ? error.message : error}`,
     );
   }
-  const body = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.length;
+  // Exactly the body's bytes, in a buffer of its own (callers transfer `body.buffer`).
+  return length === body.length ? body : body.slice(0, length);
+}
+
+/** The declared Content-Length, checked (400 malformed, 413 over `maxBytes`), or null. */
+function declaredLength(request: Request, maxBytes: number): number | null {
+  const declared = request.headers.get("content-length");
+  if (declared === null) return null;
+  const n = Number(declared);
+  if (!/^[0-9]+$/.test(declared.trim()) || !Number.isSafeInteger(n)) {
+    throw new HttpError(400, "BadContentLength", `Bad Content-Length: ${declared}`);
   }
-  return body;
+  if (n > maxBytes) throw tooLarge(maxBytes);
+  return n;
+}
+
+/** `body`'s first `length` bytes in a buffer of at least `needed` bytes (doubling). */
+function grown(
+  body: Uint8Array,
+  length: number,
+  needed: number,
+  max: number,
+): Uint8Array<ArrayBuffer> {
+  let capacity = Math.max(body.length, 1024);
+  while (capacity < needed) capacity *= 2;
+  const next = new Uint8Array(Math.min(capacity, max));
+  next.set(body.subarray(0, length));
+  return next;
+}
+
+/** The next chunk, or a 408 after `idleMs` or at `deadline` (whichever comes first). */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number,
+  deadline: number,
+  declared: number | null,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  const left = deadline - performance.now();
+  const idle = idleMs <= left;
+  const read = reader.read();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const why = idle
+        ? `The request body stalled: no data for ${idleMs} ms`
+        : "The request body took longer than its deadline";
+      const told = declared === null ? "" : ` (its Content-Length says ${declared} bytes)`;
+      const error = new HttpError(408, "RequestTimeout", why + told, {
+        headers: { connection: "close" },
+      });
+      error.lingering = read.catch(() => {});
+      reject(error);
+    }, Math.max(0, Math.min(idleMs, left)));
+  });
+  try {
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function tooLarge(max: number): HttpError {
@@ -136,6 +193,15 @@ function tooLarge(max: number): HttpError {
     413,
     "PayloadTooLarge",
     `The request body is larger than the limit of ${max} bytes`,
+    { headers: { connection: "close" } },
+  );
+}
+
+function tooFragmented(max: number): HttpError {
+  return new HttpError(
+    413,
+    "BodyTooFragmented",
+    `The request body came in more than ${max} pieces: send it in fewer, larger chunks`,
     { headers: { connection: "close" } },
   );
 }

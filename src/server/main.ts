@@ -27,6 +27,8 @@ Options:
   --poke-timeout-ms N     compute limit of one poke (default 10000)
   --peek-timeout-ms N     compute limit of one peek (default 10000)
   --body-timeout-ms N     a request body that stalls this long gets 408 (default 10000)
+  --body-deadline-ms N    a request body that takes longer in all gets 408 (default 60000)
+  --max-connections N     requests in progress at once; more get 503 (default 256)
   --snapshot-every N      snapshot every N events (default 10000)
   --effects-retention N   GET /effects keeps the effects of the last N events (default 10000)
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
@@ -41,6 +43,8 @@ const numberFlags = [
   ["poke-timeout-ms", "pokeTimeoutMs", 1],
   ["peek-timeout-ms", "peekTimeoutMs", 1],
   ["body-timeout-ms", "bodyTimeoutMs", 1],
+  ["body-deadline-ms", "bodyDeadlineMs", 1],
+  ["max-connections", "maxConnections", 1],
   ["snapshot-every", "snapshotEveryEvents", 0],
   ["effects-retention", "effectsRetentionEvents", 1],
 ] as const;

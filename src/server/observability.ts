@@ -81,6 +81,19 @@ const families: readonly Family<Observability>[] = [
     label: "code",
   },
   {
+    name: "cellar_http_requests_in_flight",
+    help: "Requests in progress (a body being read, a poke or peek waiting).",
+    type: "gauge",
+    value: (o) => o.inFlight,
+  },
+  {
+    name: "cellar_peek_worker_restarts_total",
+    help: "Peek Workers replaced: stopped by the watchdog past their time limit, or crashed.",
+    type: "counter",
+    label: "reason",
+    known: ["timeout", "crash"],
+  },
+  {
     name: "cellar_poke_duration_seconds",
     help: "Poke latency as served (queue, compute, commit).",
     type: "histogram",
@@ -195,6 +208,9 @@ export class Observability {
   readonly pokes: LabelledCounter;
   readonly peeks: LabelledCounter;
   readonly responses: LabelledCounter;
+  readonly peekerRestarts: LabelledCounter;
+  /** Requests in progress (see {@linkcode Observability.admit}). */
+  inFlight = 0;
   readonly pokeSeconds: Histogram;
   readonly peekSeconds: Histogram;
   readonly gcSeconds: Histogram;
@@ -210,6 +226,7 @@ export class Observability {
     this.pokes = this.#metrics.counter("cellar_pokes_total");
     this.peeks = this.#metrics.counter("cellar_peeks_total");
     this.responses = this.#metrics.counter("cellar_http_requests_total");
+    this.peekerRestarts = this.#metrics.counter("cellar_peek_worker_restarts_total");
     this.pokeSeconds = this.#metrics.histogram("cellar_poke_duration_seconds");
     this.peekSeconds = this.#metrics.histogram("cellar_peek_duration_seconds");
     this.gcSeconds = this.#metrics.histogram("cellar_gc_duration_seconds");
@@ -295,6 +312,27 @@ export class Observability {
     return Math.round((Date.now() - this.startedAt) / 1000);
   }
 
+  /**
+   * Count a request in; a 503 (`Busy`, closing the connection) when `maxConnections` are
+   * already in progress. Each request admitted must be {@linkcode Observability.release}d.
+   */
+  admit(): void {
+    if (this.inFlight >= this.options.limits.maxConnections) {
+      throw new HttpError(
+        503,
+        "Busy",
+        `The server has ${this.inFlight} requests in progress, its limit: try again shortly`,
+        { headers: { "retry-after": "1", connection: "close" } },
+      );
+    }
+    this.inFlight++;
+  }
+
+  /** A request admitted by {@linkcode Observability.admit} is done. */
+  release(): void {
+    this.inFlight--;
+  }
+
   /** The 503 for a request the runtime cannot serve in this phase. */
   unavailable(): HttpError {
     if (this.phase === "stopping") {
@@ -331,8 +369,11 @@ export class Observability {
     return "healthy";
   }
 
-  /** The body of `/status`. */
-  statusBody(): Record<string, unknown> {
+  /**
+   * The body of `/status`. The data directory's path is shown only to `admin` tokens
+   * (`showDataDir`); others see null.
+   */
+  statusBody(showDataDir = true): Record<string, unknown> {
     const s = this.latest?.status;
     const elapsed = this.latest ? Date.now() - this.latest.at : 0;
     const p = this.progress;
@@ -342,7 +383,7 @@ export class Observability {
       failure: this.failure,
       eventNumber: s?.eventNumber ?? null,
       kernelHash: s?.kernelHash ?? null,
-      dataDir: this.options.dataDir,
+      dataDir: showDataDir ? this.options.dataDir : null,
       slab: s
         ? {
           capacityBytes: s.pma.capacityBytes,

@@ -8,6 +8,7 @@
 
 import type { BootReport } from "../runtime/runtime.ts";
 import { CellarError } from "../core/errors.ts";
+import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -27,6 +28,10 @@ export interface ServerOptions {
   peekTimeoutMs?: number;
   /** A request body that sends nothing for this long gets 408 (default 10,000). */
   bodyTimeoutMs?: number;
+  /** A request body that takes longer than this in all gets 408 (default 60,000). */
+  bodyDeadlineMs?: number;
+  /** Requests in progress at once; more get 503 (default 256). */
+  maxConnections?: number;
   /** Peek Workers (default 2). */
   peekWorkers?: number;
   /** Snapshot every this many events (the runtime's default 10,000). */
@@ -68,9 +73,21 @@ export class ServerStartError extends CellarError {
 export interface Limits {
   bodyBytes: number;
   pokeTimeoutMs: number;
+  /** The compute limit of a peek; past it plus {@linkcode peekGraceMs}, the peek Worker's
+   * watchdog answers 503 and replaces the Worker. */
   peekTimeoutMs: number;
   bodyTimeoutMs: number;
+  bodyDeadlineMs: number;
+  /**
+   * Requests in progress at once (a connection still sending its headers is not counted:
+   * Deno.serve calls no code before the headers are complete).
+   */
+  maxConnections: number;
 }
+
+/** What a peek may take beyond its compute limit (its answer's rendering) before the
+ * watchdog stops it. */
+export const peekGraceMs = 1000;
 
 /** {@linkcode ServerOptions} checked, with their defaults. */
 export interface Settings {
@@ -113,6 +130,8 @@ export function resolveSettings(options: ServerOptions): Settings {
     pokeTimeoutMs: positive("poke timeout", options.pokeTimeoutMs, 10_000),
     peekTimeoutMs: positive("peek timeout", options.peekTimeoutMs, 10_000),
     bodyTimeoutMs: positive("body timeout", options.bodyTimeoutMs, 10_000),
+    bodyDeadlineMs: positive("body deadline", options.bodyDeadlineMs, 60_000),
+    maxConnections: positive("connection limit", options.maxConnections, 256),
   };
   const peekWorkers = positive("peek worker count", options.peekWorkers, 2);
   const snapshotEvery = options.snapshotEveryEvents;
@@ -149,11 +168,17 @@ function readKernel(path: string): Uint8Array {
   }
 }
 
+/** Make (mode 0700) or check the data directory; its absolute path. */
 function makeDataDir(path: string): string {
   try {
-    Deno.mkdirSync(path, { recursive: true });
-    return Deno.realPathSync(path);
+    Deno.mkdirSync(path, { recursive: true, mode: 0o700 });
+    const dir = Deno.realPathSync(path);
+    // Links and special files are refused before any Worker opens a file natively; the
+    // directory's mode is reported with the boot's warnings.
+    prepareDataDir(dir);
+    return dir;
   } catch (cause) {
+    if (cause instanceof UnsafeDataDirError) throw new ServerStartError(cause.message, { cause });
     throw new ServerStartError(`Cannot use the data directory ${path}: ${describe(cause)}`, {
       cause,
     });

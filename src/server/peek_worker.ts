@@ -6,8 +6,10 @@
  * @module
  */
 
+import { machineId } from "../core/machine.ts";
 import { Replica } from "../runtime/replica.ts";
 import { nounToJson } from "../core/json.ts";
+import type { PeekReady } from "./peek_pool.ts";
 import type { PeekReply, PeekRequest } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
 
@@ -64,7 +66,13 @@ port.onmessage = (event: MessageEvent<PeekRequest>) => {
       try {
         peekTimeoutMs = request.peekTimeoutMs;
         replica = Replica.open(request.dataDir);
-        send({ type: "ready", eventNumber: replica.eventNumber });
+        // The machine id lets the pool interrupt this thread's Nock and see when it ended.
+        const ready: PeekReady = {
+          type: "ready",
+          eventNumber: replica.eventNumber,
+          machine: machineId(),
+        };
+        send(ready);
       } catch (error) {
         send({ type: "fatal", error: wireError(error, "peek") });
       }

@@ -1,8 +1,9 @@
 /**
  * The HTTP API as a table of routes (method, path pattern, scope, handler) and one function,
- * {@linkcode serveRequest}, that dispatches a request through it: 404 for an unknown path,
- * 405 for a known path with another method, then auth, then the handler; any error becomes
- * its JSON error response, and every response is counted.
+ * {@linkcode serveRequest}, that dispatches a request through it: 503 past the limit of
+ * requests in progress, 404 for an unknown path, 405 for a known path with another method
+ * (`HEAD` is a `GET` without its body), then auth, then the handler; any error becomes its
+ * JSON error response, and every response is counted.
  *
  * Handlers reach the runtime only through a {@linkcode Backend} (the writer and peek Workers
  * in the server, a fake in tests), so each can be tested without Workers.
@@ -26,6 +27,7 @@ import { effectsResponse } from "./effects_stream.ts";
 import type { EffectsHub } from "./effects_stream.ts";
 import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
 import { statusPageHtml } from "./status_page.ts";
+import type { Scope } from "./tokens.ts";
 
 /** The runtime as the handlers see it. */
 export interface Backend {
@@ -53,7 +55,13 @@ export interface Route {
   pattern: RegExp;
   /** What the token must allow, or null for a public route. */
   scope: Needed | null;
-  handle(context: RouteContext, request: Request, url: URL): Response | Promise<Response>;
+  /** `scopes`: the scopes of the request's token (none for a public route). */
+  handle(
+    context: RouteContext,
+    request: Request,
+    url: URL,
+    scopes: readonly Scope[],
+  ): Response | Promise<Response>;
 }
 
 const maxPeekSegments = 64;
@@ -80,18 +88,30 @@ export const routes: readonly Route[] = [
  */
 export async function serveRequest(context: RouteContext, request: Request): Promise<Response> {
   let response: Response;
+  let admitted = false;
+  let lingering: Promise<unknown> | undefined;
   try {
+    context.observability.admit();
+    admitted = true;
     response = await dispatch(context, request);
   } catch (error) {
     if (error instanceof HttpError) {
       response = errorResponse(error);
+      lingering = error.lingering;
     } else {
       context.log(`cellar serve: internal error: ${error instanceof Error ? error.stack : error}`);
       response = errorResponse(new HttpError(500, "InternalError", describe(error)));
     }
+  } finally {
+    // A connection still held by a stalled body counts until the client lets go of it.
+    const release = () => context.observability.release();
+    if (admitted && lingering !== undefined) lingering.then(release);
+    else if (admitted) release();
   }
   context.observability.responses.inc(String(response.status));
-  return response;
+  if (request.method !== "HEAD") return response;
+  await response.body?.cancel();
+  return new Response(null, { status: response.status, headers: response.headers });
 }
 
 async function dispatch(context: RouteContext, request: Request): Promise<Response> {
@@ -100,9 +120,11 @@ async function dispatch(context: RouteContext, request: Request): Promise<Respon
   if (matching.length === 0) {
     throw new HttpError(404, "NotFound", `No route ${url.pathname}: see docs/HTTP.md`);
   }
-  const route = matching.find((r) => r.method === request.method);
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  const route = matching.find((r) => r.method === method);
   if (route === undefined) {
-    const allowed = matching.map((r) => r.method).join(", ");
+    const allowed = matching.flatMap((r) => r.method === "GET" ? ["GET", "HEAD"] : [r.method])
+      .join(", ");
     throw new HttpError(
       405,
       "MethodNotAllowed",
@@ -110,8 +132,8 @@ async function dispatch(context: RouteContext, request: Request): Promise<Respon
       { headers: { allow: allowed } },
     );
   }
-  if (route.scope !== null) context.auth.authorize(request, route.scope);
-  return await route.handle(context, request, url);
+  const scopes = route.scope === null ? [] : context.auth.authorize(request, route.scope);
+  return await route.handle(context, request, url, scopes);
 }
 
 function page(): Response {
@@ -124,8 +146,17 @@ function page(): Response {
   });
 }
 
-function status(context: RouteContext): Response {
-  const body = { ...context.observability.statusBody(), effects: context.effects?.status() };
+function status(
+  context: RouteContext,
+  _request: Request,
+  _url: URL,
+  scopes: readonly Scope[],
+): Response {
+  // The data directory's path is the host's business: admin tokens only.
+  const body = {
+    ...context.observability.statusBody(scopes.includes("admin")),
+    effects: context.effects?.status(),
+  };
   return jsonResponse(body, 200, { "cache-control": "no-store" });
 }
 
@@ -232,6 +263,7 @@ async function readPoke(context: RouteContext, request: Request, url: URL): Prom
   const body = await readBody(request, {
     maxBytes: limits.bodyBytes,
     idleTimeoutMs: limits.bodyTimeoutMs,
+    deadlineMs: limits.bodyDeadlineMs,
   });
   if (body.length === 0) {
     throw new HttpError(400, "EmptyBody", "The poke body is empty: send a cause");

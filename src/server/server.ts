@@ -100,6 +100,7 @@ export function startServer(options: ServerOptions): RunningServer {
       if (boot !== null) ready.resolve(boot);
     },
     failed: (message) => fail(message, new ServerStartError(message)),
+    restarted: (reason) => observability.peekerRestarts.inc(reason),
     log,
   });
   const writer = startWriter(settings, observability, effects, pool, fail);
