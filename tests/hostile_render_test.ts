@@ -88,17 +88,16 @@ kernelTest("hostile render: bombs and deep values through jam, JSON and the watc
     assert(performance.now() - started < 1000);
     await assertHealthy(h, "bomb as jam");
 
-    // 2. A 2^20-leaf value as JSON takes seconds to render: the watchdog answers 503 at
-    // the limit and replaces the Worker; peeks go on meanwhile.
+    // 2. A 2^20-leaf value as JSON passes the codec's node budget: 413 at once, pointing to
+    // the jam form, long before the watchdog (which no render within the budgets reaches).
     const before = await restarts(h);
     started = performance.now();
     r = await get(h.server, "peek/get/bomb20");
     const ms = performance.now() - started;
-    assertEquals([r.status, await errorCode(r)], [503, "PeekTimeout"]);
-    assert(ms >= watchdogMs - 50 && ms < watchdogMs + 5000, `answered after ${ms} ms`);
-    assertEquals((await restarts(h)).timeout, before.timeout + 1);
-    await settle(h);
-    await assertHealthy(h, "slow JSON render");
+    assertEquals([r.status, await errorCode(r)], [413, "ResponseTooLarge"]);
+    assert(ms < watchdogMs, `answered after ${ms} ms`);
+    assertEquals(await restarts(h), before, "no peek Worker was stopped");
+    await assertHealthy(h, "JSON render past the budget");
 
     // 3. Eight at once (2^18 leaves each): each answered within a bounded time, rendered
     // (200) or stopped (503); peeks work again once the stopped Workers end.
@@ -162,12 +161,8 @@ Deno.test("hostile render: text printing of a DAG bomb is bounded in nodes and b
  * Rendering budgets of the JSON codec (src/core/json.ts, other work of issue 12): these
  * cases run once the peek Worker renders with it.
  */
-const codecBudgets = Deno.readTextFileSync(new URL("../src/server/peek_worker.ts", import.meta.url))
-  .includes("core/json.ts");
-
 kernelTest({
-  name: "hostile render: a bomb or a 200,000-deep value as JSON gets a clear 4xx, fast",
-  ignore: !codecBudgets,
+  name: "hostile render: a bomb or a 200,000-deep value as JSON: a clear 4xx or the value, fast",
   fn: async () => {
     const h = await startHostile(setup);
     try {
@@ -175,7 +170,13 @@ kernelTest({
         const started = performance.now();
         const r = await get(h.server, `peek/get/${key}`);
         const body = await r.json();
-        assert(r.status >= 400 && r.status < 500, `${key}: ${r.status} ${JSON.stringify(body)}`);
+        if (key === "deepright" && r.status === 200) {
+          // Nested through tails, it is a flat list: the codec writes it whole, no recursion.
+          assertEquals(body.value.length, 200_001);
+        } else {
+          const shown = JSON.stringify(body).slice(0, 300);
+          assert(r.status >= 400 && r.status < 500, `${key}: ${r.status} ${shown}`);
+        }
         assert(!String(body.error?.message).includes("suppressed"), body.error?.message);
         if (key === "bomb64") assert(String(body.error?.message).includes("format=jam"));
         assert(performance.now() - started < watchdogMs, `${key}: not the watchdog`);

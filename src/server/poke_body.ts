@@ -79,6 +79,11 @@ function checkedNoun(
   try {
     json = parseNounJson(text);
   } catch (error) {
+    // Valid JSON that no noun has (nested past the limit, a lone surrogate) is a bad noun;
+    // text that is not JSON at all is bad JSON.
+    if (error instanceof ArgumentError) {
+      throw new HttpError(400, code, `${what} is not a JSON noun: ${error.message}`);
+    }
     throw new HttpError(
       400,
       code === "BadWire" ? code : "BadJson",

@@ -19,7 +19,11 @@ export function wireError(error: unknown, what: "poke" | "peek"): WireError {
   if (error instanceof ArgumentError) return { status: 400, code: "BadNoun", message };
   if (error instanceof RenderBudgetError) {
     // The noun is fine; its JSON form is too big (or a DAG bomb): the jam form is linear.
-    return { status: 413, code: "ResponseTooLarge", message };
+    return {
+      status: 413,
+      code: "ResponseTooLarge",
+      message: `${message}; ask for the jam form (?format=jam or Accept: application/x-jam)`,
+    };
   }
   if (error instanceof NockError) {
     const trace = [...error.trace];
