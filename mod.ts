@@ -60,8 +60,12 @@ export {
   NockError,
   NounShapeError,
   PmaError,
+  RenderBudgetError,
 } from "./src/core/errors.ts";
-export type { NockErrorKind } from "./src/core/errors.ts";
+export type { NockErrorKind, RenderLimit, TraceNoun } from "./src/core/errors.ts";
+export { UnsafeDataDirError } from "./src/runtime/files.ts";
+export { recoverTrustPma } from "./src/runtime/rebase.ts";
+export type { TrustPmaOptions, TrustPmaReport } from "./src/runtime/rebase.ts";
 export { Hoon } from "./src/hoon/ivory.ts";
 export type { HoonBootOptions } from "./src/hoon/ivory.ts";
 export {

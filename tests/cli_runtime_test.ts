@@ -266,6 +266,21 @@ kernelTest(
   },
 );
 
+kernelTest(
+  "cli runtime: recover needs --trust-pma, and refuses when nothing is ahead",
+  async () => {
+    const bare = await runCellar(["recover", "--data", data]);
+    expect(bare, 2, "recover without --trust-pma");
+    assert(bare.stderr.includes("--trust-pma"), bare.stderr);
+    // The PMA and the log agree here: there is nothing to trust over the log, and nothing moves.
+    const before = await runCellar(["status", "--data", data]);
+    const nothing = await runCellar(["recover", "--trust-pma", "--data", data]);
+    expect(nothing, 1, "recover with nothing ahead of the log");
+    assert(nothing.stderr.includes("no state is ahead of the log"), nothing.stderr);
+    assertEquals((await runCellar(["status", "--data", data])).stdout, before.stdout);
+  },
+);
+
 kernelTest("cli runtime: status, text and JSON", async () => {
   const text = await runCellar(["status", "--data", data]);
   expect(text, 0, "status");

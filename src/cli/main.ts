@@ -27,6 +27,7 @@ import {
 } from "./runtime_commands.ts";
 import { runCommand } from "./run_command.ts";
 import { verifyCommand } from "./verify_command.ts";
+import { recoverCommand } from "./recover_command.ts";
 import { exportCommand, importCommand } from "./log_commands.ts";
 import { tokenCommand } from "./token_command.ts";
 import {
@@ -51,6 +52,7 @@ export const commands: readonly Command[] = [
   snapshotCommand,
   gcCommand,
   verifyCommand,
+  recoverCommand,
   exportCommand,
   importCommand,
   tokenCommand,

@@ -307,3 +307,37 @@ export function errorFromCode(code: number, message: string, name = ""): CellarE
       return new CellarError(`Unexpected native failure (code ${code}): ${message}`);
   }
 }
+
+/** Which budget of a rendering ran out. */
+export type RenderLimit = "nodes" | "bytes" | "depth";
+
+/**
+ * Printing a noun (as text or as JSON) would pass a budget: more nodes visited than allowed
+ * (shared subtrees count each time, so a DAG bomb of a few bytes stops here), more bytes of
+ * output, or deeper nesting. The jam form carries any noun.
+ *
+ * @example
+ * ```ts
+ * import { RenderBudgetError } from "@cellar/cellar";
+ * const error = new RenderBudgetError("Cannot print the noun: too many nodes", "nodes", 10);
+ * console.log(error.limit, error.max); // nodes 10
+ * ```
+ */
+export class RenderBudgetError extends CellarError {
+  /** The budget that ran out. */
+  readonly limit: RenderLimit;
+  /** Its value. */
+  readonly max: number;
+
+  /**
+   * @param message What could not be printed, and what to do instead
+   * @param limit The budget that ran out
+   * @param max Its value
+   */
+  constructor(message: string, limit: RenderLimit, max: number) {
+    super(message);
+    this.name = "RenderBudgetError";
+    this.limit = limit;
+    this.max = max;
+  }
+}

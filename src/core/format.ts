@@ -9,7 +9,9 @@
  * @module
  */
 
-import { CellarError } from "./errors.ts";
+import { RenderBudgetError } from "./errors.ts";
+
+export { RenderBudgetError } from "./errors.ts";
 import { checked, symbols } from "./ffi.ts";
 
 /** Options for {@linkcode formatHandle}. */
@@ -36,22 +38,6 @@ export const defaultMaxNodes = 4_000_000;
 /** Default {@linkcode FormatOptions.maxBytes}. */
 export const defaultMaxBytes = 64 * 1024 * 1024;
 
-/**
- * A noun's printed form would pass its budget of nodes or bytes (a DAG whose shared subtrees
- * print in full each time, or a huge noun printed without a length cut).
- *
- * @example
- * ```ts
- * import { RenderBudgetError } from "./format.ts";
- * console.log(new RenderBudgetError("too big").name); // RenderBudgetError
- * ```
- */
-export class RenderBudgetError extends CellarError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "RenderBudgetError";
-  }
-}
 /** Atoms longer than this many bytes print as `<N-byte atom>` instead of in decimal. */
 const decimalBytesMax = 4096;
 
@@ -129,6 +115,8 @@ class Budget {
       `Cannot print the noun: it has more than ${this.maxNodes} nodes when shared subtrees ` +
         `count each time they print (a DAG can print as far more than its size): print its ` +
         `jam instead, or raise maxNodes`,
+      "nodes",
+      this.maxNodes,
     );
   }
 
@@ -138,6 +126,8 @@ class Budget {
     throw new RenderBudgetError(
       `Cannot print the noun: its text passes ${this.maxBytes} bytes: print its jam ` +
         `instead, cut it with maxLength, or raise maxBytes`,
+      "bytes",
+      this.maxBytes,
     );
   }
 }

@@ -20,7 +20,11 @@
  * @module
  */
 
-import { ArgumentError, CellarError } from "./errors.ts";
+import { ArgumentError, RenderBudgetError } from "./errors.ts";
+import type { RenderLimit } from "./errors.ts";
+
+export { RenderBudgetError } from "./errors.ts";
+export type { RenderLimit } from "./errors.ts";
 import { checked, lastError, symbols } from "./ffi.ts";
 import { bytesToBigint, handleOf, Noun } from "./noun.ts";
 import type { NounLike } from "./noun.ts";
@@ -106,46 +110,14 @@ export class NounJsonError extends ArgumentError {
   }
 }
 
-/** Which budget of a rendering ran out. */
-export type RenderLimit = "nodes" | "bytes" | "depth";
-
-/**
- * Writing a noun as JSON would exceed a budget: more nodes visited than `maxNodes`, more
- * bytes than `maxBytes`, or deeper than `maxDepth`. The jam form (`as: "jam"` or
- * `application/x-jam`) carries any noun.
- *
- * @example
- * ```ts
- * import { nounToJson, RenderBudgetError } from "./json.ts";
- * import { Noun } from "./noun.ts";
- * try {
- *   nounToJson(Noun.from([1, 2, 3]), { maxNodes: 2 });
- * } catch (error) {
- *   if (error instanceof RenderBudgetError) console.error(error.limit, error.max); // nodes 2
- * }
- * ```
- */
-export class RenderBudgetError extends CellarError {
-  /** The budget that ran out. */
-  readonly limit: RenderLimit;
-  /** Its value. */
-  readonly max: number;
-
-  /**
-   * @param limit The budget that ran out
-   * @param max Its value
-   */
-  constructor(limit: RenderLimit, max: number) {
-    const what = limit === "nodes"
-      ? `it has more than ${max} nodes (shared subtrees count each time)`
-      : limit === "bytes"
-      ? `its JSON would be longer than ${max} bytes`
-      : `its JSON would nest deeper than ${max} levels`;
-    super(`Cannot write the noun as JSON: ${what}; ask for the jam form instead`);
-    this.name = "RenderBudgetError";
-    this.limit = limit;
-    this.max = max;
-  }
+/** The message of a JSON rendering past its `limit` of `max`. */
+function budgetMessage(limit: RenderLimit, max: number): string {
+  const what = limit === "nodes"
+    ? `it has more than ${max} nodes (shared subtrees count each time)`
+    : limit === "bytes"
+    ? `its JSON would be longer than ${max} bytes`
+    : `its JSON would nest deeper than ${max} levels`;
+  return `Cannot write the noun as JSON: ${what}; ask for the jam form instead`;
 }
 
 // ---------------------------------------------------------------------- options
@@ -541,14 +513,22 @@ class Budget {
   /** One more node visited. */
   node(): void {
     if (++this.#nodes > this.settings.maxNodes) {
-      throw new RenderBudgetError("nodes", this.settings.maxNodes);
+      throw new RenderBudgetError(
+        budgetMessage("nodes", this.settings.maxNodes),
+        "nodes",
+        this.settings.maxNodes,
+      );
     }
   }
 
   /** Throw if `bytes` more would not fit (without spending them). */
   need(bytes: number): void {
     if (this.#bytes + bytes > this.settings.maxBytes) {
-      throw new RenderBudgetError("bytes", this.settings.maxBytes);
+      throw new RenderBudgetError(
+        budgetMessage("bytes", this.settings.maxBytes),
+        "bytes",
+        this.settings.maxBytes,
+      );
     }
   }
 
@@ -561,7 +541,11 @@ class Budget {
   /** The depth inside `levels` more brackets, if the limit allows it. */
   enter(depth: number, levels: number): number {
     if (depth + levels > this.settings.maxDepth) {
-      throw new RenderBudgetError("depth", this.settings.maxDepth);
+      throw new RenderBudgetError(
+        budgetMessage("depth", this.settings.maxDepth),
+        "depth",
+        this.settings.maxDepth,
+      );
     }
     return depth + levels;
   }

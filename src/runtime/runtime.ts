@@ -28,7 +28,7 @@ import { Noun } from "../core/noun.ts";
 import { commitBootState, discardPrepared, prepareNewDirectory } from "./boot_state.ts";
 import type { PreparedState } from "./boot_state.ts";
 import { EventLog } from "./event_log.ts";
-import { FileLock } from "./files.ts";
+import { FileLock, prepareDataDir } from "./files.ts";
 import { pathNoun, peekKernel } from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
 import { Faults, GroupCommitter } from "./group_commit.ts";
@@ -189,7 +189,9 @@ export class Runtime {
     let lock: FileLock;
     let log: EventLog;
     try {
-      Deno.mkdirSync(dir, { recursive: true });
+      // Created 0700 with its log and lock 0600; symbolic links and special files among its
+      // members are refused (UnsafeDataDirError) before anything is written through them.
+      prepareDataDir(dir);
       lock = lockDataDir(dir);
     } catch (error) {
       discardPrepared(prepared);
