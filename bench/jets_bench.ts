@@ -1,7 +1,9 @@
 /**
  * Jet benchmarks (issue 3): the ivory pill's lite boot, `(add 2 2)` through the wish gate
  * (first call and repeated), compiling a ~100-line Hoon core (bench/jets_core.hoon) through
- * the wish gate, and a jetted `add` of two direct atoms called through Nock 9 in a loop.
+ * the wish gate, a kernel compile (kernels/examples/kv-stdlib.hoon, with the %fast hint
+ * rate and the %memo hit rate), and a jetted `add` of two direct atoms called through Nock 9
+ * in a loop.
  *
  * Cold figures (boot, first wish, first compile) start from a fresh machine: no %fast
  * registrations and an empty %memo cache. The machine is rebuilt with `configure`, which
@@ -11,7 +13,8 @@
  * @module
  */
 import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
-import { configure, handleCount, Hoon, lastSteps, nock, Noun } from "../mod.ts";
+import { configure, handleCount, Hoon, jetStats, lastSteps, nock, Noun } from "../mod.ts";
+import { buildKernel } from "../src/hoon/kernel_build.ts";
 import type { NounLike } from "../mod.ts";
 
 const pillPath = corpusPath("pills/ivory.pill");
@@ -144,6 +147,41 @@ function compileCases(): BenchCase[] {
   }];
 }
 
+/**
+ * A whole kernel compile (kernels/examples/kv-stdlib.hoon against the pill's standard
+ * library), with the dashboard's %fast hint rate and the %memo hit rate over it.
+ */
+function kernelCompileCases(): BenchCase[] {
+  const source = Deno.readTextFileSync(
+    new URL("../kernels/examples/kv-stdlib.hoon", import.meta.url),
+  );
+  return [{
+    name: "jets/compile-kv-stdlib",
+    unit: "ms",
+    better: "lower",
+    samples: 3,
+    skip,
+    sample: () => {
+      const fresh = freshMachine();
+      const pill = Deno.readFileSync(pillPath!);
+      const before = jetStats();
+      const ms = timeMs(() => buildKernel(pill, source, { mode: "stdlib" }));
+      const after = jetStats();
+      const hints = after.fastHints - before.fastHints;
+      const hits = after.memoHits - before.memoHits;
+      const lookups = hits + after.memoMisses - before.memoMisses;
+      return {
+        value: ms,
+        extra: {
+          fresh: fresh ? 1 : 0,
+          fastHintsPerS: Math.round(hints / (ms / 1000)),
+          memoHitRate: lookups === 0 ? 0 : hits / lookups,
+        },
+      };
+    },
+  }];
+}
+
 function addLoopCases(): BenchCase[] {
   let hoon: Hoon | null = null;
   let gate: Noun | null = null;
@@ -174,5 +212,11 @@ function addLoopCases(): BenchCase[] {
 
 /** Every jets benchmark case. */
 export function cases(): BenchCase[] {
-  return [...bootCases(), ...warmCases(), ...compileCases(), ...addLoopCases()];
+  return [
+    ...bootCases(),
+    ...warmCases(),
+    ...compileCases(),
+    ...kernelCompileCases(),
+    ...addLoopCases(),
+  ];
 }

@@ -28,5 +28,6 @@ test {
     _ = @import("files.zig");
     _ = @import("jets/jets.zig");
     _ = @import("memo.zig");
+    _ = @import("word_cache.zig");
     _ = @import("dashboard.zig");
 }

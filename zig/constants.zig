@@ -72,8 +72,8 @@ pub const jam_table_quadruple_entries_max: u32 = 1 << 20;
 
 /// Most %fast registrations one machine keeps; later ones are ignored (counted as dropped).
 pub const dashboard_registrations_max: u32 = 1 << 16;
-/// The dashboard's caches keyed by noun word (battery -> registration, verified cores) are
-/// cleared when they reach this many entries (and after every collection).
+/// The dashboard's caches keyed by noun word (battery -> registration, verified cores): the
+/// most entries each of their tables (workspace nouns, PMA nouns) holds before it clears.
 pub const dashboard_cache_entries_max: u32 = 1 << 16;
 /// Deepest registration chain (core, parent, grandparent, ...) the dashboard follows.
 pub const dashboard_chain_depth_max: u32 = 64;

@@ -44,6 +44,7 @@ const equality = @import("equality.zig");
 const jets = @import("jets/jets.zig");
 const Memo = @import("memo.zig").Memo;
 const jam = @import("jam.zig");
+const WordCache = @import("word_cache.zig").WordCache;
 
 const none: u32 = std.math.maxInt(u32);
 const front_entries = 256;
@@ -96,6 +97,36 @@ pub const HookTarget = struct {
 
 const Staleness = enum { fresh, workspace, all };
 
+/// A cache by noun word in two tables, so that a collection (which moves workspace nouns
+/// and no PMA noun) empties one of them in O(1) and keeps the other.
+const WordCaches = struct {
+    workspace: WordCache = .init(constants.dashboard_cache_entries_max),
+    pma: WordCache = .init(constants.dashboard_cache_entries_max),
+
+    fn deinit(w: *WordCaches, gpa: std.mem.Allocator) void {
+        w.workspace.deinit(gpa);
+        w.pma.deinit(gpa);
+    }
+
+    fn table(w: *WordCaches, word: u64) *WordCache {
+        return if (Noun.fromRaw(word).inPma()) &w.pma else &w.workspace;
+    }
+
+    fn get(w: *WordCaches, word: u64) ?u32 {
+        return w.table(word).get(word);
+    }
+
+    fn put(w: *WordCaches, gpa: std.mem.Allocator, word: u64, value: u32) void {
+        w.table(word).put(gpa, word, value);
+    }
+
+    /// Forget the entries keyed by workspace nouns, or (`all`) every entry.
+    fn clear(w: *WordCaches, all: bool) void {
+        w.workspace.clear();
+        if (all) w.pma.clear();
+    }
+};
+
 pub const Dashboard = struct {
     ws: *Workspace,
     registrations: std.ArrayList(Registration) = .empty,
@@ -103,8 +134,8 @@ pub const Dashboard = struct {
     by_mug: std.AutoHashMapUnmanaged(u32, u32) = .empty,
     /// Caches by noun word, dropped when stale: battery -> chain head (or `none`), and
     /// core -> a registration it was verified as.
-    batteries: std.AutoHashMapUnmanaged(u64, u32) = .empty,
-    verified: std.AutoHashMapUnmanaged(u64, u32) = .empty,
+    batteries: WordCaches = .{},
+    verified: WordCaches = .{},
     /// A direct-mapped front for `batteries`, for the Nock 9s of loops (word 0 is empty:
     /// no battery is the atom 0 that a registered core could have).
     front: [front_entries]FrontEntry = @splat(.{}),
@@ -207,44 +238,26 @@ pub const Dashboard = struct {
         return d.reg(r).path;
     }
 
-    /// Drop the caches by noun word and re-enter the chain heads' batteries.
+    /// Drop the stale caches by noun word: after a workspace collection those keyed by
+    /// workspace nouns (PMA nouns did not move, and re-deriving an entry for a PMA copy of a
+    /// registered battery costs a deep comparison), else all. O(1) but for the fronts.
     fn refresh(d: *Dashboard) void {
-        const gpa = d.ws.gpa;
-        if (d.stale == .workspace and d.batteries.count() + d.verified.count() < constants.dashboard_cache_entries_max) {
-            // Keep what is keyed by PMA nouns: they did not move, and re-deriving an entry
-            // for a PMA copy of a registered battery costs a deep comparison.
-            dropWorkspaceKeys(&d.batteries);
-            dropWorkspaceKeys(&d.verified);
-            for ([_]*[front_entries]FrontEntry{ &d.front, &d.verified_front }) |front| {
-                for (front) |*e| {
-                    if (!Noun.fromRaw(e.word).inPma()) e.* = .{};
-                }
-            }
-        } else {
-            d.batteries.clearRetainingCapacity();
-            d.verified.clearRetainingCapacity();
-            d.front = @splat(.{});
-            d.verified_front = @splat(.{});
-        }
-        d.stale = .fresh;
-        for (d.registrations.items, 0..) |r, i| {
-            if (r.chain != i) continue;
-            d.batteries.put(gpa, d.ws.head(r.box).raw(), @intCast(i)) catch return;
-        }
+        assert(d.stale != .fresh);
+        d.forgetWords(d.stale == .all);
         assert(d.stale == .fresh);
     }
 
-    fn dropWorkspaceKeys(map: *std.AutoHashMapUnmanaged(u64, u32)) void {
-        var it = map.iterator();
-        while (it.next()) |e| {
-            if (!Noun.fromRaw(e.key_ptr.*).inPma()) map.removeByPtr(e.key_ptr);
+    fn forgetWords(d: *Dashboard, all: bool) void {
+        d.batteries.clear(all);
+        d.verified.clear(all);
+        for ([_]*[front_entries]FrontEntry{ &d.front, &d.verified_front }) |front| {
+            if (all) {
+                front.* = @splat(.{});
+            } else for (front) |*e| {
+                if (!Noun.fromRaw(e.word).inPma()) e.* = .{};
+            }
         }
-    }
-
-    fn cachePut(d: *Dashboard, map: *std.AutoHashMapUnmanaged(u64, u32), key: u64, value: u32) void {
-        assert(value == none or value < d.registrations.items.len);
-        if (map.count() >= constants.dashboard_cache_entries_max) d.refresh();
-        map.put(d.ws.gpa, key, value) catch {};
+        d.stale = .fresh;
     }
 
     inline fn frontIndex(word: u64) usize {
@@ -264,7 +277,7 @@ pub const Dashboard = struct {
     fn putVerified(d: *Dashboard, word: u64, r: u32) void {
         assert(Noun.fromRaw(word).isCell()); // Verified cores are cells.
         assert(r < d.registrations.items.len);
-        d.cachePut(&d.verified, word, r);
+        d.verified.put(d.ws.gpa, word, r);
         d.verified_front[frontIndex(word)] = .{ .word = word, .head = r };
     }
 
@@ -276,7 +289,7 @@ pub const Dashboard = struct {
         if (front.word == word and word != 0) return if (front.head == none) null else front.head;
         const head = d.batteries.get(word) orelse blk: {
             const found = d.findByMug(battery) orelse none;
-            d.cachePut(&d.batteries, word, found);
+            d.batteries.put(d.ws.gpa, word, found);
             break :blk found;
         };
         front.* = .{ .word = word, .head = head };
@@ -504,7 +517,7 @@ pub const Dashboard = struct {
             .jet = jets.byPath(path),
         });
         // A new battery: cached misses for it (or for copies of it) are now wrong.
-        if (head == null) d.refresh();
+        if (head == null) d.forgetWords(true);
         d.stats.registrations += 1;
         assert(d.registrations.items.len == index + 1);
         assert(d.reg(index).chain == (head orelse index));
