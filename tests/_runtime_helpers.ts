@@ -96,6 +96,11 @@ export async function runChild(
     crashEvent?: number;
     snapshotEvery?: number;
     killAfterMs?: number;
+    /**
+     * SIGKILL once the child has answered this many pokes, after a further random 0 to 20 ms:
+     * a kill in mid-stream wherever it lands, however fast the machine and its disk are.
+     */
+    killAfterAnswers?: number;
     env?: Record<string, string>;
     /** Extra arguments of the child (`--group N`, `--async N`, `--bad-every M`). */
     args?: string[];
@@ -136,6 +141,12 @@ export async function runChild(
       } catch { /* already gone */ }
     }, options.killAfterMs);
   }
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  };
+  let killScheduled = false;
   const stderrText = new Response(child.stderr).text();
   let pending = "";
   const decoder = new TextDecoder();
@@ -147,6 +158,13 @@ export async function runChild(
       pending = pending.slice(nl + 1);
       const m = /^ok (\d+) (\S+)$/.exec(line);
       if (m) answered.push({ event: BigInt(m[1]), key: m[2] });
+      if (
+        !killScheduled && options.killAfterAnswers !== undefined &&
+        answered.length >= options.killAfterAnswers
+      ) {
+        killScheduled = true;
+        timer = setTimeout(kill, Math.floor(Math.random() * 20));
+      }
       const c = /^crashed (\S+)$/.exec(line);
       if (c) crashed.push(c[1]);
     }

@@ -101,11 +101,11 @@ kernelTest("crash: SIGKILL at random times during a stream of 1000 pokes", async
   // Kill up to three times at random moments, then let a last run finish the stream.
   let kills = 0;
   for (let round = 0; round < 3 && from < 1000; round++) {
-    const killAfterMs = 250 + Math.floor(Math.random() * 600);
-    const run = await runChild(dir, from, 1000 - from, { killAfterMs, snapshotEvery: 97 });
+    const killAfterAnswers = 20 + Math.floor(Math.random() * 250);
+    const run = await runChild(dir, from, 1000 - from, { killAfterAnswers, snapshotEvery: 97 });
     if (run.code !== 0) {
       kills++;
-      checkAfterCrash(dir, run, `random kill ${round} after ${killAfterMs} ms`);
+      checkAfterCrash(dir, run, `random kill ${round} after ${killAfterAnswers} answers`);
     }
     from = Number(stateOf(dir).event);
   }
@@ -213,15 +213,15 @@ kernelTest("crash: SIGKILL at random times during pokes from 16 pokeAsync loops"
   let from = 0;
   let kills = 0;
   for (let round = 0; round < 3 && from < 1000; round++) {
-    const killAfterMs = 300 + Math.floor(Math.random() * 600);
+    const killAfterAnswers = 20 + Math.floor(Math.random() * 250);
     const run = await runChild(dir, from, 1000 - from, {
-      killAfterMs,
+      killAfterAnswers,
       snapshotEvery: 97,
       args: ["--async", "16", "--bad-every", "11"],
     });
     if (run.code !== 0) {
       kills++;
-      checkAfterCrash(dir, run, `random kill ${round} after ${killAfterMs} ms`);
+      checkAfterCrash(dir, run, `random kill ${round} after ${killAfterAnswers} answers`);
     }
     const answered = run.answered.map((a) => Number(a.key.slice(1)));
     from = answered.length === 0 ? from : Math.max(from, ...answered) + 1;
