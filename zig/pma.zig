@@ -15,6 +15,7 @@
 //!                 coverage each commit records
 //!   scrub.zig     data checksums, the reading side: full check, incremental scrub, faults
 //!                 and the `pma.fault` record
+//!   mug_check.zig mugs recomputed without caches (for verify)
 //! Tests are beside them (`*_test.zig`, sharing `test_kit.zig`); pma_crash_driver.zig
 //! aborts real processes at each tripwire.
 //!
@@ -26,6 +27,7 @@ const arena = @import("pma/arena.zig");
 const sidecar = @import("pma/sidecar.zig");
 const integrity = @import("pma/integrity.zig");
 const scrub = @import("pma/scrub.zig");
+const mug_check = @import("pma/mug_check.zig");
 
 pub const Pma = arena.Pma;
 pub const Error = arena.Error;
@@ -41,6 +43,7 @@ pub const GcResult = arena.GcResult;
 pub const ScrubProgress = scrub.Progress;
 pub const Fault = scrub.Fault;
 pub const FaultKind = scrub.FaultKind;
+pub const MugCheck = mug_check.MugCheck;
 pub const fault_marker_name = scrub.marker_name;
 
 pub const SlabOffset = format.SlabOffset;

@@ -28,6 +28,7 @@ const gc_mod = @import("gc.zig");
 const replica = @import("replica.zig");
 const sidecar = @import("sidecar.zig");
 const scrub_mod = @import("scrub.zig");
+const mug_check = @import("mug_check.zig");
 
 // ------------------------------------------------------------------------- API types
 
@@ -259,6 +260,7 @@ pub const Pma = struct {
     pub const writeSidecar = sidecar.writeSidecar;
     pub const scrubStep = scrub_mod.scrubStep;
     pub const checkAll = scrub_mod.checkAll;
+    pub const recomputeMug = mug_check.recomputeMug;
     // Internal to zig/pma/.
     pub const ensureCapacity = mapping.ensureCapacity;
     pub const createTemp = mapping.createTemp;

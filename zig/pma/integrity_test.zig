@@ -8,6 +8,7 @@ const noun_mod = @import("../noun.zig");
 const Noun = noun_mod.Noun;
 const Header = noun_mod.Header;
 const Workspace = @import("../workspace.zig").Workspace;
+const mug_mod = @import("../mug.zig");
 const pma_mod = @import("../pma.zig");
 const Pma = pma_mod.Pma;
 const SlabOffset = pma_mod.SlabOffset;
@@ -259,4 +260,40 @@ test "integrity: format 1 slabs and commits without checksums read as unverified
     const collected = p.checkAll();
     try expectClean(collected);
     try testing.expectEqual(@as(u64, 0), collected.unverified_bytes);
+}
+
+test "integrity: mugs recomputed without caches match, and a wrong cached mug is named" {
+    var dir = try TestDir.init("mugs");
+    defer dir.deinit();
+    var ws = try Workspace.init(testing.allocator, 64 << 20);
+    defer ws.deinit();
+    const p = try Pma.open(testing.allocator, dir.path(), .{ .sidecar = .off });
+    defer p.close();
+    p.attach(&ws);
+    // A DAG: one subtree reached by 500 paths.
+    const shared = try kit.buildTree(&ws, testing.allocator, 8, 3);
+    var list = Noun.zero;
+    for (0..500) |_| list = try ws.cell(shared, list);
+    const root = try p.commit(&ws, list, 1, &hashOf(1));
+    const fresh = try p.recomputeMug(root);
+    try testing.expectEqual(@as(u64, 0), fresh.cached); // Nothing cached yet.
+    try testing.expectEqual(@as(u64, 500 + 255 + 32), fresh.objects);
+    const cached = try mug_mod.mug(&ws, root); // Caches mugs into the PMA's headers.
+    try testing.expectEqual(cached, fresh.mug);
+    const again = try p.recomputeMug(root);
+    try testing.expectEqual(fresh.objects, again.cached);
+    try testing.expectEqual(@as(u64, 0), again.wrong);
+    // A flipped cached mug bit: the data checksums skip mug bits, the mug check names it.
+    const inner = SlabOffset.of(ws.head(ws.tail(root)));
+    p.map.words()[inner.words()] ^= 0x10;
+    try expectClean(p.checkAll());
+    const wrong = try p.recomputeMug(root);
+    try testing.expectEqual(@as(u64, 1), wrong.wrong);
+    try testing.expectEqual(inner, wrong.first_wrong.?);
+    try testing.expectEqual(fresh.mug, wrong.mug);
+    // A cell that refers to itself (no noun can): malformed, not a hang.
+    const words = p.map.words();
+    words[inner.words() + 1] = SlabOffset.of(ws.tail(root)).ref(Noun.tag_cell).raw();
+    try testing.expectError(error.CorruptNoun, p.recomputeMug(root));
+    try testing.expectEqual(@as(u64, 1), p.checkAll().faults);
 }
