@@ -209,16 +209,40 @@ Deno.test("Pma integrity: unverified data, a GC that covers it, and mugs without
   });
 });
 
+/** `cellar verify --data dir`, in a subprocess. */
+function cellarVerify(dir: string): { code: number; stdout: string } {
+  const main = new URL("../src/cli/main.ts", import.meta.url).pathname;
+  const out = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-all", main, "verify", "--data", dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+/** A runtime data directory whose `greeting` is `hello`, then 300 more events. */
+function runtimeHistory(): string {
+  const dir = Deno.makeTempDirSync({ prefix: "cellar-integrity-rt-" });
+  withRuntime({ dataDir: dir }, (r) => {
+    using put = Noun.from(["put", "greeting", "hello"]);
+    r.poke(put).effects.dispose();
+    putMany(r, 0, 300);
+  });
+  return dir;
+}
+
+function peekGreeting(r: Runtime): string {
+  const got = r.peek("/get/greeting");
+  assert(got.kind === "value");
+  using value = got.value;
+  return value.toCord();
+}
+
 kernelTest(
-  "runtime: rot in an old value is served until a scrub finds it; then the log restores it",
+  "runtime: rot in an old value is served until verify finds it; the log restores it",
   () => {
-    const dir = Deno.makeTempDirSync({ prefix: "cellar-integrity-rt-" });
+    const dir = runtimeHistory();
     try {
-      withRuntime({ dataDir: dir }, (r) => {
-        using put = Noun.from(["put", "greeting", "hello"]);
-        r.poke(put).effects.dispose();
-        putMany(r, 0, 300);
-      });
       let flips = 0;
       for (const file of ["0.pma", "1.pma"]) {
         for (const offset of findWord(`${dir}/pma/${file}`, helloWord)) {
@@ -227,29 +251,24 @@ kernelTest(
         }
       }
       assert(flips >= 1, "the word of 'hello' is in the slab");
-      const peek = (r: Runtime) => {
-        const got = r.peek("/get/greeting");
-        assert(got.kind === "value");
-        using value = got.value;
-        return value.toCord();
-      };
       // The issue's reproduction: the PMA still opens (level 1) and serves `Jello`.
       withRuntime({ dataDir: dir }, (r) => {
         assertEquals(r.bootReport.level, 1);
-        assertEquals(peek(r), "Jello");
+        assertEquals(peekGreeting(r), "Jello");
       });
-      // What the server's background scrub does (a writer's check records the fault).
-      {
-        using pma = Pma.open(`${dir}/pma`, { create: false });
-        assert(pma.check().faults >= 1);
-      }
+      // `cellar verify` finds it (it used to say "no problems") and records it.
+      const verify = cellarVerify(dir);
+      assertEquals(verify.code, 1, verify.stdout);
+      assert(/PROBLEM: pma: \d+ data fault\(s\), the first: .*\(page \d+,/.test(verify.stdout));
+      assert(verify.stdout.includes("recorded in pma/pma.fault"), verify.stdout);
       withRuntime({ dataDir: dir }, (r) => {
         assert(r.bootReport.level >= 2, `level ${r.bootReport.level}: ${r.bootReport.detail}`);
         const pmaLevel = r.bootReport.skipped.find((s) => s.level === 1);
         assert(pmaLevel?.reason.includes("data fault") ?? false, JSON.stringify(pmaLevel));
         assert(r.bootReport.quarantined !== undefined);
-        assertEquals(peek(r), "hello");
+        assertEquals(peekGreeting(r), "hello");
       });
+      assertEquals(cellarVerify(dir).code, 0);
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
