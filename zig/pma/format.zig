@@ -195,6 +195,8 @@ const mug_mask: u64 = 0xffff_ffff;
 
 /// Feed the objects tiling words [from, to) of `words` (the slab's word 0) to `hasher`,
 /// each header with its mug bits cleared. Fails when the objects do not tile the range.
+/// A buffer at a time: copy the words, then clear the mug bits of the headers among them
+/// (hopping from header to header by object size).
 pub fn hashObjects(
     comptime H: type,
     hasher: *H,
@@ -205,28 +207,21 @@ pub fn hashObjects(
     assert(!from.lessThan(SlabOffset.data_start));
     assert(!to.lessThan(from));
     var buf: [1024]u64 = undefined;
-    var n: usize = 0;
+    var next = from.words(); // The next object's header.
     var i = from.words();
     while (i < to.words()) {
-        const size = objectWords(words[i]);
-        if (size > to.words() - i) return error.CorruptNoun;
-        if (n + size > buf.len) {
-            hasher.update(std.mem.sliceAsBytes(buf[0..n]));
-            n = 0;
+        const n: usize = @intCast(@min(buf.len, to.words() - i));
+        @memcpy(buf[0..n], words[i..][0..n]);
+        while (next < i + n) {
+            const size = objectWords(words[next]);
+            if (size > to.words() - next) return error.CorruptNoun;
+            buf[@intCast(next - i)] &= ~mug_mask;
+            next += size;
         }
-        if (size > buf.len) {
-            const h = [1]u64{words[i] & ~mug_mask};
-            hasher.update(std.mem.sliceAsBytes(&h));
-            hasher.update(std.mem.sliceAsBytes(words[i + 1 .. i + size]));
-        } else {
-            buf[n] = words[i] & ~mug_mask;
-            @memcpy(buf[n + 1 .. n + size], words[i + 1 .. i + size]);
-            n += size;
-        }
-        i += size;
+        hasher.update(std.mem.sliceAsBytes(buf[0..n]));
+        i += n;
     }
-    assert(i == to.words());
-    hasher.update(std.mem.sliceAsBytes(buf[0..n]));
+    assert(i == to.words() and next == to.words());
 }
 
 /// The `appended_checksum` of the objects in [from, to).

@@ -59,20 +59,20 @@ pub const PageSummer = struct {
         assert(s.len < page_words);
     }
 
-    /// Feed one whole object (no longer than a page), clearing its header's mug bits.
-    pub inline fn object(s: *PageSummer, sink: anytype, obj: []const u64) !void {
-        assert(obj.len <= page_words);
-        const room = page_words - s.at.words() % page_words;
-        if (obj.len < room) {
-            s.buf[s.len] = format.ObjectHasher.maskHeader(obj[0]);
-            @memcpy(s.buf[s.len + 1 ..][0 .. obj.len - 1], obj[1..]);
-            s.len += obj.len;
-            s.at = s.at.add(obj.len);
-            return;
-        }
-        const header = [1]u64{format.ObjectHasher.maskHeader(obj[0])};
-        try s.feed(sink, &header);
-        try s.feed(sink, obj[1..]);
+    /// The free part of the buffer up to the page boundary: the caller copies the next
+    /// words there and then calls `advance`.
+    pub fn free(s: *PageSummer) []u64 {
+        const count: usize = @intCast(page_words - s.at.words() % page_words);
+        assert(s.len + count <= page_words); // The chunk may have begun inside the page.
+        return s.buf[s.len..][0..count];
+    }
+
+    /// `count` words were placed at the start of `free()`.
+    pub fn advance(s: *PageSummer, sink: anytype, count: u64) !void {
+        assert(count > 0 and count <= page_words - s.at.words() % page_words);
+        s.len += @intCast(count);
+        s.at = s.at.add(count);
+        if (s.at.words() % page_words == 0) try s.emit(sink);
     }
 
     /// Sum the last, partial chunk.
@@ -105,28 +105,28 @@ pub const ExtentWalk = struct {
 
     /// Walk on for about `budget_words` words; true once the extent is all summed.
     /// error.CorruptNoun when its objects do not tile it (a damaged header).
+    ///
+    /// A page part at a time: copy it into the summer's buffer, then clear the mug bits of
+    /// the headers that lie in it (hopping from header to header by object size).
     pub fn step(w: *ExtentWalk, slab: [*]const u64, sink: anytype, budget_words: u64) !bool {
         var left = budget_words;
         while (w.summer.at.lessThan(w.end)) {
             if (left == 0) return false;
-            const at = w.summer.at;
-            if (at == w.next_header) {
-                const size = format.objectWords(slab[at.words()]);
-                if (size > w.end.since(at)) return error.CorruptNoun;
-                w.next_header = at.add(size);
-                if (size <= page_words) {
-                    try w.summer.object(sink, slab[at.words()..][0..size]);
-                    left -|= size;
-                } else {
-                    const header = [1]u64{format.ObjectHasher.maskHeader(slab[at.words()])};
-                    try w.summer.feed(sink, &header);
-                    left -= 1;
-                }
-                continue;
+            const at = w.summer.at.words();
+            const room = w.summer.free();
+            const stop = @min(at + @min(room.len, left), w.end.words());
+            const part = room[0..@intCast(stop - at)];
+            @memcpy(part, slab[at..stop]);
+            while (w.next_header.words() < stop) {
+                const h = w.next_header.words();
+                assert(h >= at);
+                const size = format.objectWords(slab[h]);
+                if (size > w.end.words() - h) return error.CorruptNoun;
+                part[@intCast(h - at)] = format.ObjectHasher.maskHeader(slab[h]);
+                w.next_header = SlabOffset.fromWords(h + size);
             }
-            const n = @min(w.next_header.since(at), left);
-            try w.summer.feed(sink, slab[at.words()..][0..n]);
-            left -= n;
+            try w.summer.advance(sink, part.len);
+            left -= part.len;
         }
         assert(w.summer.at == w.end);
         try w.summer.finish(sink);
