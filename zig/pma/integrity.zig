@@ -44,11 +44,20 @@ pub const PageSummer = struct {
         return .{ .at = start };
     }
 
-    /// Feed words that lie from `at` on, their headers already masked.
+    /// Feed words that lie from `at` on, their headers already masked. A chunk that lies
+    /// whole in `masked` is hashed in place, without a copy.
     pub fn feed(s: *PageSummer, sink: anytype, masked: []const u64) !void {
         var rest = masked;
         while (rest.len > 0) {
             const room = page_words - s.at.words() % page_words;
+            if (s.len == 0 and rest.len >= room) {
+                const chunk = rest[0..@intCast(room)];
+                const from = s.at;
+                s.at = s.at.add(room);
+                rest = rest[chunk.len..];
+                try sink.chunk(from, room, format.chunkSum(chunk, from));
+                continue;
+            }
             const n: usize = @intCast(@min(room, rest.len));
             @memcpy(s.buf[s.len..][0..n], rest[0..n]);
             s.len += n;
