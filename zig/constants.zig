@@ -48,7 +48,7 @@ pub const pma_file_granule_bytes: u64 = 64 << 10;
 pub const pma_seal_appended_bytes: u64 = 8 << 20;
 /// The open extent (data no record covers yet, whose checksum every commit recomputes into
 /// its slot) is closed with an extent record once it reaches this size: larger means fewer
-/// records (each costs 48 bytes plus 8 per page), smaller means less to re-hash per commit.
+/// records (each costs 40 bytes plus 8 per page), smaller means less to re-hash per commit.
 pub const pma_record_extent_bytes: u64 = 16 << 10;
 /// A GC'd slab file gets live/this of headroom beyond its used bytes.
 pub const pma_gc_headroom_divisor: u64 = 16;
