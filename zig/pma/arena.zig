@@ -8,7 +8,9 @@
 //!
 //! Opening reads the meta pages of both files once (`Scan`), checks every slot's own
 //! checksum and bounds, then, newest first, maps the candidate's file and checks the data
-//! its commit appended; the first candidate that passes is adopted. A torn or corrupt commit
+//! its commit appended, its open extent and its newest extent record (format.zig
+//! `checkData`; older data is left to verify and the scrub); the first candidate that
+//! passes is adopted. A `pma.fault` record in the directory refuses the open outright. A torn or corrupt commit
 //! thus loses to the previous one (`strict` refuses instead), and every slot passed over is
 //! reported with its reason.
 
