@@ -41,11 +41,14 @@ export type { MachineOptions, NockOptions, Slog, WorkspaceStats } from "./src/co
 export { Pma } from "./src/runtime/pma.ts";
 export type {
   PmaDigest,
+  PmaFault,
   PmaGcResult,
+  PmaMugCheck,
   PmaOpenOptions,
   PmaOpenReport,
   PmaRefresh,
   PmaRejectedSlot,
+  PmaScrubProgress,
   PmaStats,
 } from "./src/runtime/pma.ts";
 export { formatNoun, renderTank, renderTrace } from "./src/core/print.ts";

@@ -2,16 +2,20 @@
  * PMA benchmarks (issue 4): commit latency of a one-leaf change on a 1 GiB state next to
  * the raw fdatasync latency of the same directory, open of a 1 GiB slab to first peek, GC
  * throughput on 1 GiB live, the cost of the location bit (the same computation on nouns in
- * the PMA and in the workspace), and peak RSS while peeking a 4 GiB slab.
+ * the PMA and in the workspace), and peak RSS while peeking a 4 GiB slab. Data checksums
+ * (issue 12): commit latency with them on over off (same run), and the scrub's throughput
+ * over the 1 GiB slab, warm and cold.
  *
  *   deno task bench --filter pma
+ *   deno task bench --filter 1GiB        the 1 GiB cases only (one build of the state)
+ *   deno task bench --filter checksums   data checksums on vs off
  *
  * Big states are built inside the core by Nock (bench/pma_peek.ts), committed once, and
  * live in one temporary directory that is deleted at the end (or at exit).
  *
  * @module
  */
-import { type BenchCase, tempFreeBytes, timeMs } from "./harness.ts";
+import { type BenchCase, median, tempFreeBytes, timeMs } from "./harness.ts";
 import { collect, lastSteps, nock, Noun, Pma } from "../mod.ts";
 import { buildTree, copyFormula, leafAtomAxis, treeBytes } from "./pma_peek.ts";
 import { decrementFormula } from "./core_bench.ts";
@@ -203,6 +207,140 @@ function gcCase(): BenchCase {
       };
     },
   };
+}
+
+/** Commit `count` one-leaf changes to the depth-`depth` tree in `dir`, opened with data
+ * checksums on or off; the commit times (ms). `next` numbers the events. */
+function commitBlock(
+  dir: string,
+  checksums: boolean,
+  options: { count: number; depth: number; next: { event: number } },
+): number[] {
+  using pma = Pma.open(dir, { sidecar: "off", dataChecksums: checksums });
+  let root = pma.root;
+  const times: number[] = [];
+  for (let k = 0; k < options.count; k++) {
+    const event = ++options.next.event;
+    const index = (event * 2654435761) % 2 ** options.depth;
+    using edit = Noun.from([10, [2 ** options.depth + index, 1, event], 0, 1]);
+    using changed = nock(root, edit);
+    let next: Noun | null = null;
+    times.push(timeMs(() => next = pma.commit(changed, event, new Uint8Array(32))));
+    root.dispose();
+    root = next!;
+  }
+  root.dispose();
+  collect();
+  return times;
+}
+
+function checksumCommitCase(): BenchCase {
+  const depth = 20;
+  // Blocks long enough that the open extent is closed by a record a few times in each.
+  const block = { count: 64, depth, next: { event: 1 } };
+  let dir = "";
+  let i = 0;
+  return {
+    name: "pma/commit-1leaf-checksums-on-vs-off",
+    unit: "x",
+    better: "lower",
+    samples: 11,
+    target: { op: "<=", value: 1.1 },
+    setup: () => {
+      closeFixture();
+      dir = temp("checksums");
+      using pma = Pma.open(dir, { sidecar: "off" });
+      using tree = buildTree(depth);
+      pma.commit(tree, 1, new Uint8Array(32)).dispose();
+    },
+    sample: () => {
+      const onFirst = i++ % 2 === 0;
+      const a = commitBlock(dir, onFirst, block);
+      const b = commitBlock(dir, !onFirst, block);
+      const [on, off] = onFirst ? [a, b] : [b, a];
+      const onMs = median(on);
+      const offMs = median(off);
+      return {
+        value: onMs / offMs,
+        extra: { onUs: onMs * 1000, offUs: offMs * 1000, extraUs: (onMs - offMs) * 1000 },
+      };
+    },
+    teardown: () => Deno.removeSync(dir, { recursive: true }),
+  };
+}
+
+/** One whole scrub pass over `pma`, 64 MiB a step (the first step starts the pass). */
+function scrubPass(pma: Pma): { ms: number; steps: number; totalBytes: number } {
+  let steps = 0;
+  let step: ReturnType<Pma["scrubStep"]> | null = null;
+  const ms = timeMs(() => {
+    do {
+      step = pma.scrubStep(64 * mib);
+      steps++;
+    } while (!step.passDone);
+  });
+  if (step!.faults !== 0) throw new Error(`Scrub: ${step!.fault?.message}`);
+  return { ms, steps, totalBytes: step!.totalBytes };
+}
+
+function scrubCase(): BenchCase {
+  return {
+    name: "pma/scrub-1GiB-warm",
+    unit: "GiB/s",
+    better: "higher",
+    samples: 5,
+    setup: () => {
+      bigPma();
+    },
+    sample: () => {
+      const pma = bigPma();
+      const pass = scrubPass(pma);
+      const ms = pass.ms;
+      let check: ReturnType<Pma["check"]> | null = null;
+      const checkMs = timeMs(() => check = pma.check());
+      return {
+        value: pass.totalBytes / gib / (ms / 1000),
+        extra: {
+          totalGiB: pass.totalBytes / gib,
+          steps: pass.steps,
+          stepMs: ms / pass.steps,
+          checkMs,
+          unverifiedBytes: check!.unverifiedBytes,
+        },
+      };
+    },
+  };
+}
+
+function scrubColdCase(): BenchCase {
+  let dir = "";
+  return {
+    name: "pma/scrub-1GiB-cold",
+    unit: "GiB/s",
+    better: "higher",
+    samples: 3,
+    setup: () => {
+      bigPma();
+      dir = temp("big");
+      closeFixture(); // Mapped pages cannot be evicted.
+    },
+    sample: async () => {
+      await evict(["0.pma", "1.pma"].map((f) => `${dir}/${f}`).filter(isFile));
+      using pma = Pma.open(dir, { readOnly: true });
+      let check: ReturnType<Pma["check"]> | null = null;
+      const ms = timeMs(() => check = pma.check());
+      if (check!.faults !== 0) throw new Error(`Check: ${check!.fault?.message}`);
+      return { value: check!.totalBytes / gib / (ms / 1000), extra: { checkMs: ms } };
+    },
+  };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 function openCase(): BenchCase {
@@ -420,10 +558,13 @@ export function cases(): BenchCase[] {
   return [
     commitCase(),
     gcCase(),
+    scrubCase(),
+    scrubColdCase(),
     openCase(),
     rssCase(),
     decrementCase(),
     jamCase(),
     walkCase(),
+    checksumCommitCase(),
   ];
 }

@@ -25,6 +25,10 @@ test {
     _ = @import("pma/gc_test.zig");
     _ = @import("pma/tripwire_test.zig");
     _ = @import("pma/replica_test.zig");
+    _ = @import("pma/integrity.zig");
+    _ = @import("pma/scrub.zig");
+    _ = @import("pma/mug_check.zig");
+    _ = @import("pma/integrity_test.zig");
     _ = @import("files.zig");
     _ = @import("jets/jets.zig");
     _ = @import("memo.zig");

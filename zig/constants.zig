@@ -46,6 +46,10 @@ pub const pma_file_granule_bytes: u64 = 64 << 10;
 /// A commit that appends more than this is followed by a second, empty "seal" slot write,
 /// so that opening never has to re-hash a large append (open stays O(1) in the slab size).
 pub const pma_seal_appended_bytes: u64 = 8 << 20;
+/// The open extent (data no record covers yet, whose checksum every commit recomputes into
+/// its slot) is closed with an extent record once it reaches this size: larger means fewer
+/// records (each costs 40 bytes plus 8 per page), smaller means less to re-hash per commit.
+pub const pma_record_extent_bytes: u64 = 16 << 10;
 /// A GC'd slab file gets live/this of headroom beyond its used bytes.
 pub const pma_gc_headroom_divisor: u64 = 16;
 /// Longest error message kept by a PMA (bytes).

@@ -19,6 +19,7 @@ const machine = @import("machine.zig");
 const Machine = machine.Machine;
 const registry = @import("registry.zig");
 const pma = @import("pma.zig");
+const machine_pma = @import("machine_pma.zig");
 const files = @import("files.zig");
 
 /// Bytes of `cellar_stats` output: five little-endian u64 fields.
@@ -509,6 +510,43 @@ export fn cellar_pma_report(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     const m = machine.current() orelse return -1;
     const n = m.pmaReport(bytesOut(buf, len)) catch return -1;
     return @intCast(n);
+}
+
+// ---------------------------------------------------------------- PMA data checksums
+
+/// One step of the attached PMA's background scrub: about `max_bytes` (>= 1) more of its
+/// data checked against its checksums. Writes the progress as JSON into `buf` (see
+/// machine_pma.zig `writeProgress`; 1 KiB always suffices) and returns its length, or -1.
+/// A fault found by a writer stops its commits and is recorded in `pma.fault`.
+export fn cellar_pma_scrub(max_bytes: f64, buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    const budget = length(m, max_bytes) catch return -1;
+    const n = machine_pma.pmaScrub(m, budget, bytesOut(buf, len)) catch return -1;
+    return @intCast(n);
+}
+
+/// Check every data checksum of the attached PMA now (one whole pass); the result as
+/// `cellar_pma_scrub` gives it. Faults are reported, not failed on.
+export fn cellar_pma_check(buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    const n = machine_pma.pmaCheck(m, bytesOut(buf, len)) catch return -1;
+    return @intCast(n);
+}
+
+/// The mug of `handle` (a noun of the attached PMA, or a direct atom) recomputed without
+/// reading or writing cached mugs, and how many cached mugs on the way differ, as JSON into
+/// `buf` (256 bytes suffice); returns its length, or -1.
+export fn cellar_pma_recompute_mug(handle: u32, buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    const n = machine_pma.pmaRecomputeMug(m, handle, bytesOut(buf, len)) catch return -1;
+    return @intCast(n);
+}
+
+/// Turn data checksums of the attached writer's commits on (1) or off (0). 0 or -1.
+export fn cellar_pma_set_data_checksums(on: u32) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    if (on > 1) return status(m.fail(.bad_argument, "Bad data checksums flag: {d}", .{on}));
+    return status(machine_pma.pmaSetDataChecksums(m, on == 1));
 }
 
 // ---------------------------------------------------------------- jet registrations (cold state)

@@ -140,7 +140,8 @@ pub fn pmaGc(m: *Machine) Error!GcReport {
     for (refs.items, values) |slot, v| slot.* = v;
     const r = result catch |e| return failPma(m, e, p.message());
     assert(m.ws.bases.base[1] == p.base());
-    assert(r.used_bytes_after <= r.used_bytes_before);
+    // Not `after <= before`: a GC adds an extent record, so a slab with no garbage grows.
+    assert(r.live_bytes <= r.used_bytes_before);
     return .{ .gc = r, .references = refs.items.len, .scan_ns = scan_ns, .gc_ns = timer.read() };
 }
 
@@ -166,6 +167,10 @@ pub fn pmaRefresh(m: *Machine) Error!pma_mod.Refresh {
         fresh.close();
         return e;
     };
+    // The scrub goes on where it was (it starts over by itself in another file), and a
+    // fault found stays found.
+    fresh.scrub = p.scrub;
+    fresh.fault = p.fault;
     p.close(); // Detaches the workspace.
     fresh.attach(&m.ws);
     m.pma = fresh;
@@ -176,6 +181,85 @@ pub fn pmaRefresh(m: *Machine) Error!pma_mod.Refresh {
 pub fn pmaVerify(m: *Machine) Error![32]u8 {
     const p = try attachedPma(m);
     return p.verify() catch |e| failPma(m, e, p.message());
+}
+
+// ------------------------------------------------------------------------- data checksums
+//
+// Not declared on `Machine`: ffi.zig calls them here directly.
+
+/// One step of the attached PMA's scrub (about `budget_bytes`), as JSON (`writeProgress`).
+pub fn pmaScrub(m: *Machine, budget_bytes: u64, buf: []u8) Error!usize {
+    const p = try attachedPma(m);
+    if (budget_bytes == 0) return m.fail(.bad_argument, "Bad scrub budget: it must be at least 1 byte", .{});
+    return progressJson(m, p.scrubStep(budget_bytes), buf);
+}
+
+/// Every data checksum of the attached PMA checked now (one pass), as JSON.
+pub fn pmaCheck(m: *Machine, buf: []u8) Error!usize {
+    const p = try attachedPma(m);
+    return progressJson(m, p.checkAll(), buf);
+}
+
+/// Turn the data checksums of the attached writer's commits on or off.
+pub fn pmaSetDataChecksums(m: *Machine, on: bool) Error!void {
+    const p = try attachedPma(m);
+    if (p.mode != .writer) return m.fail(.bad_argument, "Cannot set data checksums: the PMA is open read-only", .{});
+    p.options.data_checksums = on;
+    m.pma_options.data_checksums = on;
+}
+
+/// The mug of the noun `handle` (of the attached PMA, or a direct atom) recomputed without
+/// caches, as JSON: `{"mug":..,"objects":..,"cachedMugs":..,"wrongCachedMugs":..,
+/// "firstWrongOffset":null}` (the offset in bytes).
+pub fn pmaRecomputeMug(m: *Machine, handle: u32, buf: []u8) Error!usize {
+    const p = try attachedPma(m);
+    const n = try m.noun(handle);
+    const r = p.recomputeMug(n) catch |e| return failPma(m, e, p.message());
+    var w = std.Io.Writer.fixed(buf);
+    writeMugCheck(&w, &r) catch return m.fail(.bad_argument, "Bad mug check buffer: {d} bytes are too few", .{buf.len});
+    assert(w.end > 0);
+    return w.end;
+}
+
+fn writeMugCheck(w: *std.Io.Writer, r: *const pma_mod.MugCheck) std.Io.Writer.Error!void {
+    assert(r.mug != 0);
+    try w.print("{{\"mug\":{d},\"objects\":{d},\"cachedMugs\":{d},\"wrongCachedMugs\":{d},\"firstWrongOffset\":", .{ r.mug, r.objects, r.cached, r.wrong });
+    if (r.first_wrong) |o| try w.print("{d}}}", .{o.toBytes()}) else try w.writeAll("null}");
+}
+
+fn progressJson(m: *Machine, progress: pma_mod.ScrubProgress, buf: []u8) Error!usize {
+    var w = std.Io.Writer.fixed(buf);
+    writeProgress(&w, &progress) catch return m.fail(.bad_argument, "Bad scrub buffer: {d} bytes are too few", .{buf.len});
+    assert(w.end > 0);
+    return w.end;
+}
+
+/// `{"passes":1,"checkedBytes":..,"totalBytes":..,"unverifiedBytes":..,"faults":1,
+/// "passDone":true,"fault":{"kind":"page","file":"0.pma","offset":81920,"page":20,
+/// "length":4096,"message":".."},"newFault":null}` (`fault`: the first ever found).
+fn writeProgress(w: *std.Io.Writer, p: *const pma_mod.ScrubProgress) std.Io.Writer.Error!void {
+    assert(p.checked_bytes <= p.total_bytes);
+    try w.print("{{\"passes\":{d},\"checkedBytes\":{d},\"totalBytes\":{d},\"unverifiedBytes\":{d},\"faults\":{d},\"passDone\":{},\"fault\":", .{
+        p.passes, p.checked_bytes, p.total_bytes, p.unverified_bytes, p.faults, p.pass_done,
+    });
+    try writeFault(w, p.first_fault);
+    try w.writeAll(",\"newFault\":");
+    try writeFault(w, p.new_fault);
+    try w.writeByte('}');
+}
+
+fn writeFault(w: *std.Io.Writer, fault: ?pma_mod.Fault) std.Io.Writer.Error!void {
+    const f = fault orelse return w.writeAll("null");
+    const kind = switch (f.kind) {
+        .page => "page",
+        .record => "record",
+        .tiling => "tiling",
+        .open_extent => "openExtent",
+        .chain => "chain",
+    };
+    try w.print("{{\"kind\":\"{s}\",\"file\":\"{s}\",\"offset\":{d},\"page\":{d},\"length\":{d},\"message\":\"{f}\"}}", .{
+        kind, pma_mod.slab_names[f.file_id], f.offset_bytes, f.page(), f.length_bytes, f,
+    });
 }
 
 pub fn pmaWriteSidecar(m: *Machine) Error!void {

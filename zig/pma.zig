@@ -11,6 +11,11 @@
 //!   gc.zig        copy-compaction into the other slab file (mark, prefix, slide)
 //!   replica.zig   read-only handles following the writer (`refresh`)
 //!   sidecar.zig   the `pma.meta` sidecar
+//!   integrity.zig data checksums, the writing side: page sums, extent records, the
+//!                 coverage each commit records
+//!   scrub.zig     data checksums, the reading side: full check, incremental scrub, faults
+//!                 and the `pma.fault` record
+//!   mug_check.zig mugs recomputed without caches (for verify)
 //! Tests are beside them (`*_test.zig`, sharing `test_kit.zig`); pma_crash_driver.zig
 //! aborts real processes at each tripwire.
 //!
@@ -20,6 +25,9 @@
 const format = @import("pma/format.zig");
 const arena = @import("pma/arena.zig");
 const sidecar = @import("pma/sidecar.zig");
+const integrity = @import("pma/integrity.zig");
+const scrub = @import("pma/scrub.zig");
+const mug_check = @import("pma/mug_check.zig");
 
 pub const Pma = arena.Pma;
 pub const Error = arena.Error;
@@ -32,6 +40,11 @@ pub const Rejection = arena.Rejection;
 pub const OpenReport = arena.OpenReport;
 pub const Refresh = arena.Refresh;
 pub const GcResult = arena.GcResult;
+pub const ScrubProgress = scrub.Progress;
+pub const Fault = scrub.Fault;
+pub const FaultKind = scrub.FaultKind;
+pub const MugCheck = mug_check.MugCheck;
+pub const fault_marker_name = scrub.marker_name;
 
 pub const SlabOffset = format.SlabOffset;
 pub const Slot = format.Slot;
@@ -40,5 +53,14 @@ pub const header_bytes = format.header_bytes;
 pub const slab_names = format.slab_names;
 pub const sidecar_name = format.sidecar_name;
 pub const objectWords = format.objectWords;
+pub const format_version = format.format_version;
+pub const page_bytes = format.page_bytes;
+
+/// Bytes of the extent record a GC writes after `live_bytes` of data (0 when the data is
+/// too little for one, or data checksums are off).
+pub fn gcRecordBytes(live_bytes: u64, data_checksums: bool) u64 {
+    const end = SlabOffset.data_start.add(live_bytes / 8);
+    return integrity.newSlabRecordWords(end, data_checksums) * 8;
+}
 
 pub const readSidecar = sidecar.readSidecar;

@@ -10,6 +10,10 @@
 //! checks the event number (the old one, or the new one when the crash came after the slot
 //! write, since a process crash keeps the page cache), the root's structure, the data
 //! checksums, and that a further commit, GC and read-only reopen all work.
+//!
+//! The `fault` scenario prepares a slab with a flipped byte in old data; the child's scrub
+//! finds it and dies while recording it in `pma.fault`. The record must then be absent
+//! (not half written), the slab open, and a new check must find the fault and record it.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -22,7 +26,7 @@ const Pma = pma_mod.Pma;
 const tripwire = @import("tripwire.zig");
 const kit = @import("pma/test_kit.zig");
 
-const Scenario = enum { commit, big, gc };
+const Scenario = enum { commit, big, gc, fault };
 
 const Case = struct {
     scenario: Scenario,
@@ -48,6 +52,7 @@ const cases = [_]Case{
     .{ .scenario = .gc, .point = .pma_gc_after_sync, .advanced = false },
     .{ .scenario = .gc, .point = .pma_gc_after_rename, .advanced = true },
     .{ .scenario = .gc, .point = .pma_gc_before_sidecar, .advanced = true },
+    .{ .scenario = .fault, .point = .pma_fault_after_temp, .advanced = false },
 };
 
 // Every named tripwire has exactly one crash case: adding a point without one fails the
@@ -109,10 +114,12 @@ fn child(gpa: std.mem.Allocator, scenario: Scenario, dir: []const u8) !void {
             _ = try p.commit(&ws, state, e, &kit.hashOf(e));
         },
         .gc => _ = try p.gc(&.{}),
+        .fault => while (!p.scrubStep(64 << 10).pass_done) {},
     }
 }
 
 fn runCase(gpa: std.mem.Allocator, case: Case) !void {
+    if (case.scenario == .fault) return runFaultCase(gpa, case);
     var dir = try kit.TestDir.init("crash");
     defer dir.deinit();
     var ws = try Workspace.init(gpa, workspace_bytes);
@@ -150,6 +157,56 @@ fn prepare(gpa: std.mem.Allocator, ws: *Workspace, dir: []const u8) !void {
         _ = try p.commit(ws, state, e, &kit.hashOf(e));
     }
     assert(p.eventNumber() == prepared_events);
+}
+
+/// The child's scrub dies while recording the fault: no record (and no temp file) is left,
+/// the slab opens, and a check finds the fault again and records it, after which the
+/// directory is refused.
+fn runFaultCase(gpa: std.mem.Allocator, case: Case) !void {
+    assert(case.scenario == .fault);
+    var dir = try kit.TestDir.init("crash-fault");
+    defer dir.deinit();
+    var ws = try Workspace.init(gpa, workspace_bytes);
+    defer ws.deinit();
+    const rotten = try prepareRotten(gpa, &ws, dir.path());
+    try runChild(gpa, case, dir.path());
+    var d = try std.fs.cwd().openDir(dir.path(), .{});
+    defer d.close();
+    {
+        const p = try Pma.open(gpa, dir.path(), .{});
+        defer p.close();
+        if (p.eventNumber() != prepared_events) return error.WrongEvent;
+        if (d.access(pma_mod.fault_marker_name ++ ".tmp", .{})) return error.TempLeftBehind else |_| {}
+        const found = p.checkAll().first_fault orelse return error.FaultNotFound;
+        if (found.page() != rotten / pma_mod.page_bytes) return error.WrongPage;
+    }
+    try d.access(pma_mod.fault_marker_name, .{});
+    if (Pma.openReadOnly(gpa, dir.path(), .{})) |r| {
+        r.close();
+        return error.FaultRecordIgnored;
+    } else |err| if (err != error.DataChecksum) return err;
+}
+
+/// Events 1..3, the first large enough to be covered by an extent record; then one byte of
+/// its data flipped. Returns the offset of that byte.
+fn prepareRotten(gpa: std.mem.Allocator, ws: *Workspace, dir: []const u8) !u64 {
+    var rotten: u64 = 0;
+    {
+        const p = try Pma.open(gpa, dir, .{ .initial_bytes = 1 << 20 });
+        defer p.close();
+        p.attach(ws);
+        const first = try ws.cell(Noun.direct(1), try kit.buildTree(ws, gpa, 11, 1));
+        _ = try p.commit(ws, first, 1, &kit.hashOf(1));
+        const record = p.last.coverage().last_record orelse return error.NoRecord;
+        rotten = record.toBytes() - 8 + 1; // The last word of event 1's data: no header.
+        var e: u64 = 2;
+        while (e <= prepared_events) : (e += 1) {
+            const state = try ws.cell(try kit.chainEntry(ws, gpa, e, false), p.root());
+            _ = try p.commit(ws, state, e, &kit.hashOf(e));
+        }
+    }
+    try kit.flipByte(dir, "0.pma", rotten);
+    return rotten;
 }
 
 fn runChild(gpa: std.mem.Allocator, case: Case, dir: []const u8) !void {

@@ -1,7 +1,8 @@
 //! Named fault-injection points, so crash-consistency and error paths can be tested exactly.
 //!
-//! Each point is a place in a durable protocol (PMA growth, commit, GC) where a crash or a
-//! failure must leave the last committed state readable. A point does nothing unless armed:
+//! Each point is a place in a durable protocol (PMA growth, commit, GC, the sidecar, the
+//! `pma.fault` record) where a crash or a failure must leave the last committed state
+//! readable. A point does nothing unless armed:
 //!
 //!   CELLAR_TRIPWIRE=pma.commit.after_slot   the process aborts (SIGABRT) when it gets there;
 //!                                           the crash tests run a real child process this way.
@@ -41,6 +42,7 @@ pub const Point = enum(u8) {
     pma_gc_after_rename,
     pma_gc_before_sidecar,
     pma_sidecar_after_temp,
+    pma_fault_after_temp,
 
     /// "pma.commit.after_slot" for `.pma_commit_after_slot`.
     pub fn name(point: Point) []const u8 {

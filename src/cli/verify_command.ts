@@ -124,6 +124,7 @@ function checkLog(dir: string, findings: Findings): LogFacts {
 }
 
 function checkPma(dir: string, facts: LogFacts, findings: Findings): void {
+  let faulty = false;
   try {
     using pma = Pma.open(`${dir}/pma`, { readOnly: true });
     for (const r of pma.openReport().rejected) {
@@ -132,41 +133,95 @@ function checkPma(dir: string, facts: LogFacts, findings: Findings): void {
           `${r.reason} (the other slot's commit is used)`,
       );
     }
-    const digest = pma.verify();
-    findings.ok(`pma: the committed data parses (blake3 ${digest.hex.slice(0, 16)})`);
-    const event = pma.eventNumber;
-    const kernel = hex(pma.kernelHash);
-    if (event > facts.last) {
-      findings.problem(`pma: it is at event ${event}, ahead of the log (${facts.last})`);
-    } else if (event < facts.last) {
-      findings.note(
-        `pma: it is at event ${event}, behind the log (${facts.last}); the next start replays`,
-      );
-    }
-    if (facts.opened && !facts.kernelHashes.has(kernel)) {
-      findings.problem(`pma: its kernel ${kernel.slice(0, 16)} is not one of the log's kernels`);
-    }
-    using root = pma.root;
-    const logged = facts.mugs.get(event);
-    if (!root.isCell) {
-      findings.problem("pma: its root is an atom, not [core registrations]");
-    } else if (event > 0n && logged !== undefined) {
-      using core = root.head;
-      if (core.mug !== logged) {
-        findings.problem(
-          `pma: its state mug ${mugHex(core.mug)} differs from the log's ${
-            mugHex(logged)
-          } for event ${event}`,
-        );
-      } else {
-        findings.ok(`pma: event ${event}, its state mug matches the log`);
-      }
-    } else {
-      findings.ok(`pma: event ${event}`);
-    }
+    faulty = !checkPmaData(pma, findings);
+    checkPmaState(pma, facts, findings);
   } catch (error) {
     if (!(error instanceof CellarError)) throw error;
     findings.problem(`pma: ${message(error)}`);
+  }
+  if (faulty) recordPmaFault(dir, findings);
+}
+
+/** Every data checksum, recomputed (then the blake3 walk); false when a fault is found. */
+function checkPmaData(pma: Pma, findings: Findings): boolean {
+  const check = pma.check();
+  if (check.faults > 0) {
+    findings.problem(`pma: ${check.faults} data fault(s), the first: ${check.fault?.message}`);
+    return false;
+  }
+  const digest = pma.verify();
+  findings.ok(
+    `pma: its data matches its checksums (${check.checkedBytes} bytes; blake3 ${
+      digest.hex.slice(0, 16)
+    })`,
+  );
+  if (check.unverifiedBytes > 0) {
+    findings.note(
+      `pma: ${check.unverifiedBytes} bytes were written without data checksums ` +
+        "(an older format, or checksums off) and are unverified until the next GC",
+    );
+  }
+  return true;
+}
+
+/** The PMA's event, kernel and state mug (recomputed without caches) against the log. */
+function checkPmaState(pma: Pma, facts: LogFacts, findings: Findings): void {
+  const event = pma.eventNumber;
+  const kernel = hex(pma.kernelHash);
+  if (event > facts.last) {
+    findings.problem(`pma: it is at event ${event}, ahead of the log (${facts.last})`);
+  } else if (event < facts.last) {
+    findings.note(
+      `pma: it is at event ${event}, behind the log (${facts.last}); the next start replays`,
+    );
+  }
+  if (facts.opened && !facts.kernelHashes.has(kernel)) {
+    findings.problem(`pma: its kernel ${kernel.slice(0, 16)} is not one of the log's kernels`);
+  }
+  using root = pma.root;
+  const logged = facts.mugs.get(event);
+  if (!root.isCell) {
+    findings.problem("pma: its root is an atom, not [core registrations]");
+    return;
+  }
+  if (event === 0n || logged === undefined) {
+    findings.ok(`pma: event ${event}`);
+    return;
+  }
+  using core = root.head;
+  const mug = pma.recomputeMug(core);
+  if (mug.wrongCachedMugs > 0) {
+    findings.problem(
+      `pma: ${mug.wrongCachedMugs} cached mug(s) differ from the data's, the first at byte ` +
+        `${mug.firstWrongOffset}`,
+    );
+  }
+  if (mug.mug !== logged) {
+    findings.problem(
+      `pma: its state mug ${mugHex(mug.mug)} (recomputed) differs from the log's ${
+        mugHex(logged)
+      } for event ${event}`,
+    );
+  } else {
+    findings.ok(`pma: event ${event}, its state mug (recomputed) matches the log`);
+  }
+}
+
+/**
+ * Record a data fault found read-only: a writer's check writes `pma/pma.fault`, so that the
+ * next start does not use this PMA (it recovers from a snapshot and the log instead).
+ */
+function recordPmaFault(dir: string, findings: Findings): void {
+  try {
+    using pma = Pma.open(`${dir}/pma`, { create: false, sidecar: "off" });
+    pma.check();
+    findings.note(
+      "pma: the fault is recorded in pma/pma.fault: the next start will not use this PMA " +
+        "and recovers the state from a snapshot and the log",
+    );
+  } catch (error) {
+    if (!(error instanceof CellarError)) throw error;
+    findings.note(`pma: the fault could not be recorded: ${message(error)}`);
   }
 }
 
@@ -213,8 +268,11 @@ export const verifyCommand: Command = defineCommand({
   about: `Check a data directory without changing it, and report every problem found:
   - the event log: SQLite's integrity check, every kernel's and every event's bytes against
     their blake3, and no missing event numbers;
-  - the PMA: its committed data parses as nouns (a blake3 walk of the slab), its event is
-    not ahead of the log, its kernel is one of the log's and its state mug matches the log;
+  - the PMA: every page of its data against the checksum written with it (a data fault is
+    recorded in pma/pma.fault, the one change verify makes: the next start then recovers
+    the state from a snapshot and the log), its data parses as nouns, its event is not
+    ahead of the log, its kernel is one of the log's, and its state mug, recomputed from
+    the data without cached mugs, matches the log;
   - every snapshot: its manifest, and its slab copy's size and blake3 against the manifest
     (a snapshot named in a problem is not used by recovery).
 Exits with status 1 when there is any problem. Takes the data directory's writer lock (so

@@ -11,6 +11,14 @@
  * machine may have one PMA open, a writer or a read-only replica. One writer per directory
  * (any number of replicas, in other Workers or processes).
  *
+ * Every commit also writes checksums of the data it appends (4 KiB pages, XXH3), so that
+ * rot in old data is found: {@linkcode Pma.check} (and `verify`) check them all,
+ * {@linkcode Pma.scrubStep} a bounded amount at a time, and open the newest commit's. A
+ * fault is a {@linkcode PmaError} with code `"DataChecksum"` naming the file, byte offset
+ * and page; a writer that finds one refuses further commits and records it in
+ * `pma.fault`, so that every later open of the directory fails with `"DataChecksum"` too
+ * until the directory is quarantined (recover the state from a snapshot and the log).
+ *
  * Nouns held across a {@linkcode Pma.gc} stay valid (they are moved along with the
  * slab); nouns held across a replica's {@linkcode Pma.refresh} or {@linkcode Pma.close}
  * stay valid too (when their mapping goes away they are copied into the workspace first).
@@ -59,6 +67,9 @@ export interface PmaOpenOptions {
   sidecar?: "off" | "checkpoint" | "everyCommit";
   /** Keep the pre-GC slab file until the next GC replaces it (default true). */
   keepPreviousSlab?: boolean;
+  /** Write data checksums with each commit (writers; default true). Off, new data is left
+   * unverified, and so is older data until the next GC. */
+  dataChecksums?: boolean;
 }
 
 /** Operator statistics of a PMA ({@linkcode Pma.stats}). Sizes in bytes. */
@@ -128,6 +139,56 @@ export interface PmaOpenReport {
 export interface PmaDigest {
   bytes: Uint8Array;
   hex: string;
+}
+
+/** A data fault: committed bytes that no longer match the checksums written with them. */
+export interface PmaFault {
+  /** What failed: a page of an extent, an extent record, the parse of an extent, the data
+   * since the last record (`"openExtent"`), or how the records cover the data. */
+  kind: "page" | "record" | "tiling" | "openExtent" | "chain";
+  /** `0.pma` or `1.pma`. */
+  file: string;
+  /** Byte offset in the file where the damaged range starts, and its length. */
+  offset: number;
+  length: number;
+  /** The 4 KiB page of the file `offset` lies in. */
+  page: number;
+  /** The whole description, as error messages give it. */
+  message: string;
+}
+
+/** Where the scrub (or a full {@linkcode Pma.check}) stands. Sizes in bytes. */
+export interface PmaScrubProgress {
+  /** Passes completed (a full check is one pass of its own). */
+  passes: number;
+  /** Checked so far in the current pass (all of it when `passDone`). */
+  checkedBytes: number;
+  /** What the current pass checks: all data with checksums, up to the newest commit
+   * when the pass began (later commits are checked by the next pass). */
+  totalBytes: number;
+  /** Data without checksums (written by format 1 or with checksums off; a GC covers it). */
+  unverifiedBytes: number;
+  /** Faults found, in all passes. */
+  faults: number;
+  /** This step completed a pass. */
+  passDone: boolean;
+  /** The first fault ever found, or null. */
+  fault: PmaFault | null;
+  /** The first fault found by this step, or null. */
+  newFault: PmaFault | null;
+}
+
+/** A mug recomputed without caches ({@linkcode Pma.recomputeMug}). */
+export interface PmaMugCheck {
+  /** The mug, from the data alone. */
+  mug: number;
+  /** Distinct objects (indirect atoms and cells) hashed. */
+  objects: number;
+  /** Cached mugs met on the way, and how many differ from the recomputed ones. */
+  cachedMugs: number;
+  wrongCachedMugs: number;
+  /** Byte offset of the first object whose cached mug is wrong, or null. */
+  firstWrongOffset: number | null;
 }
 
 /**
@@ -209,6 +270,7 @@ export class Pma {
       throw lastError();
     }
     current = new Pma(dir, readOnly);
+    if (options.dataChecksums === false && !readOnly) current.#setDataChecksums(false);
     return current;
   }
 
@@ -403,8 +465,10 @@ export class Pma {
   }
 
   /**
-   * blake3 over the committed data bytes (object headers with their cached mugs masked),
-   * checking on the way that they parse as nouns. Equal slabs give equal digests.
+   * Check every data checksum (throwing a {@linkcode PmaError} `"DataChecksum"` that names
+   * the first fault), then blake3 over the committed data bytes (object headers with their
+   * cached mugs masked), checking on the way that they parse as nouns. Equal slabs give
+   * equal digests.
    *
    * @example
    * ```ts
@@ -419,6 +483,82 @@ export class Pma {
     if (symbols().cellar_pma_verify(bytes, bytes.length) !== 0) throw lastError();
     const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
     return { bytes, hex };
+  }
+
+  /**
+   * One step of the background scrub: check about `maxBytes` more of the data against its
+   * checksums (recomputed from the data; a step may go over by one extent record), and say
+   * where the pass stands. A pass starts by itself when none runs, and starts over after a
+   * GC. Faults are reported, not thrown: `newFault` is set on the step that found one. A
+   * writer that finds one refuses commits and GCs from then on, and later opens of the
+   * directory fail with `"DataChecksum"`.
+   *
+   * @example Scrub 64 MiB at a time until a pass is done
+   * ```ts
+   * import { Pma } from "@cellar/cellar";
+   * using pma = Pma.open(Deno.makeTempDirSync());
+   * let step = pma.scrubStep(64 * 2 ** 20);
+   * while (!step.passDone) step = pma.scrubStep(64 * 2 ** 20);
+   * console.log(step.faults, step.checkedBytes === step.totalBytes); // 0 true
+   * ```
+   */
+  scrubStep(maxBytes: number): PmaScrubProgress {
+    this.#live();
+    if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
+      throw new ArgumentError(`Bad scrub size: ${maxBytes} is not a positive integer`);
+    }
+    return this.#json((buffer) => symbols().cellar_pma_scrub(maxBytes, buffer, buffer.length));
+  }
+
+  /**
+   * Check every data checksum now (one whole pass, apart from the background scrub's),
+   * reporting faults rather than throwing them ({@linkcode Pma.verify} throws).
+   *
+   * @example
+   * ```ts
+   * import { Pma } from "@cellar/cellar";
+   * using pma = Pma.open(Deno.makeTempDirSync());
+   * const check = pma.check();
+   * console.log(check.faults, check.unverifiedBytes); // 0 0
+   * ```
+   */
+  check(): PmaScrubProgress {
+    this.#live();
+    return this.#json((buffer) => symbols().cellar_pma_check(buffer, buffer.length));
+  }
+
+  /**
+   * The mug of `noun` (a noun read from this PMA, or a direct atom) recomputed from the
+   * data alone: no cached mug is read or written. Cached mugs met on the way that differ
+   * are counted (data checksums do not cover mug bits, which mug caching writes later).
+   *
+   * @example
+   * ```ts
+   * import { Noun, Pma } from "@cellar/cellar";
+   * using pma = Pma.open(Deno.makeTempDirSync());
+   * using state = Noun.from([1, 2, 3]);
+   * using root = pma.commit(state, 1, new Uint8Array(32));
+   * const check = pma.recomputeMug(root);
+   * console.log(check.mug === state.mug, check.wrongCachedMugs); // true 0
+   * ```
+   */
+  recomputeMug(noun: Noun): PmaMugCheck {
+    this.#live();
+    const handle = handleOf(noun);
+    return this.#json((buffer) =>
+      symbols().cellar_pma_recompute_mug(handle, buffer, buffer.length)
+    );
+  }
+
+  #setDataChecksums(on: boolean): void {
+    if (symbols().cellar_pma_set_data_checksums(on ? 1 : 0) !== 0) throw lastError();
+  }
+
+  #json<T>(call: (buffer: Uint8Array) => number): T {
+    const buffer = new Uint8Array(1024);
+    const n = call(buffer);
+    if (n < 0) throw lastError();
+    return JSON.parse(decoder.decode(buffer.subarray(0, n))) as T;
   }
 
   /**

@@ -8,7 +8,9 @@
 //!
 //! Opening reads the meta pages of both files once (`Scan`), checks every slot's own
 //! checksum and bounds, then, newest first, maps the candidate's file and checks the data
-//! its commit appended; the first candidate that passes is adopted. A torn or corrupt commit
+//! its commit appended, its open extent and its newest extent record (format.zig
+//! `checkData`; older data is left to verify and the scrub); the first candidate that
+//! passes is adopted. A `pma.fault` record in the directory refuses the open outright. A torn or corrupt commit
 //! thus loses to the previous one (`strict` refuses instead), and every slot passed over is
 //! reported with its reason.
 
@@ -27,6 +29,8 @@ const commit_mod = @import("commit.zig");
 const gc_mod = @import("gc.zig");
 const replica = @import("replica.zig");
 const sidecar = @import("sidecar.zig");
+const scrub_mod = @import("scrub.zig");
+const mug_check = @import("mug_check.zig");
 
 // ------------------------------------------------------------------------- API types
 
@@ -47,6 +51,11 @@ pub const Error = error{
     MetaChecksum,
     /// The bytes a slot's commit appended fail their checksum (a torn or corrupt commit).
     AppendedChecksum,
+    /// Committed data fails its data checksums (rot in old data: a page, an extent record,
+    /// the open extent), or a `pma.fault` record says an earlier check found that. The
+    /// message names the file, byte offset and page. Never to be opened again as it is:
+    /// quarantine the directory and recover from a snapshot and the log.
+    DataChecksum,
     /// The file is shorter than the used size a slot records.
     SlabTruncated,
     /// A slot's root or ranges lie outside the used part of the file or the reservation.
@@ -93,6 +102,9 @@ pub const Options = struct {
     sidecar: SidecarMode = .checkpoint,
     /// Keep the pre-GC slab file until the next GC replaces it (else unlink it after GC).
     keep_previous_slab: bool = true,
+    /// Write data checksums with each commit (format.zig). Off, commits leave their data
+    /// unverified (and the coverage of older data is dropped too, until the next GC).
+    data_checksums: bool = true,
     /// Receives the message when `open` fails (a handle keeps its own for later calls).
     diagnostic: ?*Diagnostic = null,
 };
@@ -238,12 +250,19 @@ pub const Pma = struct {
     undo: std.ArrayList(u64) = .empty,
     report: OpenReport = .{},
     diag: Diagnostic = .{},
+    /// The background scrub (`scrubStep`).
+    scrub: scrub_mod.Scrub = .{},
+    /// The first data fault this handle found: a writer refuses commits and GCs after one.
+    fault: ?scrub_mod.Fault = null,
 
     // The operations defined beside this file (see the header comment).
     pub const commit = commit_mod.commit;
     pub const gc = gc_mod.gc;
     pub const refresh = replica.refresh;
     pub const writeSidecar = sidecar.writeSidecar;
+    pub const scrubStep = scrub_mod.scrubStep;
+    pub const checkAll = scrub_mod.checkAll;
+    pub const recomputeMug = mug_check.recomputeMug;
     // Internal to zig/pma/.
     pub const ensureCapacity = mapping.ensureCapacity;
     pub const createTemp = mapping.createTemp;
@@ -328,7 +347,7 @@ pub const Pma = struct {
             else => return p.failIo(e, "Cannot create the lock file", .{}),
         };
         // Leftovers of a crashed GC, slab creation or sidecar write: never authoritative.
-        for (format.temp_names ++ [1][]const u8{format.sidecar_temp_name}) |name| {
+        for (format.temp_names ++ [2][]const u8{ format.sidecar_temp_name, scrub_mod.marker_temp_name }) |name| {
             p.dir.deleteFile(name) catch {};
         }
     }
@@ -431,11 +450,13 @@ pub const Pma = struct {
         };
     }
 
+    /// Check every data checksum (`checkAll`; DataChecksum names the first fault), then
     /// blake3 over the committed data bytes [16 KiB, used), each object header hashed with
     /// its mug bits cleared (mugs are a cache that readers may fill in). Also proves that
-    /// the data parses as back-to-back objects.
+    /// the data parses as back-to-back objects, the unverified part included.
     pub fn verify(p: *Pma) Error![32]u8 {
         assert(p.last.used_bytes <= p.map.mapped_bytes);
+        _ = try scrub_mod.verifyAll(p);
         var h = std.crypto.hash.Blake3.init(.{});
         format.hashObjects(std.crypto.hash.Blake3, &h, p.map.words(), SlabOffset.data_start, p.last.used()) catch
             return p.fail(error.CorruptNoun, "Slab data does not parse as noun objects", .{});
@@ -447,6 +468,7 @@ pub const Pma = struct {
     // --------------------------------------------------------------- open
 
     fn load(p: *Pma) Error!void {
+        try scrub_mod.refuseIfMarked(p);
         const side = sidecar.read(p.dir);
         var scan = try p.scanSlots();
         defer scan.close();

@@ -8,6 +8,11 @@
 //! new slot or a torn one, which loses to the previous commit at open. Each of those points
 //! is a named tripwire, so the crash tests abort a real process at every one of them.
 //!
+//! The slot also records the commit's data checksums (integrity.zig, `coverAppended`): the
+//! new data joins the open extent, whose checksum the slot carries, and an extent record
+//! appended after the copied objects closes the open extent once it is large enough. The
+//! same single fdatasync covers the data, the record and the slot.
+//!
 //! A commit that appended more than `pma_seal_appended_bytes` is followed by a "seal": the
 //! same state in the other slot page with an empty appended range, so that opening never
 //! re-hashes a large append (open stays O(1) in the slab size).
@@ -29,18 +34,30 @@ const mapping = @import("mapping.zig");
 const arena = @import("arena.zig");
 const Pma = arena.Pma;
 const Error = arena.Error;
+const integrity = @import("integrity.zig");
+const scrub = @import("scrub.zig");
 
 /// Make `root_noun` the durable state for `event_number`: copy what is not yet in the
 /// PMA (sharing preserved), write the older meta slot, one fdatasync. Returns the
 /// root as a PMA noun (or the direct atom). `ws` is the workspace the root lives in.
 pub fn commit(p: *Pma, ws: *Workspace, root_noun: Noun, event_number: u64, kernel_hash: *const [32]u8) Error!Noun {
     try p.checkWriter();
+    try scrub.checkNoFault(p, "commit");
     if (event_number < p.last.event_number)
         return p.fail(error.EventOrder, "Cannot commit event {d}: event {d} is already committed", .{ event_number, p.last.event_number });
     const start = p.used;
     assert(start == p.last.used());
     const new_root = try copyIn(p, ws, root_noun);
-    const slot = stageSlot(p, new_root, start, event_number, kernel_hash);
+    const copied_bytes = p.used.since(start) * 8;
+    const coverage = integrity.coverAppended(p, start) catch |err| return rollback(p, start, err);
+    const slot = stageSlot(p, .{
+        .root = new_root,
+        .start = start,
+        .copied_bytes = copied_bytes,
+        .coverage = coverage,
+        .event_number = event_number,
+        .kernel_hash = kernel_hash,
+    });
     // Until the slot write begins, a failure just forgets the copied bytes.
     p.trip(.pma_commit_after_copy) catch |err| return rollback(p, start, err);
     p.trip(.pma_commit_before_slot) catch |err| return rollback(p, start, err);
@@ -73,18 +90,31 @@ fn nextSlotFields(p: *const Pma) SlotFields {
     return f;
 }
 
+const Staged = struct {
+    root: Noun,
+    /// Where this commit's appended bytes start (the previous used size).
+    start: SlabOffset,
+    /// Bytes of nouns it copied (an extent record, if appended, comes after them).
+    copied_bytes: u64,
+    coverage: format.Coverage,
+    event_number: u64,
+    kernel_hash: *const [32]u8,
+};
+
 /// The slot for a commit of the objects appended since `start`.
-fn stageSlot(p: *Pma, new_root: Noun, start: SlabOffset, event_number: u64, kernel_hash: *const [32]u8) Slot {
-    assert(!p.used.lessThan(start));
+fn stageSlot(p: *Pma, c: Staged) Slot {
+    assert(!p.used.lessThan(c.start));
+    assert(c.copied_bytes <= p.used.since(c.start) * 8);
     var f = nextSlotFields(p);
-    f.event_number = event_number;
-    f.root = new_root;
+    f.event_number = c.event_number;
+    f.root = c.root;
     f.used = p.used;
-    f.previous_used = start;
-    f.appended_checksum = format.appendedChecksum(p.map.words(), start, p.used) catch unreachable;
+    f.previous_used = c.start;
+    f.appended_checksum = format.appendedChecksum(p.map.words(), c.start, p.used) catch unreachable;
     f.growth_count = p.growth_count;
-    f.last_commit_appended_bytes = p.used.since(start) * 8;
-    f.kernel_hash = kernel_hash.*;
+    f.last_commit_appended_bytes = c.copied_bytes;
+    f.kernel_hash = c.kernel_hash.*;
+    f.coverage = c.coverage;
     const slot = format.buildSlot(f);
     assert(slot.used() == p.used);
     return slot;
@@ -98,7 +128,7 @@ pub fn writeDurable(p: *Pma, slot: *const Slot, after_slot: ?tripwire.Point, aft
     assert(slot.used() == p.used);
     // The checks open will make of this slot (paired across the durable boundary).
     format.verify(format.passes(format.checkBounds(slot, p.file_bytes, p.options.reserve_bytes)), "a slot to write is out of bounds");
-    if (std.debug.runtime_safety) assert(format.passes(format.checkData(p.map.words(), slot)));
+    if (std.debug.runtime_safety) assertDataChecks(p.map.words(), slot);
     p.poisoned = true; // From the first byte of the slot until the sync returns.
     writeSlotPage(p.file, slot) catch |e| return p.failIo(e, "Cannot write meta slot {d}", .{slot.slot_index});
     if (after_slot) |pt| try p.trip(pt);
@@ -110,6 +140,17 @@ pub fn writeDurable(p: *Pma, slot: *const Slot, after_slot: ?tripwire.Point, aft
     p.next_slot_index = 1 - slot.slotIndex();
     // Replicas use only published commits; losing this write only delays them.
     writePublish(p.file, slot.commit_seq) catch {};
+}
+
+/// The checks open will make of a slot about to be written (paired across the durable
+/// boundary), and, when the slot's write appended an extent record, that the record's page
+/// sums match its extent as a scrub will read them.
+fn assertDataChecks(slab: [*]const u64, slot: *const Slot) void {
+    assert(format.passes(format.checkData(slab, slot)));
+    const last = slot.coverage().last_record orelse return;
+    if (last.lessThan(slot.previousUsed())) return; // Written by an earlier commit.
+    const record = format.readRecord(slab, last, slot.coverage().open_start) catch unreachable;
+    assert(scrub.extentMatches(slab, &record));
 }
 
 /// After a large append, write the other slot again with an empty appended range, so
@@ -145,7 +186,7 @@ pub fn finishNewSlab(p: *Pma, fresh: *mapping.NewSlab, slot: *const Slot, points
     assert(!fresh.renamed);
     // The checks open will make of this slot (paired across the durable boundary).
     format.verify(format.passes(format.checkBounds(slot, fresh.bytes, p.options.reserve_bytes)), "a new slab's slot is out of bounds");
-    if (std.debug.runtime_safety) assert(format.passes(format.checkData(fresh.map.words(), slot)));
+    if (std.debug.runtime_safety) assertDataChecks(fresh.map.words(), slot);
     const name = format.temp_names[fresh.file_id];
     if (points.before_slot) |pt| try p.trip(pt);
     writeSlotPage(fresh.file, slot) catch |e| return p.failIo(e, "Cannot write the meta of {s}", .{name});
@@ -182,6 +223,7 @@ pub fn createInitialSlab(p: *Pma) Error!void {
         .live_bytes_after_gc = 0,
         .last_commit_appended_bytes = 0,
         .kernel_hash = @splat(0),
+        .coverage = format.Coverage.none(empty),
     });
     try finishNewSlab(p, &fresh, &slot, .{});
 }

@@ -29,14 +29,42 @@
 //! `SlabOffset` of the object's header word). The PMA never refers into a workspace and
 //! never holds forwarding words.
 //!
-//! A slot is valid when: its magic and format version match, its blake3 `meta_checksum`
-//! covers every byte before it, it names the file and slot page it sits in, its used and
-//! previous-used sizes are word aligned with header <= previous <= used <= file size, its
-//! root is a direct atom or a reference to an object in [data start, used), and the objects
-//! in [previous used, used) tile that range exactly and hash (XXH3, each header's mug bits
-//! cleared, because mug caching may fill them in after the commit) to `appended_checksum`.
-//! The valid slot with the highest `commit_seq` across both files is the durable state; a
-//! torn slot write simply loses to the previous commit.
+//! Data checksums (format 2). The data area is covered by checksums written with the
+//! commits that append it, so rot in old data is found (by `verify`, and by a scrub at a
+//! bounded rate), not only a torn last commit:
+//!
+//!   data start      checked start                                   open start        used
+//!     | unverified   | extent 1   | rec 1 | extent 2  | rec 2 | ...  | open extent     |
+//!
+//! - An extent record (`Record`) is an ordinary indirect atom in the data area, right after
+//!   the extent it covers, so objects still tile the data area and GC drops it (nothing
+//!   refers to it). Its limbs: checksum, extent start, previous record, one sum per file
+//!   page the extent touches (`chunkSum`: XXH3 of the extent's part of that page, headers'
+//!   mug bits cleared, seeded with the part's offset), and the magic `CELLAREX` last.
+//! - Records tile [checked start, open start) backwards from the slot's `last_record`:
+//!   each record ends where the next extent (or the open extent) starts.
+//! - The open extent [open start, used) is the data since the last record, at most
+//!   `pma_record_extent_bytes` plus one commit: each commit re-hashes it into the slot's
+//!   `open_checksum`, and closes it with a record once it reaches that size. A GC writes
+//!   the copied data the same way (one record covering it all).
+//! - Data below checked start has no checksums ("unverified"): slabs written by format 1
+//!   (whose slots still open, reading as all unverified), or commits made with data
+//!   checksums off. A GC covers everything it copies.
+//! - Mug bits of headers are excluded (mug caching fills them in after the commit);
+//!   `verify` recomputes mugs and compares the cached ones instead (mug_check.zig).
+//!
+//! A slot is valid when: its magic and format version (1 or 2) match, its blake3
+//! `meta_checksum` covers every byte before it, it names the file and slot page it sits
+//! in, its used and previous-used sizes are word aligned with header <= previous <= used <=
+//! file size, its coverage offsets are ordered (data start <= checked start <= open start
+//! <= used, the last record between), its root is a direct atom or a reference to an
+//! object in [data start, used), the objects in [previous used, used) tile that range
+//! exactly and hash (XXH3, each header's mug bits cleared) to `appended_checksum`, the open
+//! extent hashes the same way to `open_checksum`, and the last record passes its own
+//! checksum and ends at open start. The valid slot with the highest `commit_seq` across
+//! both files is the durable state; a torn slot write simply loses to the previous commit.
+//! Older records and their extents are not read at open (open stays O(1) in the slab
+//! size): `verify` and the scrub (integrity.zig) check them.
 //!
 //! Every slot is made by `buildSlot`, which checks the same layout rules on the way out that
 //! `readSlot` and `checkBounds` check on the way in.
@@ -47,9 +75,19 @@ const noun_mod = @import("../noun.zig");
 const Noun = noun_mod.Noun;
 const Header = noun_mod.Header;
 
-pub const format_version: u32 = 1;
+/// The format written. Format 2 added data checksums (extent records and the slot fields
+/// that locate them, in what format 1 left reserved).
+pub const format_version: u32 = 2;
+/// The oldest format still opened: its data has no checksums and is reported unverified.
+pub const format_version_min: u32 = 1;
 pub const slot_magic: u64 = std.mem.readInt(u64, "CELLARPM", .little);
 pub const publish_magic: u64 = std.mem.readInt(u64, "CELLARPB", .little);
+pub const record_magic: u64 = std.mem.readInt(u64, "CELLAREX", .little);
+/// The unit of data checksums: one sum per 4 KiB page of the file an extent touches.
+pub const page_bytes: u64 = 4096;
+pub const page_words: u64 = page_bytes / 8;
+/// Limbs of a record besides its page sums: checksum, extent start, previous, magic.
+pub const record_fixed_limbs: u64 = 4;
 pub const meta_page_bytes: u64 = 4096;
 pub const header_bytes: u64 = 4 * meta_page_bytes;
 pub const data_start_words: u64 = header_bytes / 8;
@@ -157,6 +195,8 @@ const mug_mask: u64 = 0xffff_ffff;
 
 /// Feed the objects tiling words [from, to) of `words` (the slab's word 0) to `hasher`,
 /// each header with its mug bits cleared. Fails when the objects do not tile the range.
+/// A buffer at a time: copy the words, then clear the mug bits of the headers among them
+/// (hopping from header to header by object size).
 pub fn hashObjects(
     comptime H: type,
     hasher: *H,
@@ -167,28 +207,21 @@ pub fn hashObjects(
     assert(!from.lessThan(SlabOffset.data_start));
     assert(!to.lessThan(from));
     var buf: [1024]u64 = undefined;
-    var n: usize = 0;
+    var next = from.words(); // The next object's header.
     var i = from.words();
     while (i < to.words()) {
-        const size = objectWords(words[i]);
-        if (size > to.words() - i) return error.CorruptNoun;
-        if (n + size > buf.len) {
-            hasher.update(std.mem.sliceAsBytes(buf[0..n]));
-            n = 0;
+        const n: usize = @intCast(@min(buf.len, to.words() - i));
+        @memcpy(buf[0..n], words[i..][0..n]);
+        while (next < i + n) {
+            const size = objectWords(words[next]);
+            if (size > to.words() - next) return error.CorruptNoun;
+            buf[@intCast(next - i)] &= ~mug_mask;
+            next += size;
         }
-        if (size > buf.len) {
-            const h = [1]u64{words[i] & ~mug_mask};
-            hasher.update(std.mem.sliceAsBytes(&h));
-            hasher.update(std.mem.sliceAsBytes(words[i + 1 .. i + size]));
-        } else {
-            buf[n] = words[i] & ~mug_mask;
-            @memcpy(buf[n + 1 .. n + size], words[i + 1 .. i + size]);
-            n += size;
-        }
-        i += size;
+        hasher.update(std.mem.sliceAsBytes(buf[0..n]));
+        i += n;
     }
-    assert(i == to.words());
-    hasher.update(std.mem.sliceAsBytes(buf[0..n]));
+    assert(i == to.words() and next == to.words());
 }
 
 /// The `appended_checksum` of the objects in [from, to).
@@ -255,7 +288,16 @@ pub const Slot = extern struct {
     /// Bytes appended by the last commit (kept across seal slots, for stats).
     last_commit_appended_bytes: u64,
     kernel_hash: [32]u8,
-    reserved: [8]u64 = @splat(0),
+    // Format 2 (zero in format 1 slots, which `coverage` reads as all unverified).
+    /// Data below this offset has no checksums (written by format 1 or with them off).
+    checked_start_bytes: u64 = 0,
+    /// Start of the open extent [open start, used), which no record covers yet.
+    open_start_bytes: u64 = 0,
+    /// `appendedChecksum` of the open extent.
+    open_checksum: u64 = 0,
+    /// The newest extent record; 0 when there is none.
+    last_record_bytes: u64 = 0,
+    reserved: [4]u64 = @splat(0),
     /// blake3 of every byte above.
     meta_checksum: [32]u8,
 
@@ -295,6 +337,20 @@ pub const Slot = extern struct {
         return Noun.fromRaw(s.root);
     }
 
+    /// What the data checksums of this commit cover. Only for slots whose layout is
+    /// checked (`checkLayout`).
+    pub fn coverage(s: *const Slot) Coverage {
+        assert(s.format_version >= format_version_min);
+        if (s.format_version < 2) return Coverage.none(s.used());
+        assert(s.checked_start_bytes <= s.open_start_bytes);
+        return .{
+            .checked_start = SlabOffset.fromBytes(s.checked_start_bytes),
+            .open_start = SlabOffset.fromBytes(s.open_start_bytes),
+            .open_checksum = s.open_checksum,
+            .last_record = if (s.last_record_bytes == 0) null else SlabOffset.fromBytes(s.last_record_bytes),
+        };
+    }
+
     pub fn fileId(s: *const Slot) u1 {
         assert(s.file_id <= 1);
         return @intCast(s.file_id);
@@ -306,10 +362,35 @@ pub const Slot = extern struct {
     }
 };
 
+/// What the data checksums of a commit cover (see the header comment): records tile
+/// [checked start, open start), the newest being `last_record`; the slot's own
+/// `open_checksum` covers [open start, used).
+pub const Coverage = struct {
+    checked_start: SlabOffset,
+    open_start: SlabOffset,
+    open_checksum: u64,
+    last_record: ?SlabOffset,
+
+    /// Nothing below `used` has checksums: format 1 slots, and commits with them off.
+    pub fn none(used: SlabOffset) Coverage {
+        assert(!used.lessThan(SlabOffset.data_start));
+        return .{ .checked_start = used, .open_start = used, .open_checksum = empty_checksum, .last_record = null };
+    }
+
+    /// Bytes with no checksums.
+    pub fn unverifiedBytes(c: *const Coverage) u64 {
+        return c.checked_start.since(SlabOffset.data_start) * 8;
+    }
+};
+
+/// `appendedChecksum` of an empty range.
+pub const empty_checksum: u64 = std.hash.XxHash3.hash(0, "");
+
 comptime {
     assert(@sizeOf(Slot) == 232);
     assert(@sizeOf(Slot) <= meta_page_bytes);
     assert(@offsetOf(Slot, "meta_checksum") == 200);
+    assert(@offsetOf(Slot, "checked_start_bytes") == 136); // Where format 1 kept zeros.
     assert(header_bytes % 8 == 0);
     assert(publish_offset_bytes + @sizeOf(Publish) <= header_bytes);
 }
@@ -330,6 +411,7 @@ pub const SlotFields = struct {
     live_bytes_after_gc: u64,
     last_commit_appended_bytes: u64,
     kernel_hash: [32]u8,
+    coverage: Coverage,
 
     /// The fields of a valid slot.
     pub fn of(s: *const Slot) SlotFields {
@@ -349,6 +431,7 @@ pub const SlotFields = struct {
             .live_bytes_after_gc = s.live_bytes_after_gc,
             .last_commit_appended_bytes = s.last_commit_appended_bytes,
             .kernel_hash = s.kernel_hash,
+            .coverage = s.coverage(),
         };
     }
 };
@@ -374,6 +457,10 @@ pub fn buildSlot(f: SlotFields) Slot {
         .live_bytes_after_gc = f.live_bytes_after_gc,
         .last_commit_appended_bytes = f.last_commit_appended_bytes,
         .kernel_hash = f.kernel_hash,
+        .checked_start_bytes = f.coverage.checked_start.toBytes(),
+        .open_start_bytes = f.coverage.open_start.toBytes(),
+        .open_checksum = f.coverage.open_checksum,
+        .last_record_bytes = if (f.coverage.last_record) |r| r.toBytes() else 0,
         .meta_checksum = undefined,
     };
     verify(passes(checkLayout(&s)), "a new slot breaks the layout rules");
@@ -395,6 +482,25 @@ pub fn checkLayout(s: *const Slot) error{OffsetOutOfRange}!void {
     if (root.inPma()) {
         if (!SlabOffset.of(root).inData(s.used())) return error.OffsetOutOfRange;
     }
+    try checkCoverageLayout(s);
+}
+
+/// The coverage offsets of a format 2 slot: aligned and ordered, data start <= checked
+/// start <= open start <= used, and the last record (if any) in [checked start, open start).
+fn checkCoverageLayout(s: *const Slot) error{OffsetOutOfRange}!void {
+    assert(s.used_bytes >= header_bytes);
+    if (s.format_version < 2) return;
+    const checked = s.checked_start_bytes;
+    const open = s.open_start_bytes;
+    const last = s.last_record_bytes;
+    if (checked % 8 != 0 or open % 8 != 0 or last % 8 != 0) return error.OffsetOutOfRange;
+    if (checked < header_bytes or checked > open or open > s.used_bytes) return error.OffsetOutOfRange;
+    if (last == 0) {
+        if (checked != open) return error.OffsetOutOfRange;
+    } else {
+        if (last < checked or last + recordWords(1) * 8 > open) return error.OffsetOutOfRange;
+    }
+    assert(checked <= s.used_bytes);
 }
 
 pub const SlotRead = union(enum) {
@@ -413,7 +519,8 @@ pub fn readSlot(page: []const u8, file_id: u1, slot_index: u1) SlotRead {
     @memcpy(std.mem.asBytes(&s), raw);
     if (s.magic != slot_magic) return .{ .bad = error.BadMagic };
     if (!s.checksumOk()) return .{ .bad = error.MetaChecksum };
-    if (s.format_version != format_version) return .{ .bad = error.UnsupportedVersion };
+    if (s.format_version < format_version_min or s.format_version > format_version)
+        return .{ .bad = error.UnsupportedVersion };
     if (s.file_id != file_id) return .{ .bad = error.MetaChecksum };
     if (s.slot_index != slot_index) return .{ .bad = error.MetaChecksum };
     return .{ .ok = s };
@@ -430,17 +537,144 @@ pub fn checkBounds(s: *const Slot, file_bytes: u64, reserve_bytes: u64) error{ O
 
 /// Checks a slot against the mapped data (`words` is word 0 of the file): the appended
 /// range's checksum and the root's header. The slot's bounds are checked already.
-pub fn checkData(words: [*]const u64, s: *const Slot) error{ AppendedChecksum, CorruptNoun }!void {
+pub fn checkData(words: [*]const u64, s: *const Slot) error{ AppendedChecksum, CorruptNoun, DataChecksum }!void {
     const sum = appendedChecksum(words, s.previousUsed(), s.used()) catch
         return error.AppendedChecksum;
     if (sum != s.appended_checksum) return error.AppendedChecksum;
     const root = s.rootNoun();
-    if (root.isDirect()) return;
+    if (root.isDirect()) return checkCoverage(words, s);
     const off = SlabOffset.of(root);
     assert(off.inData(s.used()));
     const header = words[off.words()];
     if (root.isCell() != (Header.limbs(header) == 0)) return error.CorruptNoun;
     if (objectWords(header) > s.used().since(off)) return error.CorruptNoun;
+    return checkCoverage(words, s);
+}
+
+/// What open reads of the data checksums: the open extent against `open_checksum`, and
+/// the last record's own checksum and place. Older records and the extents they cover are
+/// left to `verify` and the scrub (integrity.zig), so that open stays O(1).
+pub fn checkCoverage(words: [*]const u64, s: *const Slot) error{DataChecksum}!void {
+    const c = s.coverage();
+    assert(!s.used().lessThan(c.open_start));
+    const sum = appendedChecksum(words, c.open_start, s.used()) catch return error.DataChecksum;
+    if (sum != c.open_checksum) return error.DataChecksum;
+    const last = c.last_record orelse return;
+    const r = readRecord(words, last, c.open_start) catch return error.DataChecksum;
+    if (r.end() != c.open_start or r.start.lessThan(c.checked_start)) return error.DataChecksum;
+}
+
+// ------------------------------------------------------------------------- extent records
+
+/// File pages that [start, end) touches: the number of page sums of its record.
+pub fn pagesSpanned(start: SlabOffset, end: SlabOffset) u64 {
+    assert(!end.lessThan(start));
+    if (start == end) return 0;
+    const pages = (end.words() - 1) / page_words - start.words() / page_words + 1;
+    assert(pages >= 1);
+    return pages;
+}
+
+/// Words of a record (header included) with `page_count` page sums.
+pub fn recordWords(page_count: u64) u64 {
+    assert(page_count >= 1);
+    return 1 + record_fixed_limbs + page_count;
+}
+
+/// The sum of one chunk: the part of one file page that lies in an extent, as `masked`
+/// words (object headers with their mug bits cleared), seeded with the chunk's offset so
+/// that data written to the wrong place fails as well.
+pub fn chunkSum(masked: []const u64, at: SlabOffset) u64 {
+    assert(masked.len > 0 and masked.len <= page_words);
+    assert(at.words() / page_words == (at.words() + masked.len - 1) / page_words);
+    return std.hash.XxHash3.hash(at.words(), std.mem.sliceAsBytes(masked));
+}
+
+/// A checked extent record, read in place: it covers [start, offset) and lies at offset.
+pub const Record = struct {
+    offset: SlabOffset,
+    start: SlabOffset,
+    previous: ?SlabOffset,
+    page_count: u64,
+
+    /// Limb index of the first page sum (after checksum, start and previous).
+    pub const sums_limb: u64 = 3;
+
+    pub fn words(r: *const Record) u64 {
+        return recordWords(r.page_count);
+    }
+
+    /// The first word after the record: where the next extent starts.
+    pub fn end(r: *const Record) SlabOffset {
+        return r.offset.add(r.words());
+    }
+
+    /// Page sum `i` (of the slab whose word 0 is `slab`).
+    pub fn sum(r: *const Record, slab: [*]const u64, i: u64) u64 {
+        assert(i < r.page_count);
+        return slab[r.offset.words() + 1 + sums_limb + i];
+    }
+};
+
+/// The checksum of a record laid out in `rec` at `offset`: every limb after it, and the
+/// header's limb count (through the seed), bound to the record's offset.
+fn recordChecksum(rec: []const u64, offset: SlabOffset) u64 {
+    assert(rec.len >= recordWords(1));
+    const seed = offset.words() ^ ObjectHasher.maskHeader(rec[0]) ^ record_magic;
+    return std.hash.XxHash3.hash(seed, std.mem.sliceAsBytes(rec[2..]));
+}
+
+/// Where the page sums of a record being built in `rec` go (the caller fills them in).
+pub fn recordSums(rec: []u64) []u64 {
+    assert(rec.len >= recordWords(1));
+    return rec[1 + Record.sums_limb .. rec.len - 1];
+}
+
+/// Finish a record laid out in `rec` (at `offset`, covering [start, offset)), whose page
+/// sums are already in `recordSums(rec)`: header, limbs, magic, checksum. It is read back
+/// the way verify and open read it, and must be the same record.
+pub fn sealRecord(rec: []u64, offset: SlabOffset, start: SlabOffset, previous: ?SlabOffset) Record {
+    const page_count = pagesSpanned(start, offset);
+    verify(rec.len == recordWords(page_count), "a record's size does not match its extent");
+    verify(previous == null or previous.?.lessThan(start), "a record's previous record is not below it");
+    rec[0] = Header.atom(@intCast(rec.len - 1));
+    rec[2] = start.words();
+    rec[3] = if (previous) |o| o.words() else 0;
+    rec[rec.len - 1] = record_magic;
+    rec[1] = recordChecksum(rec, offset);
+    const r = readRecordWords(rec, offset) catch @panic("PMA format invariant broken: a new record does not read back");
+    verify(r.start == start and r.page_count == page_count and r.previous == previous, "a new record reads back differently");
+    return r;
+}
+
+/// Read and check the record at `offset`, which must end at or below `limit`.
+pub fn readRecord(slab: [*]const u64, offset: SlabOffset, limit: SlabOffset) error{DataChecksum}!Record {
+    if (!offset.inData(limit)) return error.DataChecksum;
+    const header = slab[offset.words()];
+    const count = objectWords(header);
+    if (Header.limbs(header) == 0 or count < recordWords(1)) return error.DataChecksum;
+    if (count > limit.since(offset)) return error.DataChecksum;
+    return readRecordWords(slab[offset.words()..][0..count], offset);
+}
+
+/// Check a record's own words (`rec`, the whole object, lying at `offset`).
+fn readRecordWords(rec: []const u64, offset: SlabOffset) error{DataChecksum}!Record {
+    assert(rec.len == objectWords(rec[0]));
+    if (rec.len < recordWords(1) or rec[rec.len - 1] != record_magic) return error.DataChecksum;
+    if (rec[1] != recordChecksum(rec, offset)) return error.DataChecksum;
+    const start = rec[2];
+    const previous = rec[3];
+    if (start < data_start_words or start > offset.words()) return error.DataChecksum;
+    const start_offset = SlabOffset.fromWords(start);
+    const page_count = rec.len - recordWords(1) + 1;
+    if (page_count != pagesSpanned(start_offset, offset)) return error.DataChecksum;
+    if (previous != 0 and (previous < data_start_words or previous >= start)) return error.DataChecksum;
+    return .{
+        .offset = offset,
+        .start = start_offset,
+        .previous = if (previous == 0) null else SlabOffset.fromWords(previous),
+        .page_count = page_count,
+    };
 }
 
 /// The page image of a slot: the slot, then zeros. Decoding it the way open will
@@ -505,6 +739,12 @@ test "format: a built slot reads back as itself, and forged ones are rejected" {
         .live_bytes_after_gc = 24,
         .last_commit_appended_bytes = 24,
         .kernel_hash = @splat(5),
+        .coverage = .{
+            .checked_start = SlabOffset.data_start,
+            .open_start = SlabOffset.data_start,
+            .open_checksum = 78,
+            .last_record = null,
+        },
     };
     const s = buildSlot(f);
     var page: [meta_page_bytes]u8 align(8) = undefined;
@@ -522,10 +762,65 @@ test "format: a built slot reads back as itself, and forged ones are rejected" {
     forged = s;
     forged.previous_used_bytes = forged.used_bytes + 8;
     try testing.expectError(error.OffsetOutOfRange, checkLayout(&forged));
+    forged = s;
+    forged.open_start_bytes = forged.used_bytes + 8; // The open extent beyond used.
+    try testing.expectError(error.OffsetOutOfRange, checkLayout(&forged));
+    forged = s;
+    forged.last_record_bytes = header_bytes; // A record, but no room for it below open start.
+    try testing.expectError(error.OffsetOutOfRange, checkLayout(&forged));
+    // A format 1 slot (zeros where format 2 keeps its coverage): all of its data unverified.
+    forged = s;
+    forged.format_version = 1;
+    forged.checked_start_bytes = 0;
+    forged.open_start_bytes = 0;
+    forged.open_checksum = 0;
+    try checkLayout(&forged);
+    try testing.expectEqual(Coverage.none(s.used()), forged.coverage());
+    try testing.expectEqual(@as(u64, 24), forged.coverage().unverifiedBytes());
+    forged.format_version = 3;
+    forged.seal();
+    encodeSlotPageUnchecked(&forged, &page);
+    try testing.expectEqual(SlotRead{ .bad = error.UnsupportedVersion }, readSlot(&page, 1, 0));
     page[0] ^= 1;
     try testing.expectEqual(SlotRead{ .bad = error.BadMagic }, readSlot(&page, 1, 0));
     @memset(&page, 0);
     try testing.expectEqual(SlotRead.empty, readSlot(&page, 1, 0));
+}
+
+/// A slot's page image without the checks of `encodeSlotPage` (tests of forged slots).
+fn encodeSlotPageUnchecked(s: *const Slot, page: *align(8) [meta_page_bytes]u8) void {
+    @memset(page, 0);
+    @memcpy(page[0..@sizeOf(Slot)], std.mem.asBytes(s));
+}
+
+test "format: a record reads back as itself, and any flipped bit or misplacement fails" {
+    const start = SlabOffset.data_start.add(page_words - 3); // Three words before a page boundary.
+    const offset = start.add(page_words + 10); // So the extent touches three pages.
+    try testing.expectEqual(@as(u64, 3), pagesSpanned(start, offset));
+    try testing.expectEqual(@as(u64, 0), pagesSpanned(start, start));
+    try testing.expectEqual(@as(u64, 1), pagesSpanned(start, start.add(3)));
+    var slab: [data_start_words + 3 * page_words]u64 = @splat(0);
+    const count = recordWords(3);
+    const rec = slab[offset.words()..][0..count];
+    for (recordSums(rec), 0..) |*sum, i| sum.* = 1000 + i;
+    const previous = SlabOffset.data_start.add(2);
+    const r = sealRecord(rec, offset, start, previous);
+    try testing.expectEqual(offset.add(count), r.end());
+    try testing.expectEqual(@as(u64, 1001), r.sum(&slab, 1));
+    const back = try readRecord(&slab, offset, r.end());
+    try testing.expectEqual(r, back);
+    // It must fit below the limit it is read against.
+    try testing.expectError(error.DataChecksum, readRecord(&slab, offset, SlabOffset.fromWords(r.end().words() - 1)));
+    // Any one flipped bit, in any word (the mug bits of its header aside), fails.
+    for (0..count) |i| {
+        const bit: u6 = if (i == 0) 40 else @intCast((i * 7) % 64);
+        rec[i] ^= @as(u64, 1) << bit;
+        try testing.expectError(error.DataChecksum, readRecord(&slab, offset, r.end()));
+        rec[i] ^= @as(u64, 1) << bit;
+    }
+    // The same words one word further on are not a record there.
+    std.mem.copyBackwards(u64, slab[offset.words() + 1 ..][0..count], rec);
+    try testing.expectError(error.DataChecksum, readRecord(&slab, offset.add(1), r.end().add(1)));
 }
 
 test "format: offsets convert between words, bytes and references" {

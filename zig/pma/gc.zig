@@ -13,6 +13,11 @@
 //! Side memory is 2 bits per slab word (32 MiB for a 1 GiB slab); both files are read
 //! and written sequentially in the slide, which keeps it close to memcpy speed.
 //!
+//! Data checksums: before anything is copied the old slab's checksums are all checked
+//! (`scrub.checkAll`), since the copy gets fresh ones and must never certify data that
+//! already fails its own. The `SlabWriter` sums the new file's pages as it writes them, and
+//! one extent record after the copied data covers it all (format.zig).
+//!
 //! The new file is made durable like any new slab (commit.zig `finishNewSlab`: slot 0,
 //! fdatasync, rename over `N.pma`, directory fsync); then the handle switches to it.
 
@@ -30,6 +35,8 @@ const objectWords = format.objectWords;
 const mapping = @import("mapping.zig");
 const arena = @import("arena.zig");
 const Pma = arena.Pma;
+const integrity = @import("integrity.zig");
+const scrub = @import("scrub.zig");
 
 pub const MarkError = error{ Meme, CorruptNoun };
 
@@ -42,7 +49,9 @@ pub const MarkError = error{ Meme, CorruptNoun };
 /// references across a GC except through `roots`.
 pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     try p.checkWriter();
+    try scrub.checkNoFault(p, "collect");
     try checkRoots(p, roots);
+    try checkSource(p);
     const used_before = p.used.toBytes();
     const target: u1 = 1 - p.file_id;
     // The target name holds a stale slab from two collections ago (every commit in it is
@@ -53,13 +62,15 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     defer stale.join();
     var marked = try markLive(p, roots);
     defer marked.deinit(p.gpa);
-    const new_used = SlabOffset.data_start.add(marked.live_words);
-    assert(!p.used.lessThan(new_used)); // Live data never exceeds the used data.
+    const live_end = SlabOffset.data_start.add(marked.live_words);
+    assert(!p.used.lessThan(live_end)); // Live data never exceeds the used data.
+    const new_used = live_end.add(integrity.newSlabRecordWords(live_end, p.options.data_checksums));
     var fresh = try p.createTemp(target, fileBytesFor(new_used));
     var adopted = false;
     defer if (!adopted) p.abandon(&fresh);
     try p.trip(.pma_gc_after_create);
-    const checksum = try writeCompacted(p, &marked, &fresh);
+    const written = try writeCompacted(p, &marked, &fresh);
+    assert(written.used == new_used);
     try p.trip(.pma_gc_after_copy);
     var f = format.SlotFields.of(&p.last);
     f.file_id = target;
@@ -68,7 +79,8 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     f.root = marked.forward(p.root());
     f.used = new_used;
     f.previous_used = SlabOffset.data_start;
-    f.appended_checksum = checksum;
+    f.appended_checksum = written.checksum;
+    f.coverage = written.coverage;
     f.generation += 1;
     f.live_bytes_after_gc = marked.live_words * 8;
     f.growth_count = p.growth_count;
@@ -86,6 +98,14 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     for (roots) |*r| r.* = marked.forward(r.*);
     try afterGc(p);
     return .{ .used_bytes_before = used_before, .used_bytes_after = new_used.toBytes(), .live_bytes = marked.live_words * 8 };
+}
+
+/// The copy gets fresh data checksums, so the data it copies must pass its own first.
+fn checkSource(p: *Pma) arena.Error!void {
+    const progress = scrub.checkAll(p);
+    assert(progress.pass_done);
+    const f = progress.first_fault orelse return;
+    return p.fail(error.DataChecksum, "Cannot collect: the slab fails its data checksums ({f}); recover the state from a snapshot and the log", .{f});
 }
 
 fn checkRoots(p: *Pma, roots: []const Noun) arena.Error!void {
@@ -128,20 +148,46 @@ const StaleUnlink = struct {
     }
 };
 
-/// Slide the live objects into the new file through a `SlabWriter`; returns their
-/// appended checksum.
-fn writeCompacted(p: *Pma, marked: *const Marked, fresh: *mapping.NewSlab) arena.Error!u64 {
-    assert(fresh.bytes > SlabOffset.data_start.add(marked.live_words).toBytes());
+/// What `writeCompacted` wrote: the new file's used size, the appended checksum of all
+/// of it, and the coverage of its data checksums.
+const Written = struct {
+    used: SlabOffset,
+    checksum: u64,
+    coverage: format.Coverage,
+};
+
+/// Slide the live objects into the new file through a `SlabWriter`, then the extent record
+/// that covers them (if data checksums are on and there is enough data for one).
+fn writeCompacted(p: *Pma, marked: *const Marked, fresh: *mapping.NewSlab) arena.Error!Written {
+    const live_end = SlabOffset.data_start.add(marked.live_words);
+    assert(fresh.bytes > live_end.toBytes());
     const name = format.temp_names[fresh.file_id];
-    var writer = SlabWriter.init(p.gpa, fresh.file) catch
+    var writer = SlabWriter.init(p.gpa, fresh.file, p.options.data_checksums) catch
         return p.fail(error.Meme, "Cannot collect: out of memory for the write buffer", .{});
     defer writer.deinit(p.gpa);
-    const copied = slide(marked, p.map.words(), p.used, &writer) catch |e|
-        return p.failIo(e, "Cannot write {s}", .{name});
-    writer.flush() catch |e| return p.failIo(e, "Cannot write {s}", .{name});
+    const copied = slide(marked, p.map.words(), p.used, &writer) catch |e| return writeFailed(p, e, name);
+    writer.flush() catch |e| return writeFailed(p, e, name);
     assert(copied == marked.live_words);
-    assert(writer.offset_bytes == SlabOffset.data_start.add(copied).toBytes());
-    return writer.hasher.final();
+    assert(writer.offset_bytes == live_end.toBytes());
+    if (!p.options.data_checksums) {
+        return .{ .used = live_end, .checksum = writer.hasher.final(), .coverage = format.Coverage.none(live_end) };
+    }
+    writer.endSums() catch |e| return writeFailed(p, e, name);
+    var rec: ?[]u64 = null;
+    defer if (rec) |r| p.gpa.free(r);
+    const coverage = integrity.coverNewSlab(p.gpa, live_end, writer.sums.list.items, writer.hasher.final(), &rec) catch |e|
+        return writeFailed(p, e, name);
+    if (rec) |r| {
+        writer.put(r) catch |e| return writeFailed(p, e, name);
+        writer.flush() catch |e| return writeFailed(p, e, name);
+    }
+    const used = SlabOffset.fromBytes(writer.offset_bytes);
+    return .{ .used = used, .checksum = writer.hasher.final(), .coverage = coverage };
+}
+
+fn writeFailed(p: *Pma, err: anyerror, name: []const u8) arena.Error {
+    if (err == error.OutOfMemory) return p.fail(error.Meme, "Cannot collect: out of memory for the page sums of {s}", .{name});
+    return p.failIo(err, "Cannot write {s}", .{name});
 }
 
 fn markLive(p: *Pma, roots: []const Noun) arena.Error!Marked {
@@ -189,8 +235,9 @@ fn afterGc(p: *Pma) arena.Error!void {
 // ------------------------------------------------------------------------- writing the new file
 
 /// Appends objects to a new slab file with pwrite from a buffer (no page faults on a fresh
-/// mapping), hashing them with mug bits cleared on the way, and starts writeback early so
-/// that the final fdatasync has little left to wait for.
+/// mapping), hashing them with mug bits cleared on the way (the appended checksum, and the
+/// page sums of the data checksums until `endSums`), and starts writeback early so that
+/// the final fdatasync has little left to wait for.
 const SlabWriter = struct {
     file: std.fs.File,
     offset_bytes: u64 = format.header_bytes,
@@ -200,22 +247,43 @@ const SlabWriter = struct {
     masked: []u64,
     len: usize = 0,
     hasher: format.ObjectHasher = .{},
+    /// Page sums of what is written (null with data checksums off, and after `endSums`).
+    summer: ?integrity.PageSummer,
+    sums: integrity.SumList,
 
     const buffer_words = (1 << 20) / 8;
     const writeback_step_bytes: u64 = 64 << 20;
 
-    fn init(gpa: std.mem.Allocator, file: std.fs.File) !SlabWriter {
+    fn init(gpa: std.mem.Allocator, file: std.fs.File, sum_pages: bool) !SlabWriter {
         const buf = try gpa.alloc(u64, buffer_words);
         errdefer gpa.free(buf);
         const masked = try gpa.alloc(u64, buffer_words);
         assert(buf.len == masked.len);
-        return .{ .file = file, .buf = buf, .masked = masked };
+        const summer: ?integrity.PageSummer = if (sum_pages) integrity.PageSummer.init(SlabOffset.data_start) else null;
+        return .{ .file = file, .buf = buf, .masked = masked, .summer = summer, .sums = .{ .gpa = gpa } };
     }
 
     fn deinit(w: *SlabWriter, gpa: std.mem.Allocator) void {
         gpa.free(w.buf);
         gpa.free(w.masked);
+        w.sums.deinit();
         w.* = undefined;
+    }
+
+    /// Sum the last page chunk; what is written afterwards (the record) has no page sums.
+    fn endSums(w: *SlabWriter) !void {
+        assert(w.len == 0);
+        try w.summer.?.finish(&w.sums);
+        assert(w.summer.?.at.toBytes() == w.offset_bytes);
+        w.summer = null;
+    }
+
+    /// Feed masked words written at the current offset to the page summer, if any.
+    fn sum(w: *SlabWriter, masked: []const u64) !void {
+        if (w.summer) |*s| {
+            assert(s.at.toBytes() == w.offset_bytes);
+            try s.feed(&w.sums, masked);
+        }
     }
 
     /// Append one whole object (the sink of `slide`).
@@ -226,6 +294,9 @@ const SlabWriter = struct {
         if (words.len > w.buf.len) {
             // A huge atom: hash and write it straight from the old slab.
             w.hasher.object(words);
+            const header = [1]u64{format.ObjectHasher.maskHeader(words[0])};
+            try w.sum(&header);
+            if (w.summer) |*s| try s.feed(&w.sums, words[1..]);
             try w.file.pwriteAll(std.mem.sliceAsBytes(words), w.offset_bytes);
             w.offset_bytes += words.len * 8;
             return;
@@ -240,6 +311,7 @@ const SlabWriter = struct {
         if (w.len == 0) return;
         assert(w.offset_bytes >= w.writeback_bytes);
         w.hasher.masked(w.masked[0..w.len]);
+        try w.sum(w.masked[0..w.len]);
         try w.file.pwriteAll(std.mem.sliceAsBytes(w.buf[0..w.len]), w.offset_bytes);
         w.offset_bytes += w.len * 8;
         w.len = 0;

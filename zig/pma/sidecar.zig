@@ -49,7 +49,8 @@ pub fn read(dir: std.fs.Dir) SidecarRead {
     @memcpy(std.mem.asBytes(&s), buf[0..@sizeOf(Slot)]);
     if (s.magic != format.slot_magic) return .{ .bad = error.SidecarChecksum };
     if (!s.checksumOk()) return .{ .bad = error.SidecarChecksum };
-    if (s.format_version != format.format_version) return .{ .bad = error.UnsupportedVersion };
+    if (s.format_version < format.format_version_min or s.format_version > format.format_version)
+        return .{ .bad = error.UnsupportedVersion };
     assert(s.checksumOk());
     return .{ .ok = s };
 }

@@ -134,3 +134,41 @@ test "pma: a failed GC keeps the old slab or poisons, and reopening recovers" {
         q.close();
     }
 }
+
+test "pma: a fault record that fails to be written still stops the writer" {
+    var dir = try TestDir.init("tripwire-fault");
+    defer dir.deinit();
+    var ws = try Workspace.init(testing.allocator, 64 << 20);
+    defer ws.deinit();
+    defer tripwire.disarm();
+    var rotten: u64 = 0;
+    {
+        const p = try Pma.open(testing.allocator, dir.path(), .{ .sidecar = .off });
+        defer p.close();
+        p.attach(&ws);
+        _ = try p.commit(&ws, try kit.buildTree(&ws, testing.allocator, 11, 1), 1, &hashOf(1));
+        rotten = p.last.coverage().last_record.?.toBytes() - 8 + 2; // Event 1's last word.
+        try commitChain(p, &ws, 2, 3);
+    }
+    try kit.flipByte(dir.path(), "0.pma", rotten);
+    var d = try std.fs.cwd().openDir(dir.path(), .{});
+    defer d.close();
+    {
+        const p = try Pma.open(testing.allocator, dir.path(), .{ .sidecar = .off });
+        defer p.close();
+        p.attach(&ws);
+        tripwire.arm(.pma_fault_after_temp, .fail);
+        try testing.expectEqual(@as(u64, 1), p.checkAll().faults);
+        tripwire.disarm();
+        try testing.expectError(error.FileNotFound, d.access(pma_mod.fault_marker_name, .{}));
+        try testing.expectError(error.DataChecksum, p.commit(&ws, p.root(), 4, &hashOf(4)));
+    }
+    {
+        // Not recorded, so the next writer opens, and its own check records it.
+        const p = try Pma.open(testing.allocator, dir.path(), .{ .sidecar = .off });
+        defer p.close();
+        try testing.expectEqual(@as(u64, 1), p.checkAll().faults);
+    }
+    try d.access(pma_mod.fault_marker_name, .{});
+    try kit.expectFails(error.DataChecksum, Pma.open(testing.allocator, dir.path(), .{}));
+}

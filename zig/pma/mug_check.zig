@@ -1,0 +1,173 @@
+//! Mugs recomputed from the data alone, for `verify`: the state check must not trust the
+//! mugs cached in headers (data checksums exclude those bits, since mug caching writes them
+//! after a commit). `recomputeMug` hashes a PMA noun from its atoms up, reading no cached
+//! mug and writing none, and compares every cached mug it passes with the recomputed one.
+//!
+//! The walk is post-order on an explicit stack. A side table holds the mug of every object
+//! done, so a shared DAG is hashed once per object; it is indexed by (offset - data start)
+//! / 2 (objects are at least two words apart), mapped lazily (pages never touched cost
+//! nothing), and also marks objects whose children are being hashed: meeting one of those
+//! again below itself means the data holds a cycle, which no noun can.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const posix = std.posix;
+const constants = @import("../constants.zig");
+const noun_mod = @import("../noun.zig");
+const Noun = noun_mod.Noun;
+const Header = noun_mod.Header;
+const mug = @import("../mug.zig");
+const format = @import("format.zig");
+const SlabOffset = format.SlabOffset;
+const arena = @import("arena.zig");
+const Pma = arena.Pma;
+const Error = arena.Error;
+
+pub const MugCheck = struct {
+    mug: u32,
+    /// Distinct objects (indirect atoms and cells) hashed.
+    objects: u64 = 0,
+    /// Cached mugs (non-zero header mug bits) compared with the recomputed ones, and how
+    /// many differ.
+    cached: u64 = 0,
+    wrong: u64 = 0,
+    first_wrong: ?SlabOffset = null,
+};
+
+/// The mug of `n` (a noun of this PMA, or a direct atom), recomputed without caches.
+pub fn recomputeMug(p: *Pma, n: Noun) Error!MugCheck {
+    if (n.isDirect()) return .{ .mug = mug.mugU64(n.raw()) };
+    if (!n.inPma() or n.isForward() or !SlabOffset.of(n).inData(p.used))
+        return p.fail(error.ForeignNoun, "Cannot recompute a mug: the noun is not one of this PMA's", .{});
+    var walk = Walk.init(p.map.words(), p.used, p.gpa) catch
+        return p.fail(error.Meme, "Cannot recompute a mug: out of memory for its side table", .{});
+    defer walk.deinit();
+    const m = walk.run(n) catch |err| switch (err) {
+        error.Meme => return p.fail(error.Meme, "Cannot recompute a mug: out of memory for its stack", .{}),
+        error.CorruptNoun => return p.fail(error.CorruptNoun, "Cannot recompute a mug: the noun at byte {d} of {s} is malformed", .{ walk.bad.toBytes(), format.slab_names[p.file_id] }),
+    };
+    assert(m != 0);
+    walk.result.mug = m;
+    return walk.result;
+}
+
+const in_progress: u32 = 1 << 31;
+
+const Walk = struct {
+    slab: [*]const u64,
+    used: SlabOffset,
+    gpa: std.mem.Allocator,
+    /// Per object (index (offset - data start) / 2): 0 not seen, `in_progress`, or its mug.
+    table: []align(std.heap.page_size_min) u32,
+    stack: std.ArrayList(Noun) = .empty,
+    result: MugCheck = .{ .mug = 0 },
+    /// The object found malformed.
+    bad: SlabOffset = SlabOffset.data_start,
+
+    fn init(slab: [*]const u64, used: SlabOffset, gpa: std.mem.Allocator) !Walk {
+        const entries = used.since(SlabOffset.data_start) / 2 + 1;
+        const bytes = std.mem.alignForward(u64, entries * 4, std.heap.pageSize());
+        const raw = try posix.mmap(null, @intCast(bytes), posix.PROT.READ | posix.PROT.WRITE, .{
+            .TYPE = .PRIVATE,
+            .ANONYMOUS = true,
+            .NORESERVE = true,
+        }, -1, 0);
+        const table = std.mem.bytesAsSlice(u32, raw);
+        assert(table.len >= entries);
+        return .{ .slab = slab, .used = used, .gpa = gpa, .table = @alignCast(table) };
+    }
+
+    fn deinit(w: *Walk) void {
+        posix.munmap(std.mem.sliceAsBytes(w.table));
+        w.stack.deinit(w.gpa);
+        w.* = undefined;
+    }
+
+    inline fn entry(w: *Walk, off: SlabOffset) *u32 {
+        const i = off.since(SlabOffset.data_start) / 2;
+        assert(i < w.table.len);
+        return &w.table[@intCast(i)];
+    }
+
+    fn run(w: *Walk, root: Noun) error{ Meme, CorruptNoun }!u32 {
+        try w.push(root);
+        while (w.stack.items.len > 0) {
+            const n = w.stack.items[w.stack.items.len - 1];
+            const off = SlabOffset.of(n);
+            const state = w.entry(off).*;
+            if (state != 0 and state != in_progress) {
+                _ = w.stack.pop();
+                continue;
+            }
+            if (n.isIndirect()) {
+                const header = w.slab[off.words()];
+                const limbs = w.slab[off.words() + 1 ..][0..Header.limbs(header)];
+                w.done(off, mug.mugBytes(std.mem.sliceAsBytes(limbs)));
+                _ = w.stack.pop();
+                continue;
+            }
+            try w.visitCell(off, state == in_progress);
+        }
+        const m = w.entry(SlabOffset.of(root)).*;
+        assert(m != 0 and m != in_progress);
+        return m;
+    }
+
+    /// The cell at `off` is on top of the stack: finish it if its children are done,
+    /// else push them (a second visit with children still open means a cycle).
+    fn visitCell(w: *Walk, off: SlabOffset, revisit: bool) error{ Meme, CorruptNoun }!void {
+        const h = Noun.fromRaw(w.slab[off.words() + 1]);
+        const t = Noun.fromRaw(w.slab[off.words() + 2]);
+        const mh = try w.known(h, off);
+        const mt = try w.known(t, off);
+        if (mh != null and mt != null) {
+            w.done(off, mug.mugCell(mh.?, mt.?));
+            _ = w.stack.pop();
+            return;
+        }
+        if (revisit) return w.malformed(off);
+        w.entry(off).* = in_progress;
+        if (mt == null) try w.push(t);
+        if (mh == null) try w.push(h);
+    }
+
+    /// The mug of a child, or null if it is still to be hashed.
+    fn known(w: *Walk, child: Noun, parent: SlabOffset) error{CorruptNoun}!?u32 {
+        if (child.isDirect()) return mug.mugU64(child.raw());
+        if (!child.inPma() or child.isForward()) return w.malformed(parent);
+        const off = SlabOffset.of(child);
+        if (!off.inData(w.used)) return w.malformed(parent);
+        const state = w.entry(off).*;
+        if (state == in_progress) return w.malformed(off); // An ancestor: a cycle.
+        return if (state == 0) null else state;
+    }
+
+    fn push(w: *Walk, n: Noun) error{ Meme, CorruptNoun }!void {
+        assert(n.inPma());
+        const off = SlabOffset.of(n);
+        assert(off.inData(w.used));
+        const header = w.slab[off.words()];
+        if (n.isCell() != (Header.limbs(header) == 0)) return w.malformed(off);
+        if (format.objectWords(header) > w.used.since(off)) return w.malformed(off);
+        if (w.stack.items.len >= constants.walk_stack_entries_max) return error.Meme;
+        w.stack.append(w.gpa, n) catch return error.Meme;
+    }
+
+    /// Record the mug of the object at `off`, comparing it with a cached one.
+    fn done(w: *Walk, off: SlabOffset, m: u32) void {
+        assert(m != 0 and m < in_progress);
+        w.entry(off).* = m;
+        w.result.objects += 1;
+        const cached = Header.mug(w.slab[off.words()]);
+        if (cached == 0) return;
+        w.result.cached += 1;
+        if (cached == m) return;
+        w.result.wrong += 1;
+        if (w.result.first_wrong == null) w.result.first_wrong = off;
+    }
+
+    fn malformed(w: *Walk, off: SlabOffset) error{CorruptNoun} {
+        w.bad = off;
+        return error.CorruptNoun;
+    }
+};
