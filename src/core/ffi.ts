@@ -3,8 +3,9 @@
  *
  * The library is located when this module is first imported (`library.ts`: `CELLAR_LIB`,
  * a local build, the per-user cache, then the package's prebuilt copy fetched beside the
- * module and checked against its sha256). A failure is kept and thrown by the first call
- * that needs the library, so importing never fails and never prompts for a permission.
+ * module and checked against its sha256). Only that fetch is awaited (top-level await);
+ * the other steps run synchronously. A failure is kept and thrown by the first call that
+ * needs the library, so importing never fails and never prompts for a permission.
  * Only u32/i32/f64 values and buffers cross the boundary, so every call takes Deno's fast
  * path and no pointer views (which need unscoped `--allow-ffi`) are used.
  *
@@ -13,7 +14,7 @@
 
 import { errorCode, errorFromCode, LibraryError } from "./errors.ts";
 import type { CellarError } from "./errors.ts";
-import { localBuildUrl, locateLibrary } from "./library.ts";
+import { localBuildUrl, searchLibrary } from "./library.ts";
 import type { LocatedLibrary } from "./library.ts";
 import { manifest } from "./_libs.ts";
 
@@ -102,10 +103,26 @@ function openLibrary(path: string): Library {
 }
 
 const packageUrl = new URL("../../", import.meta.url);
-const located: LocatedLibrary<Library> | Error = await locateLibrary(
-  { packageUrl, manifest },
-  openLibrary,
-).catch((error: unknown) => error instanceof Error ? error : new LibraryError(String(error)));
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new LibraryError(String(error));
+}
+
+/** The library, or why there is none. Only a fetch is awaited: without one, locating and
+ * opening run synchronously, so a Worker importing this loses none of its early messages. */
+function locate(): LocatedLibrary<Library> | Error | Promise<LocatedLibrary<Library> | Error> {
+  try {
+    const step = searchLibrary({ packageUrl, manifest }, openLibrary);
+    return "found" in step ? step.found : step.fetch().catch(asError);
+  } catch (error) {
+    return asError(error);
+  }
+}
+
+const pending = locate();
+const located: LocatedLibrary<Library> | Error = pending instanceof Promise
+  ? await pending
+  : pending;
 
 /**
  * The library's functions. The library was located and opened when this module was

@@ -21,6 +21,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { LibraryError } from "./errors.ts";
 
 /** One packaged library: its path in the package, sha256 (hex) and size in bytes. */
@@ -219,14 +220,11 @@ export function cacheDirectory(missing: string[] = []): string | undefined {
 }
 
 /** Why `bytes` is not the manifest's `entry`, or undefined when it is. */
-async function mismatch(bytes: Uint8Array, entry: LibraryFile): Promise<string | undefined> {
+function mismatch(bytes: Uint8Array, entry: LibraryFile): string | undefined {
   if (bytes.length !== entry.size) {
     return `its size is ${bytes.length} bytes where the package's manifest says ${entry.size}`;
   }
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
-  );
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  const hex = createHash("sha256").update(bytes).digest("hex");
   if (hex !== entry.sha256) {
     return `its sha256 is ${hex} where the package's manifest says ${entry.sha256}`;
   }
@@ -241,11 +239,11 @@ interface CacheSlot {
   entry: LibraryFile;
 }
 
-async function fromCache<L>(
+function fromCache<L>(
   slot: CacheSlot,
   open: Open<L>,
   trace: Trace,
-): Promise<LocatedLibrary<L> | undefined> {
+): LocatedLibrary<L> | undefined {
   const what = `cache ${slot.file}`;
   if (!granted({ name: "read", path: slot.file })) {
     trace.add(`${what}: not read (that needs --allow-read=${slot.root})`);
@@ -253,14 +251,14 @@ async function fromCache<L>(
   }
   let bytes: Uint8Array;
   try {
-    bytes = await Deno.readFile(slot.file);
+    bytes = Deno.readFileSync(slot.file);
   } catch (error) {
     trace.add(
       error instanceof Deno.errors.NotFound ? `${what}: absent` : `${what}: ${reasonOf(error)}`,
     );
     return undefined;
   }
-  const problem = await mismatch(bytes, slot.entry);
+  const problem = mismatch(bytes, slot.entry);
   if (problem !== undefined) {
     trace.add(`${what}: refused, ${problem} (fetching it again)`);
     return undefined;
@@ -327,7 +325,7 @@ async function fetchIntoCache<L>(
     throw trace.error(`${what}: not tried (that needs ${missing.join(" ")})`);
   }
   const bytes = await download(url, trace, what);
-  const problem = await mismatch(bytes, slot.entry);
+  const problem = mismatch(bytes, slot.entry);
   if (problem !== undefined) {
     throw trace.error(
       `${what}: refused, ${problem} (a damaged download, or a package whose libraries ` +
@@ -339,10 +337,59 @@ async function fetchIntoCache<L>(
   return { library, path: slot.file, source: "fetched" };
 }
 
+/** What the synchronous part of a search ends with: a library, or the fetch still to do. */
+export type SearchStep<L> =
+  | { found: LocatedLibrary<L> }
+  | { fetch: () => Promise<LocatedLibrary<L>> };
+
 /**
- * Find the library (see the module documentation for the order) and open it with `open`,
- * which may refuse an opened library by throwing a `LibraryError` (a wrong ABI version):
- * that error is passed on as it is. Throws a `LibraryError` naming every step tried.
+ * The steps of the search that need no network, done synchronously (no await, so a Worker
+ * importing the package gets no chance to miss a message meanwhile): a library found by
+ * `CELLAR_LIB`, a local build or the cache, or else the fetch that remains. `open` may
+ * refuse an opened library by throwing a `LibraryError` (a wrong ABI version): that error is
+ * passed on as it is. Throws a `LibraryError` naming every step tried.
+ *
+ * @example
+ * ```ts ignore
+ * import { searchLibrary } from "./library.ts";
+ * import { manifest } from "./_libs.ts";
+ * const step = searchLibrary(
+ *   { packageUrl: new URL("../../", import.meta.url), manifest },
+ *   (path) => Deno.dlopen(path, {}),
+ * );
+ * const found = "found" in step ? step.found : await step.fetch();
+ * console.log(found.source, found.path);
+ * ```
+ */
+export function searchLibrary<L>(search: LibrarySearch, open: Open<L>): SearchStep<L> {
+  const target = search.target ?? hostTarget();
+  const trace = new Trace(target);
+  const fromEnv = fromEnvironment(open, trace);
+  if (fromEnv !== undefined) return { found: fromEnv };
+  const local = fromLocalBuild(search.packageUrl, open, trace);
+  if (local !== undefined) return { found: local };
+  const entry = search.manifest.libraries[target];
+  if (entry === undefined) {
+    const known = Object.keys(search.manifest.libraries).join(", ") || "none";
+    throw trace.error(`packaged library: none for ${target} (the package has: ${known})`);
+  }
+  const missing: string[] = [];
+  const root = cacheDirectory(missing);
+  if (root === undefined) {
+    const flags = missing.map((name) => `--allow-env=${name}`).join(", ");
+    throw trace.error(`cache: no cache directory (finding it needs one of ${flags})`);
+  }
+  const dir = `${root}/${search.manifest.version}`;
+  const name = `libcellar-${target}-${entry.sha256.slice(0, 16)}.${extension(target)}`;
+  const slot: CacheSlot = { root, dir, file: `${dir}/${name}`, entry };
+  const cached = fromCache(slot, open, trace);
+  if (cached !== undefined) return { found: cached };
+  const url = new URL(entry.path, search.packageUrl);
+  return { fetch: () => fetchIntoCache(url, slot, open, trace) };
+}
+
+/**
+ * The whole search ({@linkcode searchLibrary}, then the fetch if it comes to that).
  *
  * @example
  * ```ts ignore
@@ -359,27 +406,6 @@ export async function locateLibrary<L>(
   search: LibrarySearch,
   open: Open<L>,
 ): Promise<LocatedLibrary<L>> {
-  const target = search.target ?? hostTarget();
-  const trace = new Trace(target);
-  const fromEnv = fromEnvironment(open, trace);
-  if (fromEnv !== undefined) return fromEnv;
-  const local = fromLocalBuild(search.packageUrl, open, trace);
-  if (local !== undefined) return local;
-  const entry = search.manifest.libraries[target];
-  if (entry === undefined) {
-    const known = Object.keys(search.manifest.libraries).join(", ") || "none";
-    throw trace.error(`packaged library: none for ${target} (the package has: ${known})`);
-  }
-  const missing: string[] = [];
-  const root = cacheDirectory(missing);
-  if (root === undefined) {
-    const flags = missing.map((name) => `--allow-env=${name}`).join(", ");
-    throw trace.error(`cache: no cache directory (finding it needs one of ${flags})`);
-  }
-  const dir = `${root}/${search.manifest.version}`;
-  const name = `libcellar-${target}-${entry.sha256.slice(0, 16)}.${extension(target)}`;
-  const slot: CacheSlot = { root, dir, file: `${dir}/${name}`, entry };
-  const cached = await fromCache(slot, open, trace);
-  if (cached !== undefined) return cached;
-  return await fetchIntoCache(new URL(entry.path, search.packageUrl), slot, open, trace);
+  const step = searchLibrary(search, open);
+  return "found" in step ? step.found : await step.fetch();
 }
