@@ -1,88 +1,42 @@
 /**
  * The default kernel's jam, `kernels/kv.jam` (the committed standalone build of
- * `kernels/kv.hoon`; see docs/KERNELS.md), read from wherever the package was imported:
- * from the file beside a package imported from a file URL, else fetched beside the module
- * (never through a file path derived from a remote URL).
- *
- * A package imported over http(s) fetches the jam (4.5 KB) when this module is first
- * imported, so that {@linkcode defaultKernel} can answer synchronously; a failure then is
- * kept and thrown by `defaultKernel`, with the permission flag it lacked.
+ * `kernels/kv.hoon`; see docs/KERNELS.md), wherever the package was imported from: read
+ * from the file beside a package imported from a file URL, else taken from the copy embedded
+ * in `_default_kernel.ts` (4.5 KB), so that a package imported over the network needs no
+ * fetch and no permission for it, and never reads a file path derived from a remote URL.
  *
  * @module
  */
 
 import { RuntimeError } from "./runtime_error.ts";
+import { defaultKernelBase64 } from "./_default_kernel.ts";
 
 const kernelUrl = new URL("../../kernels/kv.jam", import.meta.url);
 
-/** The fetch in flight or done (reset after a failure, so a later call tries again). */
-let loading: Promise<Uint8Array> | undefined;
-
-function kernelError(why: string, cause?: unknown): RuntimeError {
-  return new RuntimeError("BadKernel", `Cannot read the default kernel ${kernelUrl.href}: ${why}`, {
-    cause,
-  });
-}
-
-/** The permission a read of `url` needs, as a descriptor and as its flag. */
-function permissionFor(url: URL): [Deno.PermissionDescriptor, string] | undefined {
-  if (url.protocol === "file:") {
-    const path = decodeURIComponent(url.pathname);
-    return [{ name: "read", path }, `--allow-read=${path}`];
-  }
-  if (url.protocol === "http:" || url.protocol === "https:") {
-    return [{ name: "net", host: url.host }, `--allow-net=${url.host}`];
-  }
-  return undefined;
-}
-
-async function fetchKernel(): Promise<Uint8Array> {
-  const permission = permissionFor(kernelUrl);
-  if (permission === undefined) throw kernelError(`cannot fetch from a ${kernelUrl.protocol} URL`);
-  const [descriptor, flag] = permission;
-  if (Deno.permissions.querySync(descriptor).state !== "granted") {
-    throw kernelError(`that needs ${flag}`);
-  }
-  let response: Response;
-  try {
-    response = await fetch(kernelUrl);
-  } catch (cause) {
-    throw kernelError(cause instanceof Error ? cause.message : String(cause), cause);
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw kernelError(`HTTP ${response.status} ${response.statusText}`.trimEnd());
-  }
-  return new Uint8Array(await response.arrayBuffer());
-}
-
 /**
- * The default kernel's jam, from any URL the package was imported from: `file:` (with
- * `--allow-read` for it) or `http(s):` (with `--allow-net` for the host). Each call gives
- * a fresh copy (a caller may transfer its buffer to a Worker).
+ * `bytes` in base64, cut into lines of `width` characters.
  *
  * @example
  * ```ts
- * import { loadDefaultKernel } from "@cellar/cellar";
- * const jam = await loadDefaultKernel();
- * console.log(jam.length > 0); // true
+ * import { encodeBase64Lines } from "./default_kernel.ts";
+ * console.log(encodeBase64Lines(new Uint8Array([1, 2, 3, 4]), 4)); // [ "AQID", "BA==" ]
  * ```
  */
-export function loadDefaultKernel(): Promise<Uint8Array> {
-  loading ??= fetchKernel();
-  const current = loading;
-  current.catch(() => {
-    if (loading === current) loading = undefined;
-  });
-  return current.then((jam) => jam.slice());
+export function encodeBase64Lines(bytes: Uint8Array, width: number): string[] {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  const text = btoa(binary);
+  const lines: string[] = [];
+  for (let i = 0; i < text.length; i += width) lines.push(text.slice(i, i + width));
+  return lines;
 }
 
-/** Fetched at import for a package imported over the network; else undefined. */
-const preloaded: Uint8Array | Error | undefined = kernelUrl.protocol === "file:"
-  ? undefined
-  : await loadDefaultKernel().catch((error: unknown) =>
-    error instanceof Error ? error : kernelError(String(error))
-  );
+function decodeBase64Lines(lines: readonly string[]): Uint8Array {
+  const binary = atob(lines.join(""));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
 
 function readLocal(): Uint8Array {
   try {
@@ -102,9 +56,9 @@ function readLocal(): Uint8Array {
 }
 
 /**
- * The default kernel's jam, synchronously: read from the file beside a package imported
- * from a file URL, else the copy fetched when the package was imported (a fresh copy each
- * call). Throws {@linkcode RuntimeError} (`BadKernel`) when it could not be read.
+ * The default kernel's jam (a fresh copy each call): `kernels/kv.jam` beside a package
+ * imported from a file URL (which needs `--allow-read` for it), else the embedded copy.
+ * Throws {@linkcode RuntimeError} (`BadKernel`) when the file cannot be read.
  *
  * @example
  * ```ts
@@ -113,7 +67,25 @@ function readLocal(): Uint8Array {
  * ```
  */
 export function defaultKernel(): Uint8Array {
-  if (preloaded === undefined) return readLocal();
-  if (preloaded instanceof Error) throw preloaded;
-  return preloaded.slice();
+  if (kernelUrl.protocol === "file:") return readLocal();
+  return decodeBase64Lines(defaultKernelBase64);
+}
+
+/**
+ * {@linkcode defaultKernel}, as a promise (for code that does not know where the package
+ * comes from and would rather not block).
+ *
+ * @example
+ * ```ts
+ * import { loadDefaultKernel } from "@cellar/cellar";
+ * const jam = await loadDefaultKernel();
+ * console.log(jam.length > 0); // true
+ * ```
+ */
+export function loadDefaultKernel(): Promise<Uint8Array> {
+  try {
+    return Promise.resolve(defaultKernel());
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
