@@ -84,6 +84,8 @@ export interface BuildOptions {
   only?: string[];
   /** Directory the `<key>/` folders go into (default `lib/` of the repository). */
   outDir?: string;
+  /** The zig executable (default `zig` on the PATH). */
+  zig?: string;
   /** Called with a line per finished target. */
   log?: (line: string) => void;
 }
@@ -93,11 +95,16 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-async function buildOne(target: Target, optimize: string, outDir: string): Promise<Built> {
+async function buildOne(
+  target: Target,
+  optimize: string,
+  outDir: string,
+  zig: string,
+): Promise<Built> {
   const started = performance.now();
   const prefix = await Deno.makeTempDir({ prefix: `cellar_lib_${target.key}_` });
   try {
-    const output = await new Deno.Command("zig", {
+    const output = await new Deno.Command(zig, {
       args: ["build", "lib", `-Dtarget=${target.zig}`, `-Doptimize=${optimize}`, "-Dstrip=true"]
         .concat(["--prefix", prefix]),
       cwd: rootPath,
@@ -135,7 +142,7 @@ export async function buildLibraries(options: BuildOptions = {}): Promise<Built[
   const worker = async () => {
     while (next < chosen.length) {
       const index = next++;
-      const built = await buildOne(chosen[index], optimize, outDir);
+      const built = await buildOne(chosen[index], optimize, outDir, options.zig ?? "zig");
       options.log?.(`${built.target.key}: ${built.size} bytes in ${built.seconds.toFixed(1)} s`);
       results[index] = built;
     }
