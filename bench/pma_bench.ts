@@ -4,7 +4,7 @@
  * throughput on 1 GiB live, the cost of the location bit (the same computation on nouns in
  * the PMA and in the workspace), and peak RSS while peeking a 4 GiB slab.
  *
- *   deno task bench --filter pma
+ *   deno task bench:harness --filter pma
  *
  * Big states are built inside the core by Nock (bench/pma_peek.ts), committed once, and
  * live in one temporary directory that is deleted at the end (or at exit).
