@@ -50,19 +50,27 @@ export function registerDenoBench(suite: Suite): void {
   }
 }
 
-/** Calls per sample so that a sample lasts about `sampleMs` (at least one call). */
+/**
+ * Calls per sample so that a sample lasts about `sampleMs`: after one warm-up call (first
+ * calls pay for compilation and lazy setup), batches double until one lasts a quarter of it.
+ */
 function callsPerSample(fn: () => void, sampleMs: number): number {
-  const t0 = performance.now();
   fn();
-  const once = Math.max(performance.now() - t0, 0.001);
-  return Math.max(1, Math.min(1_000_000, Math.round(sampleMs / once)));
+  for (let calls = 1;; calls *= 2) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) fn();
+    const ms = performance.now() - t0;
+    if (ms >= sampleMs / 4 || calls >= 1 << 20) {
+      return Math.max(1, Math.min(1 << 20, Math.round(calls * sampleMs / Math.max(ms, 0.001))));
+    }
+  }
 }
 
 /**
  * The operations as harness cases: each sample times a batch of calls lasting about
  * `sampleMs`; the figure is the median time per call in microseconds.
  */
-export function harnessCases(suite: Suite, samples = 11, sampleMs = 20): BenchCase[] {
+export function harnessCases(suite: Suite, samples = 11, sampleMs = 50): BenchCase[] {
   const prepare = preparer(suite);
   return suite.ops.map((op) => {
     let calls = 1;
