@@ -3,6 +3,9 @@
 //!   zig build               release library (ReleaseFast unless -Doptimize says otherwise),
 //!                           and the same library with tripwires for the crash tests
 //!                           (zig-out/lib/tripwire/libcellar.so)
+//!   zig build lib           the release library alone; with -Dtarget=... it cross-compiles
+//!                           and -Dstrip=true leaves debug information out (tools/build_libs.ts
+//!                           builds every packaged target this way)
 //!   zig build test          every unit test in zig/ (ReleaseSafe: assertions stay on)
 //!   zig build crash-test    abort real processes at each PMA tripwire (pma_crash_driver.zig)
 //!
@@ -18,8 +21,14 @@ pub fn build(b: *std.Build) void {
     const test_optimize = b.option(std.builtin.OptimizeMode, "test-optimize", "Unit test build mode") orelse .ReleaseSafe;
     const test_filter = b.option([]const u8, "test-filter", "Run only unit tests whose name contains this");
     const tripwires = b.option(bool, "tripwires", "Compile the PMA's fault-injection points into the release library") orelse false;
+    const strip = b.option(bool, "strip", "Leave debug information out of the release library (packaged builds)") orelse false;
 
-    b.installArtifact(library(b, target, optimize, tripwires));
+    const release = library(b, target, optimize, tripwires);
+    release.root_module.strip = strip;
+    const release_library = b.addInstallArtifact(release, .{});
+    b.getInstallStep().dependOn(&release_library.step);
+    const lib_step = b.step("lib", "Build the release library alone (for any -Dtarget)");
+    lib_step.dependOn(&release_library.step);
     // The Deno crash tests load this one through CELLAR_LIB. ReleaseSafe: it only runs in
     // tests, where a broken assertion on a crash path should panic, not go unnoticed.
     const tripwire_library = b.addInstallArtifact(library(b, target, .ReleaseSafe, true), .{

@@ -4,15 +4,28 @@
  * Nouns live in a native workspace (a Zig library loaded with `Deno.dlopen`) and are held
  * from TypeScript through typed handles ({@linkcode Noun}). {@linkcode nock} runs Nock 4K.
  * {@linkcode Pma} keeps long-lived nouns in a memory-mapped slab file, committed durably and
- * read in place after a restart.
+ * read in place after a restart. {@linkcode Runtime} runs a NockApp kernel in a data
+ * directory (event log, snapshots, recovery); {@linkcode serve} puts one behind HTTP.
+ * {@linkcode nounToJson} and {@linkcode nounFromJson} are the one JSON form of nouns, and
+ * {@linkcode buildKernel} compiles a kernel from Hoon.
  *
- * The library is found through `CELLAR_LIB` or at `zig-out/lib/libcellar.so` (built by
- * `deno task build`); it needs `--allow-ffi` for that path.
+ * The native library is located when the module is imported, in this order: `CELLAR_LIB`
+ * (with `--allow-env=CELLAR_LIB`); a local build beside a package imported from a file URL
+ * (`zig-out/lib/libcellar.so`, from `deno task build`); the per-user cache (`$DENO_DIR/cellar`,
+ * else `~/.cache/cellar`, `~/Library/Caches/cellar` or `%LOCALAPPDATA%\cellar`); and last the
+ * package's own prebuilt library for this OS and architecture, fetched beside the module,
+ * checked against its sha256 and written into the cache. Imported from a registry, it needs
+ * `--allow-net` for the host, `--allow-env=HOME` (or `DENO_DIR`), and `--allow-read`,
+ * `--allow-write` and `--allow-ffi` for the cache directory; the first call that needs the
+ * library throws a `LibraryError` naming each place tried and the permission it lacked.
+ * Packaged targets: linux-x86_64, linux-aarch64, macos-x86_64, macos-aarch64 and
+ * windows-x86_64 (on Windows, nouns, nock, jam and cue work; the PMA, and so the runtime and
+ * the server, do not yet).
  *
  * {@linkcode Hoon} boots Urbit's ivory pill and evaluates Hoon expressions through its
  * `wish` gate, with the standard jets matched from the `%fast` hints of the pill.
  *
- * @example
+ * @example Nock
  * ```ts
  * import { nock, Noun } from "@cellar/cellar";
  * using subject = Noun.from([41, 0]);
@@ -21,8 +34,24 @@
  * console.log(product.toString()); // 42
  * ```
  *
+ * @example A kernel in a data directory
+ * ```ts
+ * import { loadDefaultKernel, nounFromJson, Runtime } from "@cellar/cellar";
+ * const runtime = Runtime.open({
+ *   dataDir: await Deno.makeTempDir(),
+ *   kernel: await loadDefaultKernel(),
+ * });
+ * using cause = nounFromJson(["put", "greeting", "hello"]);
+ * using effects = runtime.poke(cause).effects;
+ * console.log(runtime.eventNumber); // 1n
+ * runtime.close();
+ * ```
+ *
  * @module
  */
+
+import { startServer } from "./src/server/server.ts";
+import type { RunningServer, ServerOptions } from "./src/server/server.ts";
 
 export { Noun } from "./src/core/noun.ts";
 export type { NounLike } from "./src/core/noun.ts";
@@ -80,7 +109,8 @@ export {
   setJetProfile,
 } from "./src/core/jets.ts";
 export type { JetStats } from "./src/core/jets.ts";
-export { defaultKernel, Runtime, RuntimeError } from "./src/runtime/runtime.ts";
+export { Runtime, RuntimeError } from "./src/runtime/runtime.ts";
+export { defaultKernel, loadDefaultKernel } from "./src/runtime/default_kernel.ts";
 export type {
   BootReport,
   CommitStall,
@@ -134,3 +164,55 @@ export type { KernelPokeProduct, PeekResult, StateRoot } from "./src/runtime/ker
 export type { SnapshotKind, SnapshotManifest } from "./src/runtime/snapshots.ts";
 export type { PmaSnapshotFile } from "./src/runtime/files.ts";
 export { Replica } from "./src/runtime/replica.ts";
+export { hostTarget } from "./src/core/library.ts";
+export type { LibraryFile, LibraryManifest } from "./src/core/library.ts";
+export { libraryLocation, libraryStatus } from "./src/core/ffi.ts";
+export {
+  checkNounJson,
+  jsonModes,
+  listForms,
+  nounFromJson,
+  NounJsonError,
+  nounToJson,
+  parseNounJson,
+} from "./src/core/json.ts";
+export type { Json, JsonMode, ListForm, ReadOptions, WriteOptions } from "./src/core/json.ts";
+export { buildKernel, kernelAxes, kernelModeOf } from "./src/hoon/kernel_build.ts";
+export type { BuildKernelOptions, KernelMode } from "./src/hoon/kernel_build.ts";
+export { ServerStartError } from "./src/server/server.ts";
+export type { Health, RunningServer, ServerOptions } from "./src/server/server.ts";
+
+/**
+ * Serve a kernel over HTTP (the API of `docs/HTTP.md`): listen at once on `host:port`
+ * (default `127.0.0.1:8080`; port 0 picks a free one), boot the data directory's runtime in
+ * a writer Worker (the default kernel for a new directory, or `kernelPath`), then answer
+ * pokes, peeks, `/status` and `/metrics`. The first start of a directory without tokens
+ * writes an admin token to `<dataDir>/admin.token`. Throws {@linkcode ServerStartError}
+ * for a bad option or an unreadable kernel; `ready` rejects if the runtime cannot boot.
+ *
+ * It needs `--allow-net` for the listen address, `--allow-read` and `--allow-write` for the
+ * data directory, and what the library needs (see the module documentation). The Workers
+ * run with the same permissions.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@cellar/cellar";
+ * const dataDir = await Deno.makeTempDir();
+ * const server = serve({ dataDir, port: 0, log: () => {} });
+ * await server.ready;
+ * const token = (await Deno.readTextFile(`${dataDir}/admin.token`)).trim();
+ * const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+ * const poke = await fetch(new URL("poke", server.url), {
+ *   method: "POST",
+ *   headers,
+ *   body: JSON.stringify(["put", "greeting", "hello"]),
+ * });
+ * console.log((await poke.json()).eventNumber); // 1
+ * const peek = await fetch(new URL("peek/get/greeting", server.url), { headers });
+ * console.log((await peek.json()).value); // "hello"
+ * await server.shutdown();
+ * ```
+ */
+export function serve(options: ServerOptions): RunningServer {
+  return startServer(options);
+}

@@ -9,7 +9,7 @@
  * so the store does not grow while measuring. The stdlib kernel is built once per run into a
  * temp file with Urbit's ivory pill ($CELLAR_IVORY_PILL, else ../shared/corpus beside the
  * checkout); without the pill only the default kernel is measured. (These are `Deno.bench`
- * cases: `deno task bench`, which runs the `cases()` of bench/*_bench.ts, skips this file.)
+ * cases: `deno task bench:harness`, which runs the `cases()` of bench/*_bench.ts, skips this file.)
  *
  * @module
  */

@@ -6,9 +6,9 @@
  * (issue 12): commit latency with them on over off (same run), and the scrub's throughput
  * over the 1 GiB slab, warm and cold.
  *
- *   deno task bench --filter pma
- *   deno task bench --filter 1GiB        the 1 GiB cases only (one build of the state)
- *   deno task bench --filter checksums   data checksums on vs off
+ *   deno task bench:harness --filter pma
+ *   deno task bench:harness --filter 1GiB        the 1 GiB cases only (one build of the state)
+ *   deno task bench:harness --filter checksums   data checksums on vs off
  *
  * Big states are built inside the core by Nock (bench/pma_peek.ts), committed once, and
  * live in one temporary directory that is deleted at the end (or at exit).

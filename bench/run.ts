@@ -3,7 +3,7 @@
  * `bench/results/latest.json` (and a timestamped copy). With `--save`, the run also becomes
  * the baseline (`bench/results/baseline.json`) that `bench/compare.ts` compares against.
  *
- *   deno task bench [--save] [--filter TEXT]
+ *   deno task bench:harness [--save] [--filter TEXT]   (./cellar bench runs it)
  *
  * @module
  */
@@ -20,7 +20,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "Usage: deno task bench [--save] [--filter TEXT]\n\n" +
+    "Usage: deno task bench:harness [--save] [--filter TEXT]\n\n" +
       "Runs every case in bench/*_bench.ts, prints medians and writes bench/results/latest.json.\n" +
       "--save also stores the run as bench/results/baseline.json; compare with\n" +
       "  deno run --allow-read bench/compare.ts [BASELINE] [CURRENT]",

@@ -2,6 +2,7 @@
 test {
     _ = @import("noun.zig");
     _ = @import("workspace.zig");
+    _ = @import("os_memory.zig");
     _ = @import("equality.zig");
     _ = @import("mug.zig");
     _ = @import("bitstream.zig");

@@ -4,8 +4,10 @@
 pub const abi_version: u32 = 4;
 
 /// Default cap on live workspace data. Each of the two semispaces reserves this much
-/// address space (MAP_NORESERVE); only touched pages cost memory.
-pub const workspace_limit_bytes_default: u64 = 8 << 30;
+/// address space (MAP_NORESERVE); only touched pages cost memory. Windows commits both
+/// semispaces up front (os_memory.zig), against the system's commit limit, so its default
+/// is smaller; `cellar_configure` raises it.
+pub const workspace_limit_bytes_default: u64 = if (@import("builtin").os.tag == .windows) 1 << 30 else 8 << 30;
 /// Smallest workspace cap accepted by configuration.
 pub const workspace_limit_bytes_min: u64 = 1 << 20;
 /// Largest workspace cap accepted by configuration (the noun payload can address far more).

@@ -47,7 +47,7 @@
 
 const std = @import("std");
 const assert = std.debug.assert;
-const posix = std.posix;
+const os_memory = @import("os_memory.zig");
 const constants = @import("constants.zig");
 const noun_mod = @import("noun.zig");
 const Noun = noun_mod.Noun;
@@ -207,12 +207,8 @@ pub const Context = struct {
         assert(entries_max >= 2);
         assert(entries_max <= constants.interpreter_stack_entries_max);
         const len = std.mem.alignForward(usize, @as(usize, entries_max) * frame_bytes, std.heap.page_size_min);
-        const memory = try posix.mmap(null, len, posix.PROT.READ | posix.PROT.WRITE, .{
-            .TYPE = .PRIVATE,
-            .ANONYMOUS = true,
-            .NORESERVE = true,
-        }, -1, 0);
-        errdefer posix.munmap(memory);
+        const memory = try os_memory.map(len);
+        errdefer os_memory.unmap(memory);
         const base: [*]Frame = @ptrCast(memory.ptr);
         ctx.* = .{
             .ws = ws,
@@ -230,7 +226,7 @@ pub const Context = struct {
         ctx.ws.removeRootSet(ctx);
         ctx.slogs.deinit(ctx.ws.gpa);
         ctx.scratch.deinit(ctx.ws.gpa);
-        posix.munmap(ctx.stack_memory);
+        os_memory.unmap(ctx.stack_memory);
         ctx.* = undefined;
     }
 
@@ -244,7 +240,7 @@ pub const Context = struct {
     /// Give the pages of the work stack back to the OS after a deep recursion.
     pub fn trimStack(ctx: *Context) void {
         assert(ctx.depth == 0);
-        posix.madvise(ctx.stack_memory.ptr, ctx.stack_memory.len, posix.MADV.DONTNEED) catch {};
+        os_memory.discard(ctx.stack_memory);
     }
 
     fn visitRoots(opaque_ctx: *anyopaque, ws: *Workspace) void {

@@ -15,6 +15,7 @@
 //! Jam never reaches a safe point: nouns are held only in local structures.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const assert = std.debug.assert;
 const constants = @import("constants.zig");
 const noun_mod = @import("noun.zig");
@@ -66,8 +67,11 @@ inline fn mix64(x0: u64) u64 {
 
 /// An array of `count` items; large ones are mapped with a huge-page hint, since the tables'
 /// probes are random and on a VM a TLB miss costs more than the cache miss.
+/// Only Linux has the hint, so elsewhere (and on Windows, which has no mmap) every size
+/// comes from `gpa`.
 fn allocPages(comptime T: type, gpa: std.mem.Allocator, count: usize) Error![]T {
     assert(count <= std.math.maxInt(usize) / @sizeOf(T));
+    if (builtin.os.tag != .linux) return gpa.alloc(T, count) catch error.Meme;
     const bytes = count * @sizeOf(T);
     if (bytes < constants.jam_table_huge_page_bytes_min) return gpa.alloc(T, count) catch error.Meme;
     const p = std.posix.mmap(null, bytes, std.posix.PROT.READ | std.posix.PROT.WRITE, .{
@@ -80,6 +84,7 @@ fn allocPages(comptime T: type, gpa: std.mem.Allocator, count: usize) Error![]T 
 }
 
 fn freePages(comptime T: type, gpa: std.mem.Allocator, items: []T) void {
+    if (builtin.os.tag != .linux) return gpa.free(items);
     const bytes = items.len * @sizeOf(T);
     if (bytes < constants.jam_table_huge_page_bytes_min) return gpa.free(items);
     const p: [*]align(std.heap.page_size_min) u8 = @ptrCast(@alignCast(items.ptr));

@@ -605,12 +605,14 @@ const thread_exit = struct {
 
     fn watch(m: *Machine) void {
         assert(current_machine == m);
+        if (builtin.os.tag != .linux) return; // pthread keys only where they are used.
         if (!ensureKey()) return;
         _ = std.c.pthread_setspecific(key, m);
     }
 
     fn unwatch() void {
         assert(current_machine != null);
+        if (builtin.os.tag != .linux) return;
         if (state == .ready) _ = std.c.pthread_setspecific(key, null);
     }
 

@@ -14,6 +14,7 @@
 //! callers write `m.pmaCommit(...)`.
 
 const std = @import("std");
+const builtin = @import("builtin");
 const assert = std.debug.assert;
 const noun_mod = @import("noun.zig");
 const Noun = noun_mod.Noun;
@@ -57,6 +58,8 @@ pub fn pmaOpen(m: *Machine, dir: []const u8, read_only: bool, options: pma_mod.O
 
 fn openPmaHandle(m: *Machine, dir: []const u8, read_only: bool, options: pma_mod.Options) Error!*Pma {
     assert(dir.len > 0);
+    if (builtin.os.tag == .windows) return m.failFile("Unsupported", "Cannot open a PMA: the persistent " ++
+        "memory arena is not available on Windows yet (nouns, nock, jam and cue are)");
     var diag: pma_mod.Diagnostic = .{};
     var o = options;
     o.diagnostic = &diag;

@@ -19,7 +19,7 @@
 
 const std = @import("std");
 const assert = std.debug.assert;
-const posix = std.posix;
+const os_memory = @import("os_memory.zig");
 const constants = @import("constants.zig");
 const noun_mod = @import("noun.zig");
 const Noun = noun_mod.Noun;
@@ -72,7 +72,7 @@ pub const Workspace = struct {
             limit_bytes > constants.workspace_limit_bytes_max) return error.InvalidLimit;
         const len = std.mem.alignForward(usize, @intCast(limit_bytes), std.heap.page_size_min);
         const a = try reserve(len);
-        errdefer posix.munmap(a);
+        errdefer os_memory.unmap(a);
         const b = try reserve(len);
         var ws = Workspace{
             .spaces = .{ a, b },
@@ -89,8 +89,8 @@ pub const Workspace = struct {
 
     pub fn deinit(ws: *Workspace) void {
         assert(!ws.collecting);
-        posix.munmap(ws.spaces[0]);
-        posix.munmap(ws.spaces[1]);
+        os_memory.unmap(ws.spaces[0]);
+        os_memory.unmap(ws.spaces[1]);
         ws.root_sets.deinit(ws.gpa);
         ws.root_slices.deinit(ws.gpa);
         ws.* = undefined;
@@ -99,11 +99,7 @@ pub const Workspace = struct {
     fn reserve(len: usize) ![]align(std.heap.page_size_min) u8 {
         assert(len > 0);
         assert(len % std.heap.page_size_min == 0);
-        return posix.mmap(null, len, posix.PROT.READ | posix.PROT.WRITE, .{
-            .TYPE = .PRIVATE,
-            .ANONYMOUS = true,
-            .NORESERVE = true,
-        }, -1, 0);
+        return os_memory.map(len);
     }
 
     fn spaceStart(ws: *const Workspace, which: u1) [*]u64 {
@@ -356,7 +352,7 @@ pub const Workspace = struct {
         if (used <= keep) return;
         const start: [*]align(page) u8 = @alignCast(ws.spaces[from].ptr + @as(usize, @intCast(keep)));
         const len: usize = @intCast(@min(used, ws.spaces[from].len) - keep);
-        posix.madvise(start, len, posix.MADV.DONTNEED) catch {};
+        os_memory.discard(start[0..len]);
     }
 
     /// The nursery may grow to max(nursery_bytes_min, live) but never past half the remaining

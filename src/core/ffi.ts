@@ -1,9 +1,11 @@
 /**
  * Loads the native library (libcellar) and exposes its C ABI.
  *
- * The library is found through the environment variable `CELLAR_LIB` (when the env
- * permission for it is granted; it is queried, never prompted for), else at
- * `zig-out/lib/libcellar.so` beside this package, which `deno task build` produces.
+ * The library is located when this module is first imported (`library.ts`: `CELLAR_LIB`,
+ * a local build, the per-user cache, then the package's prebuilt copy fetched beside the
+ * module and checked against its sha256). Only that fetch is awaited (top-level await);
+ * the other steps run synchronously. A failure is kept and thrown by the first call that
+ * needs the library, so importing never fails and never prompts for a permission.
  * Only u32/i32/f64 values and buffers cross the boundary, so every call takes Deno's fast
  * path and no pointer views (which need unscoped `--allow-ffi`) are used.
  *
@@ -12,6 +14,9 @@
 
 import { errorCode, errorFromCode, LibraryError } from "./errors.ts";
 import type { CellarError } from "./errors.ts";
+import { localBuildUrl, searchLibrary } from "./library.ts";
+import type { LocatedLibrary } from "./library.ts";
+import { manifest } from "./_libs.ts";
 
 /** The ABI version this host speaks; the library must report the same. */
 export const abiVersion = 4;
@@ -85,10 +90,47 @@ export const symbolTypes = {
 /** The bound C functions. */
 export type Symbols = Deno.DynamicLibrary<typeof symbolTypes>["symbols"];
 
-let loaded: Symbols | undefined;
+type Library = Deno.DynamicLibrary<typeof symbolTypes>;
+
+/** Open `path` and check its ABI version (a mismatch is a `LibraryError`: a refusal). */
+function openLibrary(path: string): Library {
+  const library = Deno.dlopen(path, symbolTypes);
+  const version = library.symbols.cellar_abi_version();
+  if (version !== abiVersion) {
+    library.close();
+    throw new LibraryError(
+      `Cannot use the Cellar library at ${path}: its ABI version is ${version}, this host needs ` +
+        `${abiVersion} (rebuild it with \`deno task build\`, or point CELLAR_LIB at a matching build)`,
+    );
+  }
+  return library;
+}
+
+const packageUrl = new URL("../../", import.meta.url);
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new LibraryError(String(error));
+}
+
+/** The library, or why there is none. Only a fetch is awaited: without one, locating and
+ * opening run synchronously, so a Worker importing this loses none of its early messages. */
+function locate(): LocatedLibrary<Library> | Error | Promise<LocatedLibrary<Library> | Error> {
+  try {
+    const step = searchLibrary({ packageUrl, manifest }, openLibrary);
+    return "found" in step ? step.found : step.fetch().catch(asError);
+  } catch (error) {
+    return asError(error);
+  }
+}
+
+const pending = locate();
+const located: LocatedLibrary<Library> | Error = pending instanceof Promise
+  ? await pending
+  : pending;
 
 /**
- * The library's functions, loading it on first use.
+ * The library's functions. The library was located and opened when this module was
+ * imported; if that failed, this throws the `LibraryError` saying what was tried.
  *
  * @example
  * ```ts
@@ -97,53 +139,40 @@ let loaded: Symbols | undefined;
  * ```
  */
 export function symbols(): Symbols {
-  return loaded ?? load();
+  if (located instanceof Error) throw located;
+  return located.library.symbols;
 }
 
 /**
- * Where the library is looked for: `CELLAR_LIB` if readable, else the build output.
+ * The library in use (its path, and which step of the search found it), or the
+ * `LibraryError` that says why none could be loaded.
+ *
+ * @example
+ * ```ts
+ * import { libraryStatus } from "./ffi.ts";
+ * const status = libraryStatus();
+ * console.log(status instanceof Error ? status.message : `${status.source}: ${status.path}`);
+ * ```
+ */
+export function libraryStatus():
+  | { path: string; source: LocatedLibrary<unknown>["source"] }
+  | Error {
+  return located instanceof Error ? located : { path: located.path, source: located.source };
+}
+
+/**
+ * The path of the library in use; when none could be loaded, the local build's path
+ * (`zig-out/lib/libcellar.so` beside this package).
  *
  * @example
  * ```ts
  * import { libraryLocation } from "./ffi.ts";
- * console.log(String(libraryLocation()));
+ * console.log(libraryLocation());
  * ```
  */
 export function libraryLocation(): string | URL {
-  const status = Deno.permissions.querySync({ name: "env", variable: "CELLAR_LIB" });
-  if (status.state === "granted") {
-    const path = Deno.env.get("CELLAR_LIB");
-    if (path) return path;
-  }
-  return new URL("../../zig-out/lib/libcellar.so", import.meta.url);
-}
-
-function load(): Symbols {
-  const location = libraryLocation();
-  const shown = location instanceof URL && location.protocol === "file:"
-    ? decodeURIComponent(location.pathname)
-    : String(location);
-  let library: Deno.DynamicLibrary<typeof symbolTypes>;
-  try {
-    library = Deno.dlopen(location, symbolTypes);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new LibraryError(
-      `Cannot load the Cellar library from ${shown}: ${reason} ` +
-        "(set CELLAR_LIB to the path of libcellar.so, or build it with `deno task build`)",
-      { cause },
-    );
-  }
-  const version = library.symbols.cellar_abi_version();
-  if (version !== abiVersion) {
-    library.close();
-    throw new LibraryError(
-      `Cannot use the Cellar library at ${shown}: its ABI version is ${version}, this host needs ` +
-        `${abiVersion} (rebuild it with \`deno task build\`, or point CELLAR_LIB at a matching build)`,
-    );
-  }
-  loaded = library.symbols;
-  return loaded;
+  if (!(located instanceof Error)) return located.path;
+  return localBuildUrl(packageUrl);
 }
 
 const messageBuffer = new Uint8Array(1024);

@@ -518,7 +518,7 @@ pub const Pma = struct {
             scan.found += 1;
             const st = file.stat() catch |e| return p.failIo(e, "Cannot stat {s}", .{name});
             scan.files[id].bytes = st.size;
-            scan.files[id].inode = st.inode;
+            scan.files[id].inode = @bitCast(st.inode); // i64 on Windows
             var pages: [3 * format.meta_page_bytes]u8 align(8) = @splat(0);
             _ = file.preadAll(&pages, 0) catch |e| return p.failIo(e, "Cannot read meta of {s}", .{name});
             for (0..2) |si| {

@@ -213,7 +213,7 @@ fn switchTo(p: *Pma, fresh: *mapping.NewSlab, slot: *const Slot) void {
     p.map = fresh.map;
     p.file = fresh.file;
     p.file_id = fresh.file_id;
-    p.inode = if (fresh.file.stat()) |st| st.inode else |_| 0;
+    p.inode = if (fresh.file.stat()) |st| @bitCast(st.inode) else |_| 0; // i64 on Windows
     p.file_bytes = fresh.bytes;
     p.used = slot.used();
     p.last = slot.*;

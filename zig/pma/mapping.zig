@@ -27,6 +27,8 @@ pub const Mapping = struct {
 
     pub fn init(reserve_bytes: u64, writable: bool) posix.MMapError!Mapping {
         assert(reserve_bytes >= constants.pma_reserve_bytes_min);
+        // No PMA opens on Windows (machine_pma.zig refuses it), so nothing maps one there.
+        if (builtin.os.tag == .windows) return error.Unexpected;
         const r = try posix.mmap(null, @intCast(reserve_bytes), posix.PROT.NONE, .{
             .TYPE = .PRIVATE,
             .ANONYMOUS = true,
@@ -38,7 +40,7 @@ pub const Mapping = struct {
 
     pub fn deinit(m: *Mapping) void {
         assert(m.mapped_bytes <= m.reservation.len);
-        posix.munmap(m.reservation);
+        if (builtin.os.tag != .windows) posix.munmap(m.reservation); // `init` fails there.
         m.* = undefined;
     }
 
@@ -59,6 +61,7 @@ pub const Mapping = struct {
         assert(new_bytes > m.mapped_bytes);
         assert(new_bytes <= m.reservation.len);
         assert(new_bytes % std.heap.pageSize() == 0);
+        if (builtin.os.tag == .windows) return error.Unexpected; // As in `init`.
         const prot: u32 = if (m.writable) posix.PROT.READ | posix.PROT.WRITE else posix.PROT.READ;
         const at_address: [*]align(std.heap.page_size_min) u8 = @alignCast(m.reservation.ptr + m.mapped_bytes);
         const len: usize = @intCast(new_bytes - m.mapped_bytes);
@@ -75,6 +78,7 @@ pub const Mapping = struct {
 /// fsync of a directory (makes renames and new names durable). The handle must be a real
 /// descriptor, not O_PATH. File systems that cannot sync directories are not an error.
 pub fn syncDir(dir: std.fs.Dir) !void {
+    if (builtin.os.tag == .windows) return; // Windows cannot sync a directory handle.
     assert(dir.fd >= 0);
     const rc = posix.system.fsync(dir.fd);
     switch (posix.errno(rc)) {
