@@ -10,8 +10,8 @@
 //! again below itself means the data holds a cycle, which no noun can.
 
 const std = @import("std");
+const os_memory = @import("../os_memory.zig");
 const assert = std.debug.assert;
-const posix = std.posix;
 const constants = @import("../constants.zig");
 const noun_mod = @import("../noun.zig");
 const Noun = noun_mod.Noun;
@@ -67,18 +67,15 @@ const Walk = struct {
     fn init(slab: [*]const u64, used: SlabOffset, gpa: std.mem.Allocator) !Walk {
         const entries = used.since(SlabOffset.data_start) / 2 + 1;
         const bytes = std.mem.alignForward(u64, entries * 4, std.heap.pageSize());
-        const raw = try posix.mmap(null, @intCast(bytes), posix.PROT.READ | posix.PROT.WRITE, .{
-            .TYPE = .PRIVATE,
-            .ANONYMOUS = true,
-            .NORESERVE = true,
-        }, -1, 0);
+        // Anonymous zeroed pages (VirtualAlloc on Windows), so the table costs only what is used.
+        const raw = try os_memory.map(@intCast(bytes));
         const table = std.mem.bytesAsSlice(u32, raw);
         assert(table.len >= entries);
         return .{ .slab = slab, .used = used, .gpa = gpa, .table = @alignCast(table) };
     }
 
     fn deinit(w: *Walk) void {
-        posix.munmap(std.mem.sliceAsBytes(w.table));
+        os_memory.unmap(@alignCast(std.mem.sliceAsBytes(w.table)));
         w.stack.deinit(w.gpa);
         w.* = undefined;
     }
