@@ -28,6 +28,7 @@ import { Noun } from "../core/noun.ts";
 import { commitBootState, discardPrepared, prepareNewDirectory } from "./boot_state.ts";
 import type { PreparedState } from "./boot_state.ts";
 import { EventLog } from "./event_log.ts";
+import { defaultKernel } from "./default_kernel.ts";
 import { FileLock, prepareDataDir } from "./files.ts";
 import { pathNoun, peekKernel } from "./kernel.ts";
 import type { PeekResult } from "./kernel.ts";
@@ -77,34 +78,7 @@ export type {
   SnapshotStatus,
 } from "./types.ts";
 
-const defaultKernelUrl = new URL("../../kernels/kv.jam", import.meta.url);
-
-/**
- * The default kernel's jam: `kernels/kv.jam`, the committed standalone build of
- * `kernels/kv.hoon` (see docs/KERNELS.md).
- *
- * @example
- * ```ts
- * import { defaultKernel } from "@cellar/cellar";
- * console.log(defaultKernel().length > 0); // true
- * ```
- */
-export function defaultKernel(): Uint8Array {
-  try {
-    return Deno.readFileSync(defaultKernelUrl);
-  } catch (cause) {
-    const path = decodeURIComponent(defaultKernelUrl.pathname);
-    const why = cause instanceof Deno.errors.NotFound
-      ? "it is missing from this checkout (it is committed: git checkout kernels/kv.jam " +
-        "restores it), or pass a kernel jam of your own"
-      : cause instanceof Error
-      ? cause.message
-      : String(cause);
-    throw new RuntimeError("BadKernel", `Cannot read the default kernel ${path}: ${why}`, {
-      cause,
-    });
-  }
-}
+export { defaultKernel } from "./default_kernel.ts";
 
 /**
  * A kernel running in a data directory. One per thread (it holds the thread's PMA).
