@@ -14,19 +14,12 @@
  * @module
  */
 
-import { type BenchCase, median } from "./harness.ts";
+import { type BenchCase, median, runWork } from "./harness.ts";
 
 const work = new URL("./_durable_work.ts", import.meta.url).pathname;
 
-async function job(args: string[]): Promise<Record<string, number>> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", work, ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error(`_durable_work ${args.join(" ")} failed`);
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
-  return JSON.parse(text);
+function job(args: string[]): Promise<Record<string, number>> {
+  return runWork(work, args);
 }
 
 function removeQuietly(path: string): void {

@@ -138,3 +138,19 @@ export function tempFreeBytes(): number {
     return 0;
   }
 }
+
+/**
+ * Run a bench worker script (`deno run --allow-all SCRIPT ARGS`) in its own process, so each
+ * figure gets a fresh process, and return the JSON object on the last line of its stdout.
+ */
+export async function runWork(script: string, args: string[]): Promise<Record<string, number>> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", script, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const name = script.split("/").pop();
+  if (!out.success) throw new Error(`${name} ${args.join(" ")} failed`);
+  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
+  return JSON.parse(text);
+}

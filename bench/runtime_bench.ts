@@ -8,20 +8,13 @@
  * @module
  */
 
-import { type BenchCase, tempFreeBytes } from "./harness.ts";
+import { type BenchCase, runWork, tempFreeBytes } from "./harness.ts";
 
 const work = new URL("./_runtime_work.ts", import.meta.url).pathname;
 const fixtures = new URL("./results/fixtures/", import.meta.url).pathname;
 
-async function job(args: string[]): Promise<Record<string, number>> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", work, ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  if (!out.success) throw new Error(`_runtime_work ${args.join(" ")} failed`);
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop()!;
-  return JSON.parse(text);
+function job(args: string[]): Promise<Record<string, number>> {
+  return runWork(work, args);
 }
 
 function exists(path: string): boolean {
