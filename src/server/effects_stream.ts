@@ -26,6 +26,7 @@ import { nounToJson } from "../core/json.ts";
 import type { Json } from "../core/json.ts";
 import type { Noun } from "../core/noun.ts";
 import { effectTag, listItems } from "../drivers/driver.ts";
+import type { KernelAnswer } from "../drivers/http_kernel.ts";
 
 /** The writer's message with one event's effects. */
 export interface EffectsMessage {
@@ -34,6 +35,8 @@ export interface EffectsMessage {
   wire: Json;
   effects: Json[];
   tags: (string | null)[];
+  /** The kernel serves HTTP: its response effects, parsed (see `drivers/http_kernel.ts`). */
+  http?: KernelAnswer[];
 }
 
 /** Most bytes of JSON of one effect before it is sent in its jam form instead. */

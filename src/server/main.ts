@@ -31,6 +31,12 @@ Options:
   --max-connections N     requests in progress at once; more get 503 (default 256)
   --snapshot-every N      snapshot every N events (default 10000)
   --effects-retention N   GET /effects keeps the effects of the last N events (default 10000)
+  --http-kernel           the kernel serves HTTP (NockApp's [%req …] / [%res …]): it owns the
+                          URL space, and Cellar's API moves under /_cellar/
+  --mount PREFIX          with --http-kernel: serve the kernel under PREFIX (stripped from its uri)
+  --kernel-routes MODE    with --http-kernel: public (default) or token (a poke-scope token)
+  --http-timeout-ms N     with --http-kernel: answer 504 after N ms without the kernel's answer
+                          (default 30000)
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
   -h, --help              this help
 
@@ -81,6 +87,10 @@ export function parseServeArgs(args: string[]): ServeCommand {
         kernel: { type: "string" },
         ...Object.fromEntries(numberFlags.map(([flag]) => [flag, { type: "string" as const }])),
         "probe-sandbox": { type: "boolean" },
+        "http-kernel": { type: "boolean" },
+        mount: { type: "string" },
+        "kernel-routes": { type: "string" },
+        "http-timeout-ms": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -107,7 +117,42 @@ export function parseServeArgs(args: string[]): ServeCommand {
     const value = given[flag] as string | undefined;
     options[key] = wholeNumber(flag, value, least);
   }
+  const httpKernel = httpKernelArgs(values);
+  if (httpKernel !== undefined) options.httpKernel = httpKernel;
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
+}
+
+/** The --http-kernel flags, checked; undefined without --http-kernel. */
+function httpKernelArgs(values: {
+  "http-kernel"?: boolean;
+  mount?: string;
+  "kernel-routes"?: string;
+  "http-timeout-ms"?: string;
+}): ServerOptions["httpKernel"] {
+  if (!values["http-kernel"]) {
+    for (const flag of ["mount", "kernel-routes", "http-timeout-ms"] as const) {
+      if (values[flag] !== undefined) {
+        throw new UsageError(`--${flag} applies to --http-kernel only`);
+      }
+    }
+    return undefined;
+  }
+  const mount = values.mount ?? "";
+  if (mount !== "" && !/^(\/[A-Za-z0-9._~-]+)+\/?$/.test(mount)) {
+    throw new UsageError(`Bad --mount: '${mount}' is not a path such as /app`);
+  }
+  if (/^\/_cellar(\/|$)/.test(mount)) {
+    throw new UsageError("Bad --mount: /_cellar/ is Cellar's API");
+  }
+  const routes = values["kernel-routes"] ?? "public";
+  if (routes !== "public" && routes !== "token") {
+    throw new UsageError(`Bad --kernel-routes: '${routes}' is neither public nor token`);
+  }
+  return {
+    mount,
+    routes,
+    timeoutMs: wholeNumber("http-timeout-ms", values["http-timeout-ms"], 1),
+  };
 }
 
 function wholeNumber(
@@ -173,6 +218,15 @@ function announce(running: RunningServer, options: ServeOptions): void {
     kernelPath: options.kernelPath,
   });
   console.log(`cellar serve: listening on ${running.url}`);
+  const kernel = options.httpKernel;
+  if (kernel !== undefined) {
+    const mount = (kernel.mount ?? "").replace(/\/$/, "");
+    console.log(
+      `cellar serve: the kernel serves HTTP at ${running.url.replace(/\/$/, "")}${mount}/ ` +
+        `(${kernel.routes === "token" ? "a poke token needed" : "public"}); ` +
+        `Cellar's API is under ${running.url}_cellar/`,
+    );
+  }
   console.log(`cellar serve: data dir ${running.dataDir}`);
   console.log(`cellar serve: permissions: ${report.lines.join("; ")}`);
   if (report.warnings.length === 0) {

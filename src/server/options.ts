@@ -40,7 +40,27 @@ export interface ServerOptions {
   effectsRetentionEvents?: number;
   /** Where startup and runtime messages go (default `console.log`). */
   log?: (line: string) => void;
+  /**
+   * The kernel serves HTTP (`--http-kernel`): it owns the URL space (under `mount`), and
+   * Cellar's API moves under `/_cellar/`. See `docs/HTTP.md`.
+   */
+  httpKernel?: HttpKernelOptions;
 }
+
+/** Options of a kernel that serves HTTP ({@linkcode ServerOptions.httpKernel}). */
+export interface HttpKernelOptions {
+  /** Serve the kernel under this path prefix (`/app`; default `/`), stripped from its uri. */
+  mount?: string;
+  /** Answer 504 after this many ms without the kernel's answer (default 30,000). */
+  timeoutMs?: number;
+  /** Whether the kernel's routes need a token with the `poke` scope (default `public`). */
+  routes?: "public" | "token";
+  /** Largest response body the kernel may send (default 16 MiB; 502 past it). */
+  responseLimit?: number;
+}
+
+/** The path prefix of Cellar's own API when the kernel serves HTTP. */
+export const apiPrefix = "/_cellar";
 
 /** A running server. */
 export interface RunningServer {
@@ -101,6 +121,8 @@ export interface Settings {
   peekWorkers: number;
   snapshotEveryEvents?: number;
   log: (line: string) => void;
+  /** The kernel serves HTTP, or null (Cellar's API at `/`). */
+  httpKernel: Required<HttpKernelOptions> | null;
 }
 
 /** The message of an error of unknown type. */
@@ -152,6 +174,27 @@ export function resolveSettings(options: ServerOptions): Settings {
     peekWorkers,
     snapshotEveryEvents: snapshotEvery,
     log: options.log ?? ((line: string) => console.log(line)),
+    httpKernel: options.httpKernel === undefined ? null : httpKernelSettings(options.httpKernel),
+  };
+}
+
+function httpKernelSettings(options: HttpKernelOptions): Required<HttpKernelOptions> {
+  const mount = (options.mount ?? "").replace(/\/+$/, "");
+  if (mount !== "" && !/^(\/[A-Za-z0-9._~-]+)+$/.test(mount)) {
+    throw new ServerStartError(`Bad mount prefix '${options.mount}': expected a path such as /app`);
+  }
+  if (mount === apiPrefix || mount.startsWith(`${apiPrefix}/`)) {
+    throw new ServerStartError(`Bad mount prefix '${mount}': ${apiPrefix}/ is Cellar's API`);
+  }
+  const routes = options.routes ?? "public";
+  if (routes !== "public" && routes !== "token") {
+    throw new ServerStartError(`Bad kernel routes '${routes}': expected public or token`);
+  }
+  return {
+    mount,
+    routes,
+    timeoutMs: positive("kernel HTTP timeout", options.timeoutMs, 30_000),
+    responseLimit: positive("kernel response limit", options.responseLimit, 16 * 1024 * 1024),
   };
 }
 

@@ -44,6 +44,8 @@ export type WriterRequest =
     snapshotEveryEvents?: number;
     /** A shared flag: non-zero stops a replay in progress (shutdown during recovery). */
     abort?: SharedArrayBuffer;
+    /** The kernel serves HTTP: parse its response effects (bodies up to this many bytes). */
+    httpResponseLimit?: number;
   }
   | {
     /** Pokes that arrived while the previous group was being committed, in arrival order:

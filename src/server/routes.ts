@@ -79,21 +79,26 @@ export const routes: readonly Route[] = [
 ];
 
 /**
- * Answer one request through the route table; never throws.
+ * Answer one request through the route table; never throws. `url` is the URL routed (by
+ * default the request's; under `/_cellar/` when the kernel serves HTTP, the URL without it).
  *
  * @example
  * ```ts
  * Deno.serve((request) => serveRequest(context, request));
  * ```
  */
-export async function serveRequest(context: RouteContext, request: Request): Promise<Response> {
+export async function serveRequest(
+  context: RouteContext,
+  request: Request,
+  url: URL = new URL(request.url),
+): Promise<Response> {
   let response: Response;
   let admitted = false;
   let lingering: Promise<unknown> | undefined;
   try {
     context.observability.admit();
     admitted = true;
-    response = await dispatch(context, request);
+    response = await dispatch(context, request, url);
   } catch (error) {
     if (error instanceof HttpError) {
       response = errorResponse(error);
@@ -114,8 +119,7 @@ export async function serveRequest(context: RouteContext, request: Request): Pro
   return new Response(null, { status: response.status, headers: response.headers });
 }
 
-async function dispatch(context: RouteContext, request: Request): Promise<Response> {
-  const url = new URL(request.url);
+async function dispatch(context: RouteContext, request: Request, url: URL): Promise<Response> {
   const matching = routes.filter((r) => r.pattern.test(url.pathname));
   if (matching.length === 0) {
     throw new HttpError(404, "NotFound", `No route ${url.pathname}: see docs/HTTP.md`);

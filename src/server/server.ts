@@ -23,7 +23,8 @@ import { Observability } from "./observability.ts";
 import { resolveSettings, ServerStartError } from "./options.ts";
 import type { RunningServer, ServerOptions } from "./options.ts";
 import { PeekPool } from "./peek_pool.ts";
-import { serveRequest } from "./routes.ts";
+import { serverFront } from "./kernel_routes.ts";
+import type { KernelAnswer } from "../drivers/http_kernel.ts";
 import type { RouteContext } from "./routes.ts";
 import { WriterClient } from "./writer_client.ts";
 
@@ -42,6 +43,7 @@ function startWriter(
   effects: EffectsHub,
   pool: PeekPool,
   failed: (message: string, error: ServerStartError) => void,
+  kernelAnswers: (answers: readonly KernelAnswer[]) => void,
 ): WriterClient {
   return new WriterClient(settings, {
     progress: (progress) => {
@@ -52,7 +54,10 @@ function startWriter(
     ready: (boot, status) => (
       effects.start(boot.eventNumber), observability.booted(boot, status), pool.start()
     ),
-    effects: (message) => effects.publish(message),
+    effects: (message) => {
+      if (message.http !== undefined) kernelAnswers(message.http);
+      effects.publish(message);
+    },
     status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
     failed,
   });
@@ -83,9 +88,11 @@ export function startServer(options: ServerOptions): RunningServer {
     log,
     effects,
   };
+  // With --http-kernel, the kernel owns the URL space and the API is under /_cellar/.
+  const front = serverFront(context, settings, (call) => writer.poke(call));
   // Listen first: a busy port fails before any Worker starts. No request is handled before
   // this function returns, so the handlers find the writer and the pool in place.
-  const { server, url } = listen(settings, (request) => serveRequest(context, request));
+  const { server, url } = listen(settings, front.serve);
   const ready = Promise.withResolvers<BootReport>();
   ready.promise.catch(() => {});
   const fail = (message: string, error: ServerStartError) => {
@@ -103,7 +110,7 @@ export function startServer(options: ServerOptions): RunningServer {
     restarted: (reason) => observability.peekerRestarts.inc(reason),
     log,
   });
-  const writer = startWriter(settings, observability, effects, pool, fail);
+  const writer = startWriter(settings, observability, effects, pool, fail, front.take);
   const historyTimer = setInterval(() => observability.sampleHistory(), historyEveryMs);
   const finished = Promise.withResolvers<void>();
   let stopping: Promise<void> | null = null;
@@ -113,6 +120,7 @@ export function startServer(options: ServerOptions): RunningServer {
       writer.abort();
       clearInterval(historyTimer);
       effects.close(); // an open event stream would hold the shutdown
+      front.stop(); // and so would a request waiting for the kernel's answer
       await server.shutdown();
       await pool.close(5000);
       // A replay stops at the next event (the abort flag); a poke finishes first.

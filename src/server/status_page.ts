@@ -175,7 +175,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
 </style>
 </head>
 <body>
-<noscript><p style="padding:16px">This page needs JavaScript. The raw data is at <a href="/status">/status</a>.</p></noscript>
+<noscript><p style="padding:16px">This page needs JavaScript. The raw data is at <a href="status">/status</a>.</p></noscript>
 <header>
   <div class="brand"><div class="logo" aria-hidden="true">C</div><h1>Cellar status</h1></div>
   <span id="updated">Connecting…</span>
@@ -253,7 +253,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
       </div>
     </section>
   </div>
-  <footer>Refreshes every __POLL_S__ s · raw data: <a href="/status" style="color:inherit">/status</a> (needs the token)</footer>
+  <footer>Refreshes every __POLL_S__ s · raw data: <a href="status" style="color:inherit">/status</a> (needs the token)</footer>
 </main>
 <script>
 (function () {
@@ -607,7 +607,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
     if (memoryToken) headers["Authorization"] = "Bearer " + memoryToken;
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     var abort = setTimeout(function () { if (controller) controller.abort(); }, 10000);
-    fetch("/status", { headers: headers, cache: "no-store", signal: controller ? controller.signal : undefined })
+    fetch("status", { headers: headers, cache: "no-store", signal: controller ? controller.signal : undefined })
       .then(function (response) {
         if (response.status === 401 || response.status === 403) {
           clearError();

@@ -78,6 +78,7 @@ export class WriterClient {
       pokeTimeoutMs: settings.limits.pokeTimeoutMs,
       snapshotEveryEvents: settings.snapshotEveryEvents,
       abort: this.#abort,
+      httpResponseLimit: settings.httpKernel?.responseLimit,
     };
     this.#worker.postMessage(open, kernel ? [kernel] : []);
   }

@@ -22,6 +22,7 @@ import { wireNoun } from "../runtime/wire.ts";
 import type { WireLike } from "../runtime/wire.ts";
 import { effectsMessage } from "./effects_stream.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
+import { kernelAnswers } from "../drivers/http_kernel.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
 const statusEveryMs = 100;
@@ -33,6 +34,8 @@ let retryTimer: ReturnType<typeof setTimeout> | undefined;
 /** Group sizes not yet reported, and when the last status went out. */
 let groupSizes: number[] = [];
 let lastStatusAt = 0;
+/** The kernel serves HTTP: its response effects are parsed, bodies up to this; else null. */
+let httpResponseLimit: number | null = null;
 
 function send(message: WriterReply, transfer: Transferable[] = []): void {
   port.postMessage(message, transfer);
@@ -56,6 +59,7 @@ function sharedSignal(flag: Int32Array): AbortSignal {
 }
 
 function open(request: Extract<WriterRequest, { type: "open" }>): void {
+  httpResponseLimit = request.httpResponseLimit ?? null;
   try {
     runtime = Runtime.open({
       dataDir: request.dataDir,
@@ -112,7 +116,11 @@ function effectsOf(
 ): EffectsMessage | null {
   try {
     using wireUsed = wireNoun(wire);
-    return effectsMessage(eventNumber, wireUsed, effects);
+    const message = effectsMessage(eventNumber, wireUsed, effects);
+    if (message !== null && httpResponseLimit !== null) {
+      message.http = kernelAnswers(effects, httpResponseLimit);
+    }
+    return message;
   } catch (error) {
     console.error(`cellar serve: cannot publish the effects of event ${eventNumber}: ${error}`);
     return null;
