@@ -2,7 +2,8 @@
 ::
 ::  A guestbook: a page with the messages and a form to sign it, and a
 ::  JSON API.  It speaks NockApp's HTTP driver protocol, so it runs under
-::  `cellar run --http-kernel` (and NockApp's own http driver) unchanged:
+::  `cellar run --http-kernel`, `cellar serve --http-kernel` (and
+::  NockApp's own http driver) unchanged:
 ::
 ::    request  [%req id=@ uri=@t method=@t headers=(list [@t @t]) body=(unit octs)]
 ::    answer   [%res id=@ status=@ud headers=(list [@t @t]) body=(unit octs)]
@@ -19,165 +20,330 @@
 ::    GET  /silent         never answers (the host: 504 after its timeout)
 ::    anything else        404
 ::
-::  Built with the standard library (tools/build_kernel.ts), so its jam
-::  carries the ivory pill's and is not committed.
+::  Standalone, like kernels/kv.hoon (see docs/KERNELS.md): the source
+::  begins with =>  ~, so its jam, examples/guestbook.jam, holds nothing
+::  but this kernel and is committed beside it (tests/http_kernel_test.ts
+::  checks that it is the build of this file).
+::
+::  Text is built as a tape in reverse (the last byte first), which makes
+::  each byte a cons, and turned into a cord once at the end.  A message
+::  keeps at most 500 bytes, and the book its newest 20 messages, so that
+::  a page stays small.
+::
+=>  ~
+=>
+::  +cellar-kv: the arithmetic of kernels/kv.hoon, to the letter, so that
+::  it runs on the same jets (cellar-kv/add and so on; see there).
+::
+~%  %cellar-kv  ~  ~
+|%
+::  +add: a + b.
+::
+++  add
+  ~/  %add
+  |=  [a=@ b=@]
+  ^-  @
+  ?:  =(0 a)  b
+  $(a (dec a), b +(b))
+::  +dec: a - 1; crashes on 0.
+::
+++  dec
+  ~/  %dec
+  |=  a=@
+  ^-  @
+  ?<  =(0 a)
+  =|  b=@
+  |-  ^-  @
+  ?:  =(a +(b))  b
+  $(b +(b))
+::  +dvr: quotient and remainder of a by b; crashes when b is 0.
+::
+++  dvr
+  ~/  %dvr
+  |=  [a=@ b=@]
+  ^-  [p=@ q=@]
+  ?<  =(0 b)
+  =|  p=@
+  |-  ^-  [p=@ q=@]
+  ?:  (lth a b)  [p a]
+  $(a (sub a b), p +(p))
+::  +lth: whether a < b.
+::
+++  lth
+  ~/  %lth
+  |=  [a=@ b=@]
+  ^-  ?
+  |-  ^-  ?
+  ?:  =(0 b)  |
+  ?:  =(0 a)  &
+  $(a (dec a), b (dec b))
+::  +mul: a * b.
+::
+++  mul
+  ~/  %mul
+  |=  [a=@ b=@]
+  ^-  @
+  =|  c=@
+  |-  ^-  @
+  ?:  =(0 a)  c
+  $(a (dec a), c (add b c))
+::  +sub: a - b; crashes when b > a.
+::
+++  sub
+  ~/  %sub
+  |=  [a=@ b=@]
+  ^-  @
+  ?:  =(0 b)  a
+  $(a (dec a), b (dec b))
+--
+::  types and helpers
 ::
 =>
 |%
-+$  octs  [p=@ud q=@]
-+$  state-0  [%0 messages=(list @t) requests=@ud]
-+$  request
-  $:  %req
-      id=@
-      uri=@t
-      method=@t
-      headers=(list [@t @t])
-      body=(unit octs)
-  ==
-::  +answer: a %res (or %cache) effect with a cord body
+++  list  |$  [item]  $@(~ [i=item t=(list item)])
+::  +text: bytes, in an order the gate says.
 ::
-++  answer
-  |=  [tag=?(%res %cache) id=@ status=@ud type=@t body=@t]
-  ^-  *
-  [tag id status ~[['content-type' type]] `[(met 3 body) body]]
-::  +decimal: an atom's decimal digits as a cord (no dots)
++$  text  (list @)
++$  tape  (list @)
++$  leaf  [%leaf p=tape]
+::  +state-0: the messages (newest first) and the requests served.
+::
++$  state-0  [%0 messages=(list @) requests=@]
+::  +request: a [%req …] cause; headers and body are checked where used.
+::
++$  request  [%req id=@ uri=@ method=@ headers=* body=*]
+::  +pow: 256^n, the factor that shifts an atom left by n bytes.
+::
+++  pow
+  |=  n=@
+  ^-  @
+  =/  r=@  1
+  |-  ^-  @
+  ?:  =(0 n)  r
+  $(n (dec n), r (mul 256 r))
+::  +met3: the length of an atom in bytes (for short atoms only: each
+::  byte costs a division of the whole atom).
+::
+++  met3
+  |=  a=@
+  ^-  @
+  =|  n=@
+  |-  ^-  @
+  ?:  =(0 a)  n
+  $(a p:(dvr a 256), n +(n))
+::  +emit: the bytes of the cord txt pushed onto out (last byte first).
+::
+++  emit
+  |=  [out=text txt=@]
+  ^-  text
+  ?:  =(0 txt)  out
+  =/  qr  (dvr txt 256)
+  $(txt p.qr, out [q.qr out])
+::  +emits: each cord of a list, in order.
+::
+++  emits
+  |=  [out=text txts=(list @)]
+  ^-  text
+  ?~  txts  out
+  $(out (emit out i.txts), txts t.txts)
+::  +done: the cord of a reversed text, and its length in bytes.
+::
+::    Horner's rule from the last byte: each byte is the next digit.
+::
+++  done
+  |=  out=text
+  ^-  [len=@ txt=@]
+  =/  len=@  0
+  =/  txt=@  0
+  |-  ^-  [len=@ txt=@]
+  ?~  out  [len txt]
+  $(out t.out, len +(len), txt (add i.out (mul 256 txt)))
+::  +html: txt escaped for HTML text and attributes, pushed onto out.
+::
+++  html
+  |=  [out=text txt=@]
+  ^-  text
+  ?:  =(0 txt)  out
+  =/  qr  (dvr txt 256)
+  =/  c  q.qr
+  =.  out
+    ?:  =(c '<')  (emit out '&lt;')
+    ?:  =(c '>')  (emit out '&gt;')
+    ?:  =(c '&')  (emit out '&amp;')
+    ?:  =(c '"')  (emit out '&quot;')
+    ?:  =(c '\'')  (emit out '&#39;')
+    [c out]
+  $(txt p.qr)
+::  +json: txt as the inside of a JSON string, pushed onto out (control
+::  characters other than a newline are dropped).
+::
+++  json
+  |=  [out=text txt=@]
+  ^-  text
+  ?:  =(0 txt)  out
+  =/  qr  (dvr txt 256)
+  =/  c  q.qr
+  =.  out
+    ?:  =(c '"')  (emit out '\\"')
+    ?:  =(c '\\')  (emit out '\\\\')
+    ?:  =(c 10)  (emit out '\\n')
+    ?:  (lth c 32)  out
+    [c out]
+  $(txt p.qr)
+::  +decimal: the decimal digits of an atom, pushed onto out.
 ::
 ++  decimal
-  |=  a=@ud
-  ^-  @t
-  ?:  =(0 a)  '0'
-  =|  out=@t
-  |-  ^-  @t
-  ?:  =(0 a)  out
+  |=  [out=text a=@]
+  ^-  text
+  ?:  =(0 a)  [48 out]
+  =|  digits=text
+  |-  ^-  text
+  ?:  =(0 a)
+    |-  ^-  text
+    ?~  digits  out
+    $(out [i.digits out], digits t.digits)
   =/  qr  (dvr a 10)
-  $(a p.qr, out (cat 3 (add '0' q.qr) out))
-::  +escape: replace each character of txt that table names
+  $(a p.qr, digits [(add 48 q.qr) digits])
+::  +flop: a list reversed.
 ::
-++  escape
-  |=  [txt=@t table=$-(@tD (unit @t))]
-  ^-  @t
-  %+  rap  3
-  %+  turn  (trip txt)
-  |=  c=@tD
-  ^-  @t
-  (fall (table c) c)
+++  flop
+  |=  a=(list @)
+  ^-  (list @)
+  =|  b=(list @)
+  |-  ^-  (list @)
+  ?~  a  b
+  $(a t.a, b [i.a b])
+::  +scag: the first n items of a list.
 ::
-++  html-char
-  |=  c=@tD
-  ^-  (unit @t)
-  ?+  c  ~
-    %'<'  `'&lt;'
-    %'>'  `'&gt;'
-    %'&'  `'&amp;'
-    %'"'  `'&quot;'
-    %'\''  `'&#39;'
-  ==
+++  scag
+  |=  [n=@ a=(list @)]
+  ^-  (list @)
+  =|  b=(list @)
+  |-  ^-  (list @)
+  ?:  =(0 n)  (flop b)
+  ?~  a  (flop b)
+  $(n (dec n), a t.a, b [i.a b])
+::  +cords: a stored list of messages, checked (load takes any noun).
 ::
-++  json-char
-  |=  c=@tD
-  ^-  (unit @t)
-  ?:  =(c '"')  `'\\"'
-  ?:  =(c '\\')  `'\\\\'
-  ?:  =(c 10)  `'\\n'
-  ?:  (lth c 32)  `''
-  ~
-::  +page: the guestbook page
+++  cords
+  |=  a=*
+  ^-  (list @)
+  =|  b=(list @)
+  |-  ^-  (list @)
+  ?~  a  (flop b)
+  ?>  ?=([@ *] a)
+  $(a +.a, b [-.a b])
+::  +answer: a %res (or %cache) effect: status, content type, and a
+::  body given as a reversed text.
+::
+++  answer
+  |=  [tag=@ id=@ status=@ type=@ out=text]
+  ^-  *
+  =/  body  (done out)
+  [tag id status [['content-type' type] ~] [~ len.body txt.body]]
+::  +page: the guestbook page, messages newest last.
 ::
 ++  page
-  |=  messages=(list @t)
-  ^-  @t
-  %+  rap  3
-  ;:  weld
+  |=  messages=(list @)
+  ^-  text
+  =/  out=text
+    %+  emits  ~
     :~  '<!doctype html><html><head><meta charset="utf-8">'
         '<title>Guestbook</title></head><body><h1>Guestbook</h1>'
         '<ul id="messages">'
     ==
-    %+  turn  (flop messages)
-    |=  m=@t
-    (rap 3 ~['<li>' (escape m html-char) '</li>'])
-    :~  '</ul><form method="post" action="/sign" enctype="text/plain">'
-        '<input name="msg" id="msg" autocomplete="off">'
-        '<button type="submit" id="sign">Sign</button></form>'
-        '<p><a href="/api/messages">as JSON</a> · <a href="/about">about</a></p>'
-        '</body></html>'
-    ==
+  =/  items  (flop messages)
+  |-  ^-  text
+  ?^  items
+    $(items t.items, out (emit (html (emit out '<li>') i.items) '</li>'))
+  %+  emits  out
+  :~  '</ul><form method="post" action="/sign" enctype="text/plain">'
+      '<input name="msg" id="msg" autocomplete="off">'
+      '<button type="submit" id="sign">Sign</button></form>'
+      '<p><a href="/api/messages">as JSON</a> | <a href="/about">about</a></p>'
+      '</body></html>'
   ==
-::  +api: the JSON of the messages
+::  +api: the JSON of the state.
 ::
 ++  api
   |=  state=state-0
-  ^-  @t
-  =/  items=(list @t)
-    %+  turn  (flop messages.state)
-    |=(m=@t (rap 3 ~['"' (escape m json-char) '"']))
-  =/  joined=@t
-    ?~  items  ''
-    (rap 3 [i.items (turn t.items |=(i=@t (cat 3 ',' i)))])
-  %+  rap  3
-  :~  '{"requests": '  (decimal requests.state)
-      ', "messages": ['  joined  ']}'
-  ==
-::  +signed: the message of a text/plain form body msg=TEXT (CR LF ends it)
+  ^-  text
+  =/  out=text  (decimal (emit ~ '{"requests": ') requests.state)
+  =.  out  (emit out ', "messages": [')
+  =/  items  (flop messages.state)
+  =/  first=?  &
+  |-  ^-  text
+  ?~  items  (emit out ']}')
+  =?  out  !first  (emit out ', ')
+  $(items t.items, first |, out (emit (json (emit out '"') i.items) '"'))
+::  +signed: the message of a text/plain form body msg=TEXT, without the
+::  line end the browser adds, at most 500 bytes; or ~.
 ::
 ++  signed
-  |=  body=(unit octs)
-  ^-  (unit @t)
-  ?~  body  ~
-  =/  txt=tape  (trip q.u.body)
-  ?.  =("msg=" (scag 4 txt))  ~
-  =/  msg=tape  (flop (slag 4 txt))
-  |-
-  ?:  ?&(?=(^ msg) |(=(i.msg 10) =(i.msg 13)))
-    $(msg t.msg)
-  ?~  msg  ~
-  `(crip (scag 500 (flop msg)))
+  |=  body=*
+  ^-  $@(~ [~ u=@])
+  ?.  ?=([~ p=@ q=@] body)  ~
+  =/  qr  (dvr q.body (pow 4))
+  ?.  =(q.qr 'msg=')  ~
+  =/  msg=@  q:(dvr p.qr (pow 500))
+  |-  ^-  $@(~ [~ u=@])
+  ?:  =(0 msg)  ~
+  =/  top  (dvr msg (pow (dec (met3 msg))))
+  ?:  |(=(p.top 10) =(p.top 13))
+    $(msg q.top)
+  [~ msg]
 --
 ::
 |_  state=state-0
 ++  load
   |=  old=*
   ^+  ..load
-  ..load(state ;;(state-0 old))
+  ?>  ?=([%0 * @] old)
+  ..load(state [%0 (cords +<.old) +>.old])
 ::
 ++  peek
-  |=  =path
-  ^-  (unit (unit *))
-  ?+  path  ~
-    [%messages ~]  ``messages.state
-    [%requests ~]  ``requests.state
+  |=  pax=*
+  ^-  *
+  ?+  pax  ~
+    [%messages ~]  [~ ~ messages.state]
+    [%requests ~]  [~ ~ requests.state]
   ==
 ::
 ++  poke
   |=  [num=@ud wire=* eny=@ our=@ now=@ job=*]
   ^-  [(list *) _..poke]
-  =/  req  ~|(%guestbook-bad-cause ;;(request job))
+  ?.  ?=(request job)
+    ~_  `leaf`[%leaf "%guestbook-bad-cause"]
+    !!
   =.  requests.state  +(requests.state)
-  =/  get  =('GET' method.req)
-  ?:  &(get =('/' uri.req))
+  =/  get  =('GET' method.job)
+  =/  id  id.job
+  =/  uri  uri.job
+  ?:  &(get =('/' uri))
     :_  ..poke
-    ~[(answer %res id.req 200 'text/html; charset=utf-8' (page messages.state))]
-  ?:  &(=('POST' method.req) =('/sign' uri.req))
-    =/  msg  (signed body.req)
-    =?  messages.state  ?=(^ msg)  [u.msg messages.state]
+    [(answer %res id 200 'text/html; charset=utf-8' (page messages.state)) ~]
+  ?:  &(=('POST' method.job) =('/sign' uri))
+    =/  msg  (signed body.job)
+    =?  messages.state  ?=(^ msg)  (scag 20 [u.msg messages.state])
     :_  ..poke
-    ~[[%res id.req 303 ~[['location' '/']] ~]]
-  ?:  &(get =('/api/messages' uri.req))
+    [[%res id 303 [['location' '/'] ~] ~] ~]
+  ?:  &(get =('/api/messages' uri))
     :_  ..poke
-    ~[(answer %res id.req 200 'application/json' (api state))]
-  ?:  &(get =('/about' uri.req))
-    =/  about  '<!doctype html><p id="about">A Cellar guestbook.</p>'
+    [(answer %res id 200 'application/json' (api state)) ~]
+  ?:  &(get =('/about' uri))
+    =/  about  (emit ~ '<!doctype html><p id="about">A Cellar guestbook.</p>')
+    =/  type  'text/html; charset=utf-8'
     :_  ..poke
-    :~  (answer %cache id.req 200 'text/html; charset=utf-8' about)
-        (answer %res id.req 200 'text/html; charset=utf-8' about)
-    ==
-  ?:  &(get =('/crash' uri.req))
-    ~|(%guestbook-crash !!)
-  ?:  &(get =('/bad' uri.req))
-    [~[[%res id.req 'not-a-status' ~ ~]] ..poke]
-  ?:  &(get =('/silent' uri.req))
+    [(answer %cache id 200 type about) (answer %res id 200 type about) ~]
+  ?:  &(get =('/crash' uri))
+    ~_  `leaf`[%leaf "%guestbook-crash"]
+    !!
+  ?:  &(get =('/bad' uri))
+    [[[%res id 'not-a-status' ~ ~] ~] ..poke]
+  ?:  &(get =('/silent' uri))
     [~ ..poke]
   :_  ..poke
-  ~[(answer %res id.req 404 'text/plain' 'not found')]
+  [(answer %res id 404 'text/plain' (emit ~ 'not found')) ~]
 ::
-++  wish  |=(txt=@t txt)
+++  wish  |=(what=* what)
 --
