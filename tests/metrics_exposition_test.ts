@@ -99,6 +99,10 @@ kernelTest(
       await (await pokeJson(server, ["bogus"])).body?.cancel();
       await (await peekJson(server, "get/k1")).body?.cancel();
       await (await fetch(`${server.url}nowhere`)).body?.cancel();
+      for (const probe of ["healthz", "readyz"]) {
+        const answer = await fetch(`${server.url}${probe}`); // no token
+        assertEquals([answer.status, await answer.text()], [200, "ok\n"]);
+      }
       const r = await fetch(`${server.url}metrics`, { headers: auth(server.token) });
       assertEquals(r.status, 200);
       const text = await r.text();

@@ -478,6 +478,19 @@ export class Observability {
     });
   }
 
+  /** Liveness (`/healthz`): false only once the runtime failed (a restart may help). */
+  live(): boolean {
+    return this.phase !== "failed" && this.failure === null;
+  }
+
+  /** Readiness (`/readyz`): booted, a peek Worker up, the writer reporting and able to
+   * commit, not stopping. */
+  ready(): boolean {
+    if (this.phase !== "ready") return false;
+    const health = this.health();
+    return health !== "failed" && health !== "recovering";
+  }
+
   /** The health of the server (see `docs/HTTP.md`). */
   health(): Health {
     if (this.phase === "failed") return "failed";

@@ -26,6 +26,7 @@ import { readPokeJson, readWire } from "./poke_body.ts";
 import { effectsResponse } from "./effects_stream.ts";
 import type { EffectsHub } from "./effects_stream.ts";
 import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
+import { grafanaDashboard, healthz, readyz } from "./probes.ts";
 import { statusPageHtml } from "./status_page.ts";
 import type { Scope } from "./tokens.ts";
 
@@ -80,6 +81,29 @@ export const routes: readonly Route[] = [
   { method: "POST", pattern: /^\/poke$/, path: "/poke", scope: "poke", handle: poke },
   { method: "GET", pattern: /^\/peek(\/|$)/, path: "/peek/*", scope: "peek", handle: peek },
   { method: "GET", pattern: /^\/effects$/, path: "/effects", scope: "subscribe", handle: effects },
+  {
+    method: "GET",
+    pattern: /^\/healthz$/,
+    path: "/healthz",
+    scope: null,
+    unlimited: true,
+    handle: (c) => healthz(c.observability),
+  },
+  {
+    method: "GET",
+    pattern: /^\/readyz$/,
+    path: "/readyz",
+    scope: null,
+    unlimited: true,
+    handle: (c) => readyz(c.observability),
+  },
+  {
+    method: "GET",
+    pattern: /^\/grafana-dashboard\.json$/,
+    path: "/grafana-dashboard.json",
+    scope: null,
+    handle: grafanaDashboard,
+  },
 ];
 
 /** The name `/metrics` gives the route of `pathname`; `unmatched` for none. */
