@@ -10,7 +10,14 @@
 import assert from "node:assert/strict";
 import type { BootReport, RuntimeStatus } from "../src/runtime/runtime.ts";
 import { TokenAuthorizer } from "../src/server/auth.ts";
-import { Observability, peekOutcomes, pokeOutcomes } from "../src/server/observability.ts";
+import { hostTarget } from "../src/core/library.ts";
+import { manifest } from "../src/core/_libs.ts";
+import {
+  Observability,
+  peekOutcomes,
+  pokeOutcomes,
+  zigVersion,
+} from "../src/server/observability.ts";
 import type {
   NounFormat,
   PeekAnswer,
@@ -529,10 +536,16 @@ withHarness("/status has the documented shape", async (h) => {
   assertEquals(Object.keys(s.history[0]), ["t", "capacityBytes", "usedBytes"]);
 });
 
+/** The `process_*` families read from /proc (absent without the permission to read it). */
+const procFamilies = ["process_virtual_memory_bytes", "process_open_fds", "process_max_fds"];
+
 withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
   for (const body of ["[1,2]", "[1,"]) await (await pokeJson(h, body)).body?.cancel();
   await (await send(h, "/peek/x", { token: h.admin })).body?.cancel();
-  h.observability.takeStatus({ ...writerStatus(8n), groupSizes: [1, 8, 64] }, 40, 250);
+  const withGc = writerStatus(8n);
+  const lastGc = { scanMs: 10, gcMs: 30, at: 1_700_000_000_000 };
+  withGc.status = { ...withGc.status, lastGc } as unknown as RuntimeStatus;
+  h.observability.takeStatus({ ...withGc, groupSizes: [1, 8, 64] }, 40, 250);
   const r = await send(h, "/metrics", { token: h.peeker });
   assertEquals(r.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
   const text = await r.text();
@@ -541,7 +554,7 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
   const families: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    const help = /^# HELP (cellar_[a-z_]+) \S.*$/.exec(line);
+    const help = /^# HELP ((cellar|process)_[a-z_]+) \S.*$/.exec(line);
     if (help !== null) {
       const name = help[1];
       families.push(name);
@@ -549,7 +562,11 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
       continue;
     }
     const family = families[families.length - 1];
-    assert.match(line, /^(cellar_[a-z_]+)(\{[a-z]+="[^"]*"\})? -?[0-9.e+-]+$/, line);
+    assert.match(
+      line,
+      /^((cellar|process)_[a-z_]+)(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+-]+$/,
+      line,
+    );
     assert(line.startsWith(family), `${line} is not of ${family}`);
   }
   assertEquals(families, [
@@ -559,6 +576,8 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
     "cellar_peeks_total",
     "cellar_http_requests_total",
     "cellar_http_requests_in_flight",
+    "cellar_http_route_requests_total",
+    "cellar_http_request_duration_seconds",
     "cellar_peek_worker_restarts_total",
     "cellar_poke_duration_seconds",
     "cellar_peek_duration_seconds",
@@ -566,13 +585,22 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
     "cellar_slab_used_bytes",
     "cellar_slab_live_bytes",
     "cellar_slab_reserve_bytes",
-    "cellar_slab_growth_count",
+    "cellar_slab_growths_total",
+    "cellar_log_size_bytes",
+    "cellar_snapshot_age_seconds",
+    "cellar_last_gc_timestamp_seconds",
+    "cellar_last_gc_duration_seconds",
     "cellar_group_size",
     "cellar_gc_duration_seconds",
     "cellar_snapshot_duration_seconds",
     "cellar_boot_level",
     "cellar_boot_duration_seconds",
     "cellar_uptime_seconds",
+    "cellar_build_info",
+    "process_cpu_seconds_total",
+    "process_resident_memory_bytes",
+    ...(lines.some((l) => l.startsWith("process_virtual_memory_bytes ")) ? procFamilies : []),
+    "process_start_time_seconds",
   ]);
   for (
     const line of [
@@ -584,6 +612,11 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
       'cellar_peeks_total{outcome="value"} 1',
       'cellar_http_requests_total{code="200"} 2',
       'cellar_http_requests_total{code="400"} 1',
+      'cellar_http_route_requests_total{route="/poke",status_class="2xx"} 1',
+      'cellar_http_route_requests_total{route="/poke",status_class="4xx"} 1',
+      'cellar_http_route_requests_total{route="/peek/*",status_class="2xx"} 1',
+      'cellar_http_request_duration_seconds_count{route="/poke"} 2',
+      `cellar_build_info{version="${manifest.version}",zig="${zigVersion}",deno="${Deno.version.deno}",target="${hostTarget()}"} 1`,
       'cellar_poke_duration_seconds_bucket{le="+Inf"} 2',
       "cellar_poke_duration_seconds_count 2",
       'cellar_gc_duration_seconds_bucket{le="0.025"} 0',
@@ -591,6 +624,9 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
       "cellar_gc_duration_seconds_sum 0.04",
       'cellar_snapshot_duration_seconds_bucket{le="0.25"} 1',
       "cellar_slab_used_bytes 1024",
+      "cellar_log_size_bytes 99",
+      "cellar_last_gc_timestamp_seconds 1700000000",
+      "cellar_last_gc_duration_seconds 0.04",
       "cellar_boot_level 1",
       "cellar_boot_duration_seconds 0.0126",
       'cellar_group_size_bucket{le="1"} 1',
@@ -600,6 +636,10 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
       "cellar_group_size_sum 73",
     ]
   ) assert(lines.includes(line), `metrics lack ${line}`);
+  const age = Number(
+    lines.find((l) => l.startsWith("cellar_snapshot_age_seconds "))!.split(" ")[1],
+  );
+  assert(age >= 1.5 && age < 60, `snapshot age ${age}`);
   // Labelled values are sorted; the known outcomes are there even at 0.
   const pokeLines = lines.filter((l) => l.startsWith("cellar_pokes_total{"));
   assertEquals(pokeLines.length, pokeOutcomes.length);

@@ -197,7 +197,7 @@ kernelTest(
           "cellar_poke_duration_seconds_count 4",
           "cellar_peek_duration_seconds_bucket",
           "cellar_slab_used_bytes ",
-          "cellar_slab_growth_count ",
+          "cellar_slab_growths_total ",
           "cellar_gc_duration_seconds_count",
           "cellar_snapshot_duration_seconds_count",
           "cellar_boot_level 0",

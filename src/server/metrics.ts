@@ -46,7 +46,7 @@ export class Histogram {
   }
 }
 
-/** A counter keyed by one label's value. */
+/** A counter keyed by its labels' values (joined by {@linkcode labelKey} when several). */
 export class LabelledCounter {
   readonly values = new Map<string, number>();
 
@@ -65,30 +65,63 @@ export class LabelledCounter {
   }
 }
 
-/** A gauge or counter whose one value is read from the state when rendered. */
+/** Histograms keyed by one label's value, made on first use. */
+export class LabelledHistogram {
+  readonly buckets: readonly number[];
+  readonly values = new Map<string, Histogram>();
+
+  constructor(buckets: readonly number[]) {
+    this.buckets = buckets;
+  }
+
+  /** The histogram of label value `label`. */
+  of(label: string): Histogram {
+    let histogram = this.values.get(label);
+    if (histogram === undefined) {
+      histogram = new Histogram(this.buckets);
+      this.values.set(label, histogram);
+    }
+    return histogram;
+  }
+}
+
+/** The key of a counter with several labels: their values, in the family's label order. */
+export function labelKey(values: readonly string[]): string {
+  return values.join("\u0000");
+}
+
+/**
+ * A gauge or counter whose one value is read from the state when rendered; `null` leaves the
+ * family out (a value this platform or permission set cannot read).
+ */
 export interface SampleFamily<S> {
   name: string;
   help: string;
   type: "gauge" | "counter";
-  value: (state: S) => number | bigint;
+  value: (state: S) => number | bigint | null;
+  /** Labels of the one sample (an info metric's). */
+  labels?: (state: S) => Record<string, string>;
 }
 
-/** A counter kept by one label's value (`inc` it through {@linkcode MetricSet.counter}). */
+/** A counter kept by its labels' values (`inc` it through {@linkcode MetricSet.counter}). */
 export interface LabelledFamily {
   name: string;
   help: string;
   type: "counter";
-  label: string;
+  /** One label, or several (the counter is then keyed by {@linkcode labelKey}). */
+  label: string | readonly string[];
   /** Values always written, as 0 when unseen. */
   known?: readonly string[];
 }
 
-/** A histogram (`observe` it through {@linkcode MetricSet.histogram}). */
+/** A histogram (`observe` it through {@linkcode MetricSet.histogram}, or through
+ * {@linkcode MetricSet.histograms} when it has a label). */
 export interface HistogramFamily {
   name: string;
   help: string;
   type: "histogram";
   buckets: readonly number[];
+  label?: string;
 }
 
 /** One metric family: one entry of a {@linkcode MetricSet}'s table. */
@@ -124,11 +157,17 @@ export class MetricSet<S> {
   #families: readonly Family<S>[];
   #counters = new Map<string, LabelledCounter>();
   #histograms = new Map<string, Histogram>();
+  #labelledHistograms = new Map<string, LabelledHistogram>();
 
   constructor(families: readonly Family<S>[]) {
     this.#families = families;
+    const names = new Set<string>();
     for (const f of families) {
-      if (f.type === "histogram") this.#histograms.set(f.name, new Histogram(f.buckets));
+      if (names.has(f.name)) throw new Error(`Metric family ${f.name} is in the table twice`);
+      names.add(f.name);
+      if (f.type === "histogram" && f.label !== undefined) {
+        this.#labelledHistograms.set(f.name, new LabelledHistogram(f.buckets));
+      } else if (f.type === "histogram") this.#histograms.set(f.name, new Histogram(f.buckets));
       else if ("label" in f) this.#counters.set(f.name, new LabelledCounter());
     }
   }
@@ -147,26 +186,88 @@ export class MetricSet<S> {
     return histogram;
   }
 
+  /** The histograms, by label value, of family `name`. */
+  histograms(name: string): LabelledHistogram {
+    const histograms = this.#labelledHistograms.get(name);
+    if (histograms === undefined) throw new Error(`No labelled histogram ${name} in the table`);
+    return histograms;
+  }
+
   /** The Prometheus text exposition (0.0.4) of every family, in table order. */
   render(state: S): string {
     const lines: string[] = [];
     for (const f of this.#families) {
-      lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-      if (f.type === "histogram") {
-        const h = this.histogram(f.name);
-        h.buckets.forEach((le, i) => lines.push(`${f.name}_bucket{le="${le}"} ${h.counts[i]}`));
-        lines.push(`${f.name}_bucket{le="+Inf"} ${h.count}`);
-        lines.push(`${f.name}_sum ${h.sum}`, `${f.name}_count ${h.count}`);
-      } else if ("label" in f) {
-        const counter = this.counter(f.name);
-        const keys = new Set([...(f.known ?? []), ...counter.values.keys()]);
-        for (const key of [...keys].sort()) {
-          lines.push(`${f.name}{${f.label}="${escapeLabel(key)}"} ${counter.get(key)}`);
+      const head = [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`];
+      if (f.type === "histogram" && f.label !== undefined) {
+        lines.push(...head);
+        const all = this.histograms(f.name).values;
+        for (const key of [...all.keys()].sort()) {
+          histogramLines(lines, f.name, all.get(key)!, `${f.label}="${escapeLabel(key)}",`);
         }
+      } else if (f.type === "histogram") {
+        lines.push(...head);
+        histogramLines(lines, f.name, this.histogram(f.name), "");
+      } else if ("label" in f) {
+        lines.push(...head);
+        counterLines(lines, f, this.counter(f.name));
       } else {
-        lines.push(`${f.name} ${num(f.value(state))}`);
+        const value = f.value(state);
+        if (value === null) continue;
+        const labels = f.labels === undefined ? "" : `{${labelText(f.labels(state))}}`;
+        lines.push(...head, `${f.name}${labels} ${num(value)}`);
       }
     }
     return lines.join("\n") + "\n";
   }
+}
+
+function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",");
+}
+
+function histogramLines(lines: string[], name: string, h: Histogram, labels: string): void {
+  h.buckets.forEach((le, i) => lines.push(`${name}_bucket{${labels}le="${le}"} ${h.counts[i]}`));
+  lines.push(`${name}_bucket{${labels}le="+Inf"} ${h.count}`);
+  const braces = labels === "" ? "" : `{${labels.slice(0, -1)}}`;
+  lines.push(`${name}_sum${braces} ${h.sum}`, `${name}_count${braces} ${h.count}`);
+}
+
+function counterLines(lines: string[], f: LabelledFamily, counter: LabelledCounter): void {
+  const names = typeof f.label === "string" ? [f.label] : f.label;
+  const keys = new Set([...(f.known ?? []), ...counter.values.keys()]);
+  for (const key of [...keys].sort()) {
+    const values = names.length === 1 ? [key] : key.split("\u0000");
+    const labels = labelText(Object.fromEntries(names.map((n, i) => [n, values[i] ?? ""])));
+    lines.push(`${f.name}{${labels}} ${counter.get(key)}`);
+  }
+}
+
+/**
+ * The `q`-quantile (0 < q < 1) of a histogram, interpolated linearly within its bucket the way
+ * Prometheus' `histogram_quantile` does; null when it holds no observation, the highest finite
+ * bound when the quantile falls in the `+Inf` bucket.
+ *
+ * @example
+ * ```ts
+ * const h = new Histogram([1, 2]);
+ * h.observe(0.5);
+ * h.observe(1.5);
+ * quantile(h, 0.5); // 1
+ * ```
+ */
+export function quantile(h: Histogram, q: number): number | null {
+  if (h.count === 0) return null;
+  const rank = q * h.count;
+  let below = 0;
+  let lower = 0;
+  for (let i = 0; i < h.buckets.length; i++) {
+    const upper = h.buckets[i];
+    if (h.counts[i] >= rank) {
+      const inBucket = h.counts[i] - below;
+      return inBucket === 0 ? upper : lower + (upper - lower) * (rank - below) / inBucket;
+    }
+    below = h.counts[i];
+    lower = upper;
+  }
+  return h.buckets[h.buckets.length - 1] ?? null;
 }

@@ -9,8 +9,12 @@
 
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { HttpError } from "./http_util.ts";
-import { latencyBuckets, MetricSet } from "./metrics.ts";
-import type { Family, Histogram, LabelledCounter } from "./metrics.ts";
+import { hostTarget } from "../core/library.ts";
+import { manifest } from "../core/_libs.ts";
+import { labelKey, latencyBuckets, MetricSet } from "./metrics.ts";
+import type { Family, Histogram, LabelledCounter, LabelledHistogram } from "./metrics.ts";
+import { sampleProcess } from "./process_metrics.ts";
+import type { ProcessSample } from "./process_metrics.ts";
 import type { Limits } from "./options.ts";
 import type { WriterStatus } from "./protocol.ts";
 
@@ -45,6 +49,61 @@ export const peekOutcomes: readonly string[] = [
 const historyLength = 720;
 const growingWindowMs = 5 * 60 * 1000;
 const progressLineEveryMs = 2000;
+
+/** The Zig the package's libraries are built with (the pin in `./cellar`). */
+export const zigVersion = "0.15.1";
+
+/** `cellar_build_info` and the `process_*` families every Prometheus client exports. */
+const processFamilies: readonly Family<Observability>[] = [
+  {
+    name: "cellar_build_info",
+    help: "Always 1: the package version, Zig of its libraries, Deno running it, host target.",
+    type: "gauge",
+    value: () => 1,
+    labels: () => ({
+      version: manifest.version,
+      zig: zigVersion,
+      deno: Deno.version.deno,
+      target: hostTarget(),
+    }),
+  },
+  {
+    name: "process_cpu_seconds_total",
+    help: "User and system CPU time spent, in seconds.",
+    type: "counter",
+    value: (o) => o.process.cpuSeconds,
+  },
+  {
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size.",
+    type: "gauge",
+    value: (o) => o.process.residentBytes,
+  },
+  {
+    name: "process_virtual_memory_bytes",
+    help: "Virtual memory size (Linux with /proc readable only).",
+    type: "gauge",
+    value: (o) => o.process.virtualBytes,
+  },
+  {
+    name: "process_open_fds",
+    help: "Open file descriptors (Linux with /proc readable only).",
+    type: "gauge",
+    value: (o) => o.process.openFds,
+  },
+  {
+    name: "process_max_fds",
+    help: "Limit of open file descriptors (Linux with /proc readable only).",
+    type: "gauge",
+    value: (o) => o.process.maxFds,
+  },
+  {
+    name: "process_start_time_seconds",
+    help: "When the process started, in seconds since the Unix epoch.",
+    type: "gauge",
+    value: (o) => o.process.startTimeSeconds,
+  },
+];
 
 /** The metric families of `/metrics`, in the order they are written. */
 const families: readonly Family<Observability>[] = [
@@ -85,6 +144,19 @@ const families: readonly Family<Observability>[] = [
     help: "Requests in progress (a body being read, a poke or peek waiting).",
     type: "gauge",
     value: (o) => o.inFlight,
+  },
+  {
+    name: "cellar_http_route_requests_total",
+    help: "HTTP responses by route (the route table's path) and status class (2xx, 4xx, 5xx).",
+    type: "counter",
+    label: ["route", "status_class"],
+  },
+  {
+    name: "cellar_http_request_duration_seconds",
+    help: "HTTP response latency by route (to the response's head; a stream's body is not timed).",
+    type: "histogram",
+    buckets: latencyBuckets,
+    label: "route",
   },
   {
     name: "cellar_peek_worker_restarts_total",
@@ -130,10 +202,38 @@ const families: readonly Family<Observability>[] = [
     value: (o) => o.latest?.status.pma.reserveBytes ?? 0,
   },
   {
-    name: "cellar_slab_growth_count",
+    name: "cellar_slab_growths_total",
     help: "Times the PMA slab file grew in place.",
     type: "counter",
     value: (o) => o.latest?.status.pma.growthCount ?? 0,
+  },
+  {
+    name: "cellar_log_size_bytes",
+    help: "Size of the event log (SQLite database and its write-ahead log).",
+    type: "gauge",
+    value: (o) => o.latest?.status.logBytes ?? null,
+  },
+  {
+    name: "cellar_snapshot_age_seconds",
+    help: "Age of the newest snapshot (absent before the first).",
+    type: "gauge",
+    value: (o) => o.snapshotAgeSeconds(),
+  },
+  {
+    name: "cellar_last_gc_timestamp_seconds",
+    help:
+      "When the last PMA GC finished, in seconds since the Unix epoch (absent before the first).",
+    type: "gauge",
+    value: (o) => (o.latest?.status.lastGc ? o.latest.status.lastGc.at / 1000 : null),
+  },
+  {
+    name: "cellar_last_gc_duration_seconds",
+    help: "Duration of the last PMA GC, scan and copy (absent before the first).",
+    type: "gauge",
+    value: (o) => {
+      const gc = o.latest?.status.lastGc;
+      return gc ? (gc.scanMs + gc.gcMs) / 1000 : null;
+    },
   },
   {
     name: "cellar_group_size",
@@ -172,7 +272,11 @@ const families: readonly Family<Observability>[] = [
     type: "gauge",
     value: (o) => o.uptimeSeconds(),
   },
+  ...processFamilies,
 ];
+
+/** The names of the metric families `/metrics` may write, in table order. */
+export const metricFamilyNames: readonly string[] = families.map((f) => f.name);
 
 /** Settings {@linkcode Observability} reports. */
 export interface ObservabilityOptions {
@@ -216,6 +320,10 @@ export class Observability {
   readonly gcSeconds: Histogram;
   readonly snapshotSeconds: Histogram;
   readonly groupSizes: Histogram;
+  readonly routeResponses: LabelledCounter;
+  readonly routeSeconds: LabelledHistogram;
+  /** The process's numbers, read at each `/metrics`. */
+  process: ProcessSample = sampleProcess();
   #metrics = new MetricSet(families);
   #lastGrowth: { count: number; at: number } | null = null;
   #grewAt: number | null = null;
@@ -232,6 +340,24 @@ export class Observability {
     this.gcSeconds = this.#metrics.histogram("cellar_gc_duration_seconds");
     this.snapshotSeconds = this.#metrics.histogram("cellar_snapshot_duration_seconds");
     this.groupSizes = this.#metrics.histogram("cellar_group_size");
+    this.routeResponses = this.#metrics.counter("cellar_http_route_requests_total");
+    this.routeSeconds = this.#metrics.histograms("cellar_http_request_duration_seconds");
+  }
+
+  /** Count a response of `route` (its path in the route table) with `status`, which took
+   * `seconds` to its head. */
+  takeResponse(route: string, status: number, seconds: number): void {
+    this.responses.inc(String(status));
+    this.routeResponses.inc(labelKey([route, `${Math.floor(status / 100)}xx`]));
+    this.routeSeconds.of(route).observe(seconds);
+  }
+
+  /** Seconds since the newest snapshot was written, or null when there is none. */
+  snapshotAgeSeconds(): number | null {
+    const latest = this.latest;
+    if (latest === null || latest.status.snapshots.length === 0) return null;
+    const youngest = Math.min(...latest.status.snapshots.map((s) => s.ageMs));
+    return (youngest + Date.now() - latest.at) / 1000;
   }
 
   /** Take a replay's progress; returns a line for the log every 2 s and at the end. */
@@ -352,6 +478,19 @@ export class Observability {
     });
   }
 
+  /** Liveness (`/healthz`): false only once the runtime failed (a restart may help). */
+  live(): boolean {
+    return this.phase !== "failed" && this.failure === null;
+  }
+
+  /** Readiness (`/readyz`): booted, a peek Worker up, the writer reporting and able to
+   * commit, not stopping. */
+  ready(): boolean {
+    if (this.phase !== "ready") return false;
+    const health = this.health();
+    return health !== "failed" && health !== "recovering";
+  }
+
   /** The health of the server (see `docs/HTTP.md`). */
   health(): Health {
     if (this.phase === "failed") return "failed";
@@ -419,6 +558,7 @@ export class Observability {
 
   /** The body of `/metrics`: the Prometheus text exposition (0.0.4). */
   metricsText(): string {
+    this.process = sampleProcess();
     return this.#metrics.render(this);
   }
 }

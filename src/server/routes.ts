@@ -26,6 +26,7 @@ import { readPokeJson, readWire } from "./poke_body.ts";
 import { effectsResponse } from "./effects_stream.ts";
 import type { EffectsHub } from "./effects_stream.ts";
 import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
+import { grafanaDashboard, healthz, readyz } from "./probes.ts";
 import { statusPageHtml } from "./status_page.ts";
 import type { Scope } from "./tokens.ts";
 
@@ -53,6 +54,10 @@ export interface Route {
   method: "GET" | "POST";
   /** Matched against the URL's path. */
   pattern: RegExp;
+  /** The route's name in `/metrics` (default: the pattern's source). */
+  path?: string;
+  /** Not counted against the limit of requests in progress (the health probes). */
+  unlimited?: boolean;
   /** What the token must allow, or null for a public route. */
   scope: Needed | null;
   /** `scopes`: the scopes of the request's token (none for a public route). */
@@ -70,13 +75,42 @@ const pageSecurityPolicy =
 
 /** The HTTP API (see `docs/HTTP.md`). */
 export const routes: readonly Route[] = [
-  { method: "GET", pattern: /^\/$/, scope: null, handle: page },
-  { method: "GET", pattern: /^\/status$/, scope: "status", handle: status },
-  { method: "GET", pattern: /^\/metrics$/, scope: "status", handle: metrics },
-  { method: "POST", pattern: /^\/poke$/, scope: "poke", handle: poke },
-  { method: "GET", pattern: /^\/peek(\/|$)/, scope: "peek", handle: peek },
-  { method: "GET", pattern: /^\/effects$/, scope: "subscribe", handle: effects },
+  { method: "GET", pattern: /^\/$/, path: "/", scope: null, handle: page },
+  { method: "GET", pattern: /^\/status$/, path: "/status", scope: "status", handle: status },
+  { method: "GET", pattern: /^\/metrics$/, path: "/metrics", scope: "status", handle: metrics },
+  { method: "POST", pattern: /^\/poke$/, path: "/poke", scope: "poke", handle: poke },
+  { method: "GET", pattern: /^\/peek(\/|$)/, path: "/peek/*", scope: "peek", handle: peek },
+  { method: "GET", pattern: /^\/effects$/, path: "/effects", scope: "subscribe", handle: effects },
+  {
+    method: "GET",
+    pattern: /^\/healthz$/,
+    path: "/healthz",
+    scope: null,
+    unlimited: true,
+    handle: (c) => healthz(c.observability),
+  },
+  {
+    method: "GET",
+    pattern: /^\/readyz$/,
+    path: "/readyz",
+    scope: null,
+    unlimited: true,
+    handle: (c) => readyz(c.observability),
+  },
+  {
+    method: "GET",
+    pattern: /^\/grafana-dashboard\.json$/,
+    path: "/grafana-dashboard.json",
+    scope: null,
+    handle: grafanaDashboard,
+  },
 ];
+
+/** The name `/metrics` gives the route of `pathname`; `unmatched` for none. */
+export function routeName(pathname: string): string {
+  const route = routes.find((r) => r.pattern.test(pathname));
+  return route === undefined ? "unmatched" : route.path ?? route.pattern.source;
+}
 
 /**
  * Answer one request through the route table; never throws. `url` is the URL routed (by
@@ -92,12 +126,16 @@ export async function serveRequest(
   request: Request,
   url: URL = new URL(request.url),
 ): Promise<Response> {
+  const started = performance.now();
+  const pathname = url.pathname;
   let response: Response;
   let admitted = false;
   let lingering: Promise<unknown> | undefined;
   try {
-    context.observability.admit();
-    admitted = true;
+    if (!routes.some((r) => r.unlimited && r.pattern.test(pathname))) {
+      context.observability.admit();
+      admitted = true;
+    }
     response = await dispatch(context, request, url);
   } catch (error) {
     if (error instanceof HttpError) {
@@ -113,7 +151,8 @@ export async function serveRequest(
     if (admitted && lingering !== undefined) lingering.then(release);
     else if (admitted) release();
   }
-  context.observability.responses.inc(String(response.status));
+  const seconds = (performance.now() - started) / 1000;
+  context.observability.takeResponse(routeName(pathname), response.status, seconds);
   if (request.method !== "HEAD") return response;
   await response.body?.cancel();
   return new Response(null, { status: response.status, headers: response.headers });
