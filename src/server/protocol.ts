@@ -88,6 +88,8 @@ export interface ScrubStatus {
 /** Writer → main thread. */
 export type WriterReply =
   | { type: "progress"; progress: ReplayProgress }
+  /** The writer's machine, so that a shutdown can interrupt a long poke or replayed event. */
+  | { type: "machine"; machine: number }
   | { type: "ready"; boot: BootReport; status: WriterStatus }
   | { type: "fatal"; error: WireError }
   | { type: "answers"; answers: PokeAnswer[] }

@@ -19,6 +19,8 @@
  * @module
  */
 
+import { NockError } from "../core/errors.ts";
+import { machineId } from "../core/machine.ts";
 import { Noun } from "../core/noun.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import type { PokeOutcome, PokeRequest, RuntimeStatus } from "../runtime/runtime.ts";
@@ -28,6 +30,7 @@ import type {
   PokeAnswer,
   PokeItem,
   ScrubStatus,
+  WireError,
   WriterReply,
   WriterRequest,
   WriterStatus,
@@ -47,6 +50,8 @@ const scrubRestMs = 2000;
 
 const port = self as unknown as Worker;
 let runtime: Runtime | null = null;
+/** Set by the main thread when the server stops (`WriterClient.abort`). */
+let stopping: Int32Array | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 /** Group sizes not yet reported, and when the last status went out. */
@@ -126,6 +131,8 @@ function sharedSignal(flag: Int32Array): AbortSignal {
 }
 
 function open(request: Extract<WriterRequest, { type: "open" }>): void {
+  send({ type: "machine", machine: machineId() });
+  stopping = request.abort ? new Int32Array(request.abort) : null;
   try {
     runtime = Runtime.open({
       dataDir: request.dataDir,
@@ -135,7 +142,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       autoMaintain: false,
       onProgress: (progress) => send({ type: "progress", progress }),
       onGroup: (size) => groupSizes.push(size),
-      signal: request.abort ? sharedSignal(new Int32Array(request.abort)) : undefined,
+      signal: stopping ? sharedSignal(stopping) : undefined,
     });
   } catch (error) {
     send({ type: "fatal", error: wireError(error, "poke") });
@@ -261,9 +268,7 @@ function answer(
   wire: WireLike | undefined,
   published: EffectsMessage[],
 ): PokeAnswer {
-  if (!outcome.ok) {
-    return { type: "pokeFailed", id: item.id, error: wireError(outcome.error, "poke") };
-  }
+  if (!outcome.ok) return { type: "pokeFailed", id: item.id, error: pokeError(outcome.error) };
   const { eventNumber, effects, computeMs, commitMs } = outcome.result;
   try {
     const message = effectsOf(eventNumber, wire, effects);
@@ -278,6 +283,20 @@ function answer(
   } finally {
     effects.dispose();
   }
+}
+
+/** The wire form of a poke's failure; a poke the shutdown interrupted says so. */
+function pokeError(error: unknown): WireError {
+  const interrupted = error instanceof NockError && error.kind === "intr";
+  if (!interrupted || stopping === null || Atomics.load(stopping, 0) === 0) {
+    return wireError(error, "poke");
+  }
+  return {
+    status: 503,
+    code: "ShuttingDown",
+    message: "The server is shutting down: the poke was stopped and nothing of it was kept",
+    retryAfterSeconds: 5,
+  };
 }
 
 /** After a group: the status (at most every 100 ms), a retry when stalled, maintenance. */
