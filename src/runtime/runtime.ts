@@ -622,7 +622,6 @@ export class Runtime {
     return {
       onProgress: o.onProgress,
       signal: o.signal,
-      pokeLimits: o.pokeLimits,
       snapshotEveryEvents: o.snapshotEveryEvents ?? 10_000,
       countEvent: (computeMs) => {
         this.#sinceSnapshotEvents++;
