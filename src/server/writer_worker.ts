@@ -25,7 +25,7 @@ import { Noun } from "../core/noun.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import type { PokeOutcome, PokeRequest, RuntimeStatus } from "../runtime/runtime.ts";
 import { nounFromJson, nounToJson } from "../core/json.ts";
-import type { PmaScrubProgress } from "../runtime/pma.ts";
+import type { PmaFault, PmaScrubProgress } from "../runtime/pma.ts";
 import type {
   PokeAnswer,
   PokeItem,
@@ -94,11 +94,11 @@ function scrubTick(): void {
     );
     return;
   }
-  takeScrubStep(step);
-  if (scrub.fault !== null) {
+  const fault = takeScrubStep(step);
+  if (fault !== null) {
     console.error(
       `cellar serve: the scrub found a data fault, the state is no longer served: ` +
-        `${scrub.fault.message}; restart to recover from a snapshot and the log`,
+        `${fault.message}; restart to recover from a snapshot and the log`,
     );
     send({ type: "status", status: snapshotStatus() });
     return;
@@ -106,8 +106,11 @@ function scrubTick(): void {
   scrubTimer = setTimeout(scrubTick, step.passDone ? scrubRestMs : scrubEveryMs);
 }
 
-/** Count a step's bytes (a pass that started over, after a GC say, counts from 0). */
-function takeScrubStep(step: PmaScrubProgress): void {
+/**
+ * Count a step's bytes (a pass that started over, after a GC say, counts from 0); returns
+ * the fault it found, or null.
+ */
+function takeScrubStep(step: PmaScrubProgress): PmaFault | null {
   const before = scrub.passCheckedBytes;
   scrub.scrubbedBytes += step.checkedBytes >= before
     ? step.checkedBytes - before
@@ -119,6 +122,7 @@ function takeScrubStep(step: PmaScrubProgress): void {
   scrub.faults = step.faults;
   scrub.fault = step.fault;
   if (step.passDone) scrub.lastPassAt = Date.now();
+  return step.newFault;
 }
 
 /** An AbortSignal-like view of a flag the main thread sets (Runtime only reads `aborted`). */
