@@ -41,11 +41,6 @@ export interface ReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Aborting stops the replay between events; its progress is kept as a snapshot. */
   signal?: AbortSignal;
-  /**
-   * The live compute limits. A replay does not apply them: a logged event was accepted
-   * once and runs to completion (see the module notes).
-   */
-  pokeLimits?: NockOptions;
   /** Take a snapshot once this many events are past the last one (0: never). */
   snapshotEveryEvents: number;
   /**

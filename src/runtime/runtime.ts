@@ -35,7 +35,7 @@ import type { PeekResult } from "./kernel.ts";
 import { Faults, GroupCommitter } from "./group_commit.ts";
 import { KernelTable } from "./kernel_table.ts";
 import { repairLog } from "./log_tail.ts";
-import type { PmaGcResult } from "./pma.ts";
+import type { PmaGcResult, PmaScrubProgress } from "./pma.ts";
 import { recover } from "./recovery.ts";
 import type { BootReport } from "./recovery.ts";
 import type { ReplayOptions } from "./replay.ts";
@@ -344,6 +344,23 @@ export class Runtime {
   }
 
   /**
+   * One step of the PMA's background scrub: check about `maxBytes` more of the slab's data
+   * against its checksums (`Pma.scrubStep`). A fault is reported, not thrown; the
+   * PMA then refuses commits, and the next open recovers from a snapshot and the log.
+   *
+   * @example
+   * ```ts
+   * import { Runtime } from "@cellar/cellar";
+   * using runtime = Runtime.open({ dataDir: Deno.makeTempDirSync() });
+   * console.log(runtime.scrubStep(2 ** 20).faults); // 0
+   * ```
+   */
+  scrubStep(maxBytes: number): PmaScrubProgress {
+    if (this.#lock === null) throw new RuntimeError("Closed", "The runtime is closed");
+    return this.#state.pma.scrubStep(maxBytes);
+  }
+
+  /**
    * Peek at the committed state with `path` (`/a/b` or segments, or a path noun).
    *
    * @example
@@ -605,7 +622,6 @@ export class Runtime {
     return {
       onProgress: o.onProgress,
       signal: o.signal,
-      pokeLimits: o.pokeLimits,
       snapshotEveryEvents: o.snapshotEveryEvents ?? 10_000,
       countEvent: (computeMs) => {
         this.#sinceSnapshotEvents++;

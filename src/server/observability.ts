@@ -254,6 +254,24 @@ const families: readonly Family<Observability>[] = [
     buckets: latencyBuckets,
   },
   {
+    name: "cellar_scrub_bytes_total",
+    help: "Bytes of slab data the background scrub checked against their checksums.",
+    type: "counter",
+    value: (o) => o.latest?.scrub?.scrubbedBytes ?? 0,
+  },
+  {
+    name: "cellar_scrub_passes_total",
+    help: "Whole passes of the background scrub over the slab's data.",
+    type: "counter",
+    value: (o) => o.latest?.scrub?.passes ?? 0,
+  },
+  {
+    name: "cellar_scrub_faults_total",
+    help: "Data faults the background scrub found (one stops it and the state is not served).",
+    type: "counter",
+    value: (o) => o.latest?.scrub?.faults ?? 0,
+  },
+  {
     name: "cellar_boot_level",
     help:
       "Recovery level of the last boot (0 new, 1 PMA, 2 snapshot, 3 older snapshot, 4 full replay; -1 while booting).",
@@ -377,6 +395,7 @@ export class Observability {
   /** Take the writer's status, with the durations of a GC or snapshot it just ran. */
   takeStatus(status: WriterStatus, gcMs?: number, snapshotMs?: number): void {
     this.latest = status;
+    this.#takeScrubFault();
     const growth = status.status.pma.growthCount;
     if (this.#lastGrowth !== null && growth > this.#lastGrowth.count) this.#grewAt = status.at;
     this.#lastGrowth = { count: growth, at: status.at };
@@ -407,7 +426,18 @@ export class Observability {
   markReady(): BootReport | null {
     if (this.phase !== "recovering" || this.boot === null) return null;
     this.phase = "ready";
+    this.#takeScrubFault();
     return this.boot;
+  }
+
+  /** A fault the scrub found: nothing more is served from this state (a restart recovers,
+   * since the PMA recorded the fault). */
+  #takeScrubFault(): void {
+    const fault = this.latest?.scrub?.fault;
+    if (!fault || this.phase !== "ready") return;
+    this.phase = "failed";
+    this.failure = `the scrub found a data fault in the PMA: ${fault.message}; restart the ` +
+      "server to recover the state from a snapshot and the log";
   }
 
   /** The runtime failed (a failure while stopping keeps the phase `stopping`). */
@@ -535,6 +565,7 @@ export class Observability {
         : null,
       logBytes: s?.logBytes ?? null,
       commit: s?.commit ?? null,
+      scrub: this.latest?.scrub ?? null,
       snapshots: (s?.snapshots ?? []).map((snap) => ({
         name: snap.name,
         kind: snap.kind,

@@ -8,6 +8,7 @@
 
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json } from "../core/json.ts";
+import type { PmaFault } from "../runtime/pma.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 
 /** How the reply should carry a noun. */
@@ -64,11 +65,33 @@ export interface WriterStatus {
   at: number;
   /** The sizes of the groups committed since the last status. */
   groupSizes?: number[];
+  /** The background scrub of the slab's data checksums (absent before the writer opened). */
+  scrub?: ScrubStatus;
+}
+
+/** The writer's background scrub of the PMA's data checksums (`writer_worker.ts`). */
+export interface ScrubStatus {
+  /** Passes completed since the writer opened. */
+  passes: number;
+  /** Bytes checked since the writer opened, in all passes. */
+  scrubbedBytes: number;
+  /** The current pass: bytes checked, and bytes it checks. */
+  passCheckedBytes: number;
+  passTotalBytes: number;
+  /** Data without checksums (written with checksums off or by format 1; a GC covers it). */
+  unverifiedBytes: number;
+  /** Faults found, and the first: the scrub stops there and the runtime is not served. */
+  faults: number;
+  fault: PmaFault | null;
+  /** `Date.now()` when the last pass ended, or null before the first. */
+  lastPassAt: number | null;
 }
 
 /** Writer → main thread. */
 export type WriterReply =
   | { type: "progress"; progress: ReplayProgress }
+  /** The writer's machine, so that a shutdown can interrupt a long poke or replayed event. */
+  | { type: "machine"; machine: number }
   | { type: "ready"; boot: BootReport; status: WriterStatus }
   | { type: "fatal"; error: WireError }
   | { type: "answers"; answers: PokeAnswer[] }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { interrupt } from "../core/machine.ts";
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
@@ -55,6 +56,8 @@ export class WriterClient {
   #inFlight = false;
   #nextId = 1;
   #abort = new SharedArrayBuffer(4);
+  /** The writer thread's machine, once it said. */
+  #machine: number | undefined;
   #closed = Promise.withResolvers<void>();
 
   /** Start the Worker and ask it to open the runtime of `settings.dataDir`. */
@@ -118,9 +121,14 @@ export class WriterClient {
     }
   }
 
-  /** Stop a replay in progress at its next event (the runtime reads the shared flag). */
+  /**
+   * Stop a replay in progress at its next event (the runtime reads the shared flag), and
+   * interrupt the Nock the writer runs now (a poke, answered `ShuttingDown` with nothing
+   * kept, or a replayed event, kept for the next start), so no computation holds a shutdown.
+   */
   abort(): void {
     Atomics.store(new Int32Array(this.#abort), 0, 1);
+    if (this.#machine !== undefined) interrupt(this.#machine);
   }
 
   /** Terminate the Worker at once (nothing was served yet). */
@@ -139,6 +147,9 @@ export class WriterClient {
     switch (m.type) {
       case "progress":
         this.#events.progress(m.progress);
+        break;
+      case "machine":
+        this.#machine = m.machine;
         break;
       case "ready":
         this.#events.ready(m.boot, m.status);
