@@ -13,6 +13,7 @@ import { latencyBuckets, MetricSet } from "./metrics.ts";
 import type { Family, Histogram, LabelledCounter } from "./metrics.ts";
 import type { Limits } from "./options.ts";
 import type { WriterStatus } from "./protocol.ts";
+import type { ClusterStatus } from "./cluster_member.ts";
 
 /** Where the server is in its life. */
 export type Phase = "recovering" | "ready" | "failed" | "stopping";
@@ -45,6 +46,28 @@ export const peekOutcomes: readonly string[] = [
 const historyLength = 720;
 const growingWindowMs = 5 * 60 * 1000;
 const progressLineEveryMs = 2000;
+
+/** The cluster families of `/metrics` (cluster mode only; `cluster_member.ts`). */
+const clusterFamilies: readonly Family<Observability>[] = [
+  {
+    name: "cellar_cluster_leader",
+    help: "1 while this member leads its cluster, else 0.",
+    type: "gauge",
+    value: (o) => (o.cluster?.().role === "leader" ? 1 : 0),
+  },
+  {
+    name: "cellar_cluster_lag_events",
+    help: "Events in the stream this member has not applied yet.",
+    type: "gauge",
+    value: (o) => o.cluster?.().lagEvents ?? 0,
+  },
+  {
+    name: "cellar_cluster_lag_ms",
+    help: "Milliseconds since the oldest event not yet applied arrived (0 when caught up).",
+    type: "gauge",
+    value: (o) => o.cluster?.().lagMs ?? 0,
+  },
+];
 
 /** The metric families of `/metrics`, in the order they are written. */
 const families: readonly Family<Observability>[] = [
@@ -216,13 +239,16 @@ export class Observability {
   readonly gcSeconds: Histogram;
   readonly snapshotSeconds: Histogram;
   readonly groupSizes: Histogram;
-  #metrics = new MetricSet(families);
+  /** Cluster mode: the member's state (`cluster_member.ts`), else null. */
+  cluster: (() => ClusterStatus) | null = null;
+  #metrics: MetricSet<Observability>;
   #lastGrowth: { count: number; at: number } | null = null;
   #grewAt: number | null = null;
   #lastProgressLine = 0;
 
-  constructor(options: ObservabilityOptions) {
+  constructor(options: ObservabilityOptions, clustered = false) {
     this.options = options;
+    this.#metrics = new MetricSet(clustered ? [...families, ...clusterFamilies] : families);
     this.pokes = this.#metrics.counter("cellar_pokes_total");
     this.peeks = this.#metrics.counter("cellar_peeks_total");
     this.responses = this.#metrics.counter("cellar_http_requests_total");
@@ -414,6 +440,7 @@ export class Observability {
       peekOutcomes: Object.fromEntries(peekOutcomes.map((o) => [o, this.peeks.get(o)])),
       limits: this.options.limits,
       history: this.history,
+      ...(this.cluster ? { cluster: this.cluster() } : {}),
     };
   }
 

@@ -9,6 +9,8 @@
 import type { BootReport } from "../runtime/runtime.ts";
 import { CellarError } from "../core/errors.ts";
 import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
+import { clusterSettings } from "./cluster_options.ts";
+import type { ClusterOptions, ClusterSettings } from "./cluster_options.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -40,6 +42,8 @@ export interface ServerOptions {
   effectsRetentionEvents?: number;
   /** Where startup and runtime messages go (default `console.log`). */
   log?: (line: string) => void;
+  /** Cluster mode (`docs/CLUSTER.md`): the stream on NATS is the log of record. */
+  cluster?: ClusterOptions;
 }
 
 /** A running server. */
@@ -101,6 +105,7 @@ export interface Settings {
   peekWorkers: number;
   snapshotEveryEvents?: number;
   log: (line: string) => void;
+  cluster?: ClusterSettings;
 }
 
 /** The message of an error of unknown type. */
@@ -143,8 +148,9 @@ export function resolveSettings(options: ServerOptions): Settings {
   }
   // The kernel is read here so that an unreadable one fails before listening.
   const kernel = options.kernelPath === undefined ? undefined : readKernel(options.kernelPath);
+  const dataDir = makeDataDir(options.dataDir);
   return {
-    dataDir: makeDataDir(options.dataDir),
+    dataDir,
     host: options.host ?? "127.0.0.1",
     port,
     kernel,
@@ -152,6 +158,13 @@ export function resolveSettings(options: ServerOptions): Settings {
     peekWorkers,
     snapshotEveryEvents: snapshotEvery,
     log: options.log ?? ((line: string) => console.log(line)),
+    cluster: options.cluster && clusterSettings(
+      options.cluster,
+      options.host,
+      port,
+      dataDir,
+      (message) => new ServerStartError(message),
+    ),
   };
 }
 

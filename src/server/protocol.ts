@@ -9,6 +9,11 @@
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json } from "../core/json.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
+import type {
+  ClusterWriterConfig,
+  ClusterWriterReply,
+  ClusterWriterRequest,
+} from "./cluster_protocol.ts";
 
 /** How the reply should carry a noun. */
 export type NounFormat = "jam" | "json";
@@ -44,6 +49,8 @@ export type WriterRequest =
     snapshotEveryEvents?: number;
     /** A shared flag: non-zero stops a replay in progress (shutdown during recovery). */
     abort?: SharedArrayBuffer;
+    /** Cluster mode (`cluster_protocol.ts`). */
+    cluster?: ClusterWriterConfig;
   }
   | {
     /** Pokes that arrived while the previous group was being committed, in arrival order:
@@ -52,6 +59,7 @@ export type WriterRequest =
     pokes: PokeItem[];
   }
   | { type: "status" }
+  | ClusterWriterRequest
   | { type: "close" };
 
 /** What the writer reports of the runtime after groups (at most every 100 ms), on a timer,
@@ -72,6 +80,7 @@ export type WriterReply =
   | { type: "answers"; answers: PokeAnswer[] }
   | { type: "status"; status: WriterStatus; gcMs?: number; snapshotMs?: number }
   | EffectsMessage
+  | ClusterWriterReply
   | { type: "closed" };
 
 /** Main thread → peeker. */

@@ -26,6 +26,7 @@ import { PeekPool } from "./peek_pool.ts";
 import { serveRequest } from "./routes.ts";
 import type { RouteContext } from "./routes.ts";
 import { WriterClient } from "./writer_client.ts";
+import { startCluster } from "./cluster_server.ts";
 
 export type { RunningServer, ServerOptions } from "./options.ts";
 export { ServerStartError } from "./options.ts";
@@ -42,15 +43,20 @@ function startWriter(
   effects: EffectsHub,
   pool: PeekPool,
   failed: (message: string, error: ServerStartError) => void,
+  cluster?: ReturnType<typeof startCluster>,
 ): WriterClient {
   return new WriterClient(settings, {
+    cluster: cluster?.handle,
     progress: (progress) => {
       const line = observability.takeProgress(progress);
       if (line !== null) settings.log(line);
     },
     // Ready once a peek Worker has opened its replica too.
     ready: (boot, status) => (
-      effects.start(boot.eventNumber), observability.booted(boot, status), pool.start()
+      effects.start(boot.eventNumber),
+        observability.booted(boot, status),
+        pool.start(),
+        cluster?.booted(boot.eventNumber)
     ),
     effects: (message) => effects.publish(message),
     status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
@@ -74,7 +80,8 @@ export function startServer(options: ServerOptions): RunningServer {
   const settings = resolveSettings(options);
   const { dataDir, log } = settings;
   const { tokens, adminTokenPath } = openTokens(dataDir);
-  const observability = new Observability(settings);
+  const observability = new Observability(settings, settings.cluster !== undefined);
+  const cluster = settings.cluster && startCluster(settings.cluster, observability, log);
   const effects = new EffectsHub({ retentionEvents: options.effectsRetentionEvents });
   const context: RouteContext = {
     backend: { poke: (call) => writer.poke(call), peek: (path, as) => pool.peek(path, as) },
@@ -85,7 +92,10 @@ export function startServer(options: ServerOptions): RunningServer {
   };
   // Listen first: a busy port fails before any Worker starts. No request is handled before
   // this function returns, so the handlers find the writer and the pool in place.
-  const { server, url } = listen(settings, (request) => serveRequest(context, request));
+  const { server, url } = listen(
+    settings,
+    (request) => cluster ? cluster.serve(context, request) : serveRequest(context, request),
+  );
   const ready = Promise.withResolvers<BootReport>();
   ready.promise.catch(() => {});
   const fail = (message: string, error: ServerStartError) => {
@@ -103,7 +113,8 @@ export function startServer(options: ServerOptions): RunningServer {
     restarted: (reason) => observability.peekerRestarts.inc(reason),
     log,
   });
-  const writer = startWriter(settings, observability, effects, pool, fail);
+  const writer = startWriter(settings, observability, effects, pool, fail, cluster);
+  cluster?.attach(writer, url);
   const historyTimer = setInterval(() => observability.sampleHistory(), historyEveryMs);
   const finished = Promise.withResolvers<void>();
   let stopping: Promise<void> | null = null;
@@ -112,6 +123,7 @@ export function startServer(options: ServerOptions): RunningServer {
       const wasRecovering = observability.markStopping();
       writer.abort();
       clearInterval(historyTimer);
+      await cluster?.close();
       effects.close(); // an open event stream would hold the shutdown
       await server.shutdown();
       await pool.close(5000);

@@ -16,6 +16,7 @@ import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 import { closeWorker } from "./protocol.ts";
+import type { ClusterWriterReply } from "./cluster_protocol.ts";
 import type {
   PokeAnswer,
   PokeCall,
@@ -42,6 +43,8 @@ export interface WriterEvents {
   failed(message: string, error: ServerStartError): void;
   /** A committed event's effects (for `GET /effects`). */
   effects?(message: EffectsMessage): void;
+  /** A cluster mode message (`cluster_protocol.ts`). */
+  cluster?(message: ClusterWriterReply): void;
 }
 
 /** The writer Worker, as the main thread talks to it. */
@@ -78,6 +81,7 @@ export class WriterClient {
       pokeTimeoutMs: settings.limits.pokeTimeoutMs,
       snapshotEveryEvents: settings.snapshotEveryEvents,
       abort: this.#abort,
+      cluster: settings.cluster?.writer,
     };
     this.#worker.postMessage(open, kernel ? [kernel] : []);
   }
@@ -90,6 +94,11 @@ export class WriterClient {
       this.#waiting.push({ ...call, id });
       this.#sendBatch();
     });
+  }
+
+  /** Send the writer a message other than a poke (cluster mode's `apply`, `position`). */
+  post(message: WriterRequest): void {
+    this.#worker.postMessage(message);
   }
 
   /** Send the waiting pokes (up to the bounds) unless a batch is with the writer. */
@@ -168,6 +177,8 @@ export class WriterClient {
       case "closed":
         this.#closed.resolve();
         break;
+      default:
+        this.#events.cluster?.(m);
     }
   }
 }

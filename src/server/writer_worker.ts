@@ -22,6 +22,7 @@ import { wireNoun } from "../runtime/wire.ts";
 import type { WireLike } from "../runtime/wire.ts";
 import { effectsMessage } from "./effects_stream.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
+import { clusterHooks, clusterMessage } from "./cluster_writer.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
 const statusEveryMs = 100;
@@ -56,6 +57,9 @@ function sharedSignal(flag: Int32Array): AbortSignal {
 }
 
 function open(request: Extract<WriterRequest, { type: "open" }>): void {
+  const cluster = request.cluster === undefined
+    ? undefined
+    : clusterHooks(request.cluster, () => runtime?.kernelHash ?? "", send);
   try {
     runtime = Runtime.open({
       dataDir: request.dataDir,
@@ -64,7 +68,8 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       snapshotEveryEvents: request.snapshotEveryEvents,
       autoMaintain: false,
       onProgress: (progress) => send({ type: "progress", progress }),
-      onGroup: (size) => groupSizes.push(size),
+      onGroup: (size) => (groupSizes.push(size), cluster?.onGroup(size)),
+      onComputed: cluster?.onComputed,
       signal: request.abort ? sharedSignal(new Int32Array(request.abort)) : undefined,
     });
   } catch (error) {
@@ -247,6 +252,11 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
       break;
     case "status":
       if (runtime !== null) send({ type: "status", status: snapshotStatus() });
+      break;
+    case "apply":
+    case "position":
+      send(clusterMessage(runtime, request));
+      if (request.type === "apply") afterGroup();
       break;
     case "close":
       clearInterval(timer);
