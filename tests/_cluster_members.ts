@@ -29,11 +29,56 @@ export function startMember(
   app: string,
   args: string[] = [],
   dataDir = Deno.makeTempDirSync({ prefix: "cellar-member-" }),
+  port?: number,
 ): Promise<ServerProcess> {
   return startServerProcess(dataDir, {
     flags: memberFlags(dataDir),
+    port,
     args: ["--cluster", urls.join(","), "--app", app, ...args],
   });
+}
+
+/** Members started by a test, each killed at the end whatever happens. */
+export class Members {
+  readonly all: ServerProcess[] = [];
+  readonly urls: string[];
+  readonly app: string;
+
+  constructor(urls: string[], app: string) {
+    this.urls = urls;
+    this.app = app;
+  }
+
+  /** Start one (see {@linkcode startMember}). */
+  async start(args: string[] = [], dataDir?: string, port?: number): Promise<ServerProcess> {
+    const m = await startMember(this.urls, this.app, args, dataDir, port);
+    this.all.push(m);
+    return m;
+  }
+
+  /** The one that leads now, or null. */
+  async leader(among = this.all): Promise<ServerProcess | null> {
+    for (const m of among) {
+      try {
+        if ((await clusterOf(m)).role === "leader") return m;
+      } catch {
+        // Dead or stopped.
+      }
+    }
+    return null;
+  }
+
+  /** Kill every member (SIGKILL) and wait for them to exit. */
+  async killAll(): Promise<void> {
+    await Promise.all(this.all.map(async (m) => {
+      try {
+        m.child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await m.exited;
+    }));
+  }
 }
 
 /** The member's `/status` body. */
