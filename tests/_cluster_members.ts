@@ -17,8 +17,7 @@ export function memberFlags(dataDir: string): string[] {
     `--allow-read=${[dataDir, `${root}/src`, `${root}/kernels`, `${root}/zig-out/lib`].join(",")}`,
     `--allow-write=${dataDir}`,
     `--allow-ffi=${root}/zig-out/lib`,
-    "--allow-env",
-    "--allow-sys",
+    "--allow-env=CELLAR_LIB",
     "--allow-net=127.0.0.1",
   ];
 }
