@@ -207,3 +207,48 @@ clusterTest("cluster: a follower whose state differs stops with an alarm", async
     await members.killAll();
   }
 });
+
+/** Run `cellar cluster ...` through the CLI's entry point; its exit code and output. */
+async function clusterCli(args: string[]): Promise<{ code: number; output: string }> {
+  const main = new URL("../src/cli/main.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", main, "cluster", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const d = new TextDecoder();
+  return { code: out.code, output: d.decode(out.stdout) + d.decode(out.stderr) };
+}
+
+clusterTest("cluster: status shows the members; promote makes a follower lead", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "promote");
+  try {
+    const a = await members.start(lease);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    const b = await members.start(["--follow", ...lease]);
+    for (let i = 0; i < 3; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+    await converge([b], 3);
+    const status = ["status", "--cluster", c.cluster.urls.join(","), "--app", "promote"];
+    await until("both members reported", 10_000, async () => {
+      const { output } = await clusterCli(status);
+      return output.includes(a.url.replace(/\/$/, "")) && output.includes(b.url.replace(/\/$/, ""));
+    });
+    const shown = await clusterCli(status);
+    assert.equal(shown.code, 0, shown.output);
+    assert.match(shown.output, /stream CELLAR_PROMOTE at event 3/);
+    assert.match(shown.output, /lease: held by .* at http:\/\/127\.0\.0\.1/);
+    a.child.kill("SIGKILL");
+    await a.exited;
+    // A --follow member without --auto-failover never leads by itself ...
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await clusterOf(b)).role, "follower");
+    // ... until promoted.
+    const promoted = await clusterCli(["promote", "--data", b.dataDir]);
+    assert.equal(promoted.code, 0, promoted.output);
+    assert.match(promoted.output, /leads app promote from event 3/);
+    assert.equal((await poke(b, ["put", "after", 1])).status, 200);
+  } finally {
+    await members.killAll();
+  }
+});

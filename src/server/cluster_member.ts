@@ -21,6 +21,7 @@ import { FencedError } from "../cluster/errors.ts";
 import { EventStream } from "../cluster/event_stream.ts";
 import type { EventAppender } from "../cluster/event_stream.ts";
 import { LeaseBucket } from "../cluster/lease.ts";
+import { MemberBoard } from "../cluster/members.ts";
 import type { Lease } from "../cluster/lease.ts";
 import { Verdict } from "./cluster_protocol.ts";
 import type { ClusterWriterReply, WireEvent } from "./cluster_protocol.ts";
@@ -28,6 +29,9 @@ import type { ClusterSettings } from "./cluster_options.ts";
 import { Follower } from "./cluster_follow.ts";
 import { ClusterLeading, sleep, text } from "./cluster_leading.ts";
 import type { WriterRequest } from "./protocol.ts";
+
+/** The file in the data directory where a running member writes its state. */
+export const memberFile = "cluster-member.json";
 
 /** Where a member is. */
 export type Role = "starting" | "follower" | "candidate" | "leader" | "fenced" | "stopped";
@@ -73,6 +77,10 @@ export class ClusterMember {
   lease: Lease | null = null;
   appender: EventAppender | null = null;
   follower: Follower | null = null;
+  board: MemberBoard | null = null;
+  /** The member's committed event (set by the server: a leader's comes from its writer). */
+  committed: () => bigint = () => this.applied;
+  #reportedAt = 0;
   #writer: MemberWriter | null = null;
   #leading: ClusterLeading;
   #positions: ((p: Extract<ClusterWriterReply, { type: "position" }>) => void)[] = [];
@@ -100,6 +108,7 @@ export class ClusterMember {
       try {
         this.nc ??= await connectCluster(s.urls, { name: `cellar ${s.holder}` });
         this.leases ??= await LeaseBucket.open(this.nc, s.app, { ttlMs: s.leaseMs });
+        this.board ??= await MemberBoard.open(this.nc, s.app);
         this.stream = await EventStream.open(this.nc, s.app);
       } catch (error) {
         this.log(`cannot reach the cluster yet, retrying: ${text(error)}`);
@@ -224,11 +233,38 @@ export class ClusterMember {
       else if (this.role === "follower") await this.#leading.contend();
       const tip = await this.stream.tip();
       if (tip.event > this.streamEvent) this.streamEvent = tip.event;
+      await this.#report();
     } catch (error) {
       if (error instanceof FencedError) await this.stepDown(text(error));
     } finally {
       this.#ticking = false;
     }
+  }
+
+  /**
+   * About once a second: this member's state on the member board (for `cellar cluster
+   * status`) and in `cluster-member.json` in its data directory (for `cellar cluster promote`).
+   */
+  async #report(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#reportedAt < 1000) return;
+    this.#reportedAt = now;
+    const s = this.status(this.committed());
+    const report = {
+      holder: s.holder,
+      url: s.url,
+      role: s.role,
+      eventNumber: Number(s.eventNumber),
+      lagEvents: s.lagEvents,
+      lagMs: s.lagMs,
+      alarm: s.alarm,
+      at: now,
+    };
+    await Deno.writeTextFile(
+      `${this.settings.dataDir}/${memberFile}`,
+      JSON.stringify({ ...report, app: s.app, leader: s.leader }) + "\n",
+    ).catch(() => {});
+    await this.board?.put(report);
   }
 
   /** Wait until this member has committed `event`; false after `timeoutMs`. */
@@ -267,6 +303,8 @@ export class ClusterMember {
     clearInterval(this.#timer);
     await this.#leading.resign();
     await this.follower?.stop();
+    await this.board?.remove(this.settings.holder).catch(() => {});
+    await Deno.remove(`${this.settings.dataDir}/${memberFile}`).catch(() => {});
     await this.nc?.close().catch(() => {});
   }
 

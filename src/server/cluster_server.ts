@@ -41,6 +41,7 @@ export function startCluster(
     const writer = observability.latest?.status.eventNumber ?? 0n;
     return writer > member.applied || member.role === "leader" ? writer : member.applied;
   };
+  member.committed = committed;
   observability.cluster = () => member.status(committed());
   return {
     member,
