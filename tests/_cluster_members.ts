@@ -95,7 +95,7 @@ export async function clusterOf(m: ServerProcess): Promise<Record<string, unknow
 export async function until(
   what: string,
   timeoutMs: number,
-  fn: () => Promise<boolean>,
+  fn: () => boolean | Promise<boolean>,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -97,7 +97,7 @@ clusterTest(
         await until(
           "pokes are answered",
           20_000,
-          async () => clients.answered.length >= before + 40,
+          () => clients.answered.length >= before + 40,
         );
         const leader = (await members.leader(live))!;
         leader.child.kill("SIGKILL");
@@ -109,7 +109,7 @@ clusterTest(
           async () => (await members.leader(live)) !== null,
         );
         const after = clients.answered.length;
-        await until("pokes resume", 20_000, async () => clients.answered.length >= after + 20);
+        await until("pokes resume", 20_000, () => clients.answered.length >= after + 20);
         // The killed member comes back on its own data directory and catches up.
         live.push(await members.start(["--follow", ...failover], leader.dataDir, leader.port));
       }
