@@ -7,13 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import { Noun } from "../mod.ts";
+import { Noun, Runtime } from "../mod.ts";
 import { EventStream } from "../src/cluster/event_stream.ts";
 import type { NatsConnection } from "../src/cluster/connection.ts";
 import { clusterTest } from "./_nats.ts";
-import { clusterOf, Members, peek, poke, until } from "./_cluster_members.ts";
+import { clusterOf, memberFlags, Members, peek, poke, until } from "./_cluster_members.ts";
 import type { ServerProcess } from "./_server_helpers.ts";
-import { stopServer } from "./_server_helpers.ts";
+import { startServerProcess, stopServer } from "./_server_helpers.ts";
 import { stateOf } from "./_runtime_helpers.ts";
 
 const lease = ["--lease-ms", "1000"];
@@ -252,3 +252,41 @@ clusterTest("cluster: status shows the members; promote makes a follower lead", 
     await members.killAll();
   }
 });
+
+clusterTest(
+  "cluster: a local tail the stream lacks is quarantined, then the member catches up",
+  async (_t, c) => {
+    const members = new Members(c.cluster.urls, "tail");
+    try {
+      const a = await members.start(lease);
+      await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+      for (let i = 0; i < 3; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+      await stopServer(a);
+      const b = await members.start(lease);
+      await until("b leads", 15_000, async () => (await clusterOf(b)).role === "leader");
+      for (let i = 3; i < 5; i++) assert.equal((await poke(b, ["put", `k${i}`, i])).status, 200);
+      // Behind the cluster's back, a's directory takes an event 4 of its own.
+      const local = Runtime.open({ dataDir: a.dataDir });
+      using cause = Noun.from(["put", "local", 1]);
+      local.poke(cause).effects.dispose();
+      local.close();
+      const again = await startServerProcess(a.dataDir, {
+        flags: memberFlags(a.dataDir),
+        waitReady: false,
+        args: ["--cluster", c.cluster.urls.join(","), "--app", "tail", "--follow", ...lease],
+      });
+      members.all.push(again);
+      assert.equal((await again.exited).code, 1, again.lines.join("\n"));
+      assert.ok(again.lines.some((l) => l.includes("ALARM") && l.includes("event 4")));
+      const moved = [...Deno.readDirSync(`${a.dataDir}/quarantine`)].map((e) => e.name);
+      assert.equal(moved.filter((n) => n.endsWith("-cluster-tail")).length, 1);
+      // The next start follows the stream from the beginning and reaches b's state.
+      const third = await members.start(["--follow", ...lease], a.dataDir);
+      await converge([third], 5);
+      const states = await finalStates([b, third]);
+      assert.deepEqual(states[0], states[1]);
+    } finally {
+      await members.killAll();
+    }
+  },
+);

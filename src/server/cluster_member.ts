@@ -9,8 +9,10 @@
  *
  * A leader whose publish is refused, whose lease renewal fails or whose lease runs out stops
  * accepting pokes at once and rejoins as a follower. If its log holds events the stream does
- * not (possible in `async` mode only), it raises an alarm and serves nothing: the tail is
- * quarantined (see `cluster_tail.ts`) when the server next starts.
+ * not (possible in `async` mode only, or for a data directory changed behind the cluster's
+ * back), it raises an alarm, serves nothing and stops the server, which then moves the
+ * local state aside into `quarantine/` (`cluster_server.ts`); the next start follows the
+ * stream from the beginning.
  *
  * @module
  */
@@ -80,6 +82,10 @@ export class ClusterMember {
   board: MemberBoard | null = null;
   /** The member's committed event (set by the server: a leader's comes from its writer). */
   committed: () => bigint = () => this.applied;
+  /** Whether the local log holds events the stream does not (to be quarantined). */
+  diverged = false;
+  /** Called once the local log is found divergent (the server stops, then quarantines). */
+  onDiverged: (alarm: string) => void = () => {};
   #reportedAt = 0;
   #writer: MemberWriter | null = null;
   #leading: ClusterLeading;
@@ -204,13 +210,15 @@ export class ClusterMember {
     this.streamEvent = tip.event;
     if (record === null && p.eventNumber <= tip.event) return true; // dropped by retention
     if (record !== null && record.mug === p.stateMug) return true;
+    this.diverged = true;
     this.raise(
       record === null
         ? `the local log ends at event ${p.eventNumber}, the stream at ${tip.event}: the ` +
-          `local tail is not in the stream of record; restart to quarantine it`
-        : `the local state after event ${p.eventNumber} differs from the stream's; restart ` +
-          `to quarantine the local tail`,
+          `local tail is not in the stream of record; it is quarantined and the server stops`
+        : `the local state after event ${p.eventNumber} differs from the stream's; the local ` +
+          `state is quarantined and the server stops`,
     );
+    this.onDiverged(this.alarm!);
     return false;
   }
 

@@ -17,8 +17,8 @@ import type { RouteContext } from "./routes.ts";
 /** The cluster part of a running server. */
 export interface ClusterServer {
   member: ClusterMember;
-  /** Give the member the writer and the server's URL. */
-  attach(writer: MemberWriter, url: string): void;
+  /** Give the member the writer, the server's URL and what to do when the state diverged. */
+  attach(writer: MemberWriter, url: string, diverged: (alarm: string) => void): void;
   /** The writer booted at `event`. */
   booted(event: bigint): void;
   /** A cluster message of the writer. */
@@ -26,6 +26,26 @@ export interface ClusterServer {
   /** Answer a request: the cluster's gate, then the routes. */
   serve(context: RouteContext, request: Request): Promise<Response>;
   close(): Promise<void>;
+  /** After the writer closed: move a divergent local state aside into `quarantine/`. */
+  afterClose(): void;
+}
+
+/** The members of a data directory that hold its state (moved aside when it diverged). */
+const stateMembers = ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm", "pma", "snapshots"];
+
+/** Move the state of `dir` into `dir/quarantine/<time>-cluster-tail/`; returns that path. */
+export function quarantineState(dir: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const to = `${dir}/quarantine/${stamp}-cluster-tail`;
+  Deno.mkdirSync(to, { recursive: true, mode: 0o700 });
+  for (const name of stateMembers) {
+    try {
+      Deno.renameSync(`${dir}/${name}`, `${to}/${name}`);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return to;
 }
 
 /** The member of `settings`, reporting through `observability`. */
@@ -45,7 +65,10 @@ export function startCluster(
   observability.cluster = () => member.status(committed());
   return {
     member,
-    attach: (writer, url) => member.attach(writer, url),
+    attach: (writer, url, diverged) => {
+      member.attach(writer, url);
+      member.onDiverged = diverged;
+    },
     booted: (event) => {
       member.start(event).catch((error) => member.raise(`the member failed: ${error}`));
     },
@@ -59,5 +82,10 @@ export function startCluster(
       return await serveRequest(context, request);
     },
     close: () => member.close(),
+    afterClose: () => {
+      if (!member.diverged) return;
+      const to = quarantineState(settings.dataDir);
+      log(`cellar serve: cluster: the divergent local state was moved to ${to}`);
+    },
   };
 }

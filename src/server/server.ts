@@ -114,7 +114,7 @@ export function startServer(options: ServerOptions): RunningServer {
     log,
   });
   const writer = startWriter(settings, observability, effects, pool, fail, cluster);
-  cluster?.attach(writer, url);
+  cluster?.attach(writer, url, (alarm) => fail(alarm, new ServerStartError(alarm)));
   const historyTimer = setInterval(() => observability.sampleHistory(), historyEveryMs);
   const finished = Promise.withResolvers<void>();
   let stopping: Promise<void> | null = null;
@@ -129,6 +129,7 @@ export function startServer(options: ServerOptions): RunningServer {
       await pool.close(5000);
       // A replay stops at the next event (the abort flag); a poke finishes first.
       await writer.close(wasRecovering ? 120_000 : 60_000);
+      cluster?.afterClose();
       ready.reject(new ServerStartError("The server stopped before the runtime was ready"));
       finished.resolve();
     })();
