@@ -23,9 +23,9 @@ const allowed: Record<string, readonly string[]> = {
   runtime: ["core", "runtime"],
   hoon: ["core", "runtime", "hoon"],
   drivers: ["core", "runtime", "drivers"],
-  server: ["core", "runtime", "drivers", "server"],
+  server: ["core", "runtime", "drivers", "cluster", "server"],
   cluster: ["core", "runtime", "cluster"],
-  cli: ["core", "runtime", "hoon", "drivers", "server", "cli"],
+  cli: ["core", "runtime", "hoon", "drivers", "cluster", "server", "cli"],
 };
 
 const importPattern = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"(\.{1,2}\/[^"]+)"/g;

@@ -30,6 +30,7 @@ import { verifyCommand } from "./verify_command.ts";
 import { recoverCommand } from "./recover_command.ts";
 import { exportCommand, importCommand } from "./log_commands.ts";
 import { tokenCommand } from "./token_command.ts";
+import { clusterCommand } from "./cluster_command.ts";
 import {
   benchCommand,
   buildCommand,
@@ -56,6 +57,7 @@ export const commands: readonly Command[] = [
   exportCommand,
   importCommand,
   tokenCommand,
+  clusterCommand,
   nockCommand,
   mugCommand,
   hoonCommand,

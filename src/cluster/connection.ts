@@ -6,6 +6,7 @@
  *   stream        CELLAR_<NAME>           subject cellar.<name>.events   the event log of record
  *   KV bucket     cellar_<name>_lease     key "leader"                   the leadership lease
  *   object store  cellar_<name>_snapshots one object per snapshot        bootstrap snapshots
+ *   KV bucket     cellar_<name>_members   one key per member             what members report
  *
  * @module
  */
@@ -29,6 +30,8 @@ export interface ClusterNames {
   leaseBucket: string;
   /** The snapshot object store, `cellar_<app>_snapshots`. */
   snapshotBucket: string;
+  /** The KV bucket where members report themselves, `cellar_<app>_members`. */
+  memberBucket: string;
 }
 
 const appPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -56,6 +59,7 @@ export function clusterNames(app: string): ClusterNames {
     subject: `cellar.${app}.events`,
     leaseBucket: `cellar_${app}_lease`,
     snapshotBucket: `cellar_${app}_snapshots`,
+    memberBucket: `cellar_${app}_members`,
   };
 }
 

@@ -162,6 +162,26 @@ export class EventStream {
   }
 
   /**
+   * Event `event` as the stream holds it, or null when the stream does not hold it (beyond
+   * its tip, or dropped by retention). Read from the stream's leader.
+   */
+  async record(event: bigint): Promise<StreamRecord | null> {
+    const tip = await this.tip();
+    if (event < 1n || event > tip.event) return null;
+    const seq = BigInt(tip.seq) - (tip.event - event);
+    if (seq < 1n) return null;
+    let message;
+    try {
+      message = await this.#jsm.streams.getMessage(this.names.stream, { seq: Number(seq) });
+    } catch (error) {
+      throw toClusterError(error, `read event ${event} of ${this.names.stream}`);
+    }
+    if (message === null) return null;
+    const record = decodeRecord(message.seq, message.header, message.data);
+    return record.event === event ? record : null;
+  }
+
+  /**
    * An appender that publishes after `tip` (default: the stream's tip, read now). Give the
    * tip of the events you have applied, so that a stream that moved on fences you.
    */

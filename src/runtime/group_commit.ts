@@ -98,7 +98,7 @@ export interface CommitterOptions {
 }
 
 /** A poke computed, waiting for its group's commit. */
-interface Computed {
+export interface Computed {
   index: number;
   row: LoggedEvent;
   effects: Noun;
@@ -186,6 +186,21 @@ export class GroupCommitter {
     );
   }
 
+  /**
+   * Commit events computed elsewhere (`replicated.ts`), with `core` the state after the last
+   * of `done` (the caller keeps owning it); `done[i].index` must be `i`.
+   */
+  commitComputed(core: Noun, done: Computed[]): PokeOutcome[] {
+    if (this.#fatal !== null || this.#stall !== null) {
+      const error = this.refusal();
+      for (const c of done) c.effects.dispose();
+      return done.map(() => ({ ok: false, error }));
+    }
+    const out: PokeOutcome[] = new Array(done.length);
+    this.#commit(core, done, out);
+    return out;
+  }
+
   /** Compute one group from `requests[from]` on, commit it; returns the next index. */
   #group(requests: readonly PokeRequest[], from: number, out: PokeOutcome[]): number {
     const base = this.#state.core;
@@ -234,7 +249,12 @@ export class GroupCommitter {
   #announce(next: Computed & { core: Noun }): unknown {
     try {
       const { row, effects } = next;
-      this.#options.onComputed?.({ eventNumber: row.num, eventJam: row.jam, effects });
+      this.#options.onComputed?.({
+        eventNumber: row.num,
+        eventJam: row.jam,
+        effects,
+        stateMug: row.stateMug,
+      });
       return null;
     } catch (error) {
       next.effects.dispose();

@@ -37,6 +37,8 @@ import { KernelTable } from "./kernel_table.ts";
 import { repairLog } from "./log_tail.ts";
 import type { PmaGcResult, PmaScrubProgress } from "./pma.ts";
 import { recover } from "./recovery.ts";
+import { applyLoggedEvents } from "./replicated.ts";
+import type { LoggedInput } from "./replicated.ts";
 import type { BootReport } from "./recovery.ts";
 import type { ReplayOptions } from "./replay.ts";
 import { RuntimeError } from "./runtime_error.ts";
@@ -60,6 +62,8 @@ import type {
 export { RuntimeError } from "./runtime_error.ts";
 export type { BootReport, SkippedLevel } from "./recovery.ts";
 export type { ReplayProgress } from "./replay.ts";
+export { replicateBeforeCommit, StateMismatchError } from "./replicated.ts";
+export type { LoggedInput, ReplicatedEvent } from "./replicated.ts";
 export type { StateOption, StateSource } from "./boot_state.ts";
 export type { WireLike } from "./wire.ts";
 export type {
@@ -268,6 +272,19 @@ export class Runtime {
       this.#sinceSnapshotEvents++;
       this.#sinceSnapshotMs += o.result.computeMs;
     }
+    if ((this.#options.autoMaintain ?? true) && this.#committer.fatal === null) this.maintain();
+    return outcomes;
+  }
+
+  /**
+   * Apply events another member computed (a follower in cluster mode, `replicated.ts`): run
+   * each with its logged entropy and time, check its state mug, commit the matching ones as a
+   * group. Throws `StateMismatchError` (after committing the events before it) on a mismatch.
+   */
+  applyLogged(events: readonly LoggedInput[]): PokeOutcome[] {
+    this.#live();
+    const outcomes = applyLoggedEvents(this.#state, this.#committer, events);
+    this.#sinceSnapshotEvents += outcomes.filter((o) => o.ok).length;
     if ((this.#options.autoMaintain ?? true) && this.#committer.fatal === null) this.maintain();
     return outcomes;
   }

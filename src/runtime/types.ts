@@ -136,6 +136,8 @@ export interface ComputedEvent {
   eventJam: Uint8Array;
   /** The kernel's effects list. */
   effects: Noun;
+  /** Mug of the state after the event (what a follower must reach, see `replicated.ts`). */
+  stateMug: number;
 }
 
 /** What a poke returns once its event is durable. */

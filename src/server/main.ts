@@ -12,6 +12,7 @@ import type { BootReport } from "../runtime/runtime.ts";
 import { describe } from "./options.ts";
 import type { RunningServer, ServerOptions } from "./options.ts";
 import { permissionReport, probeSandbox } from "./permissions.ts";
+import type { ClusterOptions } from "./cluster_options.ts";
 
 const usage = `Usage: cellar serve [options]
 
@@ -37,6 +38,13 @@ Options:
   --kernel-routes MODE    with --http-kernel: public (default) or token (a poke-scope token)
   --http-timeout-ms N     with --http-kernel: answer 504 after N ms without the kernel's answer
                           (default 30000)
+  --cluster URLS          cluster mode: NATS URLs, comma separated (docs/CLUSTER.md)
+  --app NAME              the app's name in the cluster (with --cluster)
+  --follow                follow the leader; never take the lease unless --auto-failover
+  --advertise URL         the URL other members and clients are sent to
+  --replicate MODE        sync (default: publish, then commit) or async
+  --lease-ms N            leadership lease TTL (default 5000)
+  --auto-failover         take the lease when it expires
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
   -h, --help              this help
 
@@ -86,6 +94,7 @@ export function parseServeArgs(args: string[]): ServeCommand {
         port: { type: "string" },
         kernel: { type: "string" },
         ...Object.fromEntries(numberFlags.map(([flag]) => [flag, { type: "string" as const }])),
+        ...clusterFlags,
         "probe-sandbox": { type: "boolean" },
         "http-kernel": { type: "boolean" },
         mount: { type: "string" },
@@ -119,6 +128,7 @@ export function parseServeArgs(args: string[]): ServeCommand {
   }
   const httpKernel = httpKernelArgs(values);
   if (httpKernel !== undefined) options.httpKernel = httpKernel;
+  options.cluster = clusterOptions(values);
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
 }
 
@@ -152,6 +162,41 @@ function httpKernelArgs(values: {
     mount,
     routes,
     timeoutMs: wholeNumber("http-timeout-ms", values["http-timeout-ms"], 1),
+  };
+}
+
+const clusterFlags = {
+  cluster: { type: "string" },
+  app: { type: "string" },
+  follow: { type: "boolean" },
+  advertise: { type: "string" },
+  replicate: { type: "string" },
+  "lease-ms": { type: "string" },
+  "auto-failover": { type: "boolean" },
+} as const;
+
+/** The cluster flags, or undefined without `--cluster` (the others then are refused). */
+function clusterOptions(values: Record<string, unknown>): ClusterOptions | undefined {
+  const urls = values.cluster as string | undefined;
+  if (urls === undefined) {
+    const stray = Object.keys(clusterFlags).find((f) => values[f] !== undefined);
+    if (stray !== undefined) throw new UsageError(`--${stray} needs --cluster`);
+    return undefined;
+  }
+  const app = values.app as string | undefined;
+  if (app === undefined) throw new UsageError("--cluster needs --app NAME");
+  const replicate = values.replicate as string | undefined;
+  if (replicate !== undefined && replicate !== "sync" && replicate !== "async") {
+    throw new UsageError(`Bad --replicate: '${replicate}' (sync or async)`);
+  }
+  return {
+    urls: urls.split(",").map((u) => u.trim()).filter((u) => u.length > 0),
+    app,
+    follow: values.follow === true,
+    advertise: values.advertise as string | undefined,
+    replicate,
+    leaseMs: wholeNumber("lease-ms", values["lease-ms"] as string | undefined, 200),
+    autoFailover: values["auto-failover"] === true,
   };
 }
 

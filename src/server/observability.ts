@@ -17,6 +17,7 @@ import { sampleProcess } from "./process_metrics.ts";
 import type { ProcessSample } from "./process_metrics.ts";
 import type { Limits } from "./options.ts";
 import type { WriterStatus } from "./protocol.ts";
+import type { ClusterStatus } from "./cluster_member.ts";
 
 /** Where the server is in its life. */
 export type Phase = "recovering" | "ready" | "failed" | "stopping";
@@ -102,6 +103,28 @@ const processFamilies: readonly Family<Observability>[] = [
     help: "When the process started, in seconds since the Unix epoch.",
     type: "gauge",
     value: (o) => o.process.startTimeSeconds,
+  },
+];
+
+/** The cluster families of `/metrics` (cluster mode only; `cluster_member.ts`). */
+const clusterFamilies: readonly Family<Observability>[] = [
+  {
+    name: "cellar_cluster_leader",
+    help: "1 while this member leads its cluster, else 0.",
+    type: "gauge",
+    value: (o) => (o.cluster?.().role === "leader" ? 1 : 0),
+  },
+  {
+    name: "cellar_cluster_lag_events",
+    help: "Events in the stream this member has not applied yet.",
+    type: "gauge",
+    value: (o) => o.cluster?.().lagEvents ?? 0,
+  },
+  {
+    name: "cellar_cluster_lag_ms",
+    help: "Milliseconds since the oldest event not yet applied arrived (0 when caught up).",
+    type: "gauge",
+    value: (o) => o.cluster?.().lagMs ?? 0,
   },
 ];
 
@@ -342,13 +365,16 @@ export class Observability {
   readonly routeSeconds: LabelledHistogram;
   /** The process's numbers, read at each `/metrics`. */
   process: ProcessSample = sampleProcess();
-  #metrics = new MetricSet(families);
+  /** Cluster mode: the member's state (`cluster_member.ts`), else null. */
+  cluster: (() => ClusterStatus) | null = null;
+  #metrics: MetricSet<Observability>;
   #lastGrowth: { count: number; at: number } | null = null;
   #grewAt: number | null = null;
   #lastProgressLine = 0;
 
-  constructor(options: ObservabilityOptions) {
+  constructor(options: ObservabilityOptions, clustered = false) {
     this.options = options;
+    this.#metrics = new MetricSet(clustered ? [...families, ...clusterFamilies] : families);
     this.pokes = this.#metrics.counter("cellar_pokes_total");
     this.peeks = this.#metrics.counter("cellar_peeks_total");
     this.responses = this.#metrics.counter("cellar_http_requests_total");
@@ -584,6 +610,7 @@ export class Observability {
       peekOutcomes: Object.fromEntries(peekOutcomes.map((o) => [o, this.peeks.get(o)])),
       limits: this.options.limits,
       history: this.history,
+      ...(this.cluster ? { cluster: this.cluster() } : {}),
     };
   }
 

@@ -9,6 +9,8 @@
 import type { BootReport } from "../runtime/runtime.ts";
 import { CellarError } from "../core/errors.ts";
 import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
+import { clusterSettings } from "./cluster_options.ts";
+import type { ClusterOptions, ClusterSettings } from "./cluster_options.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -45,6 +47,8 @@ export interface ServerOptions {
    * Cellar's API moves under `/_cellar/`. See `docs/HTTP.md`.
    */
   httpKernel?: HttpKernelOptions;
+  /** Cluster mode (`docs/CLUSTER.md`): the stream on NATS is the log of record. */
+  cluster?: ClusterOptions;
 }
 
 /** Options of a kernel that serves HTTP ({@linkcode ServerOptions.httpKernel}). */
@@ -123,6 +127,7 @@ export interface Settings {
   log: (line: string) => void;
   /** The kernel serves HTTP, or null (Cellar's API at `/`). */
   httpKernel: Required<HttpKernelOptions> | null;
+  cluster?: ClusterSettings;
 }
 
 /** The message of an error of unknown type. */
@@ -165,8 +170,14 @@ export function resolveSettings(options: ServerOptions): Settings {
   }
   // The kernel is read here so that an unreadable one fails before listening.
   const kernel = options.kernelPath === undefined ? undefined : readKernel(options.kernelPath);
+  if (options.cluster !== undefined && options.httpKernel !== undefined) {
+    throw new ServerStartError(
+      "Cluster mode does not serve an HTTP kernel yet: drop --http-kernel or --cluster",
+    );
+  }
+  const dataDir = makeDataDir(options.dataDir);
   return {
-    dataDir: makeDataDir(options.dataDir),
+    dataDir,
     host: options.host ?? "127.0.0.1",
     port,
     kernel,
@@ -175,6 +186,13 @@ export function resolveSettings(options: ServerOptions): Settings {
     snapshotEveryEvents: snapshotEvery,
     log: options.log ?? ((line: string) => console.log(line)),
     httpKernel: options.httpKernel === undefined ? null : httpKernelSettings(options.httpKernel),
+    cluster: options.cluster && clusterSettings(
+      options.cluster,
+      options.host,
+      port,
+      dataDir,
+      (message) => new ServerStartError(message),
+    ),
   };
 }
 

@@ -10,6 +10,11 @@ import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runti
 import type { Json } from "../core/json.ts";
 import type { PmaFault } from "../runtime/pma.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
+import type {
+  ClusterWriterConfig,
+  ClusterWriterReply,
+  ClusterWriterRequest,
+} from "./cluster_protocol.ts";
 
 /** How the reply should carry a noun. */
 export type NounFormat = "jam" | "json";
@@ -47,6 +52,8 @@ export type WriterRequest =
     abort?: SharedArrayBuffer;
     /** The kernel serves HTTP: parse its response effects (bodies up to this many bytes). */
     httpResponseLimit?: number;
+    /** Cluster mode (`cluster_protocol.ts`). */
+    cluster?: ClusterWriterConfig;
   }
   | {
     /** Pokes that arrived while the previous group was being committed, in arrival order:
@@ -55,6 +62,7 @@ export type WriterRequest =
     pokes: PokeItem[];
   }
   | { type: "status" }
+  | ClusterWriterRequest
   | { type: "close" };
 
 /** What the writer reports of the runtime after groups (at most every 100 ms), on a timer,
@@ -97,6 +105,7 @@ export type WriterReply =
   | { type: "answers"; answers: PokeAnswer[] }
   | { type: "status"; status: WriterStatus; gcMs?: number; snapshotMs?: number }
   | EffectsMessage
+  | ClusterWriterReply
   | { type: "closed" };
 
 /** Main thread → peeker. */

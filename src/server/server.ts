@@ -27,6 +27,7 @@ import { serverFront } from "./kernel_routes.ts";
 import type { KernelAnswer } from "../drivers/http_kernel.ts";
 import type { RouteContext } from "./routes.ts";
 import { WriterClient } from "./writer_client.ts";
+import { startCluster } from "./cluster_server.ts";
 
 export type { RunningServer, ServerOptions } from "./options.ts";
 export { ServerStartError } from "./options.ts";
@@ -44,15 +45,20 @@ function startWriter(
   pool: PeekPool,
   failed: (message: string, error: ServerStartError) => void,
   kernelAnswers: (answers: readonly KernelAnswer[]) => void,
+  cluster?: ReturnType<typeof startCluster>,
 ): WriterClient {
   return new WriterClient(settings, {
+    cluster: cluster?.handle,
     progress: (progress) => {
       const line = observability.takeProgress(progress);
       if (line !== null) settings.log(line);
     },
     // Ready once a peek Worker has opened its replica too.
     ready: (boot, status) => (
-      effects.start(boot.eventNumber), observability.booted(boot, status), pool.start()
+      effects.start(boot.eventNumber),
+        observability.booted(boot, status),
+        pool.start(),
+        cluster?.booted(boot.eventNumber)
     ),
     effects: (message) => {
       if (message.http !== undefined) kernelAnswers(message.http);
@@ -79,7 +85,8 @@ export function startServer(options: ServerOptions): RunningServer {
   const settings = resolveSettings(options);
   const { dataDir, log } = settings;
   const { tokens, adminTokenPath } = openTokens(dataDir);
-  const observability = new Observability(settings);
+  const observability = new Observability(settings, settings.cluster !== undefined);
+  const cluster = settings.cluster && startCluster(settings.cluster, observability, log);
   const effects = new EffectsHub({ retentionEvents: options.effectsRetentionEvents });
   const context: RouteContext = {
     backend: { poke: (call) => writer.poke(call), peek: (path, as) => pool.peek(path, as) },
@@ -92,7 +99,10 @@ export function startServer(options: ServerOptions): RunningServer {
   const front = serverFront(context, settings, (call) => writer.poke(call));
   // Listen first: a busy port fails before any Worker starts. No request is handled before
   // this function returns, so the handlers find the writer and the pool in place.
-  const { server, url } = listen(settings, front.serve);
+  const { server, url } = listen(
+    settings,
+    (request) => cluster ? cluster.serve(context, request) : front.serve(request),
+  );
   const ready = Promise.withResolvers<BootReport>();
   ready.promise.catch(() => {});
   const fail = (message: string, error: ServerStartError) => {
@@ -110,7 +120,8 @@ export function startServer(options: ServerOptions): RunningServer {
     restarted: (reason) => observability.peekerRestarts.inc(reason),
     log,
   });
-  const writer = startWriter(settings, observability, effects, pool, fail, front.take);
+  const writer = startWriter(settings, observability, effects, pool, fail, front.take, cluster);
+  cluster?.attach(writer, url, (alarm) => fail(alarm, new ServerStartError(alarm)));
   const historyTimer = setInterval(() => observability.sampleHistory(), historyEveryMs);
   const finished = Promise.withResolvers<void>();
   let stopping: Promise<void> | null = null;
@@ -119,12 +130,14 @@ export function startServer(options: ServerOptions): RunningServer {
       const wasRecovering = observability.markStopping();
       writer.abort();
       clearInterval(historyTimer);
+      await cluster?.close();
       effects.close(); // an open event stream would hold the shutdown
       front.stop(); // and so would a request waiting for the kernel's answer
       await server.shutdown();
       await pool.close(5000);
       // A replay stops at the next event (the abort flag); a poke finishes first.
       await writer.close(wasRecovering ? 120_000 : 60_000);
+      cluster?.afterClose();
       ready.reject(new ServerStartError("The server stopped before the runtime was ready"));
       finished.resolve();
     })();

@@ -55,6 +55,10 @@ export function wireError(error: unknown, what: "poke" | "peek"): WireError {
     return { status: 500, code: "KernelBadProduct", message };
   }
   if (error instanceof MemoryError) return { status: 500, code: "OutOfMemory", message };
+  // Cluster mode (cluster_writer.ts): this member does not lead, or the stream did not confirm.
+  if (error instanceof Error && error.name === "NotLeaderError") {
+    return { status: 503, code: "NotLeader", message };
+  }
   if (error instanceof RuntimeError) {
     if (error.code === "CommitStalled") {
       // 507 Insufficient Storage: not kept; the writer retries and a later poke may pass.

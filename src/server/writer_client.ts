@@ -17,6 +17,7 @@ import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 import { closeWorker } from "./protocol.ts";
+import type { ClusterWriterReply } from "./cluster_protocol.ts";
 import type {
   PokeAnswer,
   PokeCall,
@@ -43,6 +44,8 @@ export interface WriterEvents {
   failed(message: string, error: ServerStartError): void;
   /** A committed event's effects (for `GET /effects`). */
   effects?(message: EffectsMessage): void;
+  /** A cluster mode message (`cluster_protocol.ts`). */
+  cluster?(message: ClusterWriterReply): void;
 }
 
 /** The writer Worker, as the main thread talks to it. */
@@ -82,6 +85,7 @@ export class WriterClient {
       snapshotEveryEvents: settings.snapshotEveryEvents,
       abort: this.#abort,
       httpResponseLimit: settings.httpKernel?.responseLimit,
+      cluster: settings.cluster?.writer,
     };
     this.#worker.postMessage(open, kernel ? [kernel] : []);
   }
@@ -94,6 +98,11 @@ export class WriterClient {
       this.#waiting.push({ ...call, id });
       this.#sendBatch();
     });
+  }
+
+  /** Send the writer a message other than a poke (cluster mode's `apply`, `position`). */
+  post(message: WriterRequest): void {
+    this.#worker.postMessage(message);
   }
 
   /** Send the waiting pokes (up to the bounds) unless a batch is with the writer. */
@@ -180,6 +189,8 @@ export class WriterClient {
       case "closed":
         this.#closed.resolve();
         break;
+      default:
+        this.#events.cluster?.(m);
     }
   }
 }

@@ -41,6 +41,7 @@ import type { WireLike } from "../runtime/wire.ts";
 import { effectsMessage } from "./effects_stream.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 import { kernelAnswers } from "../drivers/http_kernel.ts";
+import { clusterHooks, clusterMessage } from "./cluster_writer.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
 const statusEveryMs = 100;
@@ -141,6 +142,9 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
   httpResponseLimit = request.httpResponseLimit ?? null;
   send({ type: "machine", machine: machineId() });
   stopping = request.abort ? new Int32Array(request.abort) : null;
+  const cluster = request.cluster === undefined
+    ? undefined
+    : clusterHooks(request.cluster, () => runtime?.kernelHash ?? "", send);
   try {
     runtime = Runtime.open({
       dataDir: request.dataDir,
@@ -149,7 +153,8 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       snapshotEveryEvents: request.snapshotEveryEvents,
       autoMaintain: false,
       onProgress: (progress) => send({ type: "progress", progress }),
-      onGroup: (size) => groupSizes.push(size),
+      onGroup: (size) => (groupSizes.push(size), cluster?.onGroup(size)),
+      onComputed: cluster?.onComputed,
       signal: stopping ? sharedSignal(stopping) : undefined,
     });
   } catch (error) {
@@ -349,6 +354,11 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
       break;
     case "status":
       if (runtime !== null) send({ type: "status", status: snapshotStatus() });
+      break;
+    case "apply":
+    case "position":
+      send(clusterMessage(runtime, request));
+      if (request.type === "apply") afterGroup();
       break;
     case "close":
       clearInterval(timer);

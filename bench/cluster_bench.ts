@@ -1,0 +1,143 @@
+/**
+ * Cluster mode against one node, in the same run (`docs/CLUSTER.md`, "Figures"):
+ *
+ * 1. durable pokes/s and p50/p99 latency of a single-node server, then of a cluster leader
+ *    in `sync` mode (three nats-server nodes on this host, two followers), with the same
+ *    concurrent clients for the same time;
+ * 2. the followers' lag at the end of that load;
+ * 3. failover time: from a SIGKILL of the leader to the first poke another member accepts
+ *    (`--auto-failover`, lease TTL `--lease-ms`).
+ *
+ * ```sh
+ * deno run --allow-all bench/cluster_bench.ts [--seconds 5] [--clients 8] [--lease-ms 1000]
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { LocalCluster } from "../tools/nats.ts";
+import { clusterOf, memberFlags, Members, poke, until } from "../tests/_cluster_members.ts";
+import { startServerProcess, stopServer } from "../tests/_server_helpers.ts";
+import type { ServerProcess } from "../tests/_server_helpers.ts";
+
+interface LoadResult {
+  pokes: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  failed: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** `clients` loops poking `target` for `seconds`; latency of every answered poke. */
+async function load(target: ServerProcess, clients: number, seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const end = performance.now() + seconds * 1000;
+  const run = async (client: number) => {
+    for (let n = 0; performance.now() < end; n++) {
+      const started = performance.now();
+      const r = await poke(target, ["put", `c${client}-${n}`, n]);
+      await r.body?.cancel();
+      if (r.status === 200) latencies.push(performance.now() - started);
+      else failed++;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: clients }, (_, i) => run(i)));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    pokes: latencies.length,
+    perSecond: Math.round(latencies.length / elapsed),
+    p50Ms: round(percentile(latencies, 0.5)),
+    p99Ms: round(percentile(latencies, 0.99)),
+    failed,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Kill the leader; milliseconds until another member answers a poke with 200. */
+async function failoverMs(members: Members, leader: ServerProcess): Promise<number> {
+  const others = members.all.filter((m) => m !== leader);
+  const killed = performance.now();
+  leader.child.kill("SIGKILL");
+  await leader.exited;
+  for (let n = 0; performance.now() - killed < 60_000; n++) {
+    const next = await members.leader(others);
+    if (next !== null) {
+      const r = await poke(next, ["put", `after-${n}`, n]).catch(() => null);
+      await r?.body?.cancel();
+      if (r?.status === 200) return Math.round(performance.now() - killed);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("No member accepted a poke within 60 s of the leader's death");
+}
+
+async function single(clients: number, seconds: number): Promise<LoadResult> {
+  const dir = Deno.makeTempDirSync({ prefix: "cellar-bench-single-" });
+  const server = await startServerProcess(dir, { flags: memberFlags(dir) });
+  try {
+    return await load(server, clients, seconds);
+  } finally {
+    await stopServer(server);
+  }
+}
+
+async function clustered(clients: number, seconds: number, leaseMs: number) {
+  const nats = await LocalCluster.start();
+  const members = new Members(nats.urls, "bench");
+  try {
+    const flags = ["--lease-ms", String(leaseMs), "--auto-failover"];
+    const leader = await members.start(flags);
+    await until(
+      "the leader leads",
+      20_000,
+      async () => (await clusterOf(leader)).role === "leader",
+    );
+    await members.start(["--follow", ...flags]);
+    await members.start(["--follow", ...flags]);
+    const result = await load(leader, clients, seconds);
+    const lag = await Promise.all(
+      members.all.slice(1).map(async (m) => {
+        const c = await clusterOf(m);
+        return { lagEvents: c.lagEvents, lagMs: c.lagMs };
+      }),
+    );
+    const failover = await failoverMs(members, leader);
+    return { result, lagAtEnd: lag, failoverMs: failover };
+  } finally {
+    await members.killAll();
+    await nats.stop();
+  }
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      seconds: { type: "string", default: "5" },
+      clients: { type: "string", default: "8" },
+      "lease-ms": { type: "string", default: "1000" },
+    },
+  });
+  const seconds = Number(values.seconds);
+  const clients = Number(values.clients);
+  const leaseMs = Number(values["lease-ms"]);
+  const one = await single(clients, seconds);
+  console.log("single node:", JSON.stringify(one));
+  const c = await clustered(clients, seconds, leaseMs);
+  console.log("cluster, sync, 3 NATS nodes:", JSON.stringify(c.result));
+  console.log("ratio of pokes/s:", round(c.result.perSecond / one.perSecond));
+  console.log("followers' lag at the end:", JSON.stringify(c.lagAtEnd));
+  console.log(`failover (lease ${leaseMs} ms): ${c.failoverMs} ms from SIGKILL to a poke`);
+}

@@ -1,0 +1,207 @@
+/**
+ * The leading half of a cluster member (`cluster_member.ts`): contending for the lease,
+ * taking over (catch up to the stream's end, stop following, publish after its tip),
+ * publishing the writer's events with fencing, renewing and giving up the lease.
+ *
+ * @module
+ */
+
+import { ClusterUnavailableError, LeaseHeldError } from "../cluster/errors.ts";
+import type { Lease, LeaseBucket } from "../cluster/lease.ts";
+import type { EventAppender, EventStream } from "../cluster/event_stream.ts";
+import type { WireEvent } from "./cluster_protocol.ts";
+import type { ClusterSettings } from "./cluster_options.ts";
+import type { Follower } from "./cluster_follow.ts";
+
+/** The message of an error of unknown type. */
+export function text(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolve after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The member as its leadership sees it (`cluster_member.ts`). */
+export interface LeadingMember {
+  readonly settings: ClusterSettings;
+  role: string;
+  url: string;
+  leader: string | null;
+  applied: bigint;
+  streamEvent: bigint;
+  stream: EventStream | null;
+  leases: LeaseBucket | null;
+  lease: Lease | null;
+  appender: EventAppender | null;
+  follower: Follower | null;
+  log(line: string): void;
+  stepDown(why: string): Promise<void>;
+  verdict(ticket: number, published: boolean): void;
+}
+
+/** The file `cellar cluster promote` writes in the data directory. */
+export const promoteFile = "cluster-promote";
+
+/** Leadership of one member. */
+export class ClusterLeading {
+  readonly #m: LeadingMember;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(member: LeadingMember) {
+    this.#m = member;
+  }
+
+  /** Whether this member may take the lease now. */
+  #mayLead(): boolean {
+    const s = this.#m.settings;
+    return !s.follow || s.autoFailover || this.#promoteAsked();
+  }
+
+  #promoteAsked(): boolean {
+    try {
+      return Deno.statSync(`${this.#m.settings.dataDir}/${promoteFile}`).isFile;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A follower's tick: learn who leads; take the lease when it may and it is free. */
+  async contend(): Promise<void> {
+    const m = this.#m;
+    if (this.#mayLead()) {
+      try {
+        const lease = await m.leases!.acquire({
+          holder: m.settings.holder,
+          url: m.url,
+          event: m.applied,
+        });
+        await this.#takeOver(lease);
+        return;
+      } catch (error) {
+        if (!(error instanceof LeaseHeldError)) throw error;
+      }
+    }
+    const held = await m.leases!.read();
+    m.leader = held?.value.url ?? null;
+  }
+
+  /** Holding the lease: catch up to the stream's end, stop following, lead. */
+  async #takeOver(lease: Lease): Promise<void> {
+    const m = this.#m;
+    m.role = "candidate";
+    m.lease = lease;
+    m.log(`took the lease at event ${m.applied}; catching up to the stream's end`);
+    let tip = await m.stream!.tip();
+    while (m.applied < tip.event || !(m.follower?.idle ?? true)) {
+      if (!lease.isValid() || m.role !== "candidate") {
+        return await m.stepDown("the lease ran out while catching up");
+      }
+      if (lease.remainingMs() < m.settings.leaseMs / 2) await lease.renew(m.applied);
+      await sleep(20);
+      tip = await m.stream!.tip();
+    }
+    await m.follower?.stop();
+    while (!(m.follower?.idle ?? true)) await sleep(5);
+    m.follower = null;
+    tip = await m.stream!.tip();
+    if (tip.event !== m.applied || m.role !== "candidate") {
+      return await m.stepDown(`the stream moved on to event ${tip.event} during the takeover`);
+    }
+    m.appender = await m.stream!.appender(tip);
+    await lease.renew(m.applied);
+    m.role = "leader";
+    m.leader = m.url;
+    m.streamEvent = tip.event;
+    m.log(`leading at event ${m.applied} (replicate ${m.settings.replicate})`);
+    await Deno.remove(`${m.settings.dataDir}/${promoteFile}`).catch(() => {});
+  }
+
+  /** Publish a computed event (`sync`): the verdict tells the writer to commit or refuse. */
+  async publish(ticket: number, event: WireEvent, kernel: string): Promise<void> {
+    const m = this.#m;
+    if (m.role !== "leader" || m.appender === null || !m.lease?.isValid()) {
+      m.verdict(ticket, false);
+      return;
+    }
+    try {
+      await this.#append(event, kernel);
+    } catch (error) {
+      m.verdict(ticket, false);
+      await m.stepDown(`event ${event.eventNumber} was not published: ${text(error)}`);
+      return;
+    }
+    if (!m.lease?.isValid()) {
+      m.verdict(ticket, false);
+      await m.stepDown(`the lease ran out while event ${event.eventNumber} was published`);
+      return;
+    }
+    m.applied = event.eventNumber;
+    m.streamEvent = event.eventNumber;
+    m.verdict(ticket, true);
+  }
+
+  /** Publish events the writer committed already (`async`), in order. */
+  publishCommitted(events: WireEvent[], kernel: string): void {
+    this.#chain = this.#chain.then(async () => {
+      const m = this.#m;
+      for (const event of events) {
+        if (m.role !== "leader") return; // the tail check of stepDown finds them
+        try {
+          await this.#append(event, kernel);
+          m.applied = event.eventNumber;
+          m.streamEvent = event.eventNumber;
+        } catch (error) {
+          await m.stepDown(`event ${event.eventNumber} was not published: ${text(error)}`);
+          return;
+        }
+      }
+    });
+  }
+
+  /** Append, retrying an unknown outcome (deduplicated) while the lease is valid. */
+  async #append(event: WireEvent, kernel: string): Promise<void> {
+    const m = this.#m;
+    while (true) {
+      try {
+        await m.appender!.append({
+          event: event.eventNumber,
+          body: event.jam,
+          kernel,
+          mug: event.stateMug,
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof ClusterUnavailableError) || !m.lease?.isValid()) throw error;
+        await sleep(100);
+      }
+    }
+  }
+
+  /** A leader's tick: renew the lease (a lost lease throws `LeaseLostError`). */
+  async renew(): Promise<void> {
+    const m = this.#m;
+    try {
+      await m.lease!.renew(m.applied);
+    } catch (error) {
+      if (!(error instanceof ClusterUnavailableError)) throw error;
+      if (!m.lease?.isValid()) await m.stepDown(`the lease could not be renewed: ${text(error)}`);
+    }
+  }
+
+  /** Give the lease up (after the `async` publishes in progress) so a successor may lead. */
+  async resign(): Promise<void> {
+    const m = this.#m;
+    await this.#chain;
+    const lease = m.lease;
+    this.drop();
+    if (lease?.isValid()) await lease.release().catch(() => {});
+  }
+
+  /** Forget the lease and the appender without asking NATS. */
+  drop(): void {
+    this.#m.lease = null;
+    this.#m.appender = null;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The writer Worker's part in cluster mode (see `cluster_protocol.ts`): the hooks its
+ * runtime is opened with, and the messages only a cluster member sends it.
+ *
+ * - `sync`: each computed event is posted to the main thread, which publishes it; the
+ *   Worker blocks (`Atomics.wait`) until the verdict. Refused, the poke leaves no trace.
+ * - `async`: events are committed first; once a group is durable its events are posted for
+ *   publishing.
+ * - `apply`: a follower's events are applied with their state mugs checked.
+ *
+ * @module
+ */
+
+import { CellarError } from "../core/errors.ts";
+import { replicateBeforeCommit, StateMismatchError } from "../runtime/runtime.ts";
+import type { ComputedEvent, PokeOutcome, Runtime } from "../runtime/runtime.ts";
+import { Verdict } from "./cluster_protocol.ts";
+import type {
+  ClusterWriterConfig,
+  ClusterWriterReply,
+  ClusterWriterRequest,
+  WireEvent,
+} from "./cluster_protocol.ts";
+
+/** A poke the cluster would not take: this member does not lead (or lost the stream). */
+export class NotLeaderError extends CellarError {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotLeaderError";
+  }
+}
+
+/** The runtime hooks of a cluster member's writer. */
+export interface ClusterHooks {
+  onComputed(event: ComputedEvent): void;
+  onGroup(size: number): void;
+}
+
+/**
+ * The hooks for `config`; `kernel` gives the running kernel's hash, `send` posts to the main
+ * thread.
+ */
+export function clusterHooks(
+  config: ClusterWriterConfig,
+  kernel: () => string,
+  send: (reply: ClusterWriterReply) => void,
+): ClusterHooks {
+  const flags = new Int32Array(config.flags);
+  if (config.replicate === "async") {
+    let computed: WireEvent[] = [];
+    return {
+      onComputed: (e) => {
+        computed.push({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug });
+      },
+      // A group that failed left its events before this group's: they were recomputed.
+      onGroup: (size) => {
+        const events = computed.slice(computed.length - size);
+        computed = [];
+        send({ type: "committed", events, kernel: kernel() });
+      },
+    };
+  }
+  let ticket = 0;
+  const publish = replicateBeforeCommit((event) => {
+    ticket++;
+    Atomics.store(flags, 0, Verdict.Waiting);
+    Atomics.store(flags, 1, ticket);
+    send({ type: "publish", ticket, event, kernel: kernel() });
+    const waited = Atomics.wait(flags, 0, Verdict.Waiting, config.verdictTimeoutMs);
+    if (Atomics.load(flags, 0) === Verdict.Published) return null;
+    return new NotLeaderError(
+      waited === "timed-out"
+        ? `Event ${event.eventNumber} was not confirmed by the stream in time; not accepted`
+        : `This member no longer leads: event ${event.eventNumber} was not published`,
+    );
+  });
+  return { onComputed: publish, onGroup: () => {} };
+}
+
+/** Handle a cluster message; returns the reply (effects of applied events are disposed). */
+export function clusterMessage(
+  runtime: Runtime | null,
+  request: ClusterWriterRequest,
+): ClusterWriterReply {
+  if (runtime === null) {
+    return { type: "applied", eventNumber: 0n, error: "The runtime is not open" };
+  }
+  if (request.type === "position") {
+    using state = runtime.state();
+    return {
+      type: "position",
+      eventNumber: runtime.eventNumber,
+      stateMug: state.mug,
+      kernel: runtime.kernelHash,
+    };
+  }
+  let outcomes: PokeOutcome[];
+  try {
+    outcomes = runtime.applyLogged(request.events);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return error instanceof StateMismatchError
+      ? { type: "applied", eventNumber: runtime.eventNumber, mismatch: text }
+      : { type: "applied", eventNumber: runtime.eventNumber, error: text };
+  }
+  let error: string | undefined;
+  for (const o of outcomes) {
+    if (o.ok) o.result.effects.dispose();
+    else error ??= o.error instanceof Error ? o.error.message : String(o.error);
+  }
+  return { type: "applied", eventNumber: runtime.eventNumber, error };
+}

@@ -1,0 +1,132 @@
+/**
+ * Helpers of the cluster fault tests: Cellar servers in cluster mode as real processes
+ * beside a local three-node NATS cluster, and the HTTP calls the tests make to them.
+ *
+ * @module
+ */
+
+import { auth, startServerProcess } from "./_server_helpers.ts";
+import type { ServerProcess } from "./_server_helpers.ts";
+
+const root = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
+
+/** The permissions of a member: its data directory, the library, and loopback (NATS). */
+export function memberFlags(dataDir: string): string[] {
+  return [
+    "--no-prompt",
+    `--allow-read=${[dataDir, `${root}/src`, `${root}/kernels`, `${root}/zig-out/lib`].join(",")}`,
+    `--allow-write=${dataDir}`,
+    `--allow-ffi=${root}/zig-out/lib`,
+    "--allow-env=CELLAR_LIB",
+    "--allow-net=127.0.0.1",
+  ];
+}
+
+/** Start a member of `app` on `urls` with its own data directory (or `dataDir`). */
+export function startMember(
+  urls: string[],
+  app: string,
+  args: string[] = [],
+  dataDir = Deno.makeTempDirSync({ prefix: "cellar-member-" }),
+  port?: number,
+): Promise<ServerProcess> {
+  return startServerProcess(dataDir, {
+    flags: memberFlags(dataDir),
+    port,
+    args: ["--cluster", urls.join(","), "--app", app, ...args],
+  });
+}
+
+/** Members started by a test, each killed at the end whatever happens. */
+export class Members {
+  readonly all: ServerProcess[] = [];
+  readonly urls: string[];
+  readonly app: string;
+
+  constructor(urls: string[], app: string) {
+    this.urls = urls;
+    this.app = app;
+  }
+
+  /** Start one (see {@linkcode startMember}). */
+  async start(args: string[] = [], dataDir?: string, port?: number): Promise<ServerProcess> {
+    const m = await startMember(this.urls, this.app, args, dataDir, port);
+    this.all.push(m);
+    return m;
+  }
+
+  /** The one that leads now, or null. */
+  async leader(among = this.all): Promise<ServerProcess | null> {
+    for (const m of among) {
+      try {
+        if ((await clusterOf(m)).role === "leader") return m;
+      } catch {
+        // Dead or stopped.
+      }
+    }
+    return null;
+  }
+
+  /** Kill every member (SIGKILL) and wait for them to exit. */
+  async killAll(): Promise<void> {
+    await Promise.all(this.all.map(async (m) => {
+      try {
+        m.child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+      await m.exited;
+    }));
+  }
+}
+
+/** The member's `/status` body. */
+export async function statusOf(m: ServerProcess): Promise<Record<string, unknown>> {
+  const r = await fetch(`${m.url}status`, { headers: auth(m.token) });
+  return await r.json();
+}
+
+/** The member's `cluster` part of `/status`. */
+export async function clusterOf(m: ServerProcess): Promise<Record<string, unknown>> {
+  return (await statusOf(m)).cluster as Record<string, unknown>;
+}
+
+/** Poll `fn` until it returns true, at most `timeoutMs`; throws with `what` after. */
+export async function until(
+  what: string,
+  timeoutMs: number,
+  fn: () => boolean | Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if (await fn()) return;
+    } catch {
+      // Not yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}`);
+}
+
+/** POST a JSON noun to `/poke`; the raw response (not followed). */
+export function poke(m: ServerProcess, noun: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${m.url}poke`, {
+    method: "POST",
+    headers: { ...auth(m.token), "content-type": "application/json" },
+    body: JSON.stringify(noun),
+    redirect: "manual",
+    signal,
+  });
+}
+
+/** GET `/peek/<path>` (JSON), with a `min-event` when given. */
+export async function peek(
+  m: ServerProcess,
+  path: string,
+  minEvent?: bigint,
+): Promise<{ status: number; body: unknown }> {
+  const q = minEvent === undefined ? "" : `?min-event=${minEvent}`;
+  const r = await fetch(`${m.url}peek/${path}${q}`, { headers: auth(m.token) });
+  return { status: r.status, body: await r.json() };
+}
