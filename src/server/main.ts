@@ -128,7 +128,8 @@ export function parseServeArgs(args: string[]): ServeCommand {
   }
   const httpKernel = httpKernelArgs(values);
   if (httpKernel !== undefined) options.httpKernel = httpKernel;
-  options.cluster = clusterOptions(values);
+  const cluster = clusterOptions(values);
+  if (cluster !== undefined) options.cluster = cluster;
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
 }
 
