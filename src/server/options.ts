@@ -9,6 +9,8 @@
 import type { BootReport } from "../runtime/runtime.ts";
 import { CellarError } from "../core/errors.ts";
 import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
+import { createLogger } from "./logger.ts";
+import type { LogFormat, LogLevel } from "./logger.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -38,8 +40,10 @@ export interface ServerOptions {
   snapshotEveryEvents?: number;
   /** `GET /effects` keeps the effects of this many last events for resuming (default 10,000). */
   effectsRetentionEvents?: number;
-  /** Where startup and runtime messages go (default `console.log`). */
-  log?: (line: string) => void;
+  /** Where startup and runtime messages go (default: the console, in `logFormat`). */
+  log?: (line: string, level?: LogLevel) => void;
+  /** The console log's format when `log` is not given: `text` (default) or `json` lines. */
+  logFormat?: LogFormat;
 }
 
 /** A running server. */
@@ -100,7 +104,7 @@ export interface Settings {
   limits: Limits;
   peekWorkers: number;
   snapshotEveryEvents?: number;
-  log: (line: string) => void;
+  log: (line: string, level?: LogLevel) => void;
 }
 
 /** The message of an error of unknown type. */
@@ -151,7 +155,7 @@ export function resolveSettings(options: ServerOptions): Settings {
     limits,
     peekWorkers,
     snapshotEveryEvents: snapshotEvery,
-    log: options.log ?? ((line: string) => console.log(line)),
+    log: options.log ?? createLogger(options.logFormat ?? "text").line,
   };
 }
 
