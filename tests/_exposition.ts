@@ -1,11 +1,12 @@
 /**
- * A checker of the Prometheus text exposition format (0.0.4) for the rules `promtool check
- * metrics` enforces and `/metrics` relies on, so that a machine without Go (or promtool)
- * still catches a bad metric: every family has one HELP and one TYPE, before its samples,
- * which are contiguous; names are snake_case without colons; a counter ends in `_total` and
- * nothing else does; `_bucket`, `_count`, `_sum`, `le` and `quantile` are left to histograms
- * and summaries; units are base units, spelled out; a histogram has `_bucket` lines with
- * ascending, cumulative `le` ending at `+Inf`, equal to its `_count`, and a `_sum`.
+ * A checker of the Prometheus text exposition format (0.0.4), so that a machine without Go (or
+ * promtool) still catches a bad metric. It enforces what `promtool check metrics` does (one
+ * HELP and one TYPE per family, before its samples; names snake_case without colons; a counter
+ * ends in `_total` and nothing else does; `_bucket`, `_count`, `_sum`, `le` and `quantile` left
+ * to histograms and summaries; base units, spelled out; no type in a name) and, beyond promtool,
+ * the structure the format requires and Prometheus relies on: a family's samples together, a
+ * histogram's `_bucket` lines ascending and cumulative up to `le="+Inf"`, equal to its
+ * `_count`, and a `_sum`.
  *
  * @module
  */

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { assertEquals, kernelTest } from "./_helpers.ts";
 import { checkExposition } from "./_exposition.ts";
-import { zigVersion } from "../src/server/observability.ts";
+import { Observability, zigVersion } from "../src/server/observability.ts";
 import {
   auth,
   peekJson,
@@ -84,6 +84,25 @@ Deno.test("exposition checker: passes a good exposition, names each broken rule"
     const problems = checkExposition(text);
     assert(problems.some((p) => p.includes(expected)), `'${expected}' not in ${problems}`);
   }
+});
+
+Deno.test("exposition of a server that served nothing yet passes too", async (t) => {
+  const limits = {
+    bodyBytes: 1,
+    pokeTimeoutMs: 1,
+    peekTimeoutMs: 1,
+    bodyTimeoutMs: 1,
+    bodyDeadlineMs: 1,
+    maxConnections: 1,
+  };
+  const text = new Observability({ dataDir: "/nowhere", limits }).metricsText();
+  assertEquals(checkExposition(text), []);
+  assert(text.includes("\n# TYPE cellar_http_request_duration_seconds histogram\n"));
+  await t.step({
+    name: promtool === null ? "promtool (SKIPPED: no promtool on PATH)" : "promtool",
+    ignore: promtool === null,
+    fn: async () => assertEquals(await runPromtool(text), { code: 0, output: "" }),
+  });
 });
 
 kernelTest(

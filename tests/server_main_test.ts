@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { parseServeArgs, UsageError } from "../src/server/main.ts";
+import { libraryStatus } from "../src/core/ffi.ts";
 import { permissionReport } from "../src/server/permissions.ts";
 import { assertEquals, assertThrows } from "./_helpers.ts";
 import { repoRoot, runServerCommand } from "./_server_helpers.ts";
@@ -125,4 +126,45 @@ Deno.test("serve permissions: an IPv6 host is queried in brackets", () => {
   const report = permissionReport({ dataDir: "/tmp", host: "::1", port: 8081 });
   const net = report.lines.find((line) => line.startsWith("net "));
   assert(net?.startsWith("net [::1]:8081: "), report.lines.join("\n"));
+});
+
+Deno.test("serve permissions: the ffi line names the library actually loaded", () => {
+  const status = libraryStatus();
+  assert(!(status instanceof Error), "the test process has a library");
+  const report = permissionReport({ dataDir: "/tmp", host: "127.0.0.1", port: 8081 });
+  const ffi = report.lines.filter((line) => line.startsWith("ffi "));
+  assertEquals(ffi, [`ffi ${status.path} (${status.source}): granted`]);
+});
+
+Deno.test("serve permissions: a library from CELLAR_LIB is the one named", async () => {
+  const status = libraryStatus();
+  assert(!(status instanceof Error), "the test process has a library");
+  const dir = Deno.makeTempDirSync({ prefix: "cellar-lib-copy-" });
+  try {
+    const copy = `${dir}/${status.path.split("/").pop()}`;
+    Deno.copyFileSync(status.path, copy);
+    const module = new URL("../src/server/permissions.ts", import.meta.url).href;
+    const script = `import { permissionReport } from ${JSON.stringify(module)};
+console.log(permissionReport({ dataDir: "/tmp", host: "127.0.0.1", port: 1 }).lines.join("\\n"));`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        "--no-prompt",
+        `--allow-read=${repoRoot}/src,${dir}`,
+        `--allow-ffi=${dir}`,
+        "--allow-env=CELLAR_LIB",
+        script,
+      ],
+      env: { CELLAR_LIB: copy },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const d = new TextDecoder();
+    assertEquals(out.code, 0, d.decode(out.stderr));
+    const lines = d.decode(out.stdout).split("\n");
+    assert(lines.includes(`ffi ${copy} (CELLAR_LIB): granted`), lines.join("\n"));
+    assert(!lines.some((l) => l.includes("zig-out")), lines.join("\n"));
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

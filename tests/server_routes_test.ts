@@ -509,6 +509,9 @@ withHarness("/status has the documented shape", async (h) => {
     "peeks",
     "pokeOutcomes",
     "peekOutcomes",
+    "latencyMs",
+    "errors",
+    "eventRate",
     "limits",
     "history",
   ]);
@@ -532,6 +535,10 @@ withHarness("/status has the documented shape", async (h) => {
   assertEquals(Object.keys(s.pokeOutcomes), pokeOutcomes);
   assertEquals(Object.keys(s.peekOutcomes), peekOutcomes);
   assertEquals(s.pokeOutcomes.ok, 1);
+  assert(s.latencyMs.poke.p50 > 0 && s.latencyMs.poke.p50 <= s.latencyMs.poke.p99);
+  assertEquals(s.latencyMs.peek, { p50: null, p99: null });
+  assertEquals(s.errors, { pokes: 0, peeks: 0, http4xx: 0, http5xx: 0 });
+  assertEquals(s.eventRate, null); // one sample, just taken
   assertEquals(s.limits, limits);
   assertEquals(s.history.length, 1);
   assertEquals(Object.keys(s.history[0]), ["t", "capacityBytes", "usedBytes"]);
@@ -648,6 +655,34 @@ withHarness("/metrics is one HELP, TYPE and samples per family", async (h) => {
   const pokeLines = lines.filter((l) => l.startsWith("cellar_pokes_total{"));
   assertEquals(pokeLines.length, pokeOutcomes.length);
   assertEquals(pokeLines, [...pokeLines].sort());
+});
+
+withHarness("/status: errors by kind, and the event rate over the last minute", async (h) => {
+  await (await pokeJson(h, "[1,")).body?.cancel();
+  await (await send(h, "/nowhere", { token: h.admin })).body?.cancel();
+  const o = h.observability;
+  o.peeks.inc("crash");
+  o.peeks.inc("empty");
+  assertEquals(o.statusBody().errors, { pokes: 1, peeks: 1, http4xx: 2, http5xx: 0 });
+  // Samples every 5 s: the rate is over the oldest one of the last minute, to now.
+  const fresh = new Observability({ dataDir: h.dataDir, limits });
+  const realNow = Date.now;
+  try {
+    const start = realNow();
+    const at = (seconds: number, eventNumber: bigint) => {
+      Date.now = () => start + seconds * 1000;
+      fresh.takeStatus(writerStatus(eventNumber));
+      fresh.sampleHistory();
+    };
+    at(0, 100n);
+    assertEquals(fresh.statusBody().eventRate, null);
+    at(10, 150n);
+    assertEquals(fresh.statusBody().eventRate, 5);
+    for (let t = 15; t <= 120; t += 5) at(t, 150n + BigInt(t - 10) * 2n);
+    assertEquals(fresh.statusBody().eventRate, 2); // the burst left the window
+  } finally {
+    Date.now = realNow;
+  }
 });
 
 /** A body stream of `pieces` chunks of `size` bytes, one every `everyMs` (0: at once). */

@@ -118,6 +118,8 @@ Deno.test({
       assert.equal(after, before + 1n);
       await waitForText(page, "#event-number", String(after));
       await waitForText(page, "#pokes", "1");
+      assert.match(await text(page, "#poke-p50"), /^\d+(\.\d+)? (ms|s)$/);
+      assert.equal(await text(page, "#poke-errors"), "0");
       assert.deepEqual(errors, []);
 
       await Deno.mkdir(artifactsUrl, { recursive: true });
@@ -181,6 +183,9 @@ function sampleStatus(eventNumber: bigint) {
     uptimeSeconds: 3725,
     pokes: 1234,
     peeks: 56789,
+    latencyMs: { poke: { p50: 1.25, p99: 48.4 }, peek: { p50: 0.31, p99: 2.5 } },
+    errors: { pokes: 3, peeks: 1, http4xx: 7, http5xx: 2 },
+    eventRate: 12.5,
     history,
   };
 }
@@ -203,6 +208,17 @@ Deno.test({
       assert.equal(await text(page, "#slab-capacity"), "256 MiB");
       assert.equal(await text(page, "#slab-growth"), "2");
       assert.equal(await text(page, "#uptime"), "1 h 2 min");
+      assert.equal(await text(page, "#event-rate"), "13");
+      assert.deepEqual(
+        [await text(page, "#poke-p50"), await text(page, "#poke-p99")],
+        ["1.25 ms", "48 ms"],
+      );
+      assert.equal(await text(page, "#peek-latency"), "peek p50 0.31 ms \u00b7 p99 2.50 ms");
+      assert.deepEqual([await text(page, "#poke-errors"), await text(page, "#peek-errors")], [
+        "3",
+        "1",
+      ]);
+      assert.equal(await text(page, "#http-errors"), "HTTP 2 \u00d7 5xx \u00b7 7 \u00d7 4xx");
       assert.equal(await page.locator("#snapshots tr").count(), 3);
       assert.match(await text(page, "#boot-skipped"), /the PMA is at event 1180/);
       // The chart has its two series.
@@ -280,7 +296,18 @@ Deno.test({
       mode = "sparse";
       await waitForText(page, "#event-number", "7");
       assert.equal(await page.isVisible("#error-banner"), false);
-      for (const id of ["#health", "#kernel-hash", "#uptime", "#pokes", "#slab-capacity"]) {
+      for (
+        const id of [
+          "#health",
+          "#kernel-hash",
+          "#uptime",
+          "#pokes",
+          "#slab-capacity",
+          "#event-rate",
+          "#poke-p50",
+          "#poke-errors",
+        ]
+      ) {
         assert.equal(await text(page, id), "—", id);
       }
       assert.equal(await text(page, "#snapshots"), "No snapshots yet");

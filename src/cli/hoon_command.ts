@@ -12,6 +12,7 @@ import { formatNoun } from "../core/print.ts";
 import { CueError, NockError, NounShapeError } from "../core/errors.ts";
 import { Failure, integerOption, readInput, UsageError } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
+import { findPill } from "./_pill.ts";
 import type { Command } from "./_command.ts";
 import type { Noun } from "../core/noun.ts";
 
@@ -115,8 +116,8 @@ and exits with status 1. %slog messages go to stderr.`,
     profile: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
   },
-  optionHelp: `  --pill FILE        The ivory pill (./cellar finds it from $CELLAR_IVORY_PILL, else
-                     ../shared/corpus/pills/ivory.pill beside the checkout)
+  optionHelp: `  --pill FILE        The ivory pill (default: $CELLAR_IVORY_PILL, else
+                     ../shared/corpus/pills/ivory.pill beside the checkout, as for build)
   --jet-check        Run every jet beside its Nock and compare; mismatches are printed
                      and make the exit status 1 (the Nock's product is used)
   --steps N          Stop the evaluation with %intr after N Nock steps (default: no limit)
@@ -126,14 +127,14 @@ and exits with status 1. %slog messages go to stderr.`,
   -v, --verbose      Print the boot time, the evaluation time and jet counters to stderr`,
   positionals: oneArgument("EXPR"),
   check({ values, positionals }): HoonArgs {
-    if (values.pill === undefined) {
-      throw new UsageError(
-        "Missing --pill FILE: the ivory pill (set CELLAR_IVORY_PILL for ./cellar to find it)",
-      );
+    const tried: string[] = [];
+    const pill = values.pill ?? findPill(tried);
+    if (pill === null) {
+      throw new UsageError(`Missing --pill FILE: no ivory pill at ${tried.join(" or ")}`);
     }
     return {
       expression: positionals[0],
-      pill: values.pill,
+      pill,
       stepLimit: integerOption("--steps", values.steps, 0),
       timeoutMs: integerOption("--timeout-ms", values["timeout-ms"], 0),
       maxChars: integerOption("--max-chars", values["max-chars"], 100_000),

@@ -11,6 +11,8 @@ import { parseArgs } from "node:util";
 import type { BootReport } from "../runtime/runtime.ts";
 import { describe } from "./options.ts";
 import type { RunningServer, ServerOptions } from "./options.ts";
+import { createLogger, logFormats } from "./logger.ts";
+import type { LogFormat, Logger } from "./logger.ts";
 import { permissionReport, probeSandbox } from "./permissions.ts";
 import type { ClusterOptions } from "./cluster_options.ts";
 
@@ -45,6 +47,8 @@ Options:
   --replicate MODE        sync (default: publish, then commit) or async
   --lease-ms N            leadership lease TTL (default 5000)
   --auto-failover         take the lease when it expires
+  --log-format FORMAT     text (default) or json: one JSON object a line, with time, level,
+                          msg and fields
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
   -h, --help              this help
 
@@ -93,6 +97,7 @@ export function parseServeArgs(args: string[]): ServeCommand {
         host: { type: "string" },
         port: { type: "string" },
         kernel: { type: "string" },
+        "log-format": { type: "string" },
         ...Object.fromEntries(numberFlags.map(([flag]) => [flag, { type: "string" as const }])),
         ...clusterFlags,
         "probe-sandbox": { type: "boolean" },
@@ -118,6 +123,13 @@ export function parseServeArgs(args: string[]): ServeCommand {
     kernelPath: values.kernel,
   };
   if (options.dataDir.length === 0) throw new UsageError("Bad --data: the path is empty");
+  const format = values["log-format"];
+  if (format !== undefined) {
+    if (!(logFormats as readonly string[]).includes(format)) {
+      throw new UsageError(`Bad --log-format: '${format}' is not ${logFormats.join(" or ")}`);
+    }
+    options.logFormat = format as LogFormat;
+  }
   if (!hostPattern.test(options.host)) {
     throw new UsageError(`Bad --host: '${options.host}' is not a host name or address`);
   }
@@ -244,39 +256,46 @@ export async function main(
     for (const line of probeSandbox(options.dataDir)) console.log(line);
     return 0;
   }
+  const logger = createLogger(options.logFormat ?? "text");
   let running: RunningServer;
   try {
-    running = start(options);
-    announce(running, options);
+    running = start({ ...options, log: logger.line });
+    announce(running, options, logger);
   } catch (error) {
-    console.error(`cellar serve: ${describe(error)}`);
+    logger.error(describe(error));
     return 1;
   }
-  return await serveUntilStopped(running);
+  return await serveUntilStopped(running, logger);
 }
 
 /** The start lines: where it listens, the permissions it holds, a first-run token. */
-function announce(running: RunningServer, options: ServeOptions): void {
+function announce(running: RunningServer, options: ServeOptions, logger: Logger): void {
   const report = permissionReport({
     dataDir: running.dataDir,
     host: options.host,
     port: options.port,
     kernelPath: options.kernelPath,
   });
-  console.log(`cellar serve: listening on ${running.url}`);
+  logger.info(`listening on ${running.url}`, { url: running.url });
   const kernel = options.httpKernel;
   if (kernel !== undefined) {
     const mount = (kernel.mount ?? "").replace(/\/$/, "");
-    console.log(
-      `cellar serve: the kernel serves HTTP at ${running.url.replace(/\/$/, "")}${mount}/ ` +
-        `(${kernel.routes === "token" ? "a poke token needed" : "public"}); ` +
-        `Cellar's API is under ${running.url}_cellar/`,
+    const at = `${running.url.replace(/\/$/, "")}${mount}/`;
+    const access = kernel.routes === "token" ? "a poke token needed" : "public";
+    logger.info(
+      `the kernel serves HTTP at ${at} (${access}); Cellar's API is under ${running.url}_cellar/`,
+      {
+        kernelUrl: at,
+        apiUrl: `${running.url}_cellar/`,
+      },
     );
   }
-  console.log(`cellar serve: data dir ${running.dataDir}`);
-  console.log(`cellar serve: permissions: ${report.lines.join("; ")}`);
+  logger.info(`data dir ${running.dataDir}`, { dataDir: running.dataDir });
+  logger.info(`permissions: ${report.lines.join("; ")}`, { permissions: report.lines });
   if (report.warnings.length === 0) {
-    console.log("cellar serve: permissions: nothing beyond the above");
+    logger.info("permissions: nothing beyond the above");
+  } else if (logger.format === "json") {
+    logger.warn("this server holds more permissions than it needs", { beyond: report.warnings });
   } else {
     const bar = "!".repeat(78);
     console.log(bar);
@@ -286,39 +305,46 @@ function announce(running: RunningServer, options: ServeOptions): void {
     console.log(bar);
   }
   if (running.adminTokenPath) {
-    console.log(
-      `cellar serve: first run: an admin token was written to ${running.adminTokenPath} (mode 0600)`,
+    logger.info(
+      `first run: an admin token was written to ${running.adminTokenPath} (mode 0600)`,
+      { adminTokenPath: running.adminTokenPath },
     );
   }
 }
 
 function bootLine(b: BootReport): string {
-  return `cellar serve: booted at event ${b.eventNumber} (level ${b.level} ${b.name}, ${b.replayed} replayed, ${
+  return `booted at event ${b.eventNumber} (level ${b.level} ${b.name}, ${b.replayed} replayed, ${
     Math.round(b.bootMs)
   } ms): ${b.detail}`;
 }
 
 /** Log the boot, stop on the first SIGINT or SIGTERM, exit on the second; the exit code. */
-async function serveUntilStopped(running: RunningServer): Promise<number> {
+async function serveUntilStopped(running: RunningServer, logger: Logger): Promise<number> {
   let signals = 0;
   const onSignal = () => {
     signals++;
     if (signals > 1) {
-      console.error("cellar serve: second signal, exiting now");
+      logger.warn("second signal, exiting now");
       Deno.exit(130);
     }
-    console.log("cellar serve: shutting down (finishing the request in flight)");
+    logger.info("shutting down (finishing the request in flight)");
     running.shutdown();
   };
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
   let code = 0;
   running.ready.then((b) => {
-    console.log(bootLine(b));
-    for (const w of b.warnings) console.log(`cellar serve: boot warning: ${w}`);
+    logger.info(bootLine(b), {
+      eventNumber: b.eventNumber,
+      level: b.level,
+      name: b.name,
+      replayed: b.replayed,
+      bootMs: Math.round(b.bootMs),
+    });
+    for (const w of b.warnings) logger.warn(`boot warning: ${w}`);
   }, (error) => {
     if (signals === 0) {
-      console.error(`cellar serve: ${describe(error)}`);
+      logger.error(describe(error));
       code = 1;
     }
   });
@@ -327,9 +353,9 @@ async function serveUntilStopped(running: RunningServer): Promise<number> {
   Deno.removeSignalListener("SIGTERM", onSignal);
   const failed = running.failure();
   if (failed !== null && signals === 0) {
-    if (code === 0) console.error(`cellar serve: ${failed}`);
+    if (code === 0) logger.error(failed);
     code = 1;
   }
-  console.log(`cellar serve: stopped${code === 0 ? "" : " (failed)"}`);
+  logger.info(`stopped${code === 0 ? "" : " (failed)"}`, { exitCode: code });
   return code;
 }

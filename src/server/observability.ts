@@ -11,7 +11,7 @@ import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { HttpError } from "./http_util.ts";
 import { hostTarget } from "../core/library.ts";
 import { manifest } from "../core/_libs.ts";
-import { labelKey, latencyBuckets, MetricSet } from "./metrics.ts";
+import { labelKey, latencyBuckets, MetricSet, quantile } from "./metrics.ts";
 import type { Family, Histogram, LabelledCounter, LabelledHistogram } from "./metrics.ts";
 import { sampleProcess } from "./process_metrics.ts";
 import type { ProcessSample } from "./process_metrics.ts";
@@ -48,6 +48,8 @@ export const peekOutcomes: readonly string[] = [
 ];
 
 const historyLength = 720;
+/** The window of `/status`'s event rate. */
+const rateWindowMs = 60 * 1000;
 const growingWindowMs = 5 * 60 * 1000;
 const progressLineEveryMs = 2000;
 
@@ -371,6 +373,8 @@ export class Observability {
   #lastGrowth: { count: number; at: number } | null = null;
   #grewAt: number | null = null;
   #lastProgressLine = 0;
+  /** Event numbers of the last minute or so, for the event rate. */
+  #eventSamples: { t: number; eventNumber: bigint }[] = [];
 
   constructor(options: ObservabilityOptions, clustered = false) {
     this.options = options;
@@ -483,10 +487,50 @@ export class Observability {
   sampleHistory(): void {
     if (this.latest === null) return;
     const { capacityBytes, usedBytes } = this.latest.status.pma;
-    this.history.push({ t: Date.now(), capacityBytes, usedBytes });
+    const now = Date.now();
+    this.history.push({ t: now, capacityBytes, usedBytes });
+    this.#eventSamples.push({ t: now, eventNumber: this.latest.status.eventNumber });
+    while (this.#eventSamples.length > 2 && now - this.#eventSamples[1].t >= rateWindowMs) {
+      this.#eventSamples.shift();
+    }
     if (this.history.length > historyLength) {
       this.history.splice(0, this.history.length - historyLength);
     }
+  }
+
+  /** Events per second over about the last minute; null until a second has passed. */
+  eventRate(): number | null {
+    const first = this.#eventSamples[0];
+    const latest = this.latest;
+    if (first === undefined || latest === null) return null;
+    const seconds = (Date.now() - first.t) / 1000;
+    if (seconds < 1) return null;
+    return Number(latest.status.eventNumber - first.eventNumber) / seconds;
+  }
+
+  /** What `/status` shows of latency (p50, p99 in ms) and errors. */
+  requestSummary(): Record<string, unknown> {
+    const ms = (h: Histogram, q: number) => {
+      const seconds = quantile(h, q);
+      return seconds === null ? null : Math.round(seconds * 1e6) / 1e3;
+    };
+    const failed = (c: LabelledCounter, fine: string[]) =>
+      [...c.values].reduce((sum, [k, v]) => (fine.includes(k) ? sum : sum + v), 0);
+    const http = (digit: string) =>
+      [...this.responses.values].reduce((sum, [k, v]) => (k[0] === digit ? sum + v : sum), 0);
+    return {
+      latencyMs: {
+        poke: { p50: ms(this.pokeSeconds, 0.5), p99: ms(this.pokeSeconds, 0.99) },
+        peek: { p50: ms(this.peekSeconds, 0.5), p99: ms(this.peekSeconds, 0.99) },
+      },
+      errors: {
+        pokes: failed(this.pokes, ["ok"]),
+        peeks: failed(this.peeks, ["value", "empty", "unknown"]),
+        http4xx: http("4"),
+        http5xx: http("5"),
+      },
+      eventRate: this.eventRate(),
+    };
   }
 
   /** Seconds since the server started. */
@@ -608,6 +652,7 @@ export class Observability {
       peeks: this.peeks.total(),
       pokeOutcomes: Object.fromEntries(pokeOutcomes.map((o) => [o, this.pokes.get(o)])),
       peekOutcomes: Object.fromEntries(peekOutcomes.map((o) => [o, this.peeks.get(o)])),
+      ...this.requestSummary(),
       limits: this.options.limits,
       history: this.history,
       ...(this.cluster ? { cluster: this.cluster() } : {}),

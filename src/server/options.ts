@@ -11,6 +11,8 @@ import { CellarError } from "../core/errors.ts";
 import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
 import { clusterSettings } from "./cluster_options.ts";
 import type { ClusterOptions, ClusterSettings } from "./cluster_options.ts";
+import { createLogger } from "./logger.ts";
+import type { LogFormat, LogLevel } from "./logger.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -40,8 +42,10 @@ export interface ServerOptions {
   snapshotEveryEvents?: number;
   /** `GET /effects` keeps the effects of this many last events for resuming (default 10,000). */
   effectsRetentionEvents?: number;
-  /** Where startup and runtime messages go (default `console.log`). */
-  log?: (line: string) => void;
+  /** Where startup and runtime messages go (default: the console, in `logFormat`). */
+  log?: (line: string, level?: LogLevel) => void;
+  /** The console log's format when `log` is not given: `text` (default) or `json` lines. */
+  logFormat?: LogFormat;
   /**
    * The kernel serves HTTP (`--http-kernel`): it owns the URL space (under `mount`), and
    * Cellar's API moves under `/_cellar/`. See `docs/HTTP.md`.
@@ -124,7 +128,7 @@ export interface Settings {
   limits: Limits;
   peekWorkers: number;
   snapshotEveryEvents?: number;
-  log: (line: string) => void;
+  log: (line: string, level?: LogLevel) => void;
   /** The kernel serves HTTP, or null (Cellar's API at `/`). */
   httpKernel: Required<HttpKernelOptions> | null;
   cluster?: ClusterSettings;
@@ -184,7 +188,7 @@ export function resolveSettings(options: ServerOptions): Settings {
     limits,
     peekWorkers,
     snapshotEveryEvents: snapshotEvery,
-    log: options.log ?? ((line: string) => console.log(line)),
+    log: options.log ?? createLogger(options.logFormat ?? "text").line,
     httpKernel: options.httpKernel === undefined ? null : httpKernelSettings(options.httpKernel),
     cluster: options.cluster && clusterSettings(
       options.cluster,

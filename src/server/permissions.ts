@@ -5,6 +5,8 @@
  * @module
  */
 
+import { libraryStatus } from "../core/ffi.ts";
+
 /** What the server needs to read, write, load and listen on. */
 export interface PermissionContext {
   dataDir: string;
@@ -26,7 +28,6 @@ export function permissionReport(
   context: PermissionContext,
 ): { lines: string[]; warnings: string[] } {
   const here = (rel: string) => decodeURIComponent(new URL(rel, import.meta.url).pathname);
-  const lib = here("../../zig-out/lib");
   // An IPv6 address goes in brackets before its port.
   const host = context.host.includes(":") ? `[${context.host}]` : context.host;
   const address = `${host}:${context.port}`;
@@ -34,7 +35,7 @@ export function permissionReport(
     [`read ${context.dataDir}`, { name: "read", path: context.dataDir }],
     [`write ${context.dataDir}`, { name: "write", path: context.dataDir }],
     [`read ${here("../")}`, { name: "read", path: here("../") }],
-    [`ffi ${lib}`, { name: "ffi", path: lib }],
+    ...libraryNeeds(here("../../zig-out/lib")),
     [`net ${address}`, { name: "net", host: address }],
     ["env CELLAR_LIB", { name: "env", variable: "CELLAR_LIB" }],
   ];
@@ -72,6 +73,25 @@ export function permissionReport(
     if (granted(d)) warnings.push(what);
   }
   return { lines, warnings };
+}
+
+/**
+ * What loading the native library needs: ffi of the library this process actually loaded
+ * (named with the step that found it), plus read of it when it came from the cache (its
+ * sha256 is checked first). When none could be loaded, ffi of the local build `localLib`.
+ */
+function libraryNeeds(localLib: string): [string, Deno.PermissionDescriptor][] {
+  const status = libraryStatus();
+  if (status instanceof Error) {
+    return [[`ffi ${localLib} (no library loaded)`, { name: "ffi", path: localLib }]];
+  }
+  const needs: [string, Deno.PermissionDescriptor][] = [
+    [`ffi ${status.path} (${status.source})`, { name: "ffi", path: status.path }],
+  ];
+  if (status.source === "cache" || status.source === "fetched") {
+    needs.push([`read ${status.path} (${status.source})`, { name: "read", path: status.path }]);
+  }
+  return needs;
 }
 
 /** Attempts that the permission set must refuse, for `--probe-sandbox`. */

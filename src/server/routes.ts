@@ -20,6 +20,7 @@ import {
   readBody,
   wantsJam,
 } from "./http_util.ts";
+import type { LogLevel } from "./logger.ts";
 import type { Observability } from "./observability.ts";
 import { describe } from "./options.ts";
 import { readPokeJson, readWire } from "./poke_body.ts";
@@ -44,7 +45,7 @@ export interface RouteContext {
   /** The server's state and counters (the phase decides whether the runtime may be asked). */
   observability: Observability;
   auth: Authorizer;
-  log: (line: string) => void;
+  log: (line: string, level?: LogLevel) => void;
   /** Committed effects for `GET /effects` (absent: the route answers 503). */
   effects?: EffectsHub;
 }
@@ -142,7 +143,8 @@ export async function serveRequest(
       response = errorResponse(error);
       lingering = error.lingering;
     } else {
-      context.log(`cellar serve: internal error: ${error instanceof Error ? error.stack : error}`);
+      const detail = error instanceof Error ? error.stack : error;
+      context.log(`cellar serve: internal error: ${detail}`, "error");
       response = errorResponse(new HttpError(500, "InternalError", describe(error)));
     }
   } finally {

@@ -201,6 +201,9 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
       <div class="panel card"><h2>Health</h2><div><span id="health" class="pill">—</span></div><div class="sub" id="health-detail"></div></div>
       <div class="panel card"><h2>Uptime</h2><div class="value" id="uptime">—</div><div class="sub">since the server started</div></div>
       <div class="panel card"><h2>Requests</h2><div class="pair"><div><div class="value" id="pokes">—</div><div class="sub">pokes</div></div><div><div class="value" id="peeks">—</div><div class="sub">peeks</div></div></div></div>
+      <div class="panel card"><h2>Event rate</h2><div class="value" id="event-rate">—</div><div class="sub">events/s, last minute</div></div>
+      <div class="panel card"><h2>Poke latency</h2><div class="pair"><div><div class="value" id="poke-p50">—</div><div class="sub">p50</div></div><div><div class="value" id="poke-p99">—</div><div class="sub">p99</div></div></div><div class="sub" id="peek-latency">—</div></div>
+      <div class="panel card"><h2>Errors</h2><div class="pair"><div><div class="value" id="poke-errors">—</div><div class="sub">pokes</div></div><div><div class="value" id="peek-errors">—</div><div class="sub">peeks</div></div></div><div class="sub" id="http-errors">—</div></div>
       <div class="panel card"><h2>Kernel</h2><span class="mono" id="kernel-hash" title="">—</span><div class="sub">kernel hash (blake3)</div></div>
     </section>
     <section class="grid two">
@@ -376,6 +379,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
     setText("uptime", duration(s.uptimeSeconds));
     setText("pokes", count(s.pokes));
     setText("peeks", count(s.peeks));
+    renderRequests(s);
 
     var slab = obj(s.slab);
     setText("slab-capacity", bytes(slab.capacityBytes));
@@ -399,6 +403,24 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
     renderSubscribers(obj(s.effects));
     renderBoot(obj(s.boot));
     renderChart(list(s.history));
+  }
+
+  function latency(value) {
+    var n = num(value);
+    if (n === null) return DASH;
+    return n < 10 ? n.toFixed(2) + " ms" : ms(n);
+  }
+  function renderRequests(s) {
+    var rate = num(s.eventRate);
+    setText("event-rate", rate === null ? DASH : rate < 10 ? rate.toFixed(2) : count(Math.round(rate)));
+    var lat = obj(s.latencyMs), poke = obj(lat.poke), peek = obj(lat.peek);
+    setText("poke-p50", latency(poke.p50));
+    setText("poke-p99", latency(poke.p99));
+    setText("peek-latency", "peek p50 " + latency(peek.p50) + " \u00b7 p99 " + latency(peek.p99));
+    var errors = obj(s.errors);
+    setText("poke-errors", count(errors.pokes));
+    setText("peek-errors", count(errors.peeks));
+    setText("http-errors", "HTTP " + count(errors.http5xx) + " \u00d7 5xx \u00b7 " + count(errors.http4xx) + " \u00d7 4xx");
   }
 
   function cell(row, text, className) {
