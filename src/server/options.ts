@@ -9,6 +9,8 @@
 import type { BootReport } from "../runtime/runtime.ts";
 import { CellarError } from "../core/errors.ts";
 import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
+import type { Json } from "../core/json.ts";
+import type { DriverSettings } from "./writer_drivers.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -45,6 +47,10 @@ export interface ServerOptions {
    * Cellar's API moves under `/_cellar/`. See `docs/HTTP.md`.
    */
   httpKernel?: HttpKernelOptions;
+  /** The file driver may read and write under this directory (`--files`; created when absent). */
+  files?: string;
+  /** NockApp's interval timer (`--timer`): poke `cause` (default `[%timer ~]`) every `seconds`. */
+  timer?: { seconds: number; cause?: Json };
 }
 
 /** Options of a kernel that serves HTTP ({@linkcode ServerOptions.httpKernel}). */
@@ -123,6 +129,8 @@ export interface Settings {
   log: (line: string) => void;
   /** The kernel serves HTTP, or null (Cellar's API at `/`). */
   httpKernel: Required<HttpKernelOptions> | null;
+  /** What the writer's drivers are given. */
+  drivers: DriverSettings;
 }
 
 /** The message of an error of unknown type. */
@@ -175,6 +183,34 @@ export function resolveSettings(options: ServerOptions): Settings {
     snapshotEveryEvents: snapshotEvery,
     log: options.log ?? ((line: string) => console.log(line)),
     httpKernel: options.httpKernel === undefined ? null : httpKernelSettings(options.httpKernel),
+    drivers: driverSettings(options),
+  };
+}
+
+function driverSettings(options: ServerOptions): DriverSettings {
+  const timer = options.timer;
+  if (timer !== undefined && !(timer.seconds > 0 && timer.seconds <= 86_400)) {
+    throw new ServerStartError(
+      `Bad timer interval: ${timer.seconds} seconds (above 0, at most 86400)`,
+    );
+  }
+  let files: string | null = null;
+  if (options.files !== undefined) {
+    try {
+      Deno.mkdirSync(options.files, { recursive: true });
+      files = Deno.realPathSync(options.files);
+    } catch (cause) {
+      throw new ServerStartError(
+        `Cannot use the files directory ${options.files}: ${describe(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+  return {
+    files,
+    timer: timer === undefined ? null : { seconds: timer.seconds, cause: timer.cause ?? null },
   };
 }
 

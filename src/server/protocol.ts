@@ -9,6 +9,7 @@
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json } from "../core/json.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
+import type { DriverSettings } from "./writer_drivers.ts";
 
 /** How the reply should carry a noun. */
 export type NounFormat = "jam" | "json";
@@ -46,6 +47,8 @@ export type WriterRequest =
     abort?: SharedArrayBuffer;
     /** The kernel serves HTTP: parse its response effects (bodies up to this many bytes). */
     httpResponseLimit?: number;
+    /** The drivers' settings (`--files`, `--timer`). */
+    drivers: DriverSettings;
   }
   | {
     /** Pokes that arrived while the previous group was being committed, in arrival order:

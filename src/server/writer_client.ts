@@ -79,6 +79,7 @@ export class WriterClient {
       snapshotEveryEvents: settings.snapshotEveryEvents,
       abort: this.#abort,
       httpResponseLimit: settings.httpKernel?.responseLimit,
+      drivers: settings.drivers,
     };
     this.#worker.postMessage(open, kernel ? [kernel] : []);
   }

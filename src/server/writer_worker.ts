@@ -22,7 +22,9 @@ import { wireNoun } from "../runtime/wire.ts";
 import type { WireLike } from "../runtime/wire.ts";
 import { effectsMessage } from "./effects_stream.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
-import { kernelAnswers } from "../drivers/http_kernel.ts";
+import { answerTags, kernelAnswers } from "../drivers/http_kernel.ts";
+import type { AttachedDrivers, CommitOutcome } from "../drivers/attached.ts";
+import { writerDrivers } from "./writer_drivers.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
 const statusEveryMs = 100;
@@ -36,6 +38,8 @@ let groupSizes: number[] = [];
 let lastStatusAt = 0;
 /** The kernel serves HTTP: its response effects are parsed, bodies up to this; else null. */
 let httpResponseLimit: number | null = null;
+/** The drivers carrying out committed effects (see `writer_drivers.ts`). */
+let drivers: AttachedDrivers | null = null;
 
 function send(message: WriterReply, transfer: Transferable[] = []): void {
   port.postMessage(message, transfer);
@@ -61,7 +65,15 @@ function sharedSignal(flag: Int32Array): AbortSignal {
 function open(request: Extract<WriterRequest, { type: "open" }>): void {
   httpResponseLimit = request.httpResponseLimit ?? null;
   try {
+    drivers = writerDrivers(request.dataDir, request.drivers, {
+      commit: commitLocal,
+      event: (eventNumber) => runtime?.log.get(eventNumber) ?? null,
+      log: (line) => console.error(`cellar serve: ${line}`),
+      print: (text) => console.log(text),
+      elsewhere: httpResponseLimit === null ? [] : answerTags,
+    });
     runtime = Runtime.open({
+      onComputed: drivers.computed,
       dataDir: request.dataDir,
       kernel: request.kernel ? new Uint8Array(request.kernel) : undefined,
       pokeLimits: { timeoutMs: request.pokeTimeoutMs },
@@ -76,6 +88,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
     return;
   }
   send({ type: "ready", boot: runtime.bootReport, status: snapshotStatus() });
+  drivers.start().catch((error) => console.error(`cellar serve: the drivers failed: ${error}`));
   // The maintenance that a long replay may have made due.
   maintain();
   timer = setInterval(() => {
@@ -169,6 +182,7 @@ function pokes(items: PokeItem[]): void {
   } finally {
     for (const d of decoded) d.request.cause.dispose();
   }
+  drivers?.settle(runtime.eventNumber);
   const published: EffectsMessage[] = [];
   decoded.forEach((d, i) => {
     answers.push(answer(d.item, outcomes[i], transfer, d.request.wire, published));
@@ -205,6 +219,7 @@ function answer(
   try {
     const message = effectsOf(eventNumber, wire, effects);
     if (message !== null) published.push(message);
+    drivers?.committed(eventNumber, effects);
     const base = { type: "poked", id: item.id, eventNumber, computeMs, commitMs } as const;
     if (item.reply !== "jam") return { ...base, effectsJson: nounToJson(effects) };
     const jam = ownBuffer(effects.jam());
@@ -215,6 +230,22 @@ function answer(
   } finally {
     effects.dispose();
   }
+}
+
+/**
+ * Commit a driver's poke alone (the drivers wait for its effects): publish its effects as a
+ * group's are, then the status and maintenance.
+ */
+function commitLocal(cause: Noun, wire: Noun): CommitOutcome {
+  if (runtime === null) return { ok: false, error: new Error("The runtime is closed") };
+  const [outcome] = runtime.pokeMany([{ cause, wire }]);
+  drivers?.settle(runtime.eventNumber);
+  if (!outcome.ok) return outcome;
+  const { eventNumber, effects } = outcome.result;
+  const message = effectsOf(eventNumber, wire, effects);
+  if (message !== null) send(message);
+  afterGroup();
+  return { ok: true, eventNumber, effects };
 }
 
 /** After a group: the status (at most every 100 ms), a retry when stalled, maintenance. */
@@ -244,6 +275,21 @@ function scheduleRetry(): void {
   }, Math.max(0, stall.retryAt - Date.now()));
 }
 
+/** Stop the drivers (their queued effects are carried out first), then close the runtime. */
+async function close(): Promise<void> {
+  try {
+    await drivers?.stop();
+  } catch (error) {
+    console.error(`cellar serve: stopping the drivers failed: ${error}`);
+  }
+  try {
+    runtime?.close();
+  } finally {
+    runtime = null;
+    send({ type: "closed" });
+  }
+}
+
 port.onmessage = (event: MessageEvent<WriterRequest>) => {
   const request = event.data;
   switch (request.type) {
@@ -259,12 +305,7 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
     case "close":
       clearInterval(timer);
       clearTimeout(retryTimer);
-      try {
-        runtime?.close();
-      } finally {
-        runtime = null;
-        send({ type: "closed" });
-      }
+      void close();
       break;
   }
 };
