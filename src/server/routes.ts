@@ -92,13 +92,27 @@ export async function serveRequest(
   request: Request,
   url: URL = new URL(request.url),
 ): Promise<Response> {
+  const response = await admitted(context, () => dispatch(context, request, url));
+  if (request.method !== "HEAD") return response;
+  await response.body?.cancel();
+  return new Response(null, { status: response.status, headers: response.headers });
+}
+
+/**
+ * Run `handle` as one request in progress (503 past the limit): any error becomes its JSON
+ * error response, and the response is counted; never throws.
+ */
+export async function admitted(
+  context: RouteContext,
+  handle: () => Promise<Response>,
+): Promise<Response> {
   let response: Response;
-  let admitted = false;
+  let inProgress = false;
   let lingering: Promise<unknown> | undefined;
   try {
     context.observability.admit();
-    admitted = true;
-    response = await dispatch(context, request, url);
+    inProgress = true;
+    response = await handle();
   } catch (error) {
     if (error instanceof HttpError) {
       response = errorResponse(error);
@@ -110,13 +124,11 @@ export async function serveRequest(
   } finally {
     // A connection still held by a stalled body counts until the client lets go of it.
     const release = () => context.observability.release();
-    if (admitted && lingering !== undefined) lingering.then(release);
-    else if (admitted) release();
+    if (inProgress && lingering !== undefined) lingering.then(release);
+    else if (inProgress) release();
   }
   context.observability.responses.inc(String(response.status));
-  if (request.method !== "HEAD") return response;
-  await response.body?.cancel();
-  return new Response(null, { status: response.status, headers: response.headers });
+  return response;
 }
 
 async function dispatch(context: RouteContext, request: Request, url: URL): Promise<Response> {
