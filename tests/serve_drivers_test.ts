@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { handleCount, Noun, Runtime } from "../mod.ts";
 import { toDa } from "../src/runtime/kernel.ts";
 import { assertEquals } from "./_helpers.ts";
-import { effectsKernelPath, tempDir, text } from "./_nockapp_helpers.ts";
+import { effectsKernelPath, recordsOf, tempDir, text } from "./_nockapp_helpers.ts";
 import { auth, freePort, serverFlags, startServerProcess, stopServer } from "./_server_helpers.ts";
 import type { ServerProcess } from "./_server_helpers.ts";
 
@@ -58,13 +58,7 @@ async function records(s: ServerProcess): Promise<[number, string, string][]> {
   const r = await fetch(`${s.url}peek/log?format=jam`, { headers: auth(s.token) });
   assertEquals(r.status, 200);
   using log = Noun.cue(new Uint8Array(await r.arrayBuffer()));
-  return log.toArray().map((item) => {
-    using record = item;
-    using num = record.head;
-    using wire = record.at(6);
-    using cause = record.at(7);
-    return [num.toNumber(), wire.toString(), cause.toString()] as [number, string, string];
-  }).reverse();
+  return recordsOf(log);
 }
 
 /** Poll until `check` passes (it throws until then), at most `ms`. */
