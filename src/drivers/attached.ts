@@ -111,7 +111,18 @@ export class AttachedDrivers {
     return this.#drivers.some((d) => d.pending?.() ?? false);
   }
 
-  /** Finish the queued deliveries and pokes, then stop the drivers (last first). */
+  /** Resolves once no delivery or driver poke is queued or running. */
+  async idle(): Promise<void> {
+    for (let chain = this.#chain;; chain = this.#chain) {
+      await chain;
+      if (chain === this.#chain) return;
+    }
+  }
+
+  /**
+   * Refuse new driver pokes, finish the queued deliveries and pokes, then stop the drivers
+   * (last first).
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
