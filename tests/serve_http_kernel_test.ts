@@ -187,9 +187,13 @@ Deno.test({
     try {
       const page = await browser.newPage();
       await signInBrowser(page, s.url, ["Served by cellar serve & <friends>"]);
-      // The status page works under /_cellar/ (it asks for a token).
-      await page.goto(`${s.url}_cellar/`);
-      assert.match(await page.title(), /Cellar/);
+      // The status page works under /_cellar/: it polls /_cellar/status with the token.
+      await page.goto(`${s.url}_cellar/#token=${encodeURIComponent(s.token)}`);
+      assertEquals(await page.title(), "Cellar status");
+      const status = await fetch(`${s.url}_cellar/status`, { headers: auth(s.token) });
+      const event = String((await status.json()).eventNumber);
+      await page.locator("#event-number", { hasText: new RegExp(`^${event}$`) }).waitFor();
+      assert.match((await page.textContent("#health")) ?? "", /^(healthy|nearly-full|growing)$/);
     } finally {
       await browser.close();
       await stopServer(s);
