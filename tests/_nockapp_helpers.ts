@@ -53,6 +53,20 @@ export function lastPoke(runtime: Runtime): { wire: string; cause: string } {
   return { wire: wire.toString(), cause: cause.toString() };
 }
 
+/**
+ * The test kernel's records (its `/log` peek, newest first), oldest first: [num, wire, cause]
+ * as text.
+ */
+export function recordsOf(log: Noun): [number, string, string][] {
+  return log.toArray().map((item) => {
+    using record = item;
+    using num = record.head;
+    using wire = record.at(6);
+    using cause = record.at(7);
+    return [num.toNumber(), wire.toString(), cause.toString()] as [number, string, string];
+  }).reverse();
+}
+
 /** The text of a noun. */
 export function text(noun: NounLike): string {
   using n = Noun.from(noun);

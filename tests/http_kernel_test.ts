@@ -17,19 +17,24 @@ import { hasCorpus, readCorpus } from "./_helpers.ts";
 import { assertEquals } from "./_helpers.ts";
 import { spawnCellar, tempDir } from "./_nockapp_helpers.ts";
 import { freePort } from "./_server_helpers.ts";
+import {
+  checkGuestbookPages,
+  checkHostAnswers,
+  guestbookPath,
+  signInBrowser,
+} from "./_guestbook.ts";
 
 handleCount();
 
 const root = tempDir("cellar_http_kernel_test_");
 const source = new URL("../examples/guestbook.hoon", import.meta.url);
-const kernelUrl = new URL("../examples/guestbook.jam", import.meta.url);
-const kernelPath = decodeURIComponent(kernelUrl.pathname);
+const kernelPath = guestbookPath;
 
 Deno.test({
   name: "http kernel: rebuilding examples/guestbook.hoon gives exactly examples/guestbook.jam",
   ignore: !hasCorpus,
   fn() {
-    const committed = Deno.readFileSync(kernelUrl);
+    const committed = Deno.readFileSync(kernelPath);
     const rebuilt = buildKernel(readCorpus("pills/ivory.pill"), Deno.readTextFileSync(source));
     assertEquals(rebuilt.length, committed.length);
     assert(rebuilt.every((byte, i) => byte === committed[i]), "the bytes differ");
@@ -102,46 +107,10 @@ Deno.test({
   async fn() {
     const s = await serve(["--http-timeout-ms", "1500"]);
     try {
-      let r = await fetch(s.url);
-      assertEquals(r.status, 200);
-      assert.match(r.headers.get("content-type") ?? "", /text\/html/);
-      assert.match(await r.text(), /<h1>Guestbook<\/h1>/);
-      r = await fetch(`${s.url}sign`, {
-        method: "POST",
-        headers: { "content-type": "text/plain" },
-        body: "msg=from fetch <script>\r\n",
-        redirect: "manual",
-      });
-      assertEquals(r.status, 303);
-      assertEquals(r.headers.get("location"), "/");
-      await r.body?.cancel();
-      r = await fetch(`${s.url}api/messages`);
-      assertEquals(await r.json(), { requests: 3, messages: ["from fetch <script>"] });
-      // %cache: the second GET of /about is answered without a poke.
-      for (let i = 0; i < 2; i++) {
-        r = await fetch(`${s.url}about`);
-        assertEquals(r.status, 200);
-        assert.match(await r.text(), /A Cellar guestbook/);
-      }
-      r = await fetch(`${s.url}api/messages`);
-      assertEquals((await r.json()).requests, 5);
-      // The host's answers: a crash (500, trace id in the log), a bad shape (502), no
-      // answer (504), an unknown route (the kernel's 404), a body past the limit (413).
-      r = await fetch(`${s.url}crash`);
-      assertEquals(r.status, 500);
-      const traceId = /trace id (\w+)/.exec(await r.text())![1];
-      assert.match(
-        s.stderr(),
-        new RegExp(`request ${traceId} \\(GET /crash\\) crashed the kernel`),
-      );
-      assert.match(s.stderr(), /%guestbook-crash/);
-      r = await fetch(`${s.url}bad`);
-      assertEquals(r.status, 502);
-      assert.match(await r.text(), /status is not a number/);
-      r = await fetch(`${s.url}silent`);
-      assertEquals(r.status, 504);
-      await r.body?.cancel();
-      r = await fetch(`${s.url}nothing/here?x=1`);
+      await checkGuestbookPages(s.url);
+      await checkHostAnswers(s.url, s.stderr);
+      // An unknown route (the kernel's 404), a body past the limit (413).
+      let r = await fetch(`${s.url}nothing/here?x=1`);
       assertEquals(r.status, 404);
       await r.body?.cancel();
       r = await fetch(`${s.url}sign`, { method: "POST", body: new Uint8Array(1024 * 1024 + 1) });
@@ -182,18 +151,7 @@ Deno.test({
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await page.goto(s.url);
-      assertEquals(await page.title(), "Guestbook");
-      assertEquals(await page.locator("#messages li").count(), 0);
-      await page.fill("#msg", "Hello from Chromium & <friends>");
-      await Promise.all([page.waitForURL(s.url), page.click("#sign")]);
-      await page.waitForSelector("#messages li");
-      assertEquals(await page.textContent("#messages li"), "Hello from Chromium & <friends>");
-      await page.fill("#msg", "second");
-      await Promise.all([page.waitForURL(s.url), page.click("#sign")]);
-      await page.locator("#messages li:nth-child(2)").waitFor();
-      const api = await (await fetch(`${s.url}api/messages`)).json();
-      assertEquals(api.messages, ["Hello from Chromium & <friends>", "second"]);
+      await signInBrowser(page, s.url, ["Hello from Chromium & <friends>", "second"]);
     } finally {
       await browser.close();
       await s.stop();

@@ -13,6 +13,7 @@ import { assertEquals } from "./_helpers.ts";
 import {
   effectsKernelPath,
   expectExit,
+  recordsOf,
   runCellar,
   spawnCellar,
   tempDir,
@@ -40,13 +41,7 @@ function records(dir: string): [number, string, string][] {
   const answer = r.peek("/log");
   assert(answer.kind === "value");
   using log = answer.value;
-  return log.toArray().map((item) => {
-    using record = item;
-    using num = record.head;
-    using wire = record.at(6);
-    using cause = record.at(7);
-    return [num.toNumber(), wire.toString(), cause.toString()] as [number, string, string];
-  }).reverse();
+  return recordsOf(log);
 }
 
 function scope(...dirs: string[]): CellarScope {

@@ -15,11 +15,15 @@ import { assertEquals } from "./_helpers.ts";
 import { tempDir } from "./_nockapp_helpers.ts";
 import { auth, freePort, serverFlags, startServerProcess, stopServer } from "./_server_helpers.ts";
 import type { ServerProcess } from "./_server_helpers.ts";
+import {
+  checkGuestbookPages,
+  checkHostAnswers,
+  guestbookPath,
+  signInBrowser,
+} from "./_guestbook.ts";
 
 const root = tempDir("cellar_serve_http_kernel_test_");
-const kernelPath = decodeURIComponent(
-  new URL("../examples/guestbook.jam", import.meta.url).pathname,
-);
+const kernelPath = guestbookPath;
 let dirs = 0;
 
 /** A server of the guestbook with `args`, ready (its API polled under /_cellar/). */
@@ -48,42 +52,10 @@ async function text(r: Response): Promise<string> {
 
 /** The kernel's routes and the host's answers where the kernel cannot answer. */
 async function checkKernelRoutes(s: ServerProcess): Promise<void> {
-  let r = await fetch(s.url);
-  assertEquals(r.status, 200);
-  assert.match(r.headers.get("content-type") ?? "", /text\/html/);
-  assert.match(await text(r), /<h1>Guestbook<\/h1>/);
-  r = await fetch(`${s.url}sign`, {
-    method: "POST",
-    headers: { "content-type": "text/plain" },
-    body: "msg=from fetch <script>\r\n",
-    redirect: "manual",
-  });
-  assertEquals(r.status, 303);
-  assertEquals(r.headers.get("location"), "/");
-  await r.body?.cancel();
-  r = await fetch(`${s.url}api/messages`);
-  assertEquals(await r.json(), { requests: 3, messages: ["from fetch <script>"] });
-  // %cache: the second GET of /about is answered without a poke.
-  for (let i = 0; i < 2; i++) {
-    r = await fetch(`${s.url}about`);
-    assertEquals(r.status, 200);
-    assert.match(await text(r), /A Cellar guestbook/);
-  }
-  assertEquals((await (await fetch(`${s.url}api/messages`)).json()).requests, 5);
-  r = await fetch(`${s.url}crash`);
-  assertEquals(r.status, 500);
-  const traceId = /trace id (\w+)/.exec(await text(r))![1];
-  const logged = s.lines.join("\n");
-  assert.match(logged, new RegExp(`request ${traceId} \\(GET /crash\\) crashed the kernel`));
-  assert.match(logged, /%guestbook-crash/);
-  r = await fetch(`${s.url}bad`);
-  assertEquals(r.status, 502);
-  assert.match(await text(r), /status is not a number/);
-  r = await fetch(`${s.url}silent`);
-  assertEquals(r.status, 504);
-  await r.body?.cancel();
+  await checkGuestbookPages(s.url);
+  await checkHostAnswers(s.url, () => s.lines.join("\n"));
   // Cellar's paths without the prefix are the kernel's: its 404.
-  r = await fetch(`${s.url}status`);
+  let r = await fetch(`${s.url}status`);
   assertEquals([r.status, await text(r)], [404, "not found"]);
   r = await fetch(`${s.url}sign`, { method: "POST", body: new Uint8Array(4097) });
   assertEquals(r.status, 413);
@@ -214,18 +186,14 @@ Deno.test({
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
-      await page.goto(s.url);
-      assertEquals(await page.title(), "Guestbook");
-      assertEquals(await page.locator("#messages li").count(), 0);
-      await page.fill("#msg", "Served by cellar serve & <friends>");
-      await Promise.all([page.waitForURL(s.url), page.click("#sign")]);
-      await page.waitForSelector("#messages li");
-      assertEquals(await page.textContent("#messages li"), "Served by cellar serve & <friends>");
-      const api = await (await fetch(`${s.url}api/messages`)).json();
-      assertEquals(api.messages, ["Served by cellar serve & <friends>"]);
-      // The status page works under /_cellar/ (it asks for a token).
-      await page.goto(`${s.url}_cellar/`);
-      assert.match(await page.title(), /Cellar/);
+      await signInBrowser(page, s.url, ["Served by cellar serve & <friends>"]);
+      // The status page works under /_cellar/: it polls /_cellar/status with the token.
+      await page.goto(`${s.url}_cellar/#token=${encodeURIComponent(s.token)}`);
+      assertEquals(await page.title(), "Cellar status");
+      const status = await fetch(`${s.url}_cellar/status`, { headers: auth(s.token) });
+      const event = String((await status.json()).eventNumber);
+      await page.locator("#event-number", { hasText: new RegExp(`^${event}$`) }).waitFor();
+      assert.match((await page.textContent("#health")) ?? "", /^(healthy|nearly-full|growing)$/);
     } finally {
       await browser.close();
       await stopServer(s);

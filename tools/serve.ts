@@ -33,11 +33,15 @@ export function servePermissions(options: ServeOptions, library?: string): strin
   const data = resolve(options.dataDir);
   const libs = [`${root}/zig-out/lib`, ...(library === undefined ? [] : [library])];
   const kernel = options.kernelPath === undefined ? [] : [resolve(options.kernelPath)];
+  // The file driver's directory (--files): read and written.
+  const files = options.files === undefined ? [] : [resolve(options.files)];
   // An IPv6 address goes in brackets before its port.
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return [
-    `--allow-read=${[data, `${root}/src`, `${root}/kernels`, ...libs, ...kernel].join(",")}`,
-    `--allow-write=${data}`,
+    `--allow-read=${
+      [data, `${root}/src`, `${root}/kernels`, ...libs, ...kernel, ...files].join(",")
+    }`,
+    `--allow-write=${[data, ...files].join(",")}`,
     `--allow-ffi=${libs.join(",")}`,
     "--allow-env=CELLAR_LIB",
     `--allow-net=${host}:${options.port}`,

@@ -152,7 +152,7 @@ export class DriverHost {
       try {
         await d.stop?.();
       } catch (error) {
-        this.#log(`driver ${d.name}: stopping failed: ${describe(error)}`);
+        this.#log(`driver ${d.name}: stopping failed: ${describeError(error)}`);
       }
     }
   }
@@ -164,7 +164,7 @@ export class DriverHost {
           (r): PokeOutcome => ({ ok: true, eventNumber: r.eventNumber }),
           (error): PokeOutcome => {
             if (error instanceof HostStoppedError) return { ok: false, stopped: true };
-            this.#log(`driver ${name}: the kernel rejected its poke: ${describe(error)}`);
+            this.#log(`driver ${name}: the kernel rejected its poke: ${describeError(error)}`);
             return { ok: false, stopped: false, error };
           },
         ),
@@ -252,52 +252,84 @@ export class DriverHost {
   }
 
   /** Give each effect to the driver of its tag, in order; stop after an exit. */
-  async #deliver(eventNumber: bigint, effects: Noun): Promise<(string | null)[]> {
-    const items = listItems(effects);
-    const tags: (string | null)[] = [];
-    try {
-      for (let index = 0; index < items.length; index++) {
-        const effect = items[index];
-        const tag = effectTag(effect);
-        tags.push(tag);
-        if (this.#exitCode !== null) continue;
-        const driver = tag === null ? undefined : this.#drivers.find((d) => d.tags.includes(tag));
-        if (driver === undefined) {
-          this.#unhandled(tag);
-          continue;
-        }
-        try {
-          await driver.handle(
-            { eventNumber, index, tag: tag!, effect },
-            this.#context(driver.name),
-          );
-        } catch (error) {
-          this.#log(
-            `driver ${driver.name}: effect ${index} of event ${eventNumber} failed: ${
-              describe(error)
-            }`,
-          );
-        }
-      }
-    } finally {
-      for (const item of items) item.dispose();
-    }
-    return tags;
-  }
-
-  #unhandled(tag: string | null): void {
-    const key = tag ?? "(no tag)";
-    if (this.#unclaimed.has(key)) return;
-    this.#unclaimed.add(key);
-    this.#log(
-      tag === null
-        ? "An effect without a tag was ignored (effects are [%tag …] cells)"
-        : `No driver takes %${tag} effects: they are ignored (reported once)`,
-    );
+  #deliver(eventNumber: bigint, effects: Noun): Promise<(string | null)[]> {
+    return deliverEffects(this.#drivers, eventNumber, effects, {
+      context: (name) => this.#context(name),
+      log: this.#log,
+      unclaimed: this.#unclaimed,
+      skip: () => this.#exitCode !== null,
+    });
   }
 }
 
-function describe(error: unknown): string {
+/** How {@linkcode deliverEffects} reaches the drivers. */
+export interface DeliverOptions {
+  /** The context of a driver's calls. */
+  context(name: string): DriverContext;
+  log(line: string): void;
+  /** The tags already reported as claimed by no driver (each is reported once). */
+  unclaimed: Set<string>;
+  /** Whether to carry out no more effects (after an exit). */
+  skip?: () => boolean;
+  /** Tags carried out elsewhere, not reported as unclaimed. */
+  elsewhere?: readonly string[];
+}
+
+/**
+ * Give each effect of a committed event to the driver of its tag, in order, one at a time;
+ * a driver's failure is logged and the next effect goes on. The tags of the effects.
+ */
+export async function deliverEffects(
+  drivers: readonly Driver[],
+  eventNumber: bigint,
+  effects: Noun,
+  options: DeliverOptions,
+): Promise<(string | null)[]> {
+  const items = listItems(effects);
+  const tags: (string | null)[] = [];
+  try {
+    for (let index = 0; index < items.length; index++) {
+      const effect = items[index];
+      const tag = effectTag(effect);
+      tags.push(tag);
+      if (options.skip?.()) continue;
+      const driver = tag === null ? undefined : drivers.find((d) => d.tags.includes(tag));
+      if (driver === undefined) {
+        if (tag === null || !options.elsewhere?.includes(tag)) unhandled(tag, options);
+        continue;
+      }
+      try {
+        await driver.handle(
+          { eventNumber, index, tag: tag!, effect },
+          options.context(driver.name),
+        );
+      } catch (error) {
+        options.log(
+          `driver ${driver.name}: effect ${index} of event ${eventNumber} failed: ${
+            describeError(error)
+          }`,
+        );
+      }
+    }
+  } finally {
+    for (const item of items) item.dispose();
+  }
+  return tags;
+}
+
+function unhandled(tag: string | null, options: DeliverOptions): void {
+  const key = tag ?? "(no tag)";
+  if (options.unclaimed.has(key)) return;
+  options.unclaimed.add(key);
+  options.log(
+    tag === null
+      ? "An effect without a tag was ignored (effects are [%tag …] cells)"
+      : `No driver takes %${tag} effects: they are ignored (reported once)`,
+  );
+}
+
+/** An error as one line, with the end of a kernel trace. */
+export function describeError(error: unknown): string {
   if (error instanceof NockError) {
     return `${error.message}${error.trace.length ? ` (${error.trace.slice(-3).join(" / ")})` : ""}`;
   }

@@ -13,10 +13,10 @@
 import { KernelHttp, plainResponse, requestJson, requestWireJson } from "../drivers/http_kernel.ts";
 import type { KernelAnswer, KernelRequest, SendOutcome } from "../drivers/http_kernel.ts";
 import { errorResponse, HttpError, readBody } from "./http_util.ts";
-import { apiPrefix, describe } from "./options.ts";
+import { apiPrefix } from "./options.ts";
 import type { Settings } from "./options.ts";
 import type { PokeAnswer, PokeCall } from "./protocol.ts";
-import { serveRequest } from "./routes.ts";
+import { admitted, serveRequest } from "./routes.ts";
 import type { RouteContext } from "./routes.ts";
 
 /** Pokes that the kernel failed on itself: the host answers 500 with a trace id. */
@@ -91,37 +91,17 @@ export function serverFront(
 }
 
 /** A kernel route: admitted and counted as the API's are, authorized when configured. */
-async function serveKernel(
+function serveKernel(
   context: RouteContext,
   kernel: KernelHttp,
   routes: "public" | "token",
   request: Request,
   url: URL,
 ): Promise<Response> {
-  const o = context.observability;
-  let response: Response;
-  let admitted = false;
-  let lingering: Promise<unknown> | undefined;
-  try {
-    o.admit();
-    admitted = true;
+  return admitted(context, () => {
     if (routes === "token" && kernel.mounted(url)) context.auth.authorize(request, "poke");
-    response = await kernel.serve(request, url);
-  } catch (error) {
-    if (error instanceof HttpError) {
-      response = errorResponse(error);
-      lingering = error.lingering;
-    } else {
-      context.log(`cellar serve: internal error: ${error instanceof Error ? error.stack : error}`);
-      response = errorResponse(new HttpError(500, "InternalError", describe(error)));
-    }
-  } finally {
-    const release = () => o.release();
-    if (admitted && lingering !== undefined) lingering.then(release);
-    else if (admitted) release();
-  }
-  o.responses.inc(String(response.status));
-  return response;
+    return kernel.serve(request, url);
+  }, "kernel");
 }
 
 /** Poke a request through the writer; how it ended. */

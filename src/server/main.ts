@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import type { BootReport } from "../runtime/runtime.ts";
+import { checkNounJson, parseNounJson } from "../core/json.ts";
 import { describe } from "./options.ts";
 import type { RunningServer, ServerOptions } from "./options.ts";
 import { createLogger, logFormats } from "./logger.ts";
@@ -49,6 +50,9 @@ Options:
   --auto-failover         take the lease when it expires
   --log-format FORMAT     text (default) or json: one JSON object a line, with time, level,
                           msg and fields
+  --files DIR             the file driver reads and writes the kernel's [%file …] under DIR
+  --timer SECONDS         NockApp's interval timer: poke [%timer ~] every SECONDS
+  --timer-poke NOUN       with --timer: poke this cause (a JSON noun) instead
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
   -h, --help              this help
 
@@ -105,6 +109,9 @@ export function parseServeArgs(args: string[]): ServeCommand {
         mount: { type: "string" },
         "kernel-routes": { type: "string" },
         "http-timeout-ms": { type: "string" },
+        files: { type: "string" },
+        timer: { type: "string" },
+        "timer-poke": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -142,7 +149,30 @@ export function parseServeArgs(args: string[]): ServeCommand {
   if (httpKernel !== undefined) options.httpKernel = httpKernel;
   const cluster = clusterOptions(values);
   if (cluster !== undefined) options.cluster = cluster;
+  if (values.files !== undefined) options.files = values.files;
+  const timer = timerArgs(values.timer, values["timer-poke"]);
+  if (timer !== undefined) options.timer = timer;
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
+}
+
+/** The --timer and --timer-poke flags, checked. */
+function timerArgs(seconds: string | undefined, poke: string | undefined): ServerOptions["timer"] {
+  if (seconds === undefined) {
+    if (poke !== undefined) throw new UsageError("--timer-poke applies to --timer SECONDS only");
+    return undefined;
+  }
+  const n = Number(seconds);
+  if (!(n > 0 && n <= 86_400)) {
+    throw new UsageError(`Bad --timer: '${seconds}' is not seconds above 0 and at most 86400`);
+  }
+  if (poke === undefined) return { seconds: n };
+  try {
+    const cause = parseNounJson(poke);
+    checkNounJson(cause);
+    return { seconds: n, cause };
+  } catch (error) {
+    throw new UsageError(`Bad --timer-poke: ${describe(error)}`);
+  }
 }
 
 /** The --http-kernel flags, checked; undefined without --http-kernel. */

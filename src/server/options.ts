@@ -13,6 +13,8 @@ import { clusterSettings } from "./cluster_options.ts";
 import type { ClusterOptions, ClusterSettings } from "./cluster_options.ts";
 import { createLogger } from "./logger.ts";
 import type { LogFormat, LogLevel } from "./logger.ts";
+import type { Json } from "../core/json.ts";
+import type { DriverSettings } from "./writer_drivers.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -53,6 +55,10 @@ export interface ServerOptions {
   httpKernel?: HttpKernelOptions;
   /** Cluster mode (`docs/CLUSTER.md`): the stream on NATS is the log of record. */
   cluster?: ClusterOptions;
+  /** The file driver may read and write under this directory (`--files`; created when absent). */
+  files?: string;
+  /** NockApp's interval timer (`--timer`): poke `cause` (default `[%timer ~]`) every `seconds`. */
+  timer?: { seconds: number; cause?: Json };
 }
 
 /** Options of a kernel that serves HTTP ({@linkcode ServerOptions.httpKernel}). */
@@ -132,6 +138,8 @@ export interface Settings {
   /** The kernel serves HTTP, or null (Cellar's API at `/`). */
   httpKernel: Required<HttpKernelOptions> | null;
   cluster?: ClusterSettings;
+  /** What the writer's drivers are given. */
+  drivers: DriverSettings;
 }
 
 /** The message of an error of unknown type. */
@@ -174,11 +182,7 @@ export function resolveSettings(options: ServerOptions): Settings {
   }
   // The kernel is read here so that an unreadable one fails before listening.
   const kernel = options.kernelPath === undefined ? undefined : readKernel(options.kernelPath);
-  if (options.cluster !== undefined && options.httpKernel !== undefined) {
-    throw new ServerStartError(
-      "Cluster mode does not serve an HTTP kernel yet: drop --http-kernel or --cluster",
-    );
-  }
+  refuseLocalOnly(options);
   const dataDir = makeDataDir(options.dataDir);
   return {
     dataDir,
@@ -197,6 +201,50 @@ export function resolveSettings(options: ServerOptions): Settings {
       dataDir,
       (message) => new ServerStartError(message),
     ),
+    drivers: driverSettings(options),
+  };
+}
+
+/** Cluster mode runs no drivers and serves no HTTP kernel: every event goes through the
+ * stream, and drivers poke by themselves. */
+function refuseLocalOnly(options: ServerOptions): void {
+  if (options.cluster === undefined) return;
+  const given: [string, unknown][] = [
+    ["--http-kernel", options.httpKernel],
+    ["--files", options.files],
+    ["--timer", options.timer],
+  ];
+  const local = given.find(([, value]) => value !== undefined);
+  if (local === undefined) return;
+  throw new ServerStartError(
+    `Cluster mode runs no drivers and serves no HTTP kernel yet: drop ${local[0]} or --cluster`,
+  );
+}
+
+function driverSettings(options: ServerOptions): DriverSettings {
+  const timer = options.timer;
+  if (timer !== undefined && !(timer.seconds > 0 && timer.seconds <= 86_400)) {
+    throw new ServerStartError(
+      `Bad timer interval: ${timer.seconds} seconds (above 0, at most 86400)`,
+    );
+  }
+  let files: string | null = null;
+  if (options.files !== undefined) {
+    try {
+      Deno.mkdirSync(options.files, { recursive: true });
+      files = Deno.realPathSync(options.files);
+    } catch (cause) {
+      throw new ServerStartError(
+        `Cannot use the files directory ${options.files}: ${describe(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+  return {
+    files,
+    timer: timer === undefined ? null : { seconds: timer.seconds, cause: timer.cause ?? null },
   };
 }
 

@@ -15,6 +15,7 @@ import type {
   ClusterWriterReply,
   ClusterWriterRequest,
 } from "./cluster_protocol.ts";
+import type { DriverSettings } from "./writer_drivers.ts";
 
 /** How the reply should carry a noun. */
 export type NounFormat = "jam" | "json";
@@ -54,6 +55,8 @@ export type WriterRequest =
     httpResponseLimit?: number;
     /** Cluster mode (`cluster_protocol.ts`). */
     cluster?: ClusterWriterConfig;
+    /** The drivers' settings (`--files`, `--timer`). */
+    drivers: DriverSettings;
   }
   | {
     /** Pokes that arrived while the previous group was being committed, in arrival order:

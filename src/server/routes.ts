@@ -127,17 +127,36 @@ export async function serveRequest(
   request: Request,
   url: URL = new URL(request.url),
 ): Promise<Response> {
-  const started = performance.now();
   const pathname = url.pathname;
+  const limited = !routes.some((r) => r.unlimited && r.pattern.test(pathname));
+  const handle = () => dispatch(context, request, url);
+  const response = await admitted(context, handle, routeName(pathname), limited);
+  if (request.method !== "HEAD") return response;
+  await response.body?.cancel();
+  return new Response(null, { status: response.status, headers: response.headers });
+}
+
+/**
+ * Run `handle` as one request in progress (503 past the limit, unless `limited` is false):
+ * any error becomes its JSON error response, and the response is counted under `route`;
+ * never throws.
+ */
+export async function admitted(
+  context: RouteContext,
+  handle: () => Promise<Response>,
+  route: string,
+  limited = true,
+): Promise<Response> {
+  const started = performance.now();
   let response: Response;
-  let admitted = false;
+  let inProgress = false;
   let lingering: Promise<unknown> | undefined;
   try {
-    if (!routes.some((r) => r.unlimited && r.pattern.test(pathname))) {
+    if (limited) {
       context.observability.admit();
-      admitted = true;
+      inProgress = true;
     }
-    response = await dispatch(context, request, url);
+    response = await handle();
   } catch (error) {
     if (error instanceof HttpError) {
       response = errorResponse(error);
@@ -150,14 +169,12 @@ export async function serveRequest(
   } finally {
     // A connection still held by a stalled body counts until the client lets go of it.
     const release = () => context.observability.release();
-    if (admitted && lingering !== undefined) lingering.then(release);
-    else if (admitted) release();
+    if (inProgress && lingering !== undefined) lingering.then(release);
+    else if (inProgress) release();
   }
   const seconds = (performance.now() - started) / 1000;
-  context.observability.takeResponse(routeName(pathname), response.status, seconds);
-  if (request.method !== "HEAD") return response;
-  await response.body?.cancel();
-  return new Response(null, { status: response.status, headers: response.headers });
+  context.observability.takeResponse(route, response.status, seconds);
+  return response;
 }
 
 async function dispatch(context: RouteContext, request: Request, url: URL): Promise<Response> {

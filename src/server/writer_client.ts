@@ -86,6 +86,7 @@ export class WriterClient {
       abort: this.#abort,
       httpResponseLimit: settings.httpKernel?.responseLimit,
       cluster: settings.cluster?.writer,
+      drivers: settings.drivers,
     };
     this.#worker.postMessage(open, kernel ? [kernel] : []);
   }

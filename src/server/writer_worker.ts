@@ -40,7 +40,9 @@ import { wireNoun } from "../runtime/wire.ts";
 import type { WireLike } from "../runtime/wire.ts";
 import { effectsMessage } from "./effects_stream.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
-import { kernelAnswers } from "../drivers/http_kernel.ts";
+import { answerTags, kernelAnswers } from "../drivers/http_kernel.ts";
+import type { AttachedDrivers, CommitOutcome } from "../drivers/attached.ts";
+import { writerDrivers } from "./writer_drivers.ts";
 import { clusterHooks, clusterMessage } from "./cluster_writer.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
@@ -72,6 +74,8 @@ const scrub: ScrubStatus = {
   fault: null,
   lastPassAt: null,
 };
+/** The drivers carrying out committed effects (see `writer_drivers.ts`). */
+let drivers: AttachedDrivers | null = null;
 
 function send(message: WriterReply, transfer: Transferable[] = []): void {
   port.postMessage(message, transfer);
@@ -138,6 +142,17 @@ function sharedSignal(flag: Int32Array): AbortSignal {
   } as AbortSignal;
 }
 
+/** The drivers that carry out committed effects (`--files`, `--timer`, wake-ups). */
+function startDrivers(request: Extract<WriterRequest, { type: "open" }>): AttachedDrivers {
+  return writerDrivers(request.dataDir, request.drivers, {
+    commit: commitLocal,
+    event: (eventNumber) => runtime?.log.get(eventNumber) ?? null,
+    log: (line) => console.error(`cellar serve: ${line}`),
+    print: (text) => console.log(text),
+    elsewhere: httpResponseLimit === null ? [] : answerTags,
+  });
+}
+
 function open(request: Extract<WriterRequest, { type: "open" }>): void {
   httpResponseLimit = request.httpResponseLimit ?? null;
   send({ type: "machine", machine: machineId() });
@@ -146,6 +161,9 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
     ? undefined
     : clusterHooks(request.cluster, () => runtime?.kernelHash ?? "", send);
   try {
+    // In cluster mode every event goes through the stream: drivers, which poke by
+    // themselves, are not run there (options.ts refuses their flags with --cluster).
+    drivers = cluster === undefined ? startDrivers(request) : null;
     runtime = Runtime.open({
       dataDir: request.dataDir,
       kernel: request.kernel ? new Uint8Array(request.kernel) : undefined,
@@ -154,7 +172,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       autoMaintain: false,
       onProgress: (progress) => send({ type: "progress", progress }),
       onGroup: (size) => (groupSizes.push(size), cluster?.onGroup(size)),
-      onComputed: cluster?.onComputed,
+      onComputed: cluster?.onComputed ?? drivers?.computed,
       signal: stopping ? sharedSignal(stopping) : undefined,
     });
   } catch (error) {
@@ -162,6 +180,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
     return;
   }
   send({ type: "ready", boot: runtime.bootReport, status: snapshotStatus() });
+  drivers?.start().catch((error) => console.error(`cellar serve: the drivers failed: ${error}`));
   // The maintenance that a long replay may have made due.
   maintain();
   timer = setInterval(() => {
@@ -256,6 +275,7 @@ function pokes(items: PokeItem[]): void {
   } finally {
     for (const d of decoded) d.request.cause.dispose();
   }
+  drivers?.settle(runtime.eventNumber);
   const published: EffectsMessage[] = [];
   decoded.forEach((d, i) => {
     answers.push(answer(d.item, outcomes[i], transfer, d.request.wire, published));
@@ -290,6 +310,7 @@ function answer(
   try {
     const message = effectsOf(eventNumber, wire, effects);
     if (message !== null) published.push(message);
+    drivers?.committed(eventNumber, effects);
     const base = { type: "poked", id: item.id, eventNumber, computeMs, commitMs } as const;
     if (item.reply !== "jam") return { ...base, effectsJson: nounToJson(effects) };
     const jam = ownBuffer(effects.jam());
@@ -314,6 +335,22 @@ function pokeError(error: unknown): WireError {
     message: "The server is shutting down: the poke was stopped and nothing of it was kept",
     retryAfterSeconds: 5,
   };
+}
+
+/**
+ * Commit a driver's poke alone (the drivers wait for its effects): publish its effects as a
+ * group's are, then the status and maintenance.
+ */
+function commitLocal(cause: Noun, wire: Noun): CommitOutcome {
+  if (runtime === null) return { ok: false, error: new Error("The runtime is closed") };
+  const [outcome] = runtime.pokeMany([{ cause, wire }]);
+  drivers?.settle(runtime.eventNumber);
+  if (!outcome.ok) return outcome;
+  const { eventNumber, effects } = outcome.result;
+  const message = effectsOf(eventNumber, wire, effects);
+  if (message !== null) send(message);
+  afterGroup();
+  return { ok: true, eventNumber, effects };
 }
 
 /** After a group: the status (at most every 100 ms), a retry when stalled, maintenance. */
@@ -343,6 +380,21 @@ function scheduleRetry(): void {
   }, Math.max(0, stall.retryAt - Date.now()));
 }
 
+/** Stop the drivers (their queued effects are carried out first), then close the runtime. */
+async function close(): Promise<void> {
+  try {
+    await drivers?.stop();
+  } catch (error) {
+    console.error(`cellar serve: stopping the drivers failed: ${error}`);
+  }
+  try {
+    runtime?.close();
+  } finally {
+    runtime = null;
+    send({ type: "closed" });
+  }
+}
+
 port.onmessage = (event: MessageEvent<WriterRequest>) => {
   const request = event.data;
   switch (request.type) {
@@ -364,12 +416,7 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
       clearInterval(timer);
       clearTimeout(retryTimer);
       clearTimeout(scrubTimer);
-      try {
-        runtime?.close();
-      } finally {
-        runtime = null;
-        send({ type: "closed" });
-      }
+      void close();
       break;
   }
 };

@@ -1,0 +1,200 @@
+/**
+ * Drivers beside a runtime that something else pokes: the server's writer Worker commits pokes
+ * in groups (`pokeMany`), so it cannot go through a {@linkcode DriverHost}. It tells these
+ * drivers about each computed event ({@linkcode AttachedDrivers.computed}, their write-ahead,
+ * as `RuntimeOptions.onComputed`) and each committed event's effects
+ * ({@linkcode AttachedDrivers.committed}); the drivers' own pokes come back through the
+ * `commit` option, each alone, once the effects delivered before them are done.
+ *
+ * The guarantees are the host's: a driver gets the effects with its tags of every committed
+ * event, in order, only after the event is durable, one at a time; a poke of a driver runs
+ * after the effects queued before it.
+ *
+ * @module
+ */
+
+import { CellarError } from "../core/errors.ts";
+import { Noun } from "../core/noun.ts";
+import type { NounLike } from "../core/noun.ts";
+import type { LoggedEvent } from "../runtime/event_log.ts";
+import type { ComputedEvent } from "../runtime/types.ts";
+import { deliverEffects, describeError } from "./host.ts";
+import type { Driver, DriverContext, PokeOrigin, PokeOutcome } from "./driver.ts";
+
+/** How the runtime's owner commits a driver's poke (alone, at once). */
+export type CommitOutcome =
+  | { ok: true; eventNumber: bigint; effects: Noun }
+  | { ok: false; error: unknown };
+
+/** Options of {@linkcode AttachedDrivers}. */
+export interface AttachedOptions {
+  /** Commit a driver's poke; the effects are the caller's (they are disposed here). */
+  commit(cause: Noun, wire: Noun): CommitOutcome;
+  /** A committed event of the log, or null. */
+  event(eventNumber: bigint): LoggedEvent | null;
+  /** Reports. */
+  log(line: string): void;
+  /** The kernel's output (`%markdown`). */
+  print(text: string): void;
+  /** Tags the owner carries out itself (not reported as unclaimed). */
+  elsewhere?: readonly string[];
+}
+
+/** Drivers fed by the owner of a runtime; see the module's doc. */
+export class AttachedDrivers {
+  readonly #drivers: readonly Driver[];
+  readonly #options: AttachedOptions;
+  /** Deliveries and driver pokes, one after the other. */
+  #chain: Promise<void> = Promise.resolve();
+  /** The driver poke being computed, or null (a poke of the runtime's owner). */
+  #origin: PokeOrigin | null = null;
+  /** Events computed and not yet known to be committed. */
+  #computed: bigint[] = [];
+  #unclaimed = new Set<string>();
+  #stopped = false;
+
+  /** Drivers (not started), each claiming its own tags. */
+  constructor(drivers: readonly Driver[], options: AttachedOptions) {
+    const seen = new Set<string>();
+    for (const tag of drivers.flatMap((d) => d.tags)) {
+      if (seen.has(tag)) throw new CellarError(`Two drivers claim the tag %${tag}`);
+      seen.add(tag);
+    }
+    this.#drivers = drivers;
+    this.#options = options;
+  }
+
+  /** Start the drivers (once the runtime is open: they may read the log). */
+  async start(): Promise<void> {
+    for (const d of this.#drivers) await d.start?.(this.#context(d.name));
+  }
+
+  /** The runtime's `onComputed`: each driver's write-ahead; throwing rejects the event. */
+  readonly computed = (event: ComputedEvent): void => {
+    this.#computed.push(event.eventNumber);
+    const held: { cause: Noun | null } = { cause: null };
+    const origin: PokeOrigin = this.#origin ?? {
+      from: null,
+      get cause(): Noun {
+        if (held.cause === null) {
+          // `[wire eny our now cause]`: the cause is at axis 31.
+          using whole = Noun.cue(event.eventJam);
+          held.cause = whole.at(31);
+        }
+        return held.cause;
+      },
+    };
+    try {
+      for (const d of this.#drivers) d.beforeCommit?.(event, origin);
+    } finally {
+      held.cause?.dispose();
+    }
+  };
+
+  /** After a group: events computed past `eventNumber` were not committed. */
+  settle(eventNumber: bigint): void {
+    for (const n of this.#computed.splice(0)) {
+      if (n <= eventNumber) continue;
+      for (const d of this.#drivers) d.abandoned?.(n);
+    }
+  }
+
+  /** Queue the delivery of a committed event's effects (kept here until delivered). */
+  committed(eventNumber: bigint, effects: Noun): void {
+    if (this.#stopped) return;
+    const kept = Noun.from(effects);
+    this.#then(() => this.#deliver(eventNumber, kept).finally(() => kept.dispose()));
+  }
+
+  /** Whether a driver expects to poke later by itself. */
+  get pending(): boolean {
+    return this.#drivers.some((d) => d.pending?.() ?? false);
+  }
+
+  /** Resolves once no delivery or driver poke is queued or running. */
+  async idle(): Promise<void> {
+    for (let chain = this.#chain;; chain = this.#chain) {
+      await chain;
+      if (chain === this.#chain) return;
+    }
+  }
+
+  /**
+   * Refuse new driver pokes, finish the queued deliveries and pokes, then stop the drivers
+   * (last first).
+   */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#chain;
+    for (const d of [...this.#drivers].reverse()) {
+      try {
+        await d.stop?.();
+      } catch (error) {
+        this.#options.log(`driver ${d.name}: stopping failed: ${describeError(error)}`);
+      }
+    }
+  }
+
+  #then(step: () => Promise<void>): void {
+    this.#chain = this.#chain.then(step).catch((error) =>
+      this.#options.log(`drivers: ${describeError(error)}`)
+    );
+  }
+
+  #context(name: string): DriverContext {
+    return {
+      poke: (cause, wire) => this.#poke(name, cause, wire),
+      event: (eventNumber) => this.#options.event(eventNumber),
+      exit: () => this.#options.log(`driver ${name}: an exit is ignored here`),
+      log: (line) => this.#options.log(`${name}: ${line}`),
+      print: (text) => this.#options.print(text),
+    };
+  }
+
+  #poke(name: string, cause: NounLike, wire: NounLike): Promise<PokeOutcome> {
+    const stopped: PokeOutcome = { ok: false, stopped: true };
+    if (this.#stopped) return Promise.resolve(stopped);
+    const { promise, resolve } = Promise.withResolvers<PokeOutcome>();
+    const causeNoun = Noun.from(cause);
+    const wireNoun = Noun.from(wire);
+    this.#then(async () => {
+      try {
+        if (this.#stopped) return resolve(stopped);
+        this.#origin = { from: name, cause: causeNoun };
+        let outcome: CommitOutcome;
+        try {
+          outcome = this.#options.commit(causeNoun, wireNoun);
+        } finally {
+          this.#origin = null;
+        }
+        if (!outcome.ok) {
+          this.#options.log(
+            `driver ${name}: the kernel rejected its poke: ${describeError(outcome.error)}`,
+          );
+          return resolve({ ok: false, stopped: false, error: outcome.error });
+        }
+        try {
+          await this.#deliver(outcome.eventNumber, outcome.effects);
+        } finally {
+          outcome.effects.dispose();
+        }
+        resolve({ ok: true, eventNumber: outcome.eventNumber });
+      } finally {
+        causeNoun.dispose();
+        wireNoun.dispose();
+      }
+    });
+    return promise;
+  }
+
+  /** Give each effect to the driver of its tag, in order. */
+  async #deliver(eventNumber: bigint, effects: Noun): Promise<void> {
+    await deliverEffects(this.#drivers, eventNumber, effects, {
+      context: (name) => this.#context(name),
+      log: this.#options.log,
+      unclaimed: this.#unclaimed,
+      elsewhere: this.#options.elsewhere,
+    });
+  }
+}
