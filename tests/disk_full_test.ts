@@ -221,7 +221,10 @@ kernelTest({
         assert(has(r, "v0") && has(r, "v39"));
         // The log's append: events whose wire (logged, not kept in the state) is large.
         const reason = logUntilFull(r);
-        assert(/the log could not (take|commit) events .*(disk is full|NoSpaceLeft)/i.test(reason), reason);
+        assert(
+          /the log could not (take|commit) events .*(disk is full|NoSpaceLeft)/i.test(reason),
+          reason,
+        );
         Deno.removeSync(ballast);
         assertEquals(r.retryCommit(), true);
         r.gc();
