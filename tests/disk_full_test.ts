@@ -143,6 +143,9 @@ kernelTest({
           /NoSpaceLeft|disk is full|No space/i.test(full.commit.stalled.reason),
           full.commit.stalled.reason,
         );
+        const health = await fetch(`${server.url}health`);
+        assertEquals(health.status, 503);
+        assertEquals((await health.json()).health, "failed");
         const peek = await fetch(`${server.url}peek/get/${answered[0]}`, {
           headers: auth(server.token),
         });
@@ -153,6 +156,9 @@ kernelTest({
           await new Promise((res) => setTimeout(res, 200));
         }
         assertEquals((await status(server)).commit.stalled, null);
+        const healthy = await fetch(`${server.url}health`);
+        assertEquals(healthy.status, 200);
+        await healthy.body?.cancel();
         for (const key of ["after1", "after2"]) {
           const r = await pokeJson(server, ["put", key, 1]);
           assertEquals(r.status, 200);

@@ -99,6 +99,9 @@ kernelTest(
       assert(await metric(server, "cellar_scrub_passes_total") >= 1);
       assert(await metric(server, "cellar_scrub_bytes_total") > 0);
       assertEquals(await metric(server, "cellar_scrub_faults_total"), 0);
+      const health = await fetch(`${server.url}health`); // No token: it is public.
+      assertEquals(health.status, 200);
+      assertEquals(await health.json(), { health: "healthy", phase: "ready" });
       // Pokes go on while it scrubs, and the next pass covers them.
       const poke = await pokeJson(server, ["put", "more", 1]);
       assertEquals(poke.status, 200);
@@ -134,6 +137,9 @@ kernelTest(
       assertEquals(poke.status, 503);
       await poke.body?.cancel();
       assertEquals(await metric(server, "cellar_scrub_faults_total"), 1);
+      const health = await fetch(`${server.url}health`);
+      assertEquals(health.status, 503);
+      assertEquals(await health.json(), { health: "failed", phase: "failed" });
       assert(
         server.lines.some((l) => l.includes("the scrub found a data fault")),
         server.lines.join("\n"),

@@ -71,6 +71,7 @@ const pageSecurityPolicy =
 /** The HTTP API (see `docs/HTTP.md`). */
 export const routes: readonly Route[] = [
   { method: "GET", pattern: /^\/$/, scope: null, handle: page },
+  { method: "GET", pattern: /^\/health$/, scope: null, handle: health },
   { method: "GET", pattern: /^\/status$/, scope: "status", handle: status },
   { method: "GET", pattern: /^\/metrics$/, scope: "status", handle: metrics },
   { method: "POST", pattern: /^\/poke$/, scope: "poke", handle: poke },
@@ -144,6 +145,20 @@ function page(): Response {
       "content-security-policy": pageSecurityPolicy,
     },
   });
+}
+
+/**
+ * For load balancers and supervisors, without a token: the health alone (no reason, no
+ * path), 200 while the runtime serves and 503 while it cannot (booting, failed, commits
+ * stalled, a data fault found, stopping).
+ */
+function health(context: RouteContext): Response {
+  const o = context.observability;
+  const health = o.health();
+  const serving = o.phase === "ready" && health !== "failed";
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (!serving) headers["retry-after"] = o.phase === "recovering" ? "1" : "5";
+  return jsonResponse({ health, phase: o.phase }, serving ? 200 : 503, headers);
 }
 
 function status(
