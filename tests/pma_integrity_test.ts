@@ -274,3 +274,30 @@ kernelTest(
     }
   },
 );
+
+Deno.test("Pma: a slab or lock that is a symbolic link is refused natively, and left alone", async () => {
+  await withDir((elsewhere) => {
+    {
+      using pma = Pma.open(elsewhere, { sidecar: "off" });
+      commitHistory(pma, 3);
+    }
+    const before = Deno.readFileSync(`${elsewhere}/0.pma`);
+    const dir = Deno.makeTempDirSync({ prefix: "cellar-integrity-link-" });
+    try {
+      // The runtime's lstat check (checkDataDir) is not on this path: only O_NOFOLLOW is.
+      Deno.symlinkSync(`${elsewhere}/0.pma`, `${dir}/0.pma`);
+      const error = assertPmaError(() => Pma.open(dir, { create: false }), "Io");
+      assert(error.message.includes("0.pma: it is a symbolic link"), error.message);
+      assertPmaError(() => Pma.open(dir, { readOnly: true }), "Io");
+      Deno.removeSync(`${dir}/0.pma`);
+      Deno.removeSync(`${dir}/lock`);
+      Deno.symlinkSync(`${elsewhere}/stolen`, `${dir}/lock`);
+      const locked = assertPmaError(() => Pma.open(dir), "Io");
+      assert(locked.message.includes("lock file: it is a symbolic link"), locked.message);
+      assertThrows(() => Deno.statSync(`${elsewhere}/stolen`), Deno.errors.NotFound);
+      assertEquals(Deno.readFileSync(`${elsewhere}/0.pma`), before);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  });
+});

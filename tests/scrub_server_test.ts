@@ -99,6 +99,8 @@ kernelTest(
       assert(await metric(server, "cellar_scrub_passes_total") >= 1);
       assert(await metric(server, "cellar_scrub_bytes_total") > 0);
       assertEquals(await metric(server, "cellar_scrub_faults_total"), 0);
+      const ready = await fetch(`${server.url}readyz`); // No token: it is public.
+      assertEquals([ready.status, await ready.text()], [200, "ok\n"]);
       // Pokes go on while it scrubs, and the next pass covers them.
       const poke = await pokeJson(server, ["put", "more", 1]);
       assertEquals(poke.status, 200);
@@ -134,6 +136,10 @@ kernelTest(
       assertEquals(poke.status, 503);
       await poke.body?.cancel();
       assertEquals(await metric(server, "cellar_scrub_faults_total"), 1);
+      const ready = await fetch(`${server.url}readyz`);
+      assertEquals([ready.status, await ready.text()], [503, "not ok\n"]);
+      const live = await fetch(`${server.url}healthz`); // The runtime failed: restart it.
+      assertEquals([live.status, await live.text()], [503, "not ok\n"]);
       assert(
         server.lines.some((l) => l.includes("the scrub found a data fault")),
         server.lines.join("\n"),

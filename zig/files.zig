@@ -14,6 +14,7 @@ const assert = std.debug.assert;
 const posix = std.posix;
 const constants = @import("constants.zig");
 const pma_mod = @import("pma.zig");
+const safe_file = @import("pma/safe_file.zig");
 const Pma = pma_mod.Pma;
 
 pub const SnapshotResult = struct {
@@ -54,8 +55,8 @@ pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
     const granule = constants.pma_file_granule_bytes;
     const bytes = @min(std.mem.alignForward(u64, s.used_bytes, granule), s.capacity_bytes);
     assert(bytes >= s.used_bytes);
-    const file = std.fs.cwd().createFile(path, .{ .exclusive = true, .truncate = false }) catch |e|
-        return fail(error.Io, "Cannot create snapshot file {s}: {s}", .{ path, @errorName(e) });
+    const file = safe_file.openPath(path, .create_exclusive) catch |e|
+        return fail(error.Io, "Cannot create snapshot file {s}: {s}", .{ path, safe_file.reason(e) });
     defer file.close();
     errdefer std.fs.cwd().deleteFile(path) catch {};
     const base: [*]const u8 = @ptrFromInt(p.base());
@@ -87,8 +88,8 @@ pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
 
 /// blake3 and size of the file at `path`, read in chunks.
 pub fn hashFile(path: []const u8, digest: *[32]u8) Error!u64 {
-    const file = std.fs.cwd().openFile(path, .{}) catch |e|
-        return fail(error.Io, "Cannot open {s}: {s}", .{ path, @errorName(e) });
+    const file = safe_file.openPath(path, .read_only) catch |e|
+        return fail(error.Io, "Cannot open {s}: {s}", .{ path, safe_file.reason(e) });
     defer file.close();
     const buf = std.heap.page_allocator.alloc(u8, chunk_bytes) catch
         return fail(error.Io, "Cannot hash {s}: out of memory", .{path});
@@ -116,21 +117,32 @@ pub fn installCopy(src: []const u8, dest: []const u8) Error!void {
     assert(tmp.len == dest.len + ".tmp".len);
     const cwd = std.fs.cwd();
     cwd.deleteFile(tmp) catch {};
-    cwd.copyFile(src, cwd, tmp, .{}) catch |e|
-        return fail(error.Io, "Cannot copy {s} to {s}: {s}", .{ src, tmp, @errorName(e) });
-    {
-        const f = cwd.openFile(tmp, .{ .mode = .read_write }) catch |e|
-            return fail(error.Io, "Cannot open {s}: {s}", .{ tmp, @errorName(e) });
-        defer f.close();
-        posix.fsync(f.handle) catch |e|
-            return fail(error.Io, "Cannot sync {s}: {s}", .{ tmp, @errorName(e) });
-    }
+    try copyFile(src, tmp);
     cwd.rename(tmp, dest) catch |e|
         return fail(error.Io, "Cannot rename {s} to {s}: {s}", .{ tmp, dest, @errorName(e) });
     try syncDir(std.fs.path.dirname(dest) orelse ".");
 }
 
-/// fsync a directory, so that renames and creations in it are durable.
+/// Copy `src` to a new file `dest` (0600), neither of them a symbolic link, and fsync it.
+fn copyFile(src: []const u8, dest: []const u8) Error!void {
+    const in = safe_file.openPath(src, .read_only) catch |e|
+        return fail(error.Io, "Cannot open {s}: {s}", .{ src, safe_file.reason(e) });
+    defer in.close();
+    const out = safe_file.openPath(dest, .create_exclusive) catch |e|
+        return fail(error.Io, "Cannot create {s}: {s}", .{ dest, safe_file.reason(e) });
+    defer out.close();
+    errdefer std.fs.cwd().deleteFile(dest) catch {};
+    const st = in.stat() catch |e|
+        return fail(error.Io, "Cannot stat {s}: {s}", .{ src, @errorName(e) });
+    const copied = in.copyRangeAll(0, out, 0, st.size) catch |e|
+        return fail(error.Io, "Cannot copy {s} to {s}: {s}", .{ src, dest, @errorName(e) });
+    if (copied != st.size) return fail(error.Io, "Cannot copy {s}: it changed size while copied", .{src});
+    posix.fsync(out.handle) catch |e|
+        return fail(error.Io, "Cannot sync {s}: {s}", .{ dest, @errorName(e) });
+}
+
+/// fsync a directory, so that renames and creations in it are durable. (It may be a link:
+/// the data directory itself may be one, and a sync writes nothing there.)
 pub fn syncDir(path: []const u8) Error!void {
     var dir = std.fs.cwd().openDir(path, .{ .iterate = true }) catch |e|
         return fail(error.Io, "Cannot open directory {s}: {s}", .{ path, @errorName(e) });
@@ -147,13 +159,9 @@ pub fn syncDir(path: []const u8) Error!void {
 /// there either.)
 pub fn lockFile(path: []const u8) Error!i32 {
     if (builtin.os.tag == .windows) return fail(error.Io, "Cannot lock {s}: not supported on Windows yet", .{path});
-    const file = std.fs.cwd().createFile(path, .{
-        .truncate = false,
-        .lock = .exclusive,
-        .lock_nonblocking = true,
-    }) catch |e| switch (e) {
+    const file = safe_file.lock(std.fs.cwd(), path) catch |e| switch (e) {
         error.WouldBlock => return fail(error.Locked, "{s} is locked by another process", .{path}),
-        else => return fail(error.Io, "Cannot create lock file {s}: {s}", .{ path, @errorName(e) }),
+        else => return fail(error.Io, "Cannot create lock file {s}: {s}", .{ path, safe_file.reason(e) }),
     };
     assert(file.handle >= 0);
     return file.handle;
@@ -207,4 +215,34 @@ test "files: snapshot of a slab is its committed prefix, hashes and installs" {
     try t.expectError(error.Locked, lockFile(lock_path));
     unlock(fd);
     unlock(try lockFile(lock_path));
+}
+
+test "files: a symbolic link as a snapshot, a copy's source or the lock is refused and left alone" {
+    if (builtin.os.tag == .windows) return error.SkipZigTest;
+    const t = std.testing;
+    var tmp = t.tmpDir(.{});
+    defer tmp.cleanup();
+    var path_buf: [std.fs.max_path_bytes]u8 = undefined;
+    const dir = try tmp.dir.realpath(".", &path_buf);
+    try tmp.dir.writeFile(.{ .sub_path = "target", .data = "keep" });
+    try tmp.dir.symLink("target", "snap", .{});
+    try tmp.dir.symLink("absent", "cellar.lock", .{});
+    const p = try Pma.open(t.allocator, dir, .{ .sidecar = .off });
+    defer p.close();
+    var buf: [std.fs.max_path_bytes]u8 = undefined;
+    const snap = try std.fmt.bufPrint(&buf, "{s}/snap", .{dir});
+    try t.expectError(error.Io, writeSnapshot(p, snap));
+    try t.expect(std.mem.indexOf(u8, lastMessage(), "it is a symbolic link") != null);
+    var digest: [32]u8 = undefined;
+    try t.expectError(error.Io, hashFile(snap, &digest));
+    var dest_buf: [std.fs.max_path_bytes]u8 = undefined;
+    try t.expectError(error.Io, installCopy(snap, try std.fmt.bufPrint(&dest_buf, "{s}/copy", .{dir})));
+    try t.expectError(error.FileNotFound, tmp.dir.access("copy", .{}));
+    try t.expectError(error.FileNotFound, tmp.dir.access("copy.tmp", .{}));
+    const lock = try std.fmt.bufPrint(&buf, "{s}/cellar.lock", .{dir});
+    try t.expectError(error.Io, lockFile(lock));
+    try t.expect(std.mem.indexOf(u8, lastMessage(), "it is a symbolic link") != null);
+    try t.expectError(error.FileNotFound, tmp.dir.access("absent", .{}));
+    var got: [8]u8 = undefined;
+    try t.expectEqualStrings("keep", try tmp.dir.readFile("target", &got));
 }

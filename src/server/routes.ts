@@ -208,6 +208,11 @@ function page(): Response {
   });
 }
 
+/**
+ * For load balancers and supervisors, without a token: the health alone (no reason, no
+ * path), 200 while the runtime serves and 503 while it cannot (booting, failed, commits
+ * stalled, a data fault found, stopping).
+ */
 function status(
   context: RouteContext,
   _request: Request,

@@ -12,7 +12,7 @@
  * Between messages a timer scrubs the slab: `scrubStepBytes` of its data checked against
  * their checksums every `scrubEveryMs` (about 80 MiB/s; a step takes well under a
  * millisecond per MiB, so a poke waits at most one step), and a rest of `scrubRestMs`
- * between passes. A fault stops the scrub and goes out in the status at once: the server
+ * before the first pass (the peek Workers open first) and between passes. A fault stops the scrub and goes out in the status at once: the server
  * then serves nothing from this state, and the PMA (which refuses commits from then on)
  * records the fault, so the next start recovers from a snapshot and the log.
  *
@@ -186,7 +186,9 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
   timer = setInterval(() => {
     if (runtime !== null) send({ type: "status", status: snapshotStatus() });
   }, 2000);
-  scrubTimer = setTimeout(scrubTick, scrubEveryMs);
+  // The first pass waits a rest, so that the peek Workers open their replicas first: a fault
+  // recorded before they do makes them refuse the directory, and the server stop.
+  scrubTimer = setTimeout(scrubTick, scrubRestMs);
 }
 
 function maintain(): void {

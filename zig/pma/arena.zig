@@ -31,6 +31,7 @@ const replica = @import("replica.zig");
 const sidecar = @import("sidecar.zig");
 const scrub_mod = @import("scrub.zig");
 const mug_check = @import("mug_check.zig");
+const safe_file = @import("safe_file.zig");
 
 // ------------------------------------------------------------------------- API types
 
@@ -306,10 +307,11 @@ pub const Pma = struct {
             o.initial_bytes > o.reserve_bytes)
             return p.fail(error.BadOptions, "Cannot open slab: bad reserve or initial size", .{});
         if (p.mode == .writer and o.create) {
-            std.fs.cwd().makePath(dir_path) catch |e|
+            var made = safe_file.openDir(dir_path, true, false) catch |e|
                 return p.failIo(e, "Cannot create data directory {s}", .{dir_path});
+            made.close();
         }
-        p.dir = std.fs.cwd().openDir(dir_path, .{ .iterate = true }) catch |e| switch (e) {
+        p.dir = safe_file.openDir(dir_path, false, true) catch |e| switch (e) {
             error.FileNotFound => return p.fail(error.NoSlab, "Cannot open slab: no directory {s}", .{dir_path}),
             else => return p.failIo(e, "Cannot open data directory {s}", .{dir_path}),
         };
@@ -338,11 +340,7 @@ pub const Pma = struct {
 
     fn lockAndClean(p: *Pma) Error!void {
         assert(p.mode == .writer);
-        p.lock = p.dir.createFile(format.lock_name, .{
-            .truncate = false,
-            .lock = .exclusive,
-            .lock_nonblocking = true,
-        }) catch |e| switch (e) {
+        p.lock = safe_file.lock(p.dir, format.lock_name) catch |e| switch (e) {
             error.WouldBlock => return p.fail(error.Locked, "Cannot open slab: another writer holds the directory", .{}),
             else => return p.failIo(e, "Cannot create the lock file", .{}),
         };
@@ -366,7 +364,7 @@ pub const Pma = struct {
     }
 
     pub fn failIo(p: *Pma, os_err: anyerror, comptime fmt: []const u8, args: anytype) Error {
-        p.diag.set(fmt ++ ": {s}", args ++ .{@errorName(os_err)});
+        p.diag.set(fmt ++ ": {s}", args ++ .{safe_file.reason(os_err)});
         assert(p.diag.len > 0);
         return error.Io;
     }
@@ -509,8 +507,8 @@ pub const Pma = struct {
         for (0..2) |i| {
             const id: u1 = @intCast(i);
             const name = format.slab_names[id];
-            const mode: std.fs.File.OpenMode = if (p.mode == .writer) .read_write else .read_only;
-            const file = p.dir.openFile(name, .{ .mode = mode }) catch |e| switch (e) {
+            const how: safe_file.How = if (p.mode == .writer) .read_write else .read_only;
+            const file = safe_file.open(p.dir, name, how) catch |e| switch (e) {
                 error.FileNotFound => continue,
                 else => return p.failIo(e, "Cannot open slab file {s}", .{name}),
             };

@@ -178,3 +178,66 @@ test "pma: misuse gives named errors" {
     try testing.expectError(error.ReadOnly, r.commit(&ws, Noun.one, 9, &hashOf(9)));
     try testing.expectError(error.ReadOnly, r.gc(&.{}));
 }
+
+test "pma: a symbolic link as the directory, a slab or the lock is refused and left alone" {
+    var dir = try TestDir.init("symlink");
+    defer dir.deinit();
+    var elsewhere = try TestDir.init("symlink-elsewhere");
+    defer elsewhere.deinit();
+    var ws = try Workspace.init(testing.allocator, 16 << 20);
+    defer ws.deinit();
+    {
+        const p = try Pma.open(testing.allocator, elsewhere.path(), .{ .sidecar = .off });
+        defer p.close();
+        p.attach(&ws);
+        try commitChain(p, &ws, 1, 3);
+        p.detach(&ws);
+    }
+    const cwd = std.fs.cwd();
+    var d = try cwd.openDir(dir.path(), .{});
+    defer d.close();
+    var e = try cwd.openDir(elsewhere.path(), .{});
+    defer e.close();
+    const before = try e.statFile("0.pma");
+    // The slab, a link to a real slab elsewhere: refused by writers and readers alike.
+    var buf: [300]u8 = undefined;
+    try d.symLink(try std.fmt.bufPrint(&buf, "{s}/0.pma", .{elsewhere.path()}), "0.pma", .{});
+    var diag: pma_mod.Diagnostic = .{};
+    try expectFails(error.Io, Pma.open(testing.allocator, dir.path(), .{ .create = false, .diagnostic = &diag }));
+    try testing.expect(std.mem.indexOf(u8, diag.message(), "0.pma: it is a symbolic link") != null);
+    try expectFails(error.Io, Pma.openReadOnly(testing.allocator, dir.path(), .{}));
+    // The lock file, a dangling link: refused, and nothing is created where it points.
+    try d.deleteFile("0.pma");
+    d.deleteFile("lock") catch {}; // The writer's open above made it before it failed.
+    try d.symLink(try std.fmt.bufPrint(&buf, "{s}/stolen.lock", .{elsewhere.path()}), "lock", .{});
+    try expectFails(error.Io, Pma.open(testing.allocator, dir.path(), .{ .diagnostic = &diag }));
+    try testing.expect(std.mem.indexOf(u8, diag.message(), "lock file: it is a symbolic link") != null);
+    try testing.expectError(error.FileNotFound, e.access("stolen.lock", .{}));
+    // The directory itself, a link: refused.
+    try d.deleteFile("lock");
+    try d.symLink(elsewhere.path(), "pma", .{});
+    const linked = try std.fmt.bufPrint(&buf, "{s}/pma", .{dir.path()});
+    try expectFails(error.Io, Pma.open(testing.allocator, linked, .{ .diagnostic = &diag }));
+    try testing.expect(std.mem.indexOf(u8, diag.message(), "it is a symbolic link") != null);
+    const after = try e.statFile("0.pma");
+    try testing.expectEqual(before.mtime, after.mtime);
+    try testing.expectEqual(before.size, after.size);
+}
+
+test "pma: a new slab directory and its files are private (0700, 0600)" {
+    var dir = try TestDir.init("modes");
+    defer dir.deinit();
+    var buf: [300]u8 = undefined;
+    const sub = try std.fmt.bufPrint(&buf, "{s}/pma", .{dir.path()});
+    const p = try Pma.open(testing.allocator, sub, .{});
+    p.close();
+    var d = try std.fs.cwd().openDir(sub, .{ .iterate = true });
+    defer d.close();
+    try testing.expectEqual(@as(u32, 0), @as(u32, @intCast((try std.posix.fstat(d.fd)).mode)) & 0o077);
+    var it = d.iterate();
+    var files: u32 = 0;
+    while (try it.next()) |entry| : (files += 1) {
+        try testing.expectEqual(@as(u32, 0), @as(u32, @intCast((try d.statFile(entry.name)).mode)) & 0o077);
+    }
+    try testing.expect(files >= 2);
+}

@@ -14,6 +14,7 @@ const assert = std.debug.assert;
 const posix = std.posix;
 const constants = @import("../constants.zig");
 const format = @import("format.zig");
+const safe_file = @import("safe_file.zig");
 const SlabOffset = format.SlabOffset;
 const arena = @import("arena.zig");
 const Pma = arena.Pma;
@@ -177,7 +178,7 @@ pub fn createTemp(p: *Pma, file_id: u1, bytes: u64) Error!NewSlab {
     assert(bytes % constants.pma_file_granule_bytes == 0);
     assert(bytes > format.header_bytes);
     const name = format.temp_names[file_id];
-    const file = p.dir.createFile(name, .{ .read = true, .truncate = true }) catch |e|
+    const file = safe_file.open(p.dir, name, .create_truncate) catch |e|
         return p.failIo(e, "Cannot create {s}", .{name});
     errdefer {
         file.close();

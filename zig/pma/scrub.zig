@@ -22,6 +22,7 @@ const SlabOffset = slab_format.SlabOffset;
 const Coverage = slab_format.Coverage;
 const integrity = @import("integrity.zig");
 const mapping = @import("mapping.zig");
+const safe_file = @import("safe_file.zig");
 const arena = @import("arena.zig");
 const Pma = arena.Pma;
 const Error = arena.Error;
@@ -317,7 +318,7 @@ fn writeMarker(p: *Pma, f: Fault) Error!void {
     assert(p.mode == .writer);
     var buf: [256]u8 = undefined;
     const text = std.fmt.bufPrint(&buf, "{f}\n", .{f}) catch buf[0..0];
-    const file = p.dir.createFile(marker_temp_name, .{ .truncate = true }) catch |e|
+    const file = safe_file.open(p.dir, marker_temp_name, .create_truncate) catch |e|
         return p.failIo(e, "Cannot create {s}", .{marker_temp_name});
     defer file.close();
     file.writeAll(text) catch |e| return p.failIo(e, "Cannot write {s}", .{marker_temp_name});
@@ -329,7 +330,7 @@ fn writeMarker(p: *Pma, f: Fault) Error!void {
 
 /// At open: fail with DataChecksum when the directory holds a `pma.fault` record.
 pub fn refuseIfMarked(p: *Pma) Error!void {
-    const file = p.dir.openFile(marker_name, .{}) catch |e| switch (e) {
+    const file = safe_file.open(p.dir, marker_name, .read_only) catch |e| switch (e) {
         error.FileNotFound => return,
         else => return p.failIo(e, "Cannot read {s}", .{marker_name}),
     };

@@ -7,6 +7,7 @@
 const std = @import("std");
 const assert = std.debug.assert;
 const format = @import("format.zig");
+const safe_file = @import("safe_file.zig");
 const Slot = format.Slot;
 const mapping = @import("mapping.zig");
 const arena = @import("arena.zig");
@@ -23,7 +24,7 @@ pub fn writeSidecar(p: *Pma) Error!void {
     assert(p.last.checksumOk());
     const bytes = std.mem.asBytes(&p.last);
     const temp = format.sidecar_temp_name;
-    const f = p.dir.createFile(temp, .{ .truncate = true }) catch |e|
+    const f = safe_file.open(p.dir, temp, .create_truncate) catch |e|
         return p.failIo(e, "Cannot create {s}", .{temp});
     defer f.close();
     f.writeAll(bytes) catch |e| return p.failIo(e, "Cannot write {s}", .{temp});
@@ -37,7 +38,7 @@ pub const SidecarRead = union(enum) { absent, bad: Error, ok: Slot };
 
 /// Read and check the sidecar of the open directory `dir`.
 pub fn read(dir: std.fs.Dir) SidecarRead {
-    const f = dir.openFile(format.sidecar_name, .{}) catch |e| switch (e) {
+    const f = safe_file.open(dir, format.sidecar_name, .read_only) catch |e| switch (e) {
         error.FileNotFound => return .absent,
         else => return .{ .bad = error.Io },
     };
@@ -79,8 +80,8 @@ pub fn crossCheck(p: *Pma, side: SidecarRead) Error!void {
 pub fn readSidecar(dir_path: []const u8, diag: ?*Diagnostic) Error!Slot {
     var local: Diagnostic = .{};
     const d = diag orelse &local;
-    var dir = std.fs.cwd().openDir(dir_path, .{}) catch |e| {
-        d.set("Cannot open data directory {s}: {s}", .{ dir_path, @errorName(e) });
+    var dir = safe_file.openDir(dir_path, false, false) catch |e| {
+        d.set("Cannot open data directory {s}: {s}", .{ dir_path, safe_file.reason(e) });
         return error.Io;
     };
     defer dir.close();
