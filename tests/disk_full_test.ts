@@ -155,8 +155,8 @@ kernelTest({
           await new Promise((res) => setTimeout(res, 200));
         }
         assertEquals((await status(server)).commit.stalled, null);
-        const ready = await fetch(`${server.url}readyz`);
-        assertEquals([ready.status, await ready.text()], [200, "ok\n"]);
+        const readyAgain = await fetch(`${server.url}readyz`);
+        assertEquals([readyAgain.status, await readyAgain.text()], [200, "ok\n"]);
         for (const key of ["after1", "after2"]) {
           const r = await pokeJson(server, ["put", key, 1]);
           assertEquals(r.status, 200);
