@@ -143,6 +143,9 @@ kernelTest({
           /NoSpaceLeft|disk is full|No space/i.test(full.commit.stalled.reason),
           full.commit.stalled.reason,
         );
+        const health = await fetch(`${server.url}health`);
+        assertEquals(health.status, 503);
+        assertEquals((await health.json()).health, "failed");
         const ready = await fetch(`${server.url}readyz`);
         assertEquals([ready.status, await ready.text()], [503, "not ok\n"]);
         const peek = await fetch(`${server.url}peek/get/${answered[0]}`, {

@@ -99,7 +99,10 @@ kernelTest(
       assert(await metric(server, "cellar_scrub_passes_total") >= 1);
       assert(await metric(server, "cellar_scrub_bytes_total") > 0);
       assertEquals(await metric(server, "cellar_scrub_faults_total"), 0);
-      const ready = await fetch(`${server.url}readyz`); // No token: it is public.
+      const health = await fetch(`${server.url}health`); // No token: it is public.
+      assertEquals(health.status, 200);
+      assertEquals(await health.json(), { health: "healthy", phase: "ready" });
+      const ready = await fetch(`${server.url}readyz`);
       assertEquals([ready.status, await ready.text()], [200, "ok\n"]);
       // Pokes go on while it scrubs, and the next pass covers them.
       const poke = await pokeJson(server, ["put", "more", 1]);
@@ -136,6 +139,9 @@ kernelTest(
       assertEquals(poke.status, 503);
       await poke.body?.cancel();
       assertEquals(await metric(server, "cellar_scrub_faults_total"), 1);
+      const health = await fetch(`${server.url}health`);
+      assertEquals(health.status, 503);
+      assertEquals(await health.json(), { health: "failed", phase: "failed" });
       const ready = await fetch(`${server.url}readyz`);
       assertEquals([ready.status, await ready.text()], [503, "not ok\n"]);
       const live = await fetch(`${server.url}healthz`); // The runtime failed: restart it.

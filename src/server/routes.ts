@@ -84,6 +84,14 @@ export const routes: readonly Route[] = [
   { method: "GET", pattern: /^\/effects$/, path: "/effects", scope: "subscribe", handle: effects },
   {
     method: "GET",
+    pattern: /^\/health$/,
+    path: "/health",
+    scope: null,
+    unlimited: true,
+    handle: health,
+  },
+  {
+    method: "GET",
     pattern: /^\/healthz$/,
     path: "/healthz",
     scope: null,
@@ -213,6 +221,16 @@ function page(): Response {
  * path), 200 while the runtime serves and 503 while it cannot (booting, failed, commits
  * stalled, a data fault found, stopping).
  */
+/** `GET /health`: the health and phase, 200 while the runtime serves, else 503. */
+function health(context: RouteContext): Response {
+  const o = context.observability;
+  const health = o.health();
+  const serving = o.phase === "ready" && health !== "failed";
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (!serving) headers["retry-after"] = o.phase === "recovering" ? "1" : "5";
+  return jsonResponse({ health, phase: o.phase }, serving ? 200 : 503, headers);
+}
+
 function status(
   context: RouteContext,
   _request: Request,
