@@ -16,6 +16,7 @@ import { Noun } from "../core/noun.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import type { PokeOutcome, PokeRequest, RuntimeStatus } from "../runtime/runtime.ts";
 import { nounFromJson, nounToJson } from "../core/json.ts";
+import { jsonOptionsOf } from "./protocol.ts";
 import type { PokeAnswer, PokeItem, WriterReply, WriterRequest, WriterStatus } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
 import { wireNoun } from "../runtime/wire.ts";
@@ -123,7 +124,7 @@ function effectsOf(
 function pokeInput(request: PokeItem): { cause: Noun; wire: Noun | string | undefined } {
   const cause = request.jam !== undefined
     ? Noun.cue(new Uint8Array(request.jam))
-    : nounFromJson(request.json ?? null);
+    : nounFromJson(request.json ?? null, { lists: request.causeLists });
   if (request.wireJson === undefined) return { cause, wire: request.wire };
   try {
     return { cause, wire: nounFromJson(request.wireJson) };
@@ -198,7 +199,9 @@ function answer(
     const message = effectsOf(eventNumber, wire, effects);
     if (message !== null) published.push(message);
     const base = { type: "poked", id: item.id, eventNumber, computeMs, commitMs } as const;
-    if (item.reply !== "jam") return { ...base, effectsJson: nounToJson(effects) };
+    if (item.reply !== "jam") {
+      return { ...base, effectsJson: nounToJson(effects, jsonOptionsOf(item.reply)) };
+    }
     const jam = ownBuffer(effects.jam());
     transfer.push(jam);
     return { ...base, effectsJam: jam };
