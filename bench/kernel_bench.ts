@@ -1,15 +1,18 @@
 /**
  * The default kernel against the one it replaced: a `%put`, an `%incr` and a `/get` peek on
- * kernels/kv.jam (standalone, a binary trie on the key's bits, its own jetted arithmetic)
- * and on kernels/examples/kv-stdlib.hoon (the standard library's map, its jets).
+ * kernels/kv.jam (standalone, a binary trie on the key's bits whose walks are jetted, its own
+ * jetted arithmetic) and on kernels/examples/kv-stdlib.hoon (the standard library's map, its
+ * jets).
  *
  *   deno bench --allow-all bench/kernel_bench.ts
+ *   deno task bench:harness --filter kernel-ops/         (medians)
  *
  * Each kernel holds 10,000 entries (`%fill k 10000`); every call starts from that same core,
  * so the store does not grow while measuring. The stdlib kernel is built once per run into a
  * temp file with Urbit's ivory pill ($CELLAR_IVORY_PILL, else ../shared/corpus beside the
- * checkout); without the pill only the default kernel is measured. (These are `Deno.bench`
- * cases: `deno task bench:harness`, which runs the `cases()` of bench/*_bench.ts, skips this file.)
+ * checkout); without the pill only the default kernel is measured. `$CELLAR_KV_BEFORE_JAM`
+ * names an earlier build of kv.jam to measure beside them in the same run, for a before and
+ * after (`git show REV:kernels/kv.jam > /tmp/kv-before.jam`).
  *
  * @module
  */
@@ -20,6 +23,9 @@ import { buildKernel } from "../src/hoon/kernel_build.ts";
 import { Noun } from "../mod.ts";
 import type { NounLike } from "../mod.ts";
 import { corpusPath } from "./harness.ts";
+import type { BenchCase } from "./harness.ts";
+import { harnessCases } from "./_suite.ts";
+import type { Suite, SuiteOp } from "./_suite.ts";
 
 const entries = 10_000;
 
@@ -63,37 +69,69 @@ function stdlibJam(pill: string): () => Uint8Array {
   };
 }
 
-const subjects: Subject[] = [{
-  name: "kv (standalone trie)",
-  jam: () => Deno.readFileSync(new URL("../kernels/kv.jam", import.meta.url)),
-}];
-const pill = pillPath();
-if (pill !== null) subjects.push({ name: "kv-stdlib (map)", jam: stdlibJam(pill) });
-else console.warn("kernel_bench: no ivory pill, so the stdlib kernel is not measured");
+let made: Subject[] | undefined;
+
+/** The kernels measured (made once: the Deno.bench cases and the harness share them). */
+function subjects(): Subject[] {
+  if (made !== undefined) return made;
+  const out: Subject[] = [{
+    name: "kv",
+    jam: () => Deno.readFileSync(new URL("../kernels/kv.jam", import.meta.url)),
+  }];
+  const before = Deno.env.get("CELLAR_KV_BEFORE_JAM");
+  if (before !== undefined && before !== "") {
+    out.push({ name: "kv-before", jam: () => Deno.readFileSync(before) });
+  }
+  const pill = pillPath();
+  if (pill !== null) out.push({ name: "kv-stdlib", jam: stdlibJam(pill) });
+  else console.warn("kernel_bench: no ivory pill, so the stdlib kernel is not measured");
+  made = out;
+  return out;
+}
 
 let counter = 0;
 
-for (const [index, subject] of subjects.entries()) {
-  const baseline = index === 0;
-  Deno.bench({ name: `%put new key: ${subject.name}`, group: "put", baseline }, (b) => {
-    const core = filled(subject);
-    using cause = Noun.from(sample(["put", `new${counter++}`, 42]));
-    b.start();
-    callArm(core, pokeAxis, cause).dispose();
-    b.end();
-  });
-  Deno.bench({ name: `%incr present key: ${subject.name}`, group: "incr", baseline }, (b) => {
-    const core = filled(subject);
-    using cause = Noun.from(sample(["incr", `k${counter++ % entries}`, 1]));
-    b.start();
-    callArm(core, pokeAxis, cause).dispose();
-    b.end();
-  });
-  Deno.bench({ name: `peek /get: ${subject.name}`, group: "peek", baseline }, (b) => {
-    const core = filled(subject);
+/** The three operations on one subject; `what` is put, incr or peek. */
+function operations(subject: Subject): { what: string; op: SuiteOp }[] {
+  const poke = (cause: NounLike) => {
+    using noun = Noun.from(sample(cause));
+    callArm(filled(subject), pokeAxis, noun).dispose();
+  };
+  const peek = () => {
     using path = Noun.list([Noun.cord("get"), Noun.cord(`k${counter++ % entries}`)]);
-    b.start();
-    callArm(core, peekAxis, path).dispose();
-    b.end();
-  });
+    callArm(filled(subject), peekAxis, path).dispose();
+  };
+  return [
+    { what: "put-new-key", fn: () => poke(["put", `new${counter++}`, 42]) },
+    { what: "incr", fn: () => poke(["incr", `k${counter++ % entries}`, 1]) },
+    { what: "peek-get", fn: peek },
+  ].map(({ what, fn }) => ({ what, op: { name: `kernel-ops/${what}/${subject.name}`, fn } }));
+}
+
+/** Deno.bench: one group per operation, the default kernel its baseline. */
+function registerDenoBench(all: Subject[]): void {
+  for (const [index, subject] of all.entries()) {
+    for (const { what, op } of operations(subject)) {
+      Deno.bench({ name: op.name, group: what, baseline: index === 0 }, (b) => {
+        filled(subject);
+        b.start();
+        op.fn();
+        b.end();
+      });
+    }
+  }
+}
+
+// Under `deno run` (the harness) Deno.bench does nothing; the kernels are loaded lazily.
+registerDenoBench(subjects());
+
+/**
+ * The same operations for `bench/run.ts`, as medians of 21 samples; each operation on every
+ * kernel one after the other, so that a slow spell of a shared machine hits them alike.
+ */
+export function cases(): BenchCase[] {
+  const all = subjects().map(operations);
+  const ops = all[0].flatMap((_, i) => all.map((subjectOps) => subjectOps[i].op));
+  const suite: Suite = { group: "kernel", ops };
+  return harnessCases(suite, 21);
 }

@@ -33,15 +33,21 @@
 ::
 =>  ~
 =>
-::  +cellar-kv: the arithmetic library, registered for jets.
+::  +cellar-kv: the arithmetic library and the store's trie, registered
+::  for jets.
 ::
 ::    ~%  names this core %cellar-kv, a root (no parent; its payload is
 ::    ~), and each ~/ names a gate under it, so the runtime knows the gate
 ::    add as cellar-kv/add and runs it natively (zig/jets/jets.zig lists
-::    these paths).  The Hoon bodies are the reference: unary, as slow as
-::    counting, and what the native code must agree with.  Each gate's
-::    sample is [a=@ b=@] at axes 12 and 13 (dec: a=@ at 6), the layout
-::    the native jets read.
+::    these paths).  The Hoon bodies are the reference: the arithmetic is
+::    unary, as slow as counting, and what the native code must agree
+::    with.  Each arithmetic gate's sample is [a=@ b=@] at axes 12 and 13
+::    (dec: a=@ at 6), the layout the native jets read.
+::
+::    The walks of the trie (got, put and del) are jetted too
+::    (zig/jets/kv_trie.zig): in Nock each level of a walk is a dozen
+::    steps and a gate call, one level per bit of the key, which made a
+::    poke slower than the standard library's map.
 ::
 ~%  %cellar-kv  ~  ~
 |%
@@ -103,28 +109,9 @@
   ^-  @
   ?:  =(0 b)  a
   $(a (dec a), b (dec b))
---
-::  types and helpers: everything the door needs that is not one of its
-::  four interface arms.
-::
-=>
-|%
-::  +list: a null-terminated list of items.
-::
-++  list  |$  [item]  $@(~ [i=item t=(list item)])
 ::  +maybe: a value, or none (the standard library's (unit *)).
 ::
 +$  maybe  $@(~ [~ u=*])
-::  +tape: text as a list of bytes.
-::
-+$  tape  (list @tD)
-::  +tank: the two shapes of Hoon's pretty-printer tree used in crash
-::  messages: a line of text, and a bracketed, space-separated group of
-::  lines.  (Hoon's own tank nests any tank in a group; this one does
-::  not need to.)
-::
-+$  leaf  [%leaf p=tape]
-+$  tank  $%(leaf [%rose p=[p=tape q=tape r=tape] q=(list leaf)])
 ::  +trie: the store, a binary trie on the bits of the key.
 ::
 ::    A key is an atom (a cord's bytes, first character lowest).  Its
@@ -143,6 +130,89 @@
 ::
 +$  node  [val=maybe zer=* one=*]
 +$  trie  $@(~ node)
+::  +got: the value under key, or ~.
+::
+++  got
+  ~/  %got
+  |=  [t=trie key=@]
+  ^-  maybe
+  |-  ^-  maybe
+  ?~  t  ~
+  ?:  =(0 key)  val.t
+  =/  qr  (dvr key 2)
+  =/  next  ?:(=(0 q.qr) zer.t one.t)
+  ?>  ?=(trie next)
+  $(t next, key p.qr)
+::  +put: store value under key; the new trie, and whether the key is new
+::  (which keeps count exact when a key is overwritten).
+::
+::    Down the key's path to its node, making the missing nodes, then
+::    back up rebuilding each node on the path around its new child.
+::
+++  put
+  ~/  %put
+  |=  [t=trie key=@ value=*]
+  ^-  [new=? t=trie]
+  =/  n=node  ?~(t [~ ~ ~] t)
+  ?:  =(0 key)
+    [?=(~ val.n) n(val [~ value])]
+  =/  qr  (dvr key 2)
+  ?:  =(0 q.qr)
+    ?>  ?=(trie zer.n)
+    =/  down  $(t zer.n, key p.qr)
+    [new.down n(zer t.down)]
+  ?>  ?=(trie one.n)
+  =/  down  $(t one.n, key p.qr)
+  [new.down n(one t.down)]
+::  +del: remove key; the new trie, or ~ when the key is absent.
+::
+::    A node left with no value and no children is removed, so the trie
+::    stays canonical (its shape a function of its keys).
+::
+++  del
+  ~/  %del
+  |=  [t=trie key=@]
+  ^-  $@(~ [~ u=trie])
+  ?~  t  ~
+  ?:  =(0 key)
+    ?~  val.t  ~
+    [~ (prune t(val ~))]
+  =/  qr  (dvr key 2)
+  ?:  =(0 q.qr)
+    ?>  ?=(trie zer.t)
+    =/  down  $(t zer.t, key p.qr)
+    ?~  down  ~
+    [~ (prune t(zer u.down))]
+  ?>  ?=(trie one.t)
+  =/  down  $(t one.t, key p.qr)
+  ?~  down  ~
+  [~ (prune t(one u.down))]
+::  +prune: a node, or ~ when it holds nothing.
+::
+++  prune
+  |=  n=node
+  ^-  trie
+  ?:  &(?=(~ val.n) ?=(~ zer.n) ?=(~ one.n))  ~
+  n
+--
+::  types and helpers: everything the door needs that is not one of its
+::  four interface arms.
+::
+=>
+|%
+::  +list: a null-terminated list of items.
+::
+++  list  |$  [item]  $@(~ [i=item t=(list item)])
+::  +tape: text as a list of bytes.
+::
++$  tape  (list @tD)
+::  +tank: the two shapes of Hoon's pretty-printer tree used in crash
+::  messages: a line of text, and a bracketed, space-separated group of
+::  lines.  (Hoon's own tank nests any tank in a group; this one does
+::  not need to.)
+::
++$  leaf  [%leaf p=tape]
++$  tank  $%(leaf [%rose p=[p=tape q=tape r=tape] q=(list leaf)])
 ::  +state-0: version 0 of the state, the previous kv kernel's
 ::  (kernels/examples/kv-stdlib.hoon): its store is a (map @t *) of the
 ::  standard library, a treap of [n=[key value] l=map r=map] nodes.
@@ -251,67 +321,6 @@
   |=  [name=tape key=@t]
   ^-  tank
   [%rose [" " "[" "]"] [%leaf name] [%leaf (quote key)] ~]
-::  +got: the value under key, or ~.
-::
-++  got
-  |=  [t=trie key=@]
-  ^-  maybe
-  |-  ^-  maybe
-  ?~  t  ~
-  ?:  =(0 key)  val.t
-  =/  qr  (dvr key 2)
-  =/  next  ?:(=(0 q.qr) zer.t one.t)
-  ?>  ?=(trie next)
-  $(t next, key p.qr)
-::  +put: store value under key; the new trie, and whether the key is new
-::  (which keeps count exact when a key is overwritten).
-::
-::    Down the key's path to its node, making the missing nodes, then
-::    back up rebuilding each node on the path around its new child.
-::
-++  put
-  |=  [t=trie key=@ value=*]
-  ^-  [new=? t=trie]
-  =/  n=node  ?~(t [~ ~ ~] t)
-  ?:  =(0 key)
-    [?=(~ val.n) n(val [~ value])]
-  =/  qr  (dvr key 2)
-  ?:  =(0 q.qr)
-    ?>  ?=(trie zer.n)
-    =/  down  $(t zer.n, key p.qr)
-    [new.down n(zer t.down)]
-  ?>  ?=(trie one.n)
-  =/  down  $(t one.n, key p.qr)
-  [new.down n(one t.down)]
-::  +del: remove key; the new trie, or ~ when the key is absent.
-::
-::    A node left with no value and no children is removed, so the trie
-::    stays canonical (its shape a function of its keys).
-::
-++  del
-  |=  [t=trie key=@]
-  ^-  $@(~ [~ u=trie])
-  ?~  t  ~
-  ?:  =(0 key)
-    ?~  val.t  ~
-    [~ (prune t(val ~))]
-  =/  qr  (dvr key 2)
-  ?:  =(0 q.qr)
-    ?>  ?=(trie zer.t)
-    =/  down  $(t zer.t, key p.qr)
-    ?~  down  ~
-    [~ (prune t(zer u.down))]
-  ?>  ?=(trie one.t)
-  =/  down  $(t one.t, key p.qr)
-  ?~  down  ~
-  [~ (prune t(one u.down))]
-::  +prune: a node, or ~ when it holds nothing.
-::
-++  prune
-  |=  n=node
-  ^-  trie
-  ?:  &(?=(~ val.n) ?=(~ zer.n) ?=(~ one.n))  ~
-  n
 ::  +pairs: every [key value] of the trie, in trie order.
 ::
 ::    Trie order is the pre-order of the trie, zer before one: keys are

@@ -217,10 +217,17 @@ function nativeJetNames(): string[] {
   return [...source.matchAll(/^\s*(?:plain|slams|nests)\("([a-z0-9-]+)"/gm)].map((m) => m[1]);
 }
 
+/**
+ * Native jets of the default kernel's own arms (the trie walks of kernels/kv.hoon, under
+ * `cellar-kv/`), which ivory's library does not have: tests/kernel_build_test.ts runs them
+ * against their Hoon in jet-check mode, and zig/jets/kv_trie.zig has their unit tests.
+ */
+const kernelOnly = ["del", "got", "put"];
+
 Deno.test("jets: the conformance table has cases for every native jet and no others", () => {
   const names = nativeJetNames();
   assert(names.length >= 60, `found only ${names.length} jets in jets.zig`);
-  assertEquals([...names].sort(), Object.keys(cases).sort());
+  assertEquals([...names].sort(), [...Object.keys(cases), ...kernelOnly].sort());
 });
 
 Deno.test({

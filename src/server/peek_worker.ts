@@ -10,6 +10,7 @@ import { machineId } from "../core/machine.ts";
 import { Replica } from "../runtime/replica.ts";
 import { nounToJson } from "../core/json.ts";
 import type { PeekReady } from "./peek_pool.ts";
+import { jsonOptionsOf } from "./protocol.ts";
 import type { PeekReply, PeekRequest } from "./protocol.ts";
 import { ownBuffer, wireError } from "./worker_errors.ts";
 
@@ -48,7 +49,7 @@ function peek(request: Extract<PeekRequest, { type: "peek" }>): void {
           id: request.id,
           eventNumber,
           kind: "value",
-          valueJson: nounToJson(result.value),
+          valueJson: nounToJson(result.value, jsonOptionsOf(request.reply)),
         });
       }
     } finally {

@@ -8,7 +8,7 @@
 
 import { ArgumentError } from "../core/errors.ts";
 import { checkNounJson, parseNounJson } from "../core/json.ts";
-import type { Json } from "../core/json.ts";
+import type { Json, ListForm } from "../core/json.ts";
 import { HttpError } from "./http_util.ts";
 import { describe } from "./options.ts";
 import type { PokeCall } from "./protocol.ts";
@@ -38,14 +38,17 @@ export function readWire(given: string): Pick<PokeCall, "wire" | "wireJson"> {
  * A JSON poke body: a JSON noun (the cause, on the default wire), or the object
  * `{"wire": NOUN, "cause": NOUN}` (`wire` optional). No JSON noun is such an object.
  */
-export function readPokeJson(body: Uint8Array): { cause: Json; wireJson?: Json } {
+export function readPokeJson(
+  body: Uint8Array,
+  lists?: ListForm,
+): { cause: Json; wireJson?: Json } {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(body);
   } catch (error) {
     throw new HttpError(400, "BadJson", `The body is not valid JSON: ${describe(error)}`);
   }
-  const json = checkedNoun(text, "BadNoun", "The body", { envelope: true });
+  const json = checkedNoun(text, "BadNoun", "The body", { envelope: true, lists });
   if (!isPokeEnvelope(json)) return { cause: json };
   const extra = Object.keys(json).filter((k) => k !== "wire" && k !== "cause");
   if (extra.length > 0 || !("cause" in json)) {
@@ -56,7 +59,7 @@ export function readPokeJson(body: Uint8Array): { cause: Json; wireJson?: Json }
         (extra.length > 0 ? `unknown key ${JSON.stringify(extra[0])}` : "it has no cause"),
     );
   }
-  checkPart(json.cause, "The cause");
+  checkPart(json.cause, "The cause", "BadNoun", lists);
   if (!("wire" in json)) return { cause: json.cause };
   checkPart(json.wire, "The wire");
   return { cause: json.cause, wireJson: json.wire };
@@ -73,7 +76,7 @@ function checkedNoun(
   text: string,
   code: string,
   what: string,
-  options: { envelope?: boolean } = {},
+  options: { envelope?: boolean; lists?: ListForm } = {},
 ): Json {
   let json: Json;
   try {
@@ -91,14 +94,14 @@ function checkedNoun(
     );
   }
   if (options.envelope && isPokeEnvelope(json)) return json;
-  checkPart(json, what, code);
+  checkPart(json, what, code, options.lists);
   return json;
 }
 
-/** Check that `json` is a JSON noun: a 400 naming `what` otherwise. */
-function checkPart(json: Json, what: string, code = "BadNoun"): void {
+/** Check that `json` is a JSON noun (plain arrays read as `lists`): a 400 naming `what`. */
+function checkPart(json: Json, what: string, code = "BadNoun", lists?: ListForm): void {
   try {
-    checkNounJson(json);
+    checkNounJson(json, { lists });
   } catch (error) {
     if (error instanceof ArgumentError) {
       throw new HttpError(400, code, `${what} is not a JSON noun: ${error.message}`);

@@ -7,7 +7,7 @@
  */
 
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
-import type { Json } from "../core/json.ts";
+import type { Json, JsonMode, ListForm } from "../core/json.ts";
 import type { PmaFault } from "../runtime/pma.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 import type {
@@ -17,8 +17,19 @@ import type {
 } from "./cluster_protocol.ts";
 import type { DriverSettings } from "./writer_drivers.ts";
 
-/** How the reply should carry a noun. */
-export type NounFormat = "jam" | "json";
+/** JSON written with the codec's options (docs/JSON.md); absent ones take their defaults. */
+export interface JsonFormat {
+  as?: JsonMode;
+  lists?: ListForm;
+}
+
+/** How the reply should carry a noun: jam, JSON, or JSON with options. */
+export type NounFormat = "jam" | "json" | JsonFormat;
+
+/** The codec options of a reply format (`{}` for `"jam"` and `"json"`). */
+export function jsonOptionsOf(format: NounFormat): JsonFormat {
+  return typeof format === "object" ? format : {};
+}
 
 /** An error for the HTTP layer: status, code, message, and the kernel trace if any. */
 export interface WireError {
@@ -38,6 +49,8 @@ export interface PokeItem {
   wire?: string;
   /** The wire as a JSON noun (used as it is), instead of the path `wire`. */
   wireJson?: Json;
+  /** How plain arrays of the JSON cause read (`?lists=`): default `tuple`. */
+  causeLists?: ListForm;
   reply: NounFormat;
 }
 

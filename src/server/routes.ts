@@ -12,18 +12,12 @@
  */
 
 import type { Authorizer, Needed } from "./auth.ts";
-import {
-  errorResponse,
-  HttpError,
-  jsonResponse,
-  mediaType,
-  readBody,
-  wantsJam,
-} from "./http_util.ts";
+import { errorResponse, HttpError, jsonResponse, mediaType, readBody } from "./http_util.ts";
 import type { LogLevel } from "./logger.ts";
 import type { Observability } from "./observability.ts";
 import { describe } from "./options.ts";
 import { readPokeJson, readWire } from "./poke_body.ts";
+import { replyFormat, requestJsonOptions } from "./json_options.ts";
 import { effectsResponse } from "./effects_stream.ts";
 import type { EffectsHub } from "./effects_stream.ts";
 import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./protocol.ts";
@@ -353,13 +347,15 @@ async function readPoke(context: RouteContext, request: Request, url: URL): Prom
   if (body.length === 0) {
     throw new HttpError(400, "EmptyBody", "The poke body is empty: send a cause");
   }
-  const reply = wantsJam(request, url) ? "jam" : "json";
+  const reply = replyFormat(request, url);
   if (type === "application/x-jam") return { jam: body.buffer as ArrayBuffer, ...wire, reply };
-  const { cause, wireJson } = readPokeJson(body);
+  const causeLists = requestJsonOptions(request, url).lists;
+  const { cause, wireJson } = readPokeJson(body, causeLists);
   if (wireJson !== undefined && given !== undefined) {
     throw new HttpError(400, "BadWire", "The wire is given twice: in the body and in the request");
   }
-  return { json: cause, ...(wireJson === undefined ? wire : { wireJson }), reply };
+  const read = causeLists === undefined ? {} : { causeLists };
+  return { json: cause, ...(wireJson === undefined ? wire : { wireJson }), ...read, reply };
 }
 
 function peekPath(url: URL): string[] {
@@ -379,9 +375,10 @@ function peekPath(url: URL): string[] {
 function peek(context: RouteContext, request: Request, url: URL): Promise<Response> {
   return counted(context, "peek", async () => {
     const path = peekPath(url);
-    const jam = wantsJam(request, url);
+    const format = replyFormat(request, url);
+    const jam = format === "jam";
     const ready = context.observability.phase === "ready";
-    const pending = ready ? context.backend.peek(path, jam ? "jam" : "json") : null;
+    const pending = ready ? context.backend.peek(path, format) : null;
     if (pending === null) {
       throw ready
         ? new HttpError(503, "Recovering", "The peek Workers are starting", {

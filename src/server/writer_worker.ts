@@ -25,6 +25,7 @@ import { Noun } from "../core/noun.ts";
 import { Runtime } from "../runtime/runtime.ts";
 import type { PokeOutcome, PokeRequest, RuntimeStatus } from "../runtime/runtime.ts";
 import { nounFromJson, nounToJson } from "../core/json.ts";
+import { jsonOptionsOf } from "./protocol.ts";
 import type { PmaFault, PmaScrubProgress } from "../runtime/pma.ts";
 import type {
   PokeAnswer,
@@ -239,7 +240,7 @@ function effectsOf(
 function pokeInput(request: PokeItem): { cause: Noun; wire: Noun | string | undefined } {
   const cause = request.jam !== undefined
     ? Noun.cue(new Uint8Array(request.jam))
-    : nounFromJson(request.json ?? null);
+    : nounFromJson(request.json ?? null, { lists: request.causeLists });
   if (request.wireJson === undefined) return { cause, wire: request.wire };
   try {
     return { cause, wire: nounFromJson(request.wireJson) };
@@ -314,7 +315,9 @@ function answer(
     if (message !== null) published.push(message);
     drivers?.committed(eventNumber, effects);
     const base = { type: "poked", id: item.id, eventNumber, computeMs, commitMs } as const;
-    if (item.reply !== "jam") return { ...base, effectsJson: nounToJson(effects) };
+    if (item.reply !== "jam") {
+      return { ...base, effectsJson: nounToJson(effects, jsonOptionsOf(item.reply)) };
+    }
     const jam = ownBuffer(effects.jam());
     transfer.push(jam);
     return { ...base, effectsJam: jam };

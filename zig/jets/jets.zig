@@ -26,6 +26,7 @@ const list = @import("list.zig");
 const hash = @import("hash.zig");
 const text = @import("text.zig");
 const serial_jets = @import("serial_jets.zig");
+const kv_trie = @import("kv_trie.zig");
 pub const virtual = @import("virtual.zig");
 pub const slam = @import("slam.zig");
 
@@ -143,6 +144,10 @@ pub const entries = [_]Entry{
     nests("mink", virtual.mink, "[[subject=* formula=*] scry=gate] 24 25 13"),
     nests("mole", virtual.mole, "tap=trap 6"),
     nests("mule", virtual.mule, "tap=trap 6"),
+    // the default kernel's store (kernels/kv.hoon)
+    plain("got", kv_trie.got, "[t=trie key=@] 12 13"),
+    plain("put", kv_trie.put, "[t=trie key=@ value=*] 12 26 27"),
+    plain("del", kv_trie.del, "[t=trie key=@] 12 13"),
     // memoized arms (the compiler's type engine)
     .{ .name = "memo", .func = .memo, .sample = "the whole core" },
 };
@@ -189,8 +194,9 @@ const hoon_layers = [_]Layer{
 const hoon_kelvins = [_][]const u8{ "k140", "k139", "k138" };
 
 /// Cellar's default kernel (kernels/kv.hoon) is standalone: it registers its own arithmetic
-/// gates under the root `%cellar-kv` (payload `~`), with the samples of the entries here.
-const cellar_kv_names = [_][]const u8{ "add", "dec", "dvr", "lth", "mul", "sub" };
+/// gates and the walks of its store's trie under the root `%cellar-kv` (payload `~`), with
+/// the samples of the entries here.
+const cellar_kv_names = [_][]const u8{ "add", "dec", "dvr", "lth", "mul", "sub", "got", "put", "del" };
 
 fn countPaths() usize {
     var n: usize = 1; // a50/dec
@@ -286,6 +292,7 @@ test {
     _ = hash;
     _ = text;
     _ = serial_jets;
+    _ = kv_trie;
     _ = virtual;
     _ = slam;
 }
@@ -325,6 +332,7 @@ test "jet table: the default kernel's cellar-kv gates resolve" {
     try testing.expect(byPath("cellar-kv/add").?.func.plain == math.add);
     try testing.expect(byPath("cellar-kv/dvr").?.func.plain == math.dvr);
     try testing.expect(byPath("cellar-kv/mul").?.func.plain == math.mul);
+    try testing.expect(byPath("cellar-kv/put").?.func.plain == kv_trie.put);
     try testing.expect(byPath("cellar-kv/div") == null);
 }
 
