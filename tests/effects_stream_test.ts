@@ -180,7 +180,7 @@ Deno.test({
         }).then((x) => x.body?.cancel());
       await poke({
         wire: ["poke", "app", 0],
-        cause: ["emit", ["markdown", "hi"], ["file", "write", "a.txt", "xy"], 0],
+        cause: ["emit", ["markdown", "hi"], ["file", "write", "a.txt", "x"], 0],
       });
       await poke(["emit", ["exit", 0], 0]);
       const got = await all.take(3);
@@ -189,7 +189,7 @@ Deno.test({
         event: 1,
         index: 1,
         wire: ["poke", "app", 0],
-        effect: ["file", "write", "a.txt", "xy"],
+        effect: ["file", "write", "a.txt", "x"],
       });
       assertEquals((await fileOnly.next())?.id, "1.1");
       // Resume from 1.0 with Last-Event-ID.

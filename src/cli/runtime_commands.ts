@@ -24,8 +24,7 @@ import type { Command, Input } from "./_command.ts";
 import { age, openRuntime, size } from "./_data.ts";
 import { causeFromWords, causeTextHelp, nounJsonHelp, nounText } from "./noun_text.ts";
 import { checkNounJson, nounFromJson, nounToJson, parseNounJson } from "../core/json.ts";
-import { jsonModes } from "../core/json.ts";
-import type { Json, JsonMode } from "../core/json.ts";
+import type { Json } from "../core/json.ts";
 
 /** A mug as 8 hex digits with 0x. */
 export function mugHex(mug: number): string {
@@ -246,12 +245,10 @@ const peekOptions = {
   jam: { type: "boolean" },
   text: { type: "boolean" },
   json: { type: "boolean" },
-  as: { type: "string" },
 } as const;
 
 function runPeek({ values, positionals }: Input<typeof peekOptions>, dir: string): number {
   const path = positionals[0];
-  const as = jsonMode(values.as, values.json);
   using replica = openReplica(dir);
   let result;
   try {
@@ -280,26 +277,18 @@ function runPeek({ values, positionals }: Input<typeof peekOptions>, dir: string
     let done = 0;
     while (done < bytes.length) done += Deno.stdout.writeSync(bytes.subarray(done));
   } else if (values.json) {
-    console.log(JSON.stringify(nounToJson(value, { as })));
+    console.log(JSON.stringify(nounToJson(value)));
   } else {
     console.log(nounText(value, { text: values.text }));
   }
   return 0;
 }
 
-/** The `--as` of `peek --json` (the HTTP API's `?as=`), checked before any I/O. */
-function jsonMode(as: string | undefined, json: boolean | undefined): JsonMode | undefined {
-  if (as === undefined) return undefined;
-  if (!json) throw new UsageError("--as goes with --json");
-  if ((jsonModes as readonly string[]).includes(as)) return as as JsonMode;
-  throw new UsageError(`Bad --as: ${JSON.stringify(as)} (expected ${jsonModes.join(", ")})`);
-}
-
 /** `cellar peek PATH`. */
 export const peekCommand: Command = defineCommand({
   name: "peek",
   summary: "Print the kernel's answer to a peek path (read-only)",
-  usage: "cellar peek [--data DIR] [--jam | --json [--as MODE] | --text] PATH",
+  usage: "cellar peek [--data DIR] [--jam | --json | --text] PATH",
   about: `Ask the kernel's peek arm about PATH (/a/b: a list of cords) and print the answer: the
 value as a noun, '~' when the path is unknown, '[~ ~]' when it exists without a value.
 Reads the committed state through a read-only mapping, so it works while the server runs.`,
@@ -308,8 +297,7 @@ Reads the committed state through a read-only mapping, so it works while the ser
     `  --jam              Write the jam of the value to stdout (binary) instead of printing it;
                      an unknown or empty path is then an error (exit status 1)
   --text             Print atoms that are printable text as 'cords' (a guess)
-  --json             Print the value in the JSON noun form of docs/JSON.md (as the HTTP API)
-  --as MODE          With --json: how atoms are written, auto (default), text, numbers or jam`,
+  --json             Print the value in the JSON noun form of docs/JSON.md (as the HTTP API)`,
   positionals: oneArgument("PATH"),
   data: "read",
   run: runPeek,

@@ -6,12 +6,9 @@
  *   tuple (or, with `lists: "array"`, a null-terminated list), and the objects `{"list": […]}`,
  *   `{"tuple": […]}`, `{"hex": "0x…"}`, `{"atom": "<decimal>"}` and `{"jam": "<base64>"}` are
  *   explicit forms that mean the same in every mode.
- * - Output (`as`): `auto` writes an atom whose bytes are text as a string when it has at
- *   least two bytes (two printable ones if it has exactly two), so that every number below
- *   8,224 comes back a number; other atoms as numbers or `{"hex"}`. `text` writes every text
- *   atom as a string, whatever its length (a one-character cord too); `numbers` writes every
- *   atom as a number, `{"atom"}` or `{"hex"}`; `jam` writes `{"jam"}`. `lists` says how
- *   null-terminated lists look.
+ * - Output (`as`): `auto` writes an atom whose bytes are text as a string (whatever its
+ *   length), other atoms as numbers or `{"hex"}`; `numbers` writes every atom as a number,
+ *   `{"atom"}` or `{"hex"}`; `jam` writes `{"jam"}`. `lists` says how null-terminated lists look.
  * - Noun → JSON → noun is exact for every noun and every option; JSON → noun → JSON gives back
  *   any JSON in canonical form (what the output side writes).
  *
@@ -47,7 +44,7 @@ export const maxDecimalDigits = 10_000;
 export const decimalBytesMax = 1024;
 
 /** How atoms are written: see {@linkcode WriteOptions}. */
-export const jsonModes = ["auto", "numbers", "text", "jam"] as const;
+export const jsonModes = ["auto", "numbers", "jam"] as const;
 /** How atoms are written: see {@linkcode WriteOptions}. */
 export type JsonMode = typeof jsonModes[number];
 /** How null-terminated lists are written and plain arrays read: see {@linkcode ReadOptions}. */
@@ -70,10 +67,8 @@ export interface ReadOptions {
 /** Options for writing a noun as JSON. */
 export interface WriteOptions extends ReadOptions {
   /**
-   * How atoms are written (default `"auto"`): `"auto"` writes text atoms of two bytes or more
-   * as strings (a two-byte one only if both bytes are printable: every atom below 8,224 is a
-   * number), others as numbers when safe, else `{"hex"}`; `"text"` writes every text atom as
-   * a string, one-byte ones too; `"numbers"` never writes strings (`{"atom"}` up to
+   * How atoms are written (default `"auto"`): `"auto"` writes text atoms as strings, others as
+   * numbers when safe, else `{"hex"}`; `"numbers"` never writes strings (`{"atom"}` up to
    * {@linkcode decimalBytesMax} bytes, then `{"hex"}`); `"jam"` writes the whole noun as
    * `{"jam": "<base64>"}`. `lists` says how a cell whose right spine ends in `~` is written:
    * `"tuple"` as its tuple (`[1, 2, 0]`), `"object"` as `{"list": [1, 2]}`, `"array"` as
@@ -693,20 +688,16 @@ function writeAtom(handle: number, depth: number, budget: Budget): Json {
 
 const scratch = new Uint8Array(8);
 
-/**
- * A safe integer: a string if its bytes are text and `as` is `"text"`, or `"auto"` and the
- * atom is not {@linkcode numberLike}; else a number.
- */
+/** A safe integer: a string if its bytes are text (and `as` is `"auto"`), else a number. */
 function smallAtom(value: number, budget: Budget): Json {
-  const { as } = budget.settings;
-  if ((as === "text" || as === "auto") && value > 0) {
+  if (budget.settings.as === "auto" && value > 0) {
     let length = 0;
     for (let v = value; v > 0; length++) {
       scratch[length] = v % 256;
       v = Math.floor(v / 256);
     }
     const size = textSize(scratch, length);
-    if (size >= 0 && !(as === "auto" && numberLike(scratch, length))) {
+    if (size >= 0) {
       budget.spend(size);
       return decodeText(scratch, length);
     }
@@ -717,21 +708,10 @@ function smallAtom(value: number, budget: Budget): Json {
   return value;
 }
 
-/**
- * Whether `as: "auto"` writes a text atom of `length` bytes as a number: JSON numbers and
- * strings read as the same atoms, so a short atom is taken for a number. One byte (every
- * atom below 256) is a number; two bytes are a number unless both are printable (not tab,
- * newline or return), so every atom below 8,224 (0x2020, two spaces) is a number.
- */
-function numberLike(bytes: Uint8Array, length: number): boolean {
-  if (length === 1) return true;
-  return length === 2 && (bytes[0] < 0x20 || bytes[1] < 0x20);
-}
-
 /** An atom of 2^53 or more, from its bytes (least significant first, no high zero byte). */
 function bigAtom(bytes: Uint8Array, depth: number, budget: Budget): Json {
   const { as } = budget.settings;
-  if (as === "auto" || as === "text") {
+  if (as === "auto") {
     const size = textSize(bytes, bytes.length);
     if (size >= 0) {
       budget.spend(size);

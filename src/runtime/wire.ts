@@ -55,7 +55,7 @@ export function wireNoun(wire: WireLike | undefined): Noun {
 export function wireLabel(wire: Noun): string {
   let json;
   try {
-    json = nounToJson(wire, { as: "text", lists: "array", maxBytes: 64 * labelLengthMax });
+    json = nounToJson(wire, { lists: "array", maxBytes: 64 * labelLengthMax });
   } catch {
     return "(a wire too large to show)";
   }
