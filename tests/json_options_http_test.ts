@@ -42,19 +42,20 @@ kernelTest({
     const dataDir = await Deno.makeTempDir({ prefix: "cellar_json_options_" });
     const server = await startServerProcess(dataDir);
     try {
-      // auto: a one-byte atom is a number, so the number 42 comes back 42.
-      assertEquals(await poke(server, ["put", "n", 42]), [["put", 110], 0]);
-      assertEquals((await peek(server, "get/n")).body.value, 42);
-      // text: every text atom a string; numbers: none.
-      assertEquals(await poke(server, ["incr", "n", 1], "?as=text"), [["incr", "n", "+"], 0]);
+      // auto: every text atom a string, one-byte cords too (42 is the byte "*"); numbers:
+      // none.
+      assertEquals(await poke(server, ["put", "n", 42]), [["put", "n"], 0]);
+      assertEquals((await peek(server, "get/n")).body.value, "*");
+      assertEquals((await peek(server, "get/n?as=numbers")).body.value, 42);
+      assertEquals(await poke(server, ["incr", "n", 1]), [["incr", "n", "+"], 0]);
       assertEquals(await poke(server, ["put", "k1", "hi"], "?as=numbers"), [[7632240, 12651], 0]);
-      assertEquals((await peek(server, "get/n?as=text")).body.value, "+");
+      assertEquals((await peek(server, "get/n")).body.value, "+");
       assertEquals((await peek(server, "get/k1?as=numbers")).body.value, 26984);
       assertEquals((await peek(server, "get/k1")).body.value, "hi");
       // lists: the effects list and a stored list, three ways.
       assertEquals(await poke(server, ["del", "k1"], "?lists=object"), { list: [["del", "k1"]] });
       const del = await poke(server, { tuple: ["del", "n"] }, "?lists=array");
-      assertEquals(del, [{ tuple: ["del", 110] }]);
+      assertEquals(del, [{ tuple: ["del", "n"] }]);
       assertEquals(await poke(server, ["put", "xs", { list: [7, 8] }]), [["put", "xs"], 0]);
       assertEquals((await peek(server, "get/xs")).body.value, [7, 8, 0]);
       assertEquals((await peek(server, "get/xs?lists=array")).body.value, [7, 8]);
@@ -63,7 +64,7 @@ kernelTest({
       // ["del", "n"] would be [%del 'n' ~], which the kernel refuses.
       const read = await poke(server, { tuple: ["put", "ys", [9]] }, "?lists=array");
       assertEquals(read, [{ tuple: ["put", "ys"] }]);
-      assertEquals((await peek(server, "get/ys")).body.value, [9, 0]);
+      assertEquals((await peek(server, "get/ys?as=numbers")).body.value, [9, 0]);
       const listed = await fetch(`${server.url}poke?lists=array`, {
         method: "POST",
         headers: { ...auth(server.token), "content-type": "application/json" },
@@ -71,7 +72,7 @@ kernelTest({
       });
       assertEquals([listed.status, (await listed.json()).error.code], [422, "KernelCrash"]);
       // The Accept header's parameters, and the query over them; jam as a JSON form.
-      const accept = { accept: "application/json; as=text; lists=array" };
+      const accept = { accept: "application/json; as=auto; lists=array" };
       assertEquals((await peek(server, "get/xs", accept)).body.value, [7, 8]);
       assertEquals((await peek(server, "get/xs?lists=tuple", accept)).body.value, [7, 8, 0]);
       using xs = Noun.from([7, 8, 0]);

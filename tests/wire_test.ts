@@ -145,7 +145,7 @@ Deno.test({
         assertEquals(r.status, 400, `${body} ${query}`);
         assertEquals((await r.json()).error.code, code, `${body} ${query}`);
       }
-      const peek = await fetch(`${server.url}peek/log?as=text`, { headers: auth(server.token) });
+      const peek = await fetch(`${server.url}peek/log`, { headers: auth(server.token) });
       const log = (await peek.json()).value;
       // Newest first: [num wire cause] records.
       assertEquals(log[0], [4, ["timer", 1, 0], "d", 0]);
