@@ -290,3 +290,43 @@ clusterTest(
     }
   },
 );
+
+clusterTest("cluster: service goes on after one NATS node dies", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "nodeloss");
+  try {
+    const a = await members.start(lease);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    const b = await members.start(["--follow", ...lease]);
+    for (let i = 0; i < 10; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+    await converge([b], 10);
+    await c.cluster.kill(0);
+    let accepted = 0;
+    await until("pokes are accepted again", 40_000, async () => {
+      const r = await poke(a, ["put", `n${accepted}`, accepted]);
+      await r.body?.cancel();
+      if (r.status === 200) accepted++;
+      return accepted >= 10;
+    });
+    await converge([b], 20);
+    const states = await finalStates([a, b]);
+    assert.deepEqual(states[0], states[1]);
+  } finally {
+    await members.killAll();
+  }
+});
+
+clusterTest("cluster: an async leader's events reach its followers", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "async");
+  try {
+    const a = await members.start([...lease, "--replicate", "async"]);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    const b = await members.start(["--follow", ...lease]);
+    for (let i = 0; i < 20; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+    await converge([b], 20);
+    assert.equal((await peek(b, "get/k19", 20n)).status, 200);
+    const states = await finalStates([a, b]);
+    assert.deepEqual(states[0], states[1]);
+  } finally {
+    await members.killAll();
+  }
+});

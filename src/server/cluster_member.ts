@@ -122,7 +122,7 @@ export class ClusterMember {
       }
     }
     if (this.#closed) return;
-    if (!(await this.#tailAgrees())) return;
+    if (!(await this.checkTail())) return;
     this.follow();
     this.#timer = setInterval(() => void this.#tick(), Math.max(50, s.leaseMs / 4));
     void this.#tick();
@@ -175,6 +175,7 @@ export class ClusterMember {
   raise(alarm: string): void {
     this.alarm = alarm;
     this.role = "stopped";
+    this.setLeading(false);
     this.log(`ALARM: ${alarm}`);
     void this.follower?.stop();
     this.follower = null;
@@ -189,6 +190,11 @@ export class ClusterMember {
     Atomics.notify(flags, 0);
   }
 
+  /** Tell the writer whether it may take pokes (flag 2 of the shared flags). */
+  setLeading(on: boolean): void {
+    Atomics.store(new Int32Array(this.settings.writer.flags), 2, on ? 1 : 0);
+  }
+
   /** The writer's committed event and state mug. */
   position(): Promise<Extract<ClusterWriterReply, { type: "position" }>> {
     return new Promise((resolve) => {
@@ -201,7 +207,8 @@ export class ClusterMember {
    * Whether the local log is a prefix of the stream: its last event is in the stream with
    * the same state mug. If not, raise the alarm (the tail is quarantined at the next start).
    */
-  async #tailAgrees(): Promise<boolean> {
+  async checkTail(): Promise<boolean> {
+    if (this.diverged) return false;
     const p = await this.position();
     this.applied = p.eventNumber;
     if (p.eventNumber === 0n) return true;
@@ -226,10 +233,11 @@ export class ClusterMember {
   async stepDown(why: string): Promise<void> {
     if (this.role !== "leader" && this.role !== "candidate") return;
     this.role = "fenced";
+    this.setLeading(false);
     this.log(`stopped leading: ${why}`);
     await this.#leading.resign();
     this.leader = null;
-    if (this.#closed || !(await this.#tailAgrees())) return;
+    if (this.#closed || !(await this.checkTail())) return;
     this.follow();
   }
 
@@ -241,6 +249,7 @@ export class ClusterMember {
       else if (this.role === "follower") await this.#leading.contend();
       const tip = await this.stream.tip();
       if (tip.event > this.streamEvent) this.streamEvent = tip.event;
+      this.follower?.nudge(tip.event);
       await this.#report();
     } catch (error) {
       if (error instanceof FencedError) await this.stepDown(text(error));
@@ -308,6 +317,7 @@ export class ClusterMember {
   /** Stop: leave the lease (a successor takes it at once), stop reading, disconnect. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.setLeading(false);
     clearInterval(this.#timer);
     await this.#leading.resign();
     await this.follower?.stop();
