@@ -15,7 +15,9 @@ import { MemberBoard } from "../cluster/members.ts";
 import type { MemberReport } from "../cluster/members.ts";
 import { promoteFile } from "../server/cluster_leading.ts";
 import { memberFile } from "../server/cluster_member.ts";
-import { Failure, integerOption, UsageError } from "./_common.ts";
+import { Failure, integerOption, readInput, UsageError } from "./_common.ts";
+import { bootstrapFromSnapshot } from "../server/cluster_snapshots.ts";
+import { defaultKernel } from "../runtime/default_kernel.ts";
 import { defineCommand } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
 
@@ -24,19 +26,22 @@ const clusterOptions = {
   app: { type: "string" },
   json: { type: "boolean" },
   "timeout-ms": { type: "string" },
+  kernel: { type: "string" },
 } as const;
 
 type ClusterArgs =
   | { action: "status"; urls: string[]; app: string; json: boolean }
+  | { action: "bootstrap"; urls: string[]; app: string; kernel?: string }
   | { action: "promote"; timeoutMs: number };
 
 function checkCluster({ values, positionals }: Input<typeof clusterOptions>): ClusterArgs {
   const [action, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`Unexpected argument: ${rest[0]}`);
-  if (action === "status") {
+  if (action === "status" || action === "bootstrap") {
     if (values.cluster === undefined) throw new UsageError("Missing --cluster URLS");
     if (values.app === undefined) throw new UsageError("Missing --app NAME");
     const urls = values.cluster.split(",").map((u) => u.trim()).filter((u) => u.length > 0);
+    if (action === "bootstrap") return { action, urls, app: values.app, kernel: values.kernel };
     return { action, urls, app: values.app, json: values.json ?? false };
   }
   if (action === "promote") {
@@ -45,7 +50,7 @@ function checkCluster({ values, positionals }: Input<typeof clusterOptions>): Cl
     }
     return { action, timeoutMs: integerOption("--timeout-ms", values["timeout-ms"], 30_000) };
   }
-  throw new UsageError("Expected an action: status or promote");
+  throw new UsageError("Expected an action: status, promote or bootstrap");
 }
 
 /** `cluster status`: the lease, the stream's tip, the members' reports. */
@@ -105,6 +110,32 @@ function printMembers(members: MemberReport[], now: number): void {
   for (const m of members) if (m.alarm !== null) console.log(`ALARM ${m.holder}: ${m.alarm}`);
 }
 
+/** `cluster bootstrap`: a new data directory from the newest snapshot in the bucket. */
+async function clusterBootstrap(
+  urls: string[],
+  app: string,
+  dir: string,
+  kernelPath: string | undefined,
+): Promise<number> {
+  const kernel = kernelPath === undefined ? defaultKernel() : await readInput(kernelPath);
+  const nc = await connectCluster(urls, { name: "cellar cluster bootstrap" });
+  try {
+    const stream = await EventStream.open(nc, app);
+    const r = await bootstrapFromSnapshot(nc, stream, dir, kernel);
+    if (r.snapshot === null) {
+      console.log(`no snapshot of app ${app} yet: a member on ${dir} replays the stream from 1`);
+    } else {
+      console.log(
+        `bootstrapped ${dir} at event ${r.eventNumber} from ${r.snapshot} (${r.bytes} bytes, ` +
+          `${Math.round(r.ms)} ms); start it with cellar serve --cluster ... --follow`,
+      );
+    }
+    return 0;
+  } finally {
+    await nc.close();
+  }
+}
+
 /** `cluster promote`: ask the member running on `dir` to lead, and wait until it does. */
 async function clusterPromote(dir: string, timeoutMs: number): Promise<number> {
   const state = readMember(dir);
@@ -149,22 +180,28 @@ export const clusterCommand: Command = defineCommand({
   usage: [
     "cellar cluster status --cluster URLS --app NAME [--json]",
     "cellar cluster promote [--data DIR] [--timeout-ms N]",
+    "cellar cluster bootstrap --cluster URLS --app NAME [--data DIR] [--kernel FILE.jam]",
   ],
   about: `status: who holds the app's lease, the stream's last event, and each member's role,
 event number and lag as it last reported them (about once a second), from NATS alone.
 promote: ask the member serving DIR (cellar serve --cluster, running) to take the lease now,
 even with --follow; it does once the lease is free or expired, catches up to the stream's end
-and leads. Waits until it leads (default 30000 ms).`,
+and leads. Waits until it leads (default 30000 ms).
+bootstrap: make the new data directory DIR start from the newest snapshot the leader uploaded
+(verified), so that a member serving it follows the stream from there instead of from event 1.
+--kernel is the snapshot's kernel (default: the default kernel).`,
   options: clusterOptions,
   optionHelp: `  --cluster URLS     NATS URLs, comma separated (status)
   --app NAME         The app (status)
   --json             Print JSON (status)
-  --timeout-ms N     How long promote waits (default 30000)`,
+  --timeout-ms N     How long promote waits (default 30000)
+  --kernel FILE.jam  The snapshot's kernel (bootstrap)`,
   positionals: { name: "ACTION", min: 1, max: 1 },
   data: "create",
   check: checkCluster,
-  run: (args, dir) =>
-    args.action === "status"
-      ? clusterStatus(args.urls, args.app, args.json)
-      : clusterPromote(dir, args.timeoutMs),
+  run: (args, dir) => {
+    if (args.action === "status") return clusterStatus(args.urls, args.app, args.json);
+    if (args.action === "bootstrap") return clusterBootstrap(args.urls, args.app, dir, args.kernel);
+    return clusterPromote(dir, args.timeoutMs);
+  },
 });

@@ -30,6 +30,7 @@ import type { ClusterWriterReply, WireEvent } from "./cluster_protocol.ts";
 import type { ClusterSettings } from "./cluster_options.ts";
 import { Follower } from "./cluster_follow.ts";
 import { ClusterLeading, sleep, text } from "./cluster_leading.ts";
+import { SnapshotUploader } from "./cluster_snapshots.ts";
 import type { WriterRequest } from "./protocol.ts";
 
 /** The file in the data directory where a running member writes its state. */
@@ -89,6 +90,7 @@ export class ClusterMember {
   #reportedAt = 0;
   #writer: MemberWriter | null = null;
   #leading: ClusterLeading;
+  #uploader: SnapshotUploader;
   #positions: ((p: Extract<ClusterWriterReply, { type: "position" }>) => void)[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
@@ -98,6 +100,7 @@ export class ClusterMember {
     this.settings = settings;
     this.log = (line) => log(`cellar serve: cluster: ${line}`);
     this.#leading = new ClusterLeading(this);
+    this.#uploader = new SnapshotUploader(settings.dataDir, this.log);
   }
 
   /** Attach the writer and the server's own URL (the default `--advertise`). */
@@ -245,8 +248,10 @@ export class ClusterMember {
     if (this.#ticking || this.#closed || this.stream === null) return;
     this.#ticking = true;
     try {
-      if (this.role === "leader") await this.#leading.renew();
-      else if (this.role === "follower") await this.#leading.contend();
+      if (this.role === "leader") {
+        await this.#leading.renew();
+        this.#uploader.maybeUpload(this.nc!, this.settings.app);
+      } else if (this.role === "follower") await this.#leading.contend();
       const tip = await this.stream.tip();
       if (tip.event > this.streamEvent) this.streamEvent = tip.event;
       this.follower?.nudge(tip.event);
