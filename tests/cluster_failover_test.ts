@@ -312,6 +312,12 @@ clusterTest("cluster: service goes on after one NATS node dies", async (_t, c) =
     await converge([b], 20);
     const states = await finalStates([a, b]);
     assert.deepEqual(states[0], states[1]);
+  } catch (error) {
+    for (const m of members.all) {
+      console.log(m.lines.filter((l) => l.includes("cluster")).join("\n"));
+    }
+    for (const m of members.all) console.log(await clusterOf(m).catch(() => null));
+    throw error;
   } finally {
     await members.killAll();
   }

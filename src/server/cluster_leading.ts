@@ -9,6 +9,7 @@
 import { ClusterUnavailableError, LeaseHeldError } from "../cluster/errors.ts";
 import type { Lease, LeaseBucket } from "../cluster/lease.ts";
 import type { EventAppender, EventStream } from "../cluster/event_stream.ts";
+import { promoteFile } from "./cluster_protocol.ts";
 import type { WireEvent } from "./cluster_protocol.ts";
 import type { ClusterSettings } from "./cluster_options.ts";
 import type { Follower } from "./cluster_follow.ts";
@@ -43,9 +44,6 @@ export interface LeadingMember {
   position(): Promise<{ eventNumber: bigint }>;
   verdict(ticket: number, published: boolean): void;
 }
-
-/** The file `cellar cluster promote` writes in the data directory. */
-export const promoteFile = "cluster-promote";
 
 /** Leadership of one member. */
 export class ClusterLeading {

@@ -19,22 +19,19 @@
 
 import { connectCluster } from "../cluster/connection.ts";
 import type { NatsConnection } from "../cluster/connection.ts";
-import { FencedError } from "../cluster/errors.ts";
+import { ClusterUnavailableError, FencedError } from "../cluster/errors.ts";
 import { EventStream } from "../cluster/event_stream.ts";
 import type { EventAppender } from "../cluster/event_stream.ts";
 import { LeaseBucket } from "../cluster/lease.ts";
 import { MemberBoard } from "../cluster/members.ts";
 import type { Lease } from "../cluster/lease.ts";
-import { Verdict } from "./cluster_protocol.ts";
+import { memberFile, Verdict } from "./cluster_protocol.ts";
 import type { ClusterWriterReply, WireEvent } from "./cluster_protocol.ts";
 import type { ClusterSettings } from "./cluster_options.ts";
 import { Follower } from "./cluster_follow.ts";
 import { ClusterLeading, sleep, text } from "./cluster_leading.ts";
 import { SnapshotUploader } from "./cluster_snapshots.ts";
 import type { WriterRequest } from "./protocol.ts";
-
-/** The file in the data directory where a running member writes its state. */
-export const memberFile = "cluster-member.json";
 
 /** Where a member is. */
 export type Role = "starting" | "follower" | "candidate" | "leader" | "fenced" | "stopped";
@@ -215,8 +212,7 @@ export class ClusterMember {
     const p = await this.position();
     this.applied = p.eventNumber;
     if (p.eventNumber === 0n) return true;
-    const record = await this.stream!.record(p.eventNumber);
-    const tip = await this.stream!.tip();
+    const { record, tip } = await this.#streamAt(p.eventNumber);
     this.streamEvent = tip.event;
     if (record === null && p.eventNumber <= tip.event) return true; // dropped by retention
     if (record !== null && record.mug === p.stateMug) return true;
@@ -232,16 +228,36 @@ export class ClusterMember {
     return false;
   }
 
+  /** Event `event` as the stream holds it, and the tip; retried while NATS is unavailable. */
+  async #streamAt(event: bigint) {
+    for (let attempt = 0;; attempt++) {
+      try {
+        const record = await this.stream!.record(event);
+        return { record, tip: await this.stream!.tip() };
+      } catch (error) {
+        if (!(error instanceof ClusterUnavailableError) || this.#closed) throw error;
+        if (attempt === 0) {
+          this.log(`waiting for the stream to check the local log: ${text(error)}`);
+        }
+        await sleep(500);
+      }
+    }
+  }
+
   /** A leader stops leading (fenced, lease lost or not renewed) and rejoins as a follower. */
   async stepDown(why: string): Promise<void> {
     if (this.role !== "leader" && this.role !== "candidate") return;
     this.role = "fenced";
     this.setLeading(false);
     this.log(`stopped leading: ${why}`);
-    await this.#leading.resign();
-    this.leader = null;
-    if (this.#closed || !(await this.checkTail())) return;
-    this.follow();
+    try {
+      await this.#leading.resign();
+      this.leader = null;
+      if (this.#closed || !(await this.checkTail())) return;
+      this.follow();
+    } catch (error) {
+      this.raise(`cannot rejoin as a follower: ${text(error)}`);
+    }
   }
 
   async #tick(): Promise<void> {

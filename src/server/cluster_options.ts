@@ -5,7 +5,7 @@
  * @module
  */
 
-import { clusterNames } from "../cluster/connection.ts";
+import { clusterNames } from "../cluster/names.ts";
 import type { ClusterWriterConfig, ReplicateMode } from "./cluster_protocol.ts";
 
 /** Cluster mode as `startServer` takes it. */

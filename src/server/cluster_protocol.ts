@@ -7,6 +7,12 @@
  * @module
  */
 
+/** The file `cellar cluster promote` writes in a member's data directory. */
+export const promoteFile = "cluster-promote";
+
+/** The file in the data directory where a running member writes its state. */
+export const memberFile = "cluster-member.json";
+
 /** How the leader replicates: publish before committing (`sync`) or after (`async`). */
 export type ReplicateMode = "sync" | "async";
 

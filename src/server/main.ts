@@ -116,7 +116,8 @@ export function parseServeArgs(args: string[]): ServeCommand {
     const value = given[flag] as string | undefined;
     options[key] = wholeNumber(flag, value, least);
   }
-  options.cluster = clusterOptions(values);
+  const cluster = clusterOptions(values);
+  if (cluster !== undefined) options.cluster = cluster;
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
 }
 
