@@ -65,6 +65,54 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+/**
+ * Poke `target` at `rate` pokes/s for `seconds` (one client per poke in flight) while
+ * sampling the followers' `lagMs` every 50 ms; the lag's p50 and p99 over the samples.
+ */
+async function lagAtRate(
+  target: ServerProcess,
+  followers: ServerProcess[],
+  rate: number,
+  seconds: number,
+) {
+  const samples: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  let sent = 0;
+  let ok = 0;
+  const inFlight: Promise<void>[] = [];
+  const sampler = (async () => {
+    while (performance.now() < end) {
+      for (const f of followers) samples.push(Number((await clusterOf(f)).lagMs));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  const start = performance.now();
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    for (; sent < due; sent++) {
+      inFlight.push(
+        poke(target, ["put", `r${rate}-${sent}`, sent]).then((r) => {
+          if (r.status === 200) ok++;
+          return r.body?.cancel();
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const answered = performance.now();
+  await Promise.all([sampler, ...inFlight]);
+  const drainMs = Math.round(performance.now() - answered);
+  samples.sort((a, b) => a - b);
+  return {
+    rate,
+    sent,
+    answered200: ok,
+    drainMs,
+    lagP50Ms: percentile(samples, 0.5),
+    lagP99Ms: percentile(samples, 0.99),
+  };
+}
+
 /** Kill the leader; milliseconds until another member answers a poke with 200. */
 async function failoverMs(members: Members, leader: ServerProcess): Promise<number> {
   const others = members.all.filter((m) => m !== leader);
@@ -113,8 +161,11 @@ async function clustered(clients: number, seconds: number, leaseMs: number) {
         return { lagEvents: c.lagEvents, lagMs: c.lagMs };
       }),
     );
+    const followers = members.all.slice(1);
+    const rates = [];
+    for (const rate of [100, 1000]) rates.push(await lagAtRate(leader, followers, rate, seconds));
     const failover = await failoverMs(members, leader);
-    return { result, lagAtEnd: lag, failoverMs: failover };
+    return { result, lagAtEnd: lag, rates, failoverMs: failover };
   } finally {
     await members.killAll();
     await nats.stop();
@@ -139,5 +190,6 @@ if (import.meta.main) {
   console.log("cluster, sync, 3 NATS nodes:", JSON.stringify(c.result));
   console.log("ratio of pokes/s:", round(c.result.perSecond / one.perSecond));
   console.log("followers' lag at the end:", JSON.stringify(c.lagAtEnd));
+  for (const r of c.rates) console.log("follower lag at a fixed rate:", JSON.stringify(r));
   console.log(`failover (lease ${leaseMs} ms): ${c.failoverMs} ms from SIGKILL to a poke`);
 }

@@ -9,6 +9,8 @@
 import assert from "node:assert/strict";
 import { Noun, Runtime } from "../mod.ts";
 import { EventStream } from "../src/cluster/event_stream.ts";
+import { SnapshotBucket } from "../src/cluster/snapshots_bucket.ts";
+import { EventLog } from "../src/runtime/event_log.ts";
 import type { NatsConnection } from "../src/cluster/connection.ts";
 import { clusterTest } from "./_nats.ts";
 import { clusterOf, memberFlags, Members, peek, poke, until } from "./_cluster_members.ts";
@@ -290,3 +292,83 @@ clusterTest(
     }
   },
 );
+
+clusterTest("cluster: service goes on after one NATS node dies", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "nodeloss");
+  try {
+    const a = await members.start(lease);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    const b = await members.start(["--follow", ...lease]);
+    for (let i = 0; i < 10; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+    await converge([b], 10);
+    await c.cluster.kill(0);
+    let accepted = 0;
+    await until("pokes are accepted again", 40_000, async () => {
+      const r = await poke(a, ["put", `n${accepted}`, accepted]);
+      await r.body?.cancel();
+      if (r.status === 200) accepted++;
+      return accepted >= 10;
+    });
+    await converge([b], 20);
+    const states = await finalStates([a, b]);
+    assert.deepEqual(states[0], states[1]);
+  } catch (error) {
+    for (const m of members.all) {
+      console.log(m.lines.filter((l) => l.includes("cluster")).join("\n"));
+    }
+    for (const m of members.all) console.log(await clusterOf(m).catch(() => null));
+    throw error;
+  } finally {
+    await members.killAll();
+  }
+});
+
+clusterTest("cluster: an async leader's events reach its followers", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "async");
+  try {
+    const a = await members.start([...lease, "--replicate", "async"]);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    const b = await members.start(["--follow", ...lease]);
+    for (let i = 0; i < 20; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+    await converge([b], 20);
+    assert.equal((await peek(b, "get/k19", 20n)).status, 200);
+    const states = await finalStates([a, b]);
+    assert.deepEqual(states[0], states[1]);
+  } finally {
+    await members.killAll();
+  }
+});
+
+clusterTest("cluster: a new member bootstraps from the leader's snapshot", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "boot");
+  try {
+    const a = await members.start([...lease, "--snapshot-every", "10"]);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    for (let i = 0; i < 25; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+    const nc = await c.connect();
+    const bucket = await SnapshotBucket.open(nc, "boot");
+    await until("the snapshot of event 20 is uploaded", 20_000, async () => {
+      return ((await bucket.newest())?.event ?? 0n) >= 20n;
+    });
+    const dir = Deno.makeTempDirSync({ prefix: "cellar-member-" });
+    const args = ["bootstrap", "--cluster", c.cluster.urls.join(","), "--app", "boot"];
+    const boot = await clusterCli([...args, "--data", dir]);
+    assert.equal(boot.code, 0, boot.output);
+    assert.match(boot.output, /bootstrapped .* at event 20 from event-0*20\.slab/);
+    const b = await members.start(["--follow", ...lease], dir);
+    await converge([b], 25);
+    assert.equal((await peek(b, "get/k3")).status, 200);
+    const states = await finalStates([a, b]);
+    assert.deepEqual(states[0], states[1]);
+    // Its log starts at the snapshot: events 1 to 19 were never replayed there.
+    const log = EventLog.open(`${dir}/log.sqlite`);
+    try {
+      assert.equal([...log.range(1n, 19n)].length, 0);
+      assert.equal([...log.range(20n, 25n)].length, 6);
+    } finally {
+      log.close();
+    }
+  } finally {
+    await members.killAll();
+  }
+});

@@ -8,14 +8,7 @@
  * @module
  */
 
-import { connectCluster } from "../cluster/connection.ts";
-import { EventStream } from "../cluster/event_stream.ts";
-import { LeaseBucket } from "../cluster/lease.ts";
-import { MemberBoard } from "../cluster/members.ts";
-import type { MemberReport } from "../cluster/members.ts";
-import { promoteFile } from "../server/cluster_leading.ts";
-import { memberFile } from "../server/cluster_member.ts";
-import { Failure, integerOption, UsageError } from "./_common.ts";
+import { integerOption, UsageError } from "./_common.ts";
 import { defineCommand } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
 
@@ -24,19 +17,22 @@ const clusterOptions = {
   app: { type: "string" },
   json: { type: "boolean" },
   "timeout-ms": { type: "string" },
+  kernel: { type: "string" },
 } as const;
 
 type ClusterArgs =
   | { action: "status"; urls: string[]; app: string; json: boolean }
+  | { action: "bootstrap"; urls: string[]; app: string; kernel?: string }
   | { action: "promote"; timeoutMs: number };
 
 function checkCluster({ values, positionals }: Input<typeof clusterOptions>): ClusterArgs {
   const [action, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`Unexpected argument: ${rest[0]}`);
-  if (action === "status") {
+  if (action === "status" || action === "bootstrap") {
     if (values.cluster === undefined) throw new UsageError("Missing --cluster URLS");
     if (values.app === undefined) throw new UsageError("Missing --app NAME");
     const urls = values.cluster.split(",").map((u) => u.trim()).filter((u) => u.length > 0);
+    if (action === "bootstrap") return { action, urls, app: values.app, kernel: values.kernel };
     return { action, urls, app: values.app, json: values.json ?? false };
   }
   if (action === "promote") {
@@ -45,101 +41,7 @@ function checkCluster({ values, positionals }: Input<typeof clusterOptions>): Cl
     }
     return { action, timeoutMs: integerOption("--timeout-ms", values["timeout-ms"], 30_000) };
   }
-  throw new UsageError("Expected an action: status or promote");
-}
-
-/** `cluster status`: the lease, the stream's tip, the members' reports. */
-async function clusterStatus(urls: string[], app: string, json: boolean): Promise<number> {
-  const nc = await connectCluster(urls, { name: "cellar cluster status" });
-  try {
-    const stream = await EventStream.open(nc, app);
-    const tip = await stream.tip();
-    const lease = await (await LeaseBucket.open(nc, app)).read();
-    const members = await (await MemberBoard.open(nc, app)).list();
-    if (json) {
-      console.log(JSON.stringify(
-        {
-          app,
-          streamEvent: Number(tip.event),
-          leader: lease === null ? null : { ...lease.value, event: Number(lease.value.event) },
-          members,
-        },
-        null,
-        2,
-      ));
-      return 0;
-    }
-    console.log(`app ${app}: stream ${stream.names.stream} at event ${tip.event}`);
-    console.log(
-      lease === null
-        ? "lease: free (nobody leads)"
-        : `lease: held by ${lease.value.holder} at ${lease.value.url} (event ${lease.value.event}, revision ${lease.revision})`,
-    );
-    printMembers(members, Date.now());
-    return 0;
-  } finally {
-    await nc.close();
-  }
-}
-
-function printMembers(members: MemberReport[], now: number): void {
-  if (members.length === 0) {
-    console.log("members: none has reported");
-    return;
-  }
-  const rows = [["HOLDER", "URL", "ROLE", "EVENT", "LAG", "LAG-MS", "SEEN"]];
-  for (const m of members) {
-    const age = Math.max(0, Math.round((now - m.at) / 1000));
-    rows.push([
-      m.holder,
-      m.url,
-      m.alarm === null ? m.role : `${m.role} (ALARM)`,
-      String(m.eventNumber),
-      String(m.lagEvents),
-      String(m.lagMs),
-      `${age} s ago`,
-    ]);
-  }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
-  for (const m of members) if (m.alarm !== null) console.log(`ALARM ${m.holder}: ${m.alarm}`);
-}
-
-/** `cluster promote`: ask the member running on `dir` to lead, and wait until it does. */
-async function clusterPromote(dir: string, timeoutMs: number): Promise<number> {
-  const state = readMember(dir);
-  if (state === null) {
-    throw new Failure(
-      `No cluster member runs on ${dir}: it has no ${memberFile} (start cellar serve --cluster there)`,
-    );
-  }
-  if (state.role === "leader") {
-    console.log(`${state.url} already leads app ${state.app}`);
-    return 0;
-  }
-  Deno.writeTextFileSync(`${dir}/${promoteFile}`, JSON.stringify({ at: Date.now() }) + "\n");
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    const now = readMember(dir);
-    if (now?.role === "leader") {
-      console.log(`${now.url} leads app ${now.app} from event ${now.eventNumber}`);
-      return 0;
-    }
-  }
-  await Deno.remove(`${dir}/${promoteFile}`).catch(() => {});
-  throw new Failure(
-    `The member on ${dir} did not take the lease within ${timeoutMs} ms: a live leader ` +
-      "keeps it (promote takes over a lease that is free or expired)",
-  );
-}
-
-function readMember(dir: string): (MemberReport & { app: string }) | null {
-  try {
-    return JSON.parse(Deno.readTextFileSync(`${dir}/${memberFile}`));
-  } catch {
-    return null;
-  }
+  throw new UsageError("Expected an action: status, promote or bootstrap");
 }
 
 /** `cellar cluster status|promote`. */
@@ -149,22 +51,32 @@ export const clusterCommand: Command = defineCommand({
   usage: [
     "cellar cluster status --cluster URLS --app NAME [--json]",
     "cellar cluster promote [--data DIR] [--timeout-ms N]",
+    "cellar cluster bootstrap --cluster URLS --app NAME [--data DIR] [--kernel FILE.jam]",
   ],
   about: `status: who holds the app's lease, the stream's last event, and each member's role,
 event number and lag as it last reported them (about once a second), from NATS alone.
 promote: ask the member serving DIR (cellar serve --cluster, running) to take the lease now,
 even with --follow; it does once the lease is free or expired, catches up to the stream's end
-and leads. Waits until it leads (default 30000 ms).`,
+and leads. Waits until it leads (default 30000 ms).
+bootstrap: make the new data directory DIR start from the newest snapshot the leader uploaded
+(verified), so that a member serving it follows the stream from there instead of from event 1.
+--kernel is the snapshot's kernel (default: the default kernel).`,
   options: clusterOptions,
   optionHelp: `  --cluster URLS     NATS URLs, comma separated (status)
   --app NAME         The app (status)
   --json             Print JSON (status)
-  --timeout-ms N     How long promote waits (default 30000)`,
+  --timeout-ms N     How long promote waits (default 30000)
+  --kernel FILE.jam  The snapshot's kernel (bootstrap)`,
   positionals: { name: "ACTION", min: 1, max: 1 },
   data: "create",
   check: checkCluster,
-  run: (args, dir) =>
-    args.action === "status"
-      ? clusterStatus(args.urls, args.app, args.json)
-      : clusterPromote(dir, args.timeoutMs),
+  run: async (args, dir) => {
+    // The actions load the NATS client: only when this command runs.
+    const actions = await import("./cluster_actions.ts");
+    if (args.action === "status") return actions.clusterStatus(args.urls, args.app, args.json);
+    if (args.action === "bootstrap") {
+      return actions.clusterBootstrap(args.urls, args.app, dir, args.kernel);
+    }
+    return actions.clusterPromote(dir, args.timeoutMs);
+  },
 });

@@ -33,6 +33,8 @@ export interface SnapshotInfo {
   mug: number;
   /** What the bytes are. */
   kind: SnapshotBlobKind;
+  /** More text the uploader keeps with it (e.g. the local snapshot's manifest). */
+  extra?: Record<string, string>;
 }
 
 /** A snapshot in the bucket. */
@@ -54,6 +56,9 @@ export interface SnapshotBucketOptions {
 }
 
 const hexPattern = /^[0-9a-f]{64}$/;
+const extraPrefix = "cellar-x-";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const metaKeys = {
   event: "cellar-event",
   kernel: "cellar-kernel",
@@ -221,9 +226,15 @@ function objectMeta(info: SnapshotInfo, size: number, digest: string): ObjectSto
   if (!Number.isInteger(info.mug) || info.mug < 0 || info.mug > 0x7fff_ffff) {
     throw new ArgumentError(`Invalid mug: ${info.mug}`);
   }
+  const extra: Record<string, string> = {};
+  for (const [key, value] of Object.entries(info.extra ?? {})) {
+    if (!/^[a-z0-9-]{1,40}$/.test(key)) throw new ArgumentError(`Invalid extra key: ${key}`);
+    extra[`${extraPrefix}${key}`] = btoa(String.fromCharCode(...encoder.encode(value)));
+  }
   return {
     name: `event-${info.event.toString().padStart(20, "0")}.${info.kind}`,
     metadata: {
+      ...extra,
       [metaKeys.event]: info.event.toString(),
       [metaKeys.kernel]: info.kernel,
       [metaKeys.mug]: info.mug.toString(),
@@ -250,7 +261,19 @@ function parseMeta(info: ObjectInfo): SnapshotMeta {
       `Snapshot ${info.name} has malformed metadata: ${JSON.stringify(m)} (size ${info.size})`,
     );
   }
+  const extra: Record<string, string> = {};
+  for (const [key, value] of Object.entries(m)) {
+    if (!key.startsWith(extraPrefix)) continue;
+    try {
+      extra[key.slice(extraPrefix.length)] = decoder.decode(
+        Uint8Array.from(atob(value), (c) => c.charCodeAt(0)),
+      );
+    } catch {
+      throw new SnapshotCorruptError(`Snapshot ${info.name} has a malformed ${key}`);
+    }
+  }
   return {
+    extra,
     name: info.name,
     event: BigInt(event),
     kernel: m[metaKeys.kernel],

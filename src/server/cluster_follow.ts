@@ -33,6 +33,8 @@ export class Follower {
   #reader: EventReader | null = null;
   #stopped = false;
   #lastError = "";
+  /** When the reader last yielded an event, or was started. */
+  #heardAt = performance.now();
   /** The highest event number seen in the stream. */
   seen = 0n;
 
@@ -60,6 +62,18 @@ export class Follower {
     this.#pump();
   }
 
+  /**
+   * The stream holds `tip`: if this reader is idle, behind it, and has heard nothing for
+   * `quietMs`, its consumer was lost without an error (a NATS node died): read again.
+   */
+  nudge(tip: bigint, quietMs = 2000): void {
+    if (this.#stopped || tip < this.#next || !this.idle) return;
+    if (performance.now() - this.#heardAt < quietMs) return;
+    this.#sink.readFailed(`no event after ${this.#next - 1n} for ${quietMs} ms; reading again`);
+    this.#heardAt = performance.now();
+    void this.#reader?.close().catch(() => {});
+  }
+
   /** Stop reading; the batch in flight still completes. */
   async stop(): Promise<void> {
     this.#stopped = true;
@@ -71,10 +85,12 @@ export class Follower {
     while (!this.#stopped) {
       try {
         this.#reader = await this.#stream.read(this.#next);
+        this.#heardAt = performance.now();
         if (this.#stopped) break;
         for await (const record of this.#reader) {
           if (this.#stopped) break;
-          this.#queue.push({ record, at: performance.now() });
+          this.#heardAt = performance.now();
+          this.#queue.push({ record, at: this.#heardAt });
           this.#next = record.event + 1n;
           if (record.event > this.seen) this.seen = record.event;
           this.#pump();

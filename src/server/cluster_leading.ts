@@ -9,6 +9,7 @@
 import { ClusterUnavailableError, LeaseHeldError } from "../cluster/errors.ts";
 import type { Lease, LeaseBucket } from "../cluster/lease.ts";
 import type { EventAppender, EventStream } from "../cluster/event_stream.ts";
+import { promoteFile } from "./cluster_protocol.ts";
 import type { WireEvent } from "./cluster_protocol.ts";
 import type { ClusterSettings } from "./cluster_options.ts";
 import type { Follower } from "./cluster_follow.ts";
@@ -38,11 +39,11 @@ export interface LeadingMember {
   follower: Follower | null;
   log(line: string): void;
   stepDown(why: string): Promise<void>;
+  checkTail(): Promise<boolean>;
+  setLeading(on: boolean): void;
+  position(): Promise<{ eventNumber: bigint }>;
   verdict(ticket: number, published: boolean): void;
 }
-
-/** The file `cellar cluster promote` writes in the data directory. */
-export const promoteFile = "cluster-promote";
 
 /** Leadership of one member. */
 export class ClusterLeading {
@@ -105,6 +106,9 @@ export class ClusterLeading {
     await m.follower?.stop();
     while (!(m.follower?.idle ?? true)) await sleep(5);
     m.follower = null;
+    // The writer's own event: an async leader's last commits may not have been published.
+    if (!(await m.checkTail())) return;
+    m.applied = (await m.position()).eventNumber;
     tip = await m.stream!.tip();
     if (tip.event !== m.applied || m.role !== "candidate") {
       return await m.stepDown(`the stream moved on to event ${tip.event} during the takeover`);
@@ -112,6 +116,7 @@ export class ClusterLeading {
     m.appender = await m.stream!.appender(tip);
     await lease.renew(m.applied);
     m.role = "leader";
+    m.setLeading(true);
     m.leader = m.url;
     m.streamEvent = tip.event;
     m.log(`leading at event ${m.applied} (replicate ${m.settings.replicate})`);
@@ -147,13 +152,18 @@ export class ClusterLeading {
     this.#chain = this.#chain.then(async () => {
       const m = this.#m;
       for (const event of events) {
-        if (m.role !== "leader") return; // the tail check of stepDown finds them
+        if (m.role !== "leader") {
+          // Committed while this member no longer led: a tail the stream lacks.
+          if (m.role === "follower") await m.checkTail();
+          return;
+        }
         try {
           await this.#append(event, kernel);
           m.applied = event.eventNumber;
           m.streamEvent = event.eventNumber;
         } catch (error) {
-          await m.stepDown(`event ${event.eventNumber} was not published: ${text(error)}`);
+          // Not awaited: stepping down waits for this chain to end.
+          void m.stepDown(`event ${event.eventNumber} was not published: ${text(error)}`);
           return;
         }
       }

@@ -19,21 +19,19 @@
 
 import { connectCluster } from "../cluster/connection.ts";
 import type { NatsConnection } from "../cluster/connection.ts";
-import { FencedError } from "../cluster/errors.ts";
+import { ClusterUnavailableError, FencedError } from "../cluster/errors.ts";
 import { EventStream } from "../cluster/event_stream.ts";
 import type { EventAppender } from "../cluster/event_stream.ts";
 import { LeaseBucket } from "../cluster/lease.ts";
 import { MemberBoard } from "../cluster/members.ts";
 import type { Lease } from "../cluster/lease.ts";
-import { Verdict } from "./cluster_protocol.ts";
+import { memberFile, Verdict } from "./cluster_protocol.ts";
 import type { ClusterWriterReply, WireEvent } from "./cluster_protocol.ts";
 import type { ClusterSettings } from "./cluster_options.ts";
 import { Follower } from "./cluster_follow.ts";
 import { ClusterLeading, sleep, text } from "./cluster_leading.ts";
+import { SnapshotUploader } from "./cluster_snapshots.ts";
 import type { WriterRequest } from "./protocol.ts";
-
-/** The file in the data directory where a running member writes its state. */
-export const memberFile = "cluster-member.json";
 
 /** Where a member is. */
 export type Role = "starting" | "follower" | "candidate" | "leader" | "fenced" | "stopped";
@@ -89,6 +87,7 @@ export class ClusterMember {
   #reportedAt = 0;
   #writer: MemberWriter | null = null;
   #leading: ClusterLeading;
+  #uploader: SnapshotUploader;
   #positions: ((p: Extract<ClusterWriterReply, { type: "position" }>) => void)[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
@@ -98,6 +97,7 @@ export class ClusterMember {
     this.settings = settings;
     this.log = (line) => log(`cellar serve: cluster: ${line}`);
     this.#leading = new ClusterLeading(this);
+    this.#uploader = new SnapshotUploader(settings.dataDir, this.log);
   }
 
   /** Attach the writer and the server's own URL (the default `--advertise`). */
@@ -122,7 +122,7 @@ export class ClusterMember {
       }
     }
     if (this.#closed) return;
-    if (!(await this.#tailAgrees())) return;
+    if (!(await this.checkTail())) return;
     this.follow();
     this.#timer = setInterval(() => void this.#tick(), Math.max(50, s.leaseMs / 4));
     void this.#tick();
@@ -175,6 +175,7 @@ export class ClusterMember {
   raise(alarm: string): void {
     this.alarm = alarm;
     this.role = "stopped";
+    this.setLeading(false);
     this.log(`ALARM: ${alarm}`);
     void this.follower?.stop();
     this.follower = null;
@@ -189,6 +190,11 @@ export class ClusterMember {
     Atomics.notify(flags, 0);
   }
 
+  /** Tell the writer whether it may take pokes (flag 2 of the shared flags). */
+  setLeading(on: boolean): void {
+    Atomics.store(new Int32Array(this.settings.writer.flags), 2, on ? 1 : 0);
+  }
+
   /** The writer's committed event and state mug. */
   position(): Promise<Extract<ClusterWriterReply, { type: "position" }>> {
     return new Promise((resolve) => {
@@ -201,12 +207,12 @@ export class ClusterMember {
    * Whether the local log is a prefix of the stream: its last event is in the stream with
    * the same state mug. If not, raise the alarm (the tail is quarantined at the next start).
    */
-  async #tailAgrees(): Promise<boolean> {
+  async checkTail(): Promise<boolean> {
+    if (this.diverged) return false;
     const p = await this.position();
     this.applied = p.eventNumber;
     if (p.eventNumber === 0n) return true;
-    const record = await this.stream!.record(p.eventNumber);
-    const tip = await this.stream!.tip();
+    const { record, tip } = await this.#streamAt(p.eventNumber);
     this.streamEvent = tip.event;
     if (record === null && p.eventNumber <= tip.event) return true; // dropped by retention
     if (record !== null && record.mug === p.stateMug) return true;
@@ -222,25 +228,49 @@ export class ClusterMember {
     return false;
   }
 
+  /** Event `event` as the stream holds it, and the tip; retried while NATS is unavailable. */
+  async #streamAt(event: bigint) {
+    for (let attempt = 0;; attempt++) {
+      try {
+        const record = await this.stream!.record(event);
+        return { record, tip: await this.stream!.tip() };
+      } catch (error) {
+        if (!(error instanceof ClusterUnavailableError) || this.#closed) throw error;
+        if (attempt === 0) {
+          this.log(`waiting for the stream to check the local log: ${text(error)}`);
+        }
+        await sleep(500);
+      }
+    }
+  }
+
   /** A leader stops leading (fenced, lease lost or not renewed) and rejoins as a follower. */
   async stepDown(why: string): Promise<void> {
     if (this.role !== "leader" && this.role !== "candidate") return;
     this.role = "fenced";
+    this.setLeading(false);
     this.log(`stopped leading: ${why}`);
-    await this.#leading.resign();
-    this.leader = null;
-    if (this.#closed || !(await this.#tailAgrees())) return;
-    this.follow();
+    try {
+      await this.#leading.resign();
+      this.leader = null;
+      if (this.#closed || !(await this.checkTail())) return;
+      this.follow();
+    } catch (error) {
+      this.raise(`cannot rejoin as a follower: ${text(error)}`);
+    }
   }
 
   async #tick(): Promise<void> {
     if (this.#ticking || this.#closed || this.stream === null) return;
     this.#ticking = true;
     try {
-      if (this.role === "leader") await this.#leading.renew();
-      else if (this.role === "follower") await this.#leading.contend();
+      if (this.role === "leader") {
+        await this.#leading.renew();
+        this.#uploader.maybeUpload(this.nc!, this.settings.app);
+      } else if (this.role === "follower") await this.#leading.contend();
       const tip = await this.stream.tip();
       if (tip.event > this.streamEvent) this.streamEvent = tip.event;
+      this.follower?.nudge(tip.event);
       await this.#report();
     } catch (error) {
       if (error instanceof FencedError) await this.stepDown(text(error));
@@ -308,6 +338,7 @@ export class ClusterMember {
   /** Stop: leave the lease (a successor takes it at once), stop reading, disconnect. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.setLeading(false);
     clearInterval(this.#timer);
     await this.#leading.resign();
     await this.follower?.stop();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { clusterNames } from "../cluster/connection.ts";
+import { clusterNames } from "../cluster/names.ts";
 import type { ClusterWriterConfig, ReplicateMode } from "./cluster_protocol.ts";
 
 /** Cluster mode as `startServer` takes it. */
@@ -84,6 +84,6 @@ export function clusterSettings(
     dataDir,
     holder: `${host ?? "127.0.0.1"}:${port}/${tag}`,
     // The verdict waits at most the lease: past it this member could not lead anyway.
-    writer: { replicate, flags: new SharedArrayBuffer(8), verdictTimeoutMs: leaseMs + 1000 },
+    writer: { replicate, flags: new SharedArrayBuffer(12), verdictTimeoutMs: leaseMs + 1000 },
   };
 }

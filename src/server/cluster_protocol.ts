@@ -7,6 +7,12 @@
  * @module
  */
 
+/** The file `cellar cluster promote` writes in a member's data directory. */
+export const promoteFile = "cluster-promote";
+
+/** The file in the data directory where a running member writes its state. */
+export const memberFile = "cluster-member.json";
+
 /** How the leader replicates: publish before committing (`sync`) or after (`async`). */
 export type ReplicateMode = "sync" | "async";
 
@@ -14,9 +20,10 @@ export type ReplicateMode = "sync" | "async";
 export interface ClusterWriterConfig {
   replicate: ReplicateMode;
   /**
-   * Int32 flags shared with the main thread: `[verdict, ticket]`. For each event the writer
-   * sets the verdict to {@linkcode Verdict.Waiting}, posts `publish` with a new ticket and
-   * waits; the main thread stores the verdict and notifies.
+   * Int32 flags shared with the main thread: `[verdict, ticket, leading]`. For each event
+   * the writer sets the verdict to {@linkcode Verdict.Waiting}, posts `publish` with a new
+   * ticket and waits; the main thread stores the verdict and notifies. `leading` is 1 while
+   * the main thread leads: without it the writer refuses pokes at once (both modes).
    */
   flags: SharedArrayBuffer;
   /** How long the writer waits for a verdict before it refuses the poke. */

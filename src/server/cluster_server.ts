@@ -6,8 +6,7 @@
  */
 
 import { clusterGate } from "./cluster_http.ts";
-import { ClusterMember } from "./cluster_member.ts";
-import type { MemberWriter } from "./cluster_member.ts";
+import type { ClusterMember, ClusterStatus, MemberWriter } from "./cluster_member.ts";
 import type { ClusterSettings } from "./cluster_options.ts";
 import type { ClusterWriterReply } from "./cluster_protocol.ts";
 import type { Observability } from "./observability.ts";
@@ -16,7 +15,6 @@ import type { RouteContext } from "./routes.ts";
 
 /** The cluster part of a running server. */
 export interface ClusterServer {
-  member: ClusterMember;
   /** Give the member the writer, the server's URL and what to do when the state diverged. */
   attach(writer: MemberWriter, url: string, diverged: (alarm: string) => void): void;
   /** The writer booted at `event`. */
@@ -48,42 +46,70 @@ export function quarantineState(dir: string): string {
   return to;
 }
 
-/** The member of `settings`, reporting through `observability`. */
+/** The state `/status` shows before the member's module is loaded. */
+function startingStatus(settings: ClusterSettings): ClusterStatus {
+  return {
+    app: settings.app,
+    role: "starting",
+    holder: settings.holder,
+    url: "",
+    leader: null,
+    eventNumber: 0n,
+    streamEvent: 0n,
+    lagEvents: 0,
+    lagMs: 0,
+    replicate: settings.replicate,
+    alarm: null,
+  };
+}
+
+/**
+ * The member of `settings`, reporting through `observability`. The member and the NATS
+ * client are loaded here, on demand (a dynamic import), so that a server or an import of
+ * the package without cluster mode never loads the client.
+ */
 export function startCluster(
   settings: ClusterSettings,
   observability: Observability,
   log: (line: string) => void,
 ): ClusterServer {
-  const member = new ClusterMember(settings, log);
+  let member: ClusterMember | null = null;
+  const loading = import("./cluster_member.ts").then((m) => {
+    member = new m.ClusterMember(settings, log);
+    member.committed = committed;
+    return member;
+  });
   // A leader's committed event is the writer's (answered pokes included); a follower's, the
   // last batch it applied.
   const committed = () => {
     const writer = observability.latest?.status.eventNumber ?? 0n;
+    if (member === null) return writer;
     return writer > member.applied || member.role === "leader" ? writer : member.applied;
   };
-  member.committed = committed;
-  observability.cluster = () => member.status(committed());
+  observability.cluster = () => member?.status(committed()) ?? startingStatus(settings);
   return {
-    member,
-    attach: (writer, url, diverged) => {
-      member.attach(writer, url);
-      member.onDiverged = diverged;
-    },
-    booted: (event) => {
-      member.start(event).catch((error) => member.raise(`the member failed: ${error}`));
-    },
-    handle: (message) => member.handle(message),
+    attach: (writer, url, diverged) =>
+      void loading.then((m) => {
+        m.attach(writer, url);
+        m.onDiverged = diverged;
+      }),
+    booted: (event) =>
+      void loading.then((m) =>
+        m.start(event).catch((error) => m.raise(`the member failed: ${error}`))
+      ),
+    handle: (message) => void loading.then((m) => m.handle(message)),
     serve: async (context, request) => {
-      const early = await clusterGate(member, request, committed);
+      const m = member ?? await loading;
+      const early = await clusterGate(m, request, committed);
       if (early !== null) {
         context.observability.responses.inc(String(early.status));
         return early;
       }
       return await serveRequest(context, request);
     },
-    close: () => member.close(),
+    close: async () => await (await loading).close(),
     afterClose: () => {
-      if (!member.diverged) return;
+      if (member === null || !member.diverged) return;
       const to = quarantineState(settings.dataDir);
       log(`cellar serve: cluster: the divergent local state was moved to ${to}`);
     },

@@ -30,6 +30,10 @@ export class NotLeaderError extends CellarError {
   }
 }
 
+function notLeading(event: bigint): NotLeaderError {
+  return new NotLeaderError(`This member does not lead now: event ${event} was not accepted`);
+}
+
 /** The runtime hooks of a cluster member's writer. */
 export interface ClusterHooks {
   onComputed(event: ComputedEvent): void;
@@ -50,6 +54,7 @@ export function clusterHooks(
     let computed: WireEvent[] = [];
     return {
       onComputed: (e) => {
+        if (Atomics.load(flags, 2) !== 1) throw notLeading(e.eventNumber);
         computed.push({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug });
       },
       // A group that failed left its events before this group's: they were recomputed.
@@ -62,6 +67,7 @@ export function clusterHooks(
   }
   let ticket = 0;
   const publish = replicateBeforeCommit((event) => {
+    if (Atomics.load(flags, 2) !== 1) return notLeading(event.eventNumber);
     ticket++;
     Atomics.store(flags, 0, Verdict.Waiting);
     Atomics.store(flags, 1, ticket);

@@ -1,0 +1,112 @@
+/**
+ * Snapshots for bootstrap (`docs/CLUSTER.md`): the leader uploads each new local snapshot
+ * (its PMA slab copy, with the local manifest kept as metadata) to the app's object store,
+ * and a new member starts from the newest one instead of replaying the stream from event 1
+ * ({@linkcode bootstrapFromSnapshot}, `cellar cluster bootstrap`): the slab is downloaded and
+ * verified into `snapshots/`, and the directory's log is based on it (the re-base of
+ * `rebase.ts`, as `cellar recover --trust-pma` does), so the member follows the stream from
+ * the event after the snapshot.
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "../cluster/connection.ts";
+import type { EventStream } from "../cluster/event_stream.ts";
+import { SnapshotBucket } from "../cluster/snapshots_bucket.ts";
+import { recoverTrustPma } from "../runtime/rebase.ts";
+import { SnapshotStore } from "../runtime/snapshots.ts";
+import type { SnapshotManifest } from "../runtime/snapshots.ts";
+
+/** How often the leader looks for a new local snapshot to upload. */
+const checkEveryMs = 2000;
+
+/** Uploads the leader's new local snapshots, one at a time, in the background. */
+export class SnapshotUploader {
+  readonly #dataDir: string;
+  readonly #log: (line: string) => void;
+  #bucket: SnapshotBucket | null = null;
+  #uploaded = -1n;
+  #busy = false;
+  #checkedAt = 0;
+
+  constructor(dataDir: string, log: (line: string) => void) {
+    this.#dataDir = dataDir;
+    this.#log = log;
+  }
+
+  /** Start uploading the newest local snapshot if it is newer than the last uploaded. */
+  maybeUpload(nc: NatsConnection, app: string): void {
+    const now = performance.now();
+    if (this.#busy || now - this.#checkedAt < checkEveryMs) return;
+    this.#checkedAt = now;
+    const newest = new SnapshotStore(`${this.#dataDir}/snapshots`).list()[0];
+    if (newest === undefined) return;
+    const m = newest.manifest;
+    const event = BigInt(m.eventNumber);
+    if (event <= this.#uploaded || event === 0n) return;
+    this.#busy = true;
+    void this.#upload(nc, app, `${newest.path}/slab`, m).then(
+      () => (this.#uploaded = event, this.#log(`uploaded the snapshot of event ${event}`)),
+      (error) => this.#log(`cannot upload the snapshot of event ${event}: ${error}`),
+    ).finally(() => (this.#busy = false));
+  }
+
+  async #upload(nc: NatsConnection, app: string, slab: string, m: SnapshotManifest) {
+    this.#bucket ??= await SnapshotBucket.open(nc, app);
+    await this.#bucket.uploadFile(slab, {
+      event: BigInt(m.eventNumber),
+      kernel: m.kernelHash,
+      mug: m.stateMug,
+      kind: "slab",
+      extra: { manifest: JSON.stringify(m) },
+    });
+  }
+}
+
+/** What a bootstrap did. */
+export interface BootstrapReport {
+  /** The snapshot used, or null when the bucket has none (the member replays from event 1). */
+  snapshot: string | null;
+  eventNumber: bigint;
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Prepare the new data directory `dir` (it must have no log) from the newest snapshot in
+ * `app`'s bucket: download and verify it, then base the log on it. `kernel` is the jam of
+ * the snapshot's kernel (the directory's log, being new, does not hold it).
+ */
+export async function bootstrapFromSnapshot(
+  nc: NatsConnection,
+  stream: EventStream,
+  dir: string,
+  kernel: Uint8Array,
+): Promise<BootstrapReport> {
+  const started = performance.now();
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    Deno.statSync(`${dir}/log.sqlite`);
+    throw new Error(`Cannot bootstrap ${dir}: it already has a log (use a new directory)`);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const bucket = await SnapshotBucket.open(nc, stream.names.app);
+  const newest = await bucket.newest();
+  if (newest === null) return { snapshot: null, eventNumber: 0n, bytes: 0, ms: 0 };
+  const manifest = JSON.parse(newest.extra?.manifest ?? "null") as SnapshotManifest | null;
+  if (manifest === null || manifest.eventNumber !== newest.event.toString()) {
+    throw new Error(`Snapshot ${newest.name} carries no manifest of its event`);
+  }
+  const folder = `${dir}/snapshots/${manifest.eventNumber.padStart(12, "0")}-${manifest.kind}`;
+  Deno.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  await bucket.downloadFile(newest.name, `${folder}/slab`);
+  Deno.writeTextFileSync(`${folder}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
+  const report = recoverTrustPma(dir, { kernel });
+  return {
+    snapshot: newest.name,
+    eventNumber: report.eventNumber,
+    bytes: newest.size,
+    ms: performance.now() - started,
+  };
+}
