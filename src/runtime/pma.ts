@@ -113,6 +113,9 @@ export interface PmaGcResult {
   scanMs: number;
   /** Milliseconds of the copy-compaction itself, the final sync included. */
   gcMs: number;
+  /** Milliseconds of its phases: checking the old slab's data checksums, marking the live
+   * graph, copying it into the new file (hashing included), making the new file durable. */
+  phasesMs: { check: number; mark: number; copy: number; sync: number };
 }
 
 /** A meta slot passed over at open: which, and why. */
@@ -429,7 +432,7 @@ export class Pma {
    */
   gc(): PmaGcResult {
     this.#live();
-    const buffer = new Uint8Array(48);
+    const buffer = new Uint8Array(80);
     if (symbols().cellar_pma_gc(buffer, buffer.length) !== 0) throw lastError();
     const view = new DataView(buffer.buffer);
     const field = (i: number) => Number(view.getBigUint64(i * 8, true));
@@ -440,6 +443,12 @@ export class Pma {
       references: field(3),
       scanMs: field(4) / 1e6,
       gcMs: field(5) / 1e6,
+      phasesMs: {
+        check: field(6) / 1e6,
+        mark: field(7) / 1e6,
+        copy: field(8) / 1e6,
+        sync: field(9) / 1e6,
+      },
     };
   }
 

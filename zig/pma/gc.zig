@@ -51,7 +51,10 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     try p.checkWriter();
     try scrub.checkNoFault(p, "collect");
     try checkRoots(p, roots);
+    var timer = std.time.Timer.start() catch unreachable;
+    var phases: arena.GcPhases = .{};
     try checkSource(p);
+    phases.check = timer.lap();
     const used_before = p.used.toBytes();
     const target: u1 = 1 - p.file_id;
     // The target name holds a stale slab from two collections ago (every commit in it is
@@ -62,6 +65,7 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     defer stale.join();
     var marked = try markLive(p, roots);
     defer marked.deinit(p.gpa);
+    phases.mark = timer.lap();
     const live_end = SlabOffset.data_start.add(marked.live_words);
     assert(!p.used.lessThan(live_end)); // Live data never exceeds the used data.
     const new_used = live_end.add(integrity.newSlabRecordWords(live_end, p.options.data_checksums));
@@ -72,6 +76,7 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     const written = try writeCompacted(p, &marked, &fresh);
     assert(written.used == new_used);
     try p.trip(.pma_gc_after_copy);
+    phases.copy = timer.lap();
     var f = format.SlotFields.of(&p.last);
     f.file_id = target;
     f.slot_index = 0;
@@ -96,8 +101,14 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     assert(p.file_id == target);
     assert(p.used == new_used);
     for (roots) |*r| r.* = marked.forward(r.*);
+    phases.sync = timer.read();
     try afterGc(p);
-    return .{ .used_bytes_before = used_before, .used_bytes_after = new_used.toBytes(), .live_bytes = marked.live_words * 8 };
+    return .{
+        .used_bytes_before = used_before,
+        .used_bytes_after = new_used.toBytes(),
+        .live_bytes = marked.live_words * 8,
+        .phase_ns = phases,
+    };
 }
 
 /// The copy gets fresh data checksums, so the data it copies must pass its own first.
@@ -251,7 +262,11 @@ const SlabWriter = struct {
     summer: ?integrity.PageSummer,
     sums: integrity.SumList,
 
-    const buffer_words = (1 << 20) / 8;
+    /// 128 KiB: the buffer and its masked twin stay in the L2 cache between being filled,
+    /// hashed and written (a larger one is read back from memory, three times).
+    const buffer_words = (128 << 10) / 8;
+    /// Atoms up to this size are copied word by word (a call to memcpy costs more).
+    const small_words = 8;
     const writeback_step_bytes: u64 = 64 << 20;
 
     fn init(gpa: std.mem.Allocator, file: std.fs.File, sum_pages: bool) !SlabWriter {
@@ -286,6 +301,15 @@ const SlabWriter = struct {
         }
     }
 
+    /// Append one cell (the sink of `slide`; most objects are cells).
+    pub inline fn putCell(w: *SlabWriter, header: u64, head: u64, tail: u64) !void {
+        assert(Header.limbs(header) == 0);
+        if (w.len + 3 > w.buf.len) try w.flush();
+        w.buf[w.len..][0..3].* = .{ header, head, tail };
+        w.masked[w.len..][0..3].* = .{ format.ObjectHasher.maskHeader(header), head, tail };
+        w.len += 3;
+    }
+
     /// Append one whole object (the sink of `slide`).
     pub fn put(w: *SlabWriter, words: []const u64) !void {
         assert(words.len == objectWords(words[0]));
@@ -301,9 +325,18 @@ const SlabWriter = struct {
             w.offset_bytes += words.len * 8;
             return;
         }
-        @memcpy(w.buf[w.len..][0..words.len], words);
-        @memcpy(w.masked[w.len..][0..words.len], words);
-        w.masked[w.len] = format.ObjectHasher.maskHeader(words[0]);
+        const buf = w.buf[w.len..][0..words.len];
+        const masked = w.masked[w.len..][0..words.len];
+        if (words.len <= small_words) {
+            for (buf, masked, words) |*b, *m, x| {
+                b.* = x;
+                m.* = x;
+            }
+        } else {
+            @memcpy(buf, words);
+            @memcpy(masked, words);
+        }
+        masked[0] = format.ObjectHasher.maskHeader(words[0]);
         w.len += words.len;
     }
 
@@ -365,9 +398,15 @@ pub const Marked = struct {
         return m.newOffset(SlabOffset.of(n)).ref(n.tag());
     }
 
-    fn setRange(m: *Marked, offset: SlabOffset, count: u64) void {
+    inline fn setRange(m: *Marked, offset: SlabOffset, count: u64) void {
         assert(count > 0);
         var i = offset.since(SlabOffset.data_start);
+        if (i % 64 + count <= 64 and count < 64) { // The common case: within one block.
+            const ones = ((@as(u64, 1) << @intCast(count)) - 1) << @intCast(i % 64);
+            assert(m.blocks[i / 64].bits & ones == 0); // Objects never overlap.
+            m.blocks[i / 64].bits |= ones;
+            return;
+        }
         var left = count;
         while (left > 0) {
             const bit: u6 = @intCast(i % 64);
@@ -406,35 +445,52 @@ pub fn mark(gpa: std.mem.Allocator, words: [*]const u64, used: SlabOffset, roots
 }
 
 fn markFrom(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *Marked, words: [*]const u64, used: SlabOffset) MarkError!void {
-    while (stack.pop()) |raw| {
-        const n = Noun.fromRaw(raw);
-        const off = SlabOffset.of(n);
-        assert(off.inData(used)); // `push` checked it.
-        if (m.isLive(off)) continue; // Pushed twice before its first visit.
-        const header = words[off.words()];
-        const limbs = Header.limbs(header);
-        if (n.isCell() != (limbs == 0)) return error.CorruptNoun;
-        const size = objectWords(header);
-        if (size > used.since(off)) return error.CorruptNoun;
-        m.setRange(off, size);
-        if (limbs != 0) continue;
-        // Tail first, so right-nested lists keep the stack short.
-        try push(gpa, stack, m, words[off.words() + 2], used);
-        try push(gpa, stack, m, words[off.words() + 1], used);
+    while (stack.pop()) |popped| {
+        var raw = popped;
+        // Follow heads in a loop and stack only tails, so right-nested lists keep the stack
+        // short and half the objects never touch it.
+        while (true) {
+            const n = Noun.fromRaw(raw);
+            const off = SlabOffset.of(n);
+            assert(off.inData(used)); // `unvisited` checked it.
+            if (m.isLive(off)) break; // Pushed twice before its first visit.
+            const header = words[off.words()];
+            const limbs = Header.limbs(header);
+            if (n.isCell() != (limbs == 0)) return error.CorruptNoun;
+            const size = objectWords(header);
+            if (size > used.since(off)) return error.CorruptNoun;
+            m.setRange(off, size);
+            if (limbs != 0) break;
+            try push(gpa, stack, m, words[off.words() + 2], used);
+            raw = words[off.words() + 1];
+            if (!try unvisited(m, raw, used)) break;
+        }
     }
 }
 
-inline fn push(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *const Marked, raw: u64, used: SlabOffset) MarkError!void {
+/// Whether `raw` is a PMA object not marked yet. Checks the reference: the PMA never points
+/// into the workspace, and never holds forwarding words.
+inline fn unvisited(m: *const Marked, raw: u64, used: SlabOffset) MarkError!bool {
     const n = Noun.fromRaw(raw);
-    if (n.isDirect()) return;
-    // The PMA never points into the workspace, and never holds forwarding words.
+    if (n.isDirect()) return false;
     if (n.isForward() or !n.inPma()) return error.CorruptNoun;
     const off = SlabOffset.of(n);
     if (!off.inData(used)) return error.CorruptNoun;
-    if (m.isLive(off)) return;
     assert(n.isCell() or n.isIndirect());
+    return !m.isLive(off);
+}
+
+inline fn push(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *const Marked, raw: u64, used: SlabOffset) MarkError!void {
+    if (!try unvisited(m, raw, used)) return;
+    if (stack.items.len == stack.capacity) try grow(gpa, stack);
+    stack.appendAssumeCapacity(raw);
+}
+
+fn grow(gpa: std.mem.Allocator, stack: *std.ArrayList(u64)) MarkError!void {
     if (stack.items.len >= constants.walk_stack_entries_max) return error.Meme;
-    stack.append(gpa, raw) catch return error.Meme;
+    const want = @min(@max(stack.capacity * 2, 4096), constants.walk_stack_entries_max);
+    stack.ensureTotalCapacity(gpa, want) catch return error.Meme;
+    assert(stack.capacity > stack.items.len);
 }
 
 /// Hand the live objects of `src` (word 0 of the old slab) to `sink.put(words)` in address
@@ -461,12 +517,9 @@ pub fn slide(m: *const Marked, src: [*]const u64, used: SlabOffset, sink: anytyp
         const size = objectWords(header);
         assert(m.newOffset(off) == ds.add(out));
         if (Header.limbs(header) == 0) {
-            const cell = [3]u64{
-                header,
-                m.forward(Noun.fromRaw(src[off.words() + 1])).raw(),
-                m.forward(Noun.fromRaw(src[off.words() + 2])).raw(),
-            };
-            try sink.put(&cell);
+            const head = m.forward(Noun.fromRaw(src[off.words() + 1])).raw();
+            const tail = m.forward(Noun.fromRaw(src[off.words() + 2])).raw();
+            try sink.putCell(header, head, tail);
         } else {
             try sink.put(src[off.words() .. off.words() + size]);
         }
@@ -487,6 +540,11 @@ const ArraySink = struct {
     pub fn put(s: *ArraySink, words: []const u64) error{}!void {
         @memcpy(s.dst[s.len..][0..words.len], words);
         s.len += words.len;
+    }
+
+    pub fn putCell(s: *ArraySink, header: u64, head: u64, tail: u64) error{}!void {
+        s.dst[s.len..][0..3].* = .{ header, head, tail };
+        s.len += 3;
     }
 };
 
