@@ -31,6 +31,7 @@ test {
     _ = @import("pma/mug_check.zig");
     _ = @import("pma/integrity_test.zig");
     _ = @import("files.zig");
+    _ = @import("progress.zig");
     _ = @import("jets/jets.zig");
     _ = @import("memo.zig");
     _ = @import("word_cache.zig");

@@ -21,6 +21,7 @@ const registry = @import("registry.zig");
 const pma = @import("pma.zig");
 const machine_pma = @import("machine_pma.zig");
 const files = @import("files.zig");
+const progress = @import("progress.zig");
 
 /// Bytes of `cellar_stats` output: five little-endian u64 fields.
 const stats_bytes: u32 = 5 * 8;
@@ -606,6 +607,12 @@ export fn cellar_blake3_file(path: ?[*]const u8, path_len: u32, buf: ?[*]u8, len
     if (len < 32) return @floatFromInt(status(m.fail(.bad_argument, "Bad digest buffer: {d} bytes, need 32", .{len})));
     const n = files.hashFile(bytesIn(path, path_len), bytesOut(buf, len)[0..32]) catch |e| return @floatFromInt(filesFail(m, e));
     return @floatFromInt(n);
+}
+
+/// Install (or with null, remove) this thread's progress hook: called with (kind, done
+/// bytes, total bytes) during GC, snapshot writing and file hashing (progress.zig).
+export fn cellar_progress_hook(hook: ?progress.Hook) callconv(.c) void {
+    progress.setHook(hook);
 }
 
 /// blake3 of the bytes `data` into `buf` (32 bytes). 0 or -1.

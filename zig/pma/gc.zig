@@ -37,6 +37,7 @@ const arena = @import("arena.zig");
 const Pma = arena.Pma;
 const integrity = @import("integrity.zig");
 const scrub = @import("scrub.zig");
+const progress = @import("../progress.zig");
 
 pub const MarkError = error{ Meme, CorruptNoun };
 
@@ -53,8 +54,10 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     try checkRoots(p, roots);
     var timer = std.time.Timer.start() catch unreachable;
     var phases: arena.GcPhases = .{};
+    progress.report(.gc_check, 0, p.used.toBytes());
     try checkSource(p);
     phases.check = timer.lap();
+    progress.report(.gc_mark, 0, p.used.toBytes());
     const used_before = p.used.toBytes();
     const target: u1 = 1 - p.file_id;
     // The target name holds a stale slab from two collections ago (every commit in it is
@@ -91,6 +94,7 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     f.growth_count = p.growth_count;
     const slot = format.buildSlot(f);
     stale.join();
+    progress.report(.gc_sync, 0, new_used.toBytes());
     try p.finishNewSlab(&fresh, &slot, .{
         .before_slot = .pma_gc_before_slot,
         .after_sync = .pma_gc_after_sync,
@@ -113,9 +117,9 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
 
 /// The copy gets fresh data checksums, so the data it copies must pass its own first.
 fn checkSource(p: *Pma) arena.Error!void {
-    const progress = scrub.checkAll(p);
-    assert(progress.pass_done);
-    const f = progress.first_fault orelse return;
+    const checked = scrub.checkAll(p);
+    assert(checked.pass_done);
+    const f = checked.first_fault orelse return;
     return p.fail(error.DataChecksum, "Cannot collect: the slab fails its data checksums ({f}); recover the state from a snapshot and the log", .{f});
 }
 
@@ -173,11 +177,12 @@ fn writeCompacted(p: *Pma, marked: *const Marked, fresh: *mapping.NewSlab) arena
     const live_end = SlabOffset.data_start.add(marked.live_words);
     assert(fresh.bytes > live_end.toBytes());
     const name = format.temp_names[fresh.file_id];
-    var writer = SlabWriter.init(p.gpa, fresh.file, p.options.data_checksums) catch
+    var writer = SlabWriter.init(p.gpa, fresh.file, p.options.data_checksums, marked.live_words * 8) catch
         return p.fail(error.Meme, "Cannot collect: out of memory for the write buffer", .{});
     defer writer.deinit(p.gpa);
     const copied = slide(marked, p.map.words(), p.used, &writer) catch |e| return writeFailed(p, e, name);
     writer.flush() catch |e| return writeFailed(p, e, name);
+    writer.meter.finish();
     assert(copied == marked.live_words);
     assert(writer.offset_bytes == live_end.toBytes());
     if (!p.options.data_checksums) {
@@ -261,6 +266,8 @@ const SlabWriter = struct {
     /// Page sums of what is written (null with data checksums off, and after `endSums`).
     summer: ?integrity.PageSummer,
     sums: integrity.SumList,
+    /// Progress of the copy, in bytes of live data.
+    meter: progress.Meter,
 
     /// 128 KiB: the buffer and its masked twin stay in the L2 cache between being filled,
     /// hashed and written (a larger one is read back from memory, three times).
@@ -269,13 +276,20 @@ const SlabWriter = struct {
     const small_words = 8;
     const writeback_step_bytes: u64 = 64 << 20;
 
-    fn init(gpa: std.mem.Allocator, file: std.fs.File, sum_pages: bool) !SlabWriter {
+    fn init(gpa: std.mem.Allocator, file: std.fs.File, sum_pages: bool, live_bytes: u64) !SlabWriter {
         const buf = try gpa.alloc(u64, buffer_words);
         errdefer gpa.free(buf);
         const masked = try gpa.alloc(u64, buffer_words);
         assert(buf.len == masked.len);
         const summer: ?integrity.PageSummer = if (sum_pages) integrity.PageSummer.init(SlabOffset.data_start) else null;
-        return .{ .file = file, .buf = buf, .masked = masked, .summer = summer, .sums = .{ .gpa = gpa } };
+        return .{
+            .file = file,
+            .buf = buf,
+            .masked = masked,
+            .summer = summer,
+            .sums = .{ .gpa = gpa },
+            .meter = progress.Meter.start(.gc_copy, live_bytes),
+        };
     }
 
     fn deinit(w: *SlabWriter, gpa: std.mem.Allocator) void {
@@ -351,6 +365,7 @@ const SlabWriter = struct {
         if (w.offset_bytes - w.writeback_bytes >= writeback_step_bytes) {
             mapping.startWriteback(w.file.handle, w.writeback_bytes, w.offset_bytes - w.writeback_bytes);
             w.writeback_bytes = w.offset_bytes;
+            w.meter.at(@min(w.offset_bytes - format.header_bytes, w.meter.total));
         }
     }
 };
