@@ -44,6 +44,7 @@
  * @module
  */
 
+import { runNative } from "./progress.ts";
 import { checked, lastError, symbols } from "../core/ffi.ts";
 import { ArgumentError, CellarError } from "../core/errors.ts";
 import { adoptHandle, handleOf } from "../core/noun.ts";
@@ -433,7 +434,8 @@ export class Pma {
   gc(): PmaGcResult {
     this.#live();
     const buffer = new Uint8Array(80);
-    if (symbols().cellar_pma_gc(buffer, buffer.length) !== 0) throw lastError();
+    const status = runNative("gc", 0, () => symbols().cellar_pma_gc(buffer, buffer.length));
+    if (status !== 0) throw lastError();
     const view = new DataView(buffer.buffer);
     const field = (i: number) => Number(view.getBigUint64(i * 8, true));
     return {

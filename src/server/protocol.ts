@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { OperationProgress } from "../runtime/progress.ts";
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json } from "../core/json.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
@@ -67,6 +68,8 @@ export interface WriterStatus {
 /** Writer → main thread. */
 export type WriterReply =
   | { type: "progress"; progress: ReplayProgress }
+  /** A long operation (GC, snapshot, replay) advanced; null when it ended. */
+  | { type: "operation"; operation: OperationProgress | null }
   | { type: "ready"; boot: BootReport; status: WriterStatus }
   | { type: "fatal"; error: WireError }
   | { type: "answers"; answers: PokeAnswer[] }

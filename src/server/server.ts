@@ -54,6 +54,7 @@ function startWriter(
     ),
     effects: (message) => effects.publish(message),
     status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
+    operation: (operation) => observability.operation = operation,
     failed,
   });
 }

@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { OperationProgress } from "../runtime/progress.ts";
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
@@ -42,6 +43,8 @@ export interface WriterEvents {
   failed(message: string, error: ServerStartError): void;
   /** A committed event's effects (for `GET /effects`). */
   effects?(message: EffectsMessage): void;
+  /** A long operation advanced (null: it ended). */
+  operation?(operation: OperationProgress | null): void;
 }
 
 /** The writer Worker, as the main thread talks to it. */
@@ -138,6 +141,9 @@ export class WriterClient {
     switch (m.type) {
       case "progress":
         this.#events.progress(m.progress);
+        break;
+      case "operation":
+        this.#events.operation?.(m.operation);
         break;
       case "ready":
         this.#events.ready(m.boot, m.status);

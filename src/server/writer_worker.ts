@@ -21,6 +21,7 @@ import { ownBuffer, wireError } from "./worker_errors.ts";
 import { wireNoun } from "../runtime/wire.ts";
 import type { WireLike } from "../runtime/wire.ts";
 import { effectsMessage } from "./effects_stream.ts";
+import { onProgress } from "../runtime/progress.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
@@ -33,6 +34,15 @@ let retryTimer: ReturnType<typeof setTimeout> | undefined;
 /** Group sizes not yet reported, and when the last status went out. */
 let groupSizes: number[] = [];
 let lastStatusAt = 0;
+
+/** Long operations reach `/status`: at their start and end, and at most 4 times a second. */
+let operationSentAt = 0;
+onProgress((operation, ended) => {
+  const now = performance.now();
+  if (!ended && operation.done > 0 && now - operationSentAt < 250) return;
+  operationSentAt = now;
+  send({ type: "operation", operation: ended ? null : operation });
+});
 
 function send(message: WriterReply, transfer: Transferable[] = []): void {
   port.postMessage(message, transfer);

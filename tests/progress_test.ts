@@ -1,0 +1,118 @@
+/**
+ * Progress of long operations (src/runtime/progress.ts): listeners, nesting, the terminal
+ * line and summary, and the native hook seen through a PMA GC and a snapshot.
+ */
+import assert from "node:assert/strict";
+import { Noun, Pma } from "../mod.ts";
+import {
+  currentOperation,
+  onProgress,
+  Operation,
+  type OperationProgress,
+  progressLine,
+  showProgressOn,
+  summaryLine,
+} from "../src/runtime/progress.ts";
+import { SnapshotStore } from "../src/runtime/snapshots.ts";
+
+function record(): { seen: [OperationProgress, boolean][]; [Symbol.dispose](): void } {
+  const seen: [OperationProgress, boolean][] = [];
+  const stop = onProgress((p, ended) => seen.push([p, ended]));
+  return { seen, [Symbol.dispose]: () => void stop() };
+}
+
+Deno.test("progress: an operation notifies its start, advances and end; nested ones are phases", () => {
+  using r = record();
+  const op = Operation.begin("replay", "events", 10);
+  assert.equal(currentOperation()?.kind, "replay");
+  op.advance(4);
+  const inner = Operation.begin("snapshot", "bytes", 0);
+  inner.advance(100, 200, "write");
+  inner.end();
+  assert.equal(currentOperation()?.phase, "snapshot write");
+  op.advance(10);
+  const last = op.end();
+  assert.equal(currentOperation(), null);
+  assert.deepEqual(r.seen.map(([p, ended]) => [p.kind, p.phase, p.done, ended]), [
+    ["replay", "", 0, false],
+    ["replay", "", 4, false],
+    ["replay", "snapshot write", 4, false],
+    ["replay", "snapshot write", 10, false],
+    ["replay", "snapshot write", 10, true],
+  ]);
+  assert.equal(last.done, 10);
+});
+
+Deno.test("progress: lines for a terminal and the summary", () => {
+  const p: OperationProgress = {
+    kind: "gc",
+    phase: "copy",
+    done: 512 * 2 ** 20,
+    total: 2 ** 30,
+    unit: "bytes",
+    startedAt: 0,
+    elapsedMs: 2000,
+  };
+  assert.equal(progressLine(p), "gc copy: 512.0 MiB of 1.0 GiB (50%), 2.0 s");
+  assert.equal(summaryLine(p), "gc: 512.0 MiB in 2.00 s (256.0 MiB/s)");
+  const events = { ...p, kind: "replay" as const, phase: "", unit: "events" as const, done: 3000 };
+  assert.equal(summaryLine(events), "replay: 3,000 events in 2.00 s (1,500 events/s)");
+});
+
+function fakeStream(
+  tty: boolean,
+): { text: string[]; writeSync(b: Uint8Array): number; isTerminal(): boolean } {
+  const text: string[] = [];
+  return {
+    text,
+    writeSync: (b) => (text.push(new TextDecoder().decode(b)), b.length),
+    isTerminal: () => tty,
+  };
+}
+
+Deno.test("progress: off a terminal only the summary is written; short operations draw no line", () => {
+  const plain = fakeStream(false);
+  const tty = fakeStream(true);
+  {
+    using _a = showProgressOn(plain);
+    using _b = showProgressOn(tty);
+    const op = Operation.begin("verify", "bytes", 100);
+    op.advance(50);
+    op.advance(100);
+    op.end();
+  }
+  assert.equal(plain.text.length, 1);
+  assert.match(plain.text[0], /^verify: 100 B in \d+\.\d\d s/);
+  assert.deepEqual(tty.text, plain.text); // under a second: no progress line either
+  const after = fakeStream(false);
+  Operation.begin("gc", "bytes", 1).end(); // stopped: not shown
+  assert.equal(after.text.length, 0);
+});
+
+Deno.test("progress: a PMA GC and a snapshot report their native phases", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    using pma = Pma.open(`${dir}/pma`, { sidecar: "off" });
+    for (let e = 1; e <= 5; e++) {
+      using n = Noun.from([e, [e, e + 1], 0]);
+      pma.commit(n, e, new Uint8Array(32)).dispose();
+    }
+    using r = record();
+    pma.gc();
+    const phases = r.seen.filter(([p]) => p.kind === "gc").map(([p]) => p.phase);
+    for (const phase of ["check", "mark", "copy", "sync"]) assert(phases.includes(phase), phase);
+    assert.equal(r.seen.at(-1)?.[1], true);
+    r.seen.length = 0;
+    const store = new SnapshotStore(`${dir}/snapshots`);
+    const entry = store.create("rotating", { kernelHash: "0".repeat(64), stateMug: 0 });
+    const write = r.seen.filter(([p]) => p.kind === "snapshot" && p.phase === "write");
+    assert.equal(write.at(-1)?.[0].done, entry.manifest.bytes);
+    r.seen.length = 0;
+    assert(store.verify(entry).ok);
+    const hashed = r.seen.filter(([p]) => p.kind === "verify");
+    assert.equal(hashed.at(-1)?.[0].done, entry.manifest.bytes);
+    assert.equal(currentOperation(), null);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
