@@ -101,7 +101,8 @@ Deno.test("progress: a PMA GC and a snapshot report their native phases", () => 
     pma.gc();
     const phases = r.seen.filter(([p]) => p.kind === "gc").map(([p]) => p.phase);
     for (const phase of ["check", "mark", "copy", "sync"]) assert(phases.includes(phase), phase);
-    assert.equal(r.seen.at(-1)?.[1], true);
+    const [last, ended] = r.seen.at(-1)!;
+    assert(ended && last.phase === "sync" && last.done === last.total && last.total > 0);
     r.seen.length = 0;
     const store = new SnapshotStore(`${dir}/snapshots`);
     const entry = store.create("rotating", { kernelHash: "0".repeat(64), stateMug: 0 });
@@ -115,4 +116,20 @@ Deno.test("progress: a PMA GC and a snapshot report their native phases", () => 
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("progress: on a terminal an operation past a second draws a line, then the summary", () => {
+  const tty = fakeStream(true);
+  {
+    using _shown = showProgressOn(tty);
+    const op = Operation.begin("snapshot", "bytes", 2048);
+    op.advance(1024, 2048, "write");
+    assert.equal(tty.text.length, 0); // Not yet a second.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100);
+    op.advance(1536, 2048, "write");
+    op.end();
+  }
+  assert.equal(tty.text.length, 2);
+  assert.match(tty.text[0], /^\r\x1b\[2Ksnapshot write: 1.5 KiB of 2.0 KiB \(75%\), 1\.\d s$/);
+  assert.match(tty.text[1], /^\r\x1b\[2Ksnapshot: 1.5 KiB in 1\.\d\d s \(.*\/s\)\n$/);
 });

@@ -170,7 +170,11 @@ export function runNative<T>(
 ): T {
   const op = Operation.begin(kind, "bytes", total);
   try {
-    return withNativeProgress(op, fn);
+    const result = withNativeProgress(op, fn);
+    // The last phase (a sync) reports no bytes of its own: count it done for the summary.
+    const last = op.progress();
+    if (last.done < last.total) op.advance(last.total);
+    return result;
   } finally {
     op.end();
   }
