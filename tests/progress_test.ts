@@ -130,6 +130,11 @@ Deno.test("progress: on a terminal an operation past a second draws a line, then
     op.end();
   }
   assert.equal(tty.text.length, 2);
-  assert.match(tty.text[0], /^\r\x1b\[2Ksnapshot write: 1.5 KiB of 2.0 KiB \(75%\), 1\.\d s$/);
-  assert.match(tty.text[1], /^\r\x1b\[2Ksnapshot: 1.5 KiB in 1\.\d\d s \(.*\/s\)\n$/);
+  const clear = "\r\x1b[2K"; // Back to the line's start, and erase it.
+  assert(tty.text.every((t) => t.startsWith(clear)));
+  assert.match(
+    tty.text[0].slice(clear.length),
+    /^snapshot write: 1.5 KiB of 2.0 KiB \(75%\), 1\.\d s$/,
+  );
+  assert.match(tty.text[1].slice(clear.length), /^snapshot: 1.5 KiB in 1\.\d\d s \(.*\/s\)\n$/);
 });
