@@ -32,6 +32,7 @@ test {
     _ = @import("pma/integrity_test.zig");
     _ = @import("files.zig");
     _ = @import("progress.zig");
+    _ = @import("blake3.zig");
     _ = @import("jets/jets.zig");
     _ = @import("memo.zig");
     _ = @import("word_cache.zig");

@@ -15,6 +15,7 @@ const posix = std.posix;
 const constants = @import("constants.zig");
 const pma_mod = @import("pma.zig");
 const progress = @import("progress.zig");
+const blake3 = @import("blake3.zig");
 const Pma = pma_mod.Pma;
 
 pub const SnapshotResult = struct {
@@ -85,7 +86,7 @@ pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
 }
 
 fn hashBytes(data: []const u8, digest: *[32]u8) void {
-    std.crypto.hash.Blake3.hash(data, digest, .{});
+    blake3.hash(data, digest);
 }
 
 /// Write `data` to the start of `file` in chunks, starting writeback as it goes.
@@ -118,7 +119,8 @@ fn startWriteback(fd: posix.fd_t, offset: u64, len: u64) void {
     _ = std.os.linux.syscall4(.sync_file_range, @bitCast(@as(isize, fd)), offset, len, sync_file_range_write);
 }
 
-/// blake3 and size of the file at `path`, read in chunks.
+/// blake3 and size of the file at `path`, read in chunks (of a size that stays fixed while
+/// it is hashed: a file that shrinks meanwhile is an error).
 pub fn hashFile(path: []const u8, digest: *[32]u8) Error!u64 {
     const file = std.fs.cwd().openFile(path, .{}) catch |e|
         return fail(error.Io, "Cannot open {s}: {s}", .{ path, @errorName(e) });
@@ -126,22 +128,28 @@ pub fn hashFile(path: []const u8, digest: *[32]u8) Error!u64 {
     const buf = std.heap.page_allocator.alloc(u8, chunk_bytes) catch
         return fail(error.Io, "Cannot hash {s}: out of memory", .{path});
     defer std.heap.page_allocator.free(buf);
-    const size = file.getEndPos() catch 0;
+    const size = file.getEndPos() catch |e|
+        return fail(error.Io, "Cannot read {s}: {s}", .{ path, @errorName(e) });
+    // Everything before the last blake3 chunk goes to the hasher as whole chunks.
+    const front = blake3.bytesBeforeLastChunk(size);
     var meter = progress.Meter.start(.hash_file, size);
-    var hasher = std.crypto.hash.Blake3.init(.{});
-    var total: u64 = 0;
-    while (true) {
-        const n = file.read(buf) catch |e|
+    var hasher = blake3.Hasher{};
+    var at: u64 = 0;
+    while (at < size) {
+        const n: usize = @intCast(@min(size - at, chunk_bytes));
+        const got = file.preadAll(buf[0..n], at) catch |e|
             return fail(error.Io, "Cannot read {s}: {s}", .{ path, @errorName(e) });
-        if (n == 0) break;
-        hasher.update(buf[0..n]);
-        total += n;
-        meter.at(@min(total, size));
+        if (got != n) return fail(error.Io, "Cannot hash {s}: it shrank while being read", .{path});
+        const whole: usize = @intCast(@min(n, front -| at));
+        hasher.update(buf[0..whole]);
+        if (whole < n) hasher.final(buf[whole..n], digest);
+        at += n;
+        meter.at(at);
     }
-    assert(buf.len == chunk_bytes);
+    if (size == 0) hasher.final(&.{}, digest);
+    assert(chunk_bytes % blake3.chunk_len == 0);
     meter.finish();
-    hasher.final(digest);
-    return total;
+    return size;
 }
 
 /// Copy `src` to `dest` durably: write `dest`.tmp, fsync, rename over `dest`, fsync the
