@@ -144,9 +144,15 @@ let hook: Deno.UnsafeCallback<{ parameters: ["u32", "f64", "f64"]; result: "void
 let hooked: Operation | null = null;
 
 /**
- * Run `fn` (a native call) with this thread's native progress hook pointing at `op`.
+ * Run `fn` (a native call) with this thread's native progress hook pointing at `op`, when
+ * Deno's permissions allow a callback.
  */
 export function withNativeProgress<T>(op: Operation, fn: () => T): T {
+  // A callback needs Deno's unscoped --allow-ffi; with the library's path alone (the CLI's and
+  // the server's permissions) the operation runs without the native reports.
+  if (hook === null && Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return fn();
+  }
   hook ??= new Deno.UnsafeCallback(
     { parameters: ["u32", "f64", "f64"], result: "void" } as const,
     (kind, done, total) => hooked?.advance(done, total, nativePhases[kind] ?? ""),
