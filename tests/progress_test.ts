@@ -12,6 +12,7 @@ import {
   progressLine,
   showProgressOn,
   summaryLine,
+  withNativeLatest,
 } from "../src/runtime/progress.ts";
 import { SnapshotStore } from "../src/runtime/snapshots.ts";
 
@@ -137,4 +138,33 @@ Deno.test("progress: on a terminal an operation past a second draws a line, then
     /^snapshot write: 1.5 KiB of 2.0 KiB \(75%\), 1\.\d s$/,
   );
   assert.match(tty.text[1].slice(clear.length), /^snapshot: 1.5 KiB in 1\.\d\d s \(.*\/s\)\n$/);
+});
+
+Deno.test("progress: another thread reads the library's latest report for the running operation", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    using pma = Pma.open(dir, { sidecar: "off" });
+    using n = Noun.from([1, [2, 3], 0]);
+    pma.commit(n, 1, new Uint8Array(32)).dispose();
+    const before = Date.now();
+    pma.gc();
+    const op: OperationProgress = {
+      kind: "gc",
+      phase: "",
+      done: 0,
+      total: 0,
+      unit: "bytes",
+      startedAt: before,
+      elapsedMs: 0,
+    };
+    const merged = withNativeLatest(op);
+    assert.equal(merged.phase, "sync"); // The GC's last report.
+    assert(merged.total > 0);
+    // A report made before the operation started, or of another kind, is not its own.
+    const later = { ...op, startedAt: Date.now() + 60_000 };
+    assert.deepEqual(withNativeLatest(later), later);
+    assert.equal(withNativeLatest({ ...op, kind: "verify" }).phase, "");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });

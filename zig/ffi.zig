@@ -615,6 +615,15 @@ export fn cellar_progress_hook(hook: ?progress.Hook) callconv(.c) void {
     progress.setHook(hook);
 }
 
+/// The latest native progress report of any thread: kind, done, total, ms since the epoch
+/// (four little-endian u64 into `buf`, >= 32 bytes; all zero before the first). 0 or -1.
+export fn cellar_progress_latest(buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    if (len < 32) return -1;
+    const fields = progress.readLatest();
+    writeFields(bytesOut(buf, len), &fields);
+    return 0;
+}
+
 /// blake3 of the bytes `data` into `buf` (32 bytes). 0 or -1.
 export fn cellar_blake3(data: ?[*]const u8, data_len: u32, buf: ?[*]u8, len: u32) callconv(.c) i32 {
     if (len < 32) return -1;

@@ -24,6 +24,17 @@ pub const step_bytes: u64 = 64 << 20;
 
 threadlocal var hook: ?Hook = null;
 
+/// The latest report of any thread, for readers that cannot take a callback (Deno with
+/// --allow-ffi granted for the library's path only polls it from another thread): kind,
+/// done, total, and when (ms since the epoch).
+var latest: [4]std.atomic.Value(u64) = .{ .init(0), .init(0), .init(0), .init(0) };
+
+pub fn readLatest() [4]u64 {
+    var out: [4]u64 = undefined;
+    for (&out, &latest) |*o, *l| o.* = l.load(.acquire);
+    return out;
+}
+
 /// Install (or with null, remove) this thread's hook.
 pub fn setHook(h: ?Hook) void {
     hook = h;
@@ -31,6 +42,10 @@ pub fn setHook(h: ?Hook) void {
 
 pub fn report(kind: Kind, done: u64, total: u64) void {
     assert(done <= total or total == 0);
+    latest[0].store(@intFromEnum(kind), .release);
+    latest[1].store(done, .release);
+    latest[2].store(total, .release);
+    latest[3].store(@intCast(@max(std.time.milliTimestamp(), 0)), .release);
     const h = hook orelse return;
     h(@intFromEnum(kind), @floatFromInt(done), @floatFromInt(total));
 }
@@ -84,4 +99,8 @@ test "progress: a meter reports once per step and only with a hook" {
     m.finish(); // 5
     try t.expectEqual(@as(u32, 5), Seen.count);
     try t.expectEqual(@as(f64, 200 << 20), Seen.last_done);
+    const l = readLatest();
+    try t.expectEqual(@as(u64, @intFromEnum(Kind.hash_file)), l[0]);
+    try t.expectEqual(@as(u64, 200 << 20), l[1]);
+    try t.expect(l[3] > 0);
 }

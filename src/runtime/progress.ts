@@ -149,10 +149,8 @@ let hooked: Operation | null = null;
  */
 export function withNativeProgress<T>(op: Operation, fn: () => T): T {
   // A callback needs Deno's unscoped --allow-ffi; with the library's path alone (the CLI's and
-  // the server's permissions) the operation runs without the native reports.
-  if (hook === null && Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    return fn();
-  }
+  // the server's permissions) other threads read the reports ({@linkcode withNativeLatest}).
+  if (hook === null && !callbacksAllowed()) return fn();
   hook ??= new Deno.UnsafeCallback(
     { parameters: ["u32", "f64", "f64"], result: "void" } as const,
     (kind, done, total) => hooked?.advance(done, total, nativePhases[kind] ?? ""),
@@ -168,6 +166,35 @@ export function withNativeProgress<T>(op: Operation, fn: () => T): T {
   }
 }
 
+/** Whether this process may take callbacks from the library (unscoped --allow-ffi). */
+export function callbacksAllowed(): boolean {
+  return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+}
+
+/** Native kinds by the operation that makes them (a replay may take a snapshot). */
+const nativeKinds: Record<OperationKind, number[]> = {
+  gc: [1, 2, 3, 4],
+  snapshot: [5, 6],
+  verify: [7],
+  replay: [5, 6],
+};
+
+/**
+ * `p` with the library's latest native report merged in, when that report belongs to it (a
+ * kind it makes, made since it started): how another thread sees the progress of a native
+ * operation when the running thread cannot take callbacks.
+ */
+export function withNativeLatest(p: OperationProgress): OperationProgress {
+  const buffer = new Uint8Array(32);
+  if (symbols().cellar_progress_latest(buffer, buffer.length) !== 0) return p;
+  const view = new DataView(buffer.buffer);
+  const field = (i: number) => Number(view.getBigUint64(i * 8, true));
+  const kind = field(0);
+  if (!nativeKinds[p.kind].includes(kind) || field(3) < p.startedAt) return p;
+  if (p.unit === "events") return { ...p, phase: `snapshot ${nativePhases[kind]}` };
+  return { ...p, phase: nativePhases[kind], done: field(1), total: field(2) };
+}
+
 /** Run `fn` as an operation that reports native progress; ends it either way. */
 export function runNative<T>(
   kind: OperationKind,
@@ -177,9 +204,10 @@ export function runNative<T>(
   const op = Operation.begin(kind, "bytes", total);
   try {
     const result = withNativeProgress(op, fn);
-    // The last phase (a sync) reports no bytes of its own: count it done for the summary.
-    const last = op.progress();
-    if (last.done < last.total) op.advance(last.total);
+    // The last phase (a sync) reports no bytes of its own: count it done for the summary
+    // (without callbacks, the library's latest report has the total).
+    const last = withNativeLatest(op.progress());
+    if (last.done < last.total) op.advance(last.total, last.total, last.phase);
     return result;
   } finally {
     op.end();
@@ -236,12 +264,19 @@ export function showProgressOn(
   const tty = stream.isTerminal();
   let shown = false;
   let last = 0;
+  let poller: Poller | null = null;
   const write = (text: string) => stream.writeSync(encoder.encode(text));
   const stop = onProgress((p, ended) => {
     if (ended) {
+      shown = (poller?.stop() ?? false) || shown;
+      poller = null;
       write(`${shown ? "\r\x1b[2K" : ""}${summaryLine(p)}\n`);
       shown = false;
       return;
+    }
+    // Blocked in a native call without callbacks: a Worker draws the line meanwhile.
+    if (tty && p.done === 0 && poller === null && stream === Deno.stderr && !callbacksAllowed()) {
+      poller = Poller.start(p);
     }
     const now = performance.now();
     if (!tty || p.elapsedMs < 1000 || now - last < 200) return;
@@ -250,4 +285,33 @@ export function showProgressOn(
     write(`\r\x1b[2K${progressLine(p)}`);
   });
   return { [Symbol.dispose]: () => void stop() };
+}
+
+/** The Worker of `progress_worker.ts`, drawing a native operation's line on stderr. */
+class Poller {
+  readonly #worker: Worker;
+  /** [0] non-zero: stop drawing; [1] non-zero: a line was drawn. */
+  readonly #flags = new Int32Array(new SharedArrayBuffer(8));
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  static start(progress: OperationProgress): Poller | null {
+    try {
+      const url = new URL("./progress_worker.ts", import.meta.url);
+      const poller = new Poller(new Worker(url, { type: "module" }));
+      poller.#worker.postMessage({ progress, flags: poller.#flags.buffer });
+      return poller;
+    } catch {
+      return null; // No Workers here: no line, the summary still comes.
+    }
+  }
+
+  /** Stop it; whether it drew a line. */
+  stop(): boolean {
+    Atomics.store(this.#flags, 0, 1);
+    this.#worker.terminate();
+    return Atomics.load(this.#flags, 1) !== 0;
+  }
 }

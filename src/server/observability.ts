@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { OperationProgress } from "../runtime/progress.ts";
+import { type OperationProgress, withNativeLatest } from "../runtime/progress.ts";
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { HttpError } from "./http_util.ts";
 import { latencyBuckets, MetricSet } from "./metrics.ts";
@@ -383,7 +383,7 @@ export class Observability {
     return {
       health: this.health(),
       phase: this.phase,
-      operation: operationBody(this.operation),
+      operation: operationBody(this.operation && withNativeLatest(this.operation)),
       failure: this.failure,
       eventNumber: s?.eventNumber ?? null,
       kernelHash: s?.kernelHash ?? null,
