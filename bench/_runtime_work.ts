@@ -131,6 +131,8 @@ switch (job) {
     tree.dispose();
     const used = pma.stats().usedBytes;
     const store = new SnapshotStore(`${dir}/snapshots`);
+    // The disk's limit in the same run: as many bytes written and fdatasynced.
+    const diskMs = writeSyncMs(`${dir}/disk.dat`, used);
     const creates: number[] = [];
     const verifies: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -145,9 +147,28 @@ switch (job) {
     pma.close();
     creates.sort((a, b) => a - b);
     verifies.sort((a, b) => a - b);
-    out({ usedBytes: used, createMs: creates[1], verifyMs: verifies[1], creates, verifies });
+    out({
+      usedBytes: used,
+      createMs: creates[1],
+      verifyMs: verifies[1],
+      diskWriteSyncMs: diskMs,
+      creates,
+      verifies,
+    });
     break;
   }
   default:
     throw new Error(`Unknown job ${job}`);
+}
+
+/** Milliseconds to write `bytes` to a new file at `path` and fdatasync it (then delete it). */
+function writeSyncMs(path: string, bytes: number): number {
+  const chunk = new Uint8Array(8 * 2 ** 20).fill(0x5a);
+  const t = performance.now();
+  using file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  for (let done = 0; done < bytes; done += chunk.length) file.writeSync(chunk);
+  file.syncDataSync();
+  const ms = performance.now() - t;
+  Deno.removeSync(path);
+  return ms;
 }

@@ -139,7 +139,15 @@ function snapshotCase(): BenchCase {
         const r = await job(["snapshot", dir, "24"]);
         return {
           value: r.createMs,
-          extra: { verifyMs: r.verifyMs, usedGiB: r.usedBytes / 2 ** 30 },
+          extra: {
+            verifyMs: r.verifyMs,
+            usedGiB: r.usedBytes / 2 ** 30,
+            // Per GiB, and against writing as many bytes and fdatasyncing them (same run).
+            createMsPerGiB: r.createMs / (r.usedBytes / 2 ** 30),
+            verifyMsPerGiB: r.verifyMs / (r.usedBytes / 2 ** 30),
+            diskWriteSyncMs: r.diskWriteSyncMs,
+            createOverDisk: r.createMs / r.diskWriteSyncMs,
+          },
         };
       } finally {
         removeQuietly(dir);

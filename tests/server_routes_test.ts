@@ -493,6 +493,7 @@ withHarness("/status has the documented shape", async (h) => {
   assertEquals(Object.keys(s), [
     "health",
     "phase",
+    "operation",
     "failure",
     "eventNumber",
     "kernelHash",
@@ -516,6 +517,7 @@ withHarness("/status has the documented shape", async (h) => {
     "history",
   ]);
   assertEquals([s.health, s.phase, s.failure, s.eventNumber], ["healthy", "ready", null, 6]);
+  assertEquals(s.operation, null);
   assertEquals(s.dataDir, h.dataDir);
   assertEquals(s.slab, {
     capacityBytes: 4096,
@@ -766,4 +768,30 @@ withHarness("past maxConnections requests in progress, 503 Busy; then served aga
   for (const r of await Promise.all(held)) assertEquals((await r.json()).value, 1);
   assertEquals(h.observability.inFlight, 0);
   assertEquals((await send(h, "/status", { token: h.admin })).status, 200);
+});
+
+withHarness("/status shows the long operation the writer runs", async (h) => {
+  // Later than any native report this process made (those would be merged in).
+  const startedAt = Date.now() + 3_600_000;
+  h.observability.operation = {
+    kind: "gc",
+    phase: "copy",
+    done: 2 ** 20,
+    total: 2 ** 30,
+    unit: "bytes",
+    startedAt,
+    elapsedMs: 1234.5,
+  };
+  const s = await (await send(h, "/status", { token: h.admin })).json();
+  assertEquals(s.operation, {
+    kind: "gc",
+    phase: "copy",
+    doneBytes: 2 ** 20,
+    total: 2 ** 30,
+    startedAt: new Date(startedAt).toISOString(),
+    elapsedMs: 1235,
+  });
+  h.observability.operation = { ...h.observability.operation, kind: "replay", unit: "events" };
+  const r = await (await send(h, "/status", { token: h.admin })).json();
+  assertEquals([r.operation.kind, r.operation.doneEvents], ["replay", 2 ** 20]);
 });

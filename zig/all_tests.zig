@@ -32,6 +32,8 @@ test {
     _ = @import("pma/integrity_test.zig");
     _ = @import("files.zig");
     _ = @import("pma/safe_file.zig");
+    _ = @import("progress.zig");
+    _ = @import("blake3.zig");
     _ = @import("jets/jets.zig");
     _ = @import("memo.zig");
     _ = @import("word_cache.zig");

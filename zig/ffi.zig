@@ -21,13 +21,14 @@ const registry = @import("registry.zig");
 const pma = @import("pma.zig");
 const machine_pma = @import("machine_pma.zig");
 const files = @import("files.zig");
+const progress = @import("progress.zig");
 
 /// Bytes of `cellar_stats` output: five little-endian u64 fields.
 const stats_bytes: u32 = 5 * 8;
 /// Bytes of `cellar_pma_info` output: eleven little-endian u64 fields, then the kernel hash.
 const pma_info_bytes: u32 = 11 * 8 + 32;
 /// Bytes of `cellar_pma_gc` output: six little-endian u64 fields.
-const pma_gc_bytes: u32 = 6 * 8;
+const pma_gc_bytes: u32 = 10 * 8;
 /// Bytes of the `cellar_pma_commit` record: the event number (u64 LE), then the kernel hash.
 const pma_commit_record_bytes: u32 = 8 + 32;
 
@@ -466,7 +467,8 @@ export fn cellar_pma_info(buf: ?[*]u8, len: u32) callconv(.c) i32 {
 
 /// Copy-compact the PMA into its other slab file; every PMA noun this thread holds follows.
 /// Writes six little-endian u64 fields: used bytes before, used bytes after, live bytes,
-/// references re-pointed, ns spent finding them, ns of the PMA GC. `len` >= 48.
+/// references re-pointed, ns spent finding them, ns of the PMA GC, then the ns of its
+/// phases: check, mark, copy, sync. `len` >= 80.
 /// 0 on success, -1 on failure.
 export fn cellar_pma_gc(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     const m = machine.current() orelse return -1;
@@ -474,7 +476,11 @@ export fn cellar_pma_gc(buf: ?[*]u8, len: u32) callconv(.c) i32 {
         return status(m.fail(.bad_argument, "Bad PMA GC buffer: {d} bytes, need {d}", .{ len, pma_gc_bytes }));
     }
     const r = m.pmaGc() catch return -1;
-    const fields = [6]u64{ r.gc.used_bytes_before, r.gc.used_bytes_after, r.gc.live_bytes, r.references, r.scan_ns, r.gc_ns };
+    const ph = r.gc.phase_ns;
+    const fields = [10]u64{
+        r.gc.used_bytes_before, r.gc.used_bytes_after, r.gc.live_bytes, r.references, r.scan_ns, r.gc_ns,
+        ph.check,               ph.mark,               ph.copy,         ph.sync,
+    };
     comptime assert(fields.len * 8 == pma_gc_bytes);
     writeFields(bytesOut(buf, len), &fields);
     return 0;
@@ -601,6 +607,21 @@ export fn cellar_blake3_file(path: ?[*]const u8, path_len: u32, buf: ?[*]u8, len
     if (len < 32) return @floatFromInt(status(m.fail(.bad_argument, "Bad digest buffer: {d} bytes, need 32", .{len})));
     const n = files.hashFile(bytesIn(path, path_len), bytesOut(buf, len)[0..32]) catch |e| return @floatFromInt(filesFail(m, e));
     return @floatFromInt(n);
+}
+
+/// Install (or with null, remove) this thread's progress hook: called with (kind, done
+/// bytes, total bytes) during GC, snapshot writing and file hashing (progress.zig).
+export fn cellar_progress_hook(hook: ?progress.Hook) callconv(.c) void {
+    progress.setHook(hook);
+}
+
+/// The latest native progress report of any thread: kind, done, total, ms since the epoch
+/// (four little-endian u64 into `buf`, >= 32 bytes; all zero before the first). 0 or -1.
+export fn cellar_progress_latest(buf: ?[*]u8, len: u32) callconv(.c) i32 {
+    if (len < 32) return -1;
+    const fields = progress.readLatest();
+    writeFields(bytesOut(buf, len), &fields);
+    return 0;
 }
 
 /// blake3 of the bytes `data` into `buf` (32 bytes). 0 or -1.

@@ -15,6 +15,8 @@ const posix = std.posix;
 const constants = @import("constants.zig");
 const pma_mod = @import("pma.zig");
 const safe_file = @import("pma/safe_file.zig");
+const progress = @import("progress.zig");
+const blake3 = @import("blake3.zig");
 const Pma = pma_mod.Pma;
 
 pub const SnapshotResult = struct {
@@ -49,7 +51,10 @@ fn fail(err: Error, comptime fmt: []const u8, args: anytype) Error {
 
 /// Write the committed part of the writer's slab to a new file at `path` (which must not
 /// exist), fsync it, and return its size and blake3. The caller renames it into place and
-/// syncs the directory.
+/// syncs the directory. The blake3 is computed on a helper thread while this one writes
+/// (they read the same committed, unchanging bytes), and writeback starts every few tens
+/// of MiB, so that hashing, copying and the disk all run at once and the final fsync has
+/// little left to do.
 pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
     const s = p.stats();
     const granule = constants.pma_file_granule_bytes;
@@ -60,19 +65,7 @@ pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
     defer file.close();
     errdefer std.fs.cwd().deleteFile(path) catch {};
     const base: [*]const u8 = @ptrFromInt(p.base());
-    var hasher = std.crypto.hash.Blake3.init(.{});
-    var done: u64 = 0;
-    while (done < bytes) {
-        const n: usize = @intCast(@min(bytes - done, chunk_bytes));
-        const part = base[@intCast(done)..][0..n];
-        hasher.update(part);
-        file.writeAll(part) catch |e|
-            return fail(error.Io, "Cannot write snapshot file {s}: {s}", .{ path, @errorName(e) });
-        done += n;
-    }
-    assert(done == bytes);
-    posix.fsync(file.handle) catch |e|
-        return fail(error.Io, "Cannot sync snapshot file {s}: {s}", .{ path, @errorName(e) });
+    const data = base[0..@intCast(bytes)];
     var out: SnapshotResult = .{
         .bytes = bytes,
         .used_bytes = s.used_bytes,
@@ -81,12 +74,54 @@ pub fn writeSnapshot(p: *const Pma, path: []const u8) Error!SnapshotResult {
         .commit_seq = s.commit_seq,
         .digest = undefined,
     };
-    hasher.final(&out.digest);
+    var hasher = std.Thread.spawn(.{}, hashBytes, .{ data, &out.digest }) catch null;
+    defer if (hasher) |t| t.join(); // On failure: `data` and `out` must outlive the thread.
+    try writeStreaming(file, data, path);
+    if (hasher) |t| t.join() else hashBytes(data, &out.digest);
+    hasher = null; // Joined: `out.digest` is final.
+    progress.report(.snapshot_sync, 0, bytes);
+    posix.fsync(file.handle) catch |e|
+        return fail(error.Io, "Cannot sync snapshot file {s}: {s}", .{ path, @errorName(e) });
     assert(out.bytes % granule == 0 or out.bytes == s.capacity_bytes);
     return out;
 }
 
-/// blake3 and size of the file at `path`, read in chunks.
+fn hashBytes(data: []const u8, digest: *[32]u8) void {
+    blake3.hash(data, digest);
+}
+
+/// Write `data` to the start of `file` in chunks, starting writeback as it goes.
+fn writeStreaming(file: std.fs.File, data: []const u8, path: []const u8) Error!void {
+    var meter = progress.Meter.start(.snapshot_write, data.len);
+    var done: usize = 0;
+    var written_back: usize = 0;
+    while (done < data.len) {
+        const n = @min(data.len - done, chunk_bytes);
+        file.pwriteAll(data[done..][0..n], done) catch |e|
+            return fail(error.Io, "Cannot write snapshot file {s}: {s}", .{ path, @errorName(e) });
+        done += n;
+        meter.at(done);
+        if (done - written_back >= writeback_step_bytes) {
+            startWriteback(file.handle, written_back, done - written_back);
+            written_back = done;
+        }
+    }
+    assert(done == data.len);
+    meter.finish();
+}
+
+const writeback_step_bytes: usize = 64 << 20;
+
+/// Ask the kernel to start writing a range back now (Linux; elsewhere the fsync does it).
+fn startWriteback(fd: posix.fd_t, offset: u64, len: u64) void {
+    assert(len > 0);
+    if (builtin.os.tag != .linux) return;
+    const sync_file_range_write: usize = 2;
+    _ = std.os.linux.syscall4(.sync_file_range, @bitCast(@as(isize, fd)), offset, len, sync_file_range_write);
+}
+
+/// blake3 and size of the file at `path`, read in chunks (of a size that stays fixed while
+/// it is hashed: a file that shrinks meanwhile is an error).
 pub fn hashFile(path: []const u8, digest: *[32]u8) Error!u64 {
     const file = safe_file.openPath(path, .read_only) catch |e|
         return fail(error.Io, "Cannot open {s}: {s}", .{ path, safe_file.reason(e) });
@@ -94,18 +129,28 @@ pub fn hashFile(path: []const u8, digest: *[32]u8) Error!u64 {
     const buf = std.heap.page_allocator.alloc(u8, chunk_bytes) catch
         return fail(error.Io, "Cannot hash {s}: out of memory", .{path});
     defer std.heap.page_allocator.free(buf);
-    var hasher = std.crypto.hash.Blake3.init(.{});
-    var total: u64 = 0;
-    while (true) {
-        const n = file.read(buf) catch |e|
+    const size = file.getEndPos() catch |e|
+        return fail(error.Io, "Cannot read {s}: {s}", .{ path, @errorName(e) });
+    // Everything before the last blake3 chunk goes to the hasher as whole chunks.
+    const front = blake3.bytesBeforeLastChunk(size);
+    var meter = progress.Meter.start(.hash_file, size);
+    var hasher = blake3.Hasher{};
+    var at: u64 = 0;
+    while (at < size) {
+        const n: usize = @intCast(@min(size - at, chunk_bytes));
+        const got = file.preadAll(buf[0..n], at) catch |e|
             return fail(error.Io, "Cannot read {s}: {s}", .{ path, @errorName(e) });
-        if (n == 0) break;
-        hasher.update(buf[0..n]);
-        total += n;
+        if (got != n) return fail(error.Io, "Cannot hash {s}: it shrank while being read", .{path});
+        const whole: usize = @intCast(@min(n, front -| at));
+        hasher.update(buf[0..whole]);
+        if (whole < n) hasher.final(buf[whole..n], digest);
+        at += n;
+        meter.at(at);
     }
-    assert(buf.len == chunk_bytes);
-    hasher.final(digest);
-    return total;
+    if (size == 0) hasher.final(&.{}, digest);
+    assert(chunk_bytes % blake3.chunk_len == 0);
+    meter.finish();
+    return size;
 }
 
 /// Copy `src` to `dest` durably: write `dest`.tmp, fsync, rename over `dest`, fsync the

@@ -18,6 +18,7 @@ import { Pma } from "../runtime/pma.ts";
 import { Replica } from "../runtime/replica.ts";
 import type { BootReport } from "../runtime/runtime.ts";
 import { SnapshotStore } from "../runtime/snapshots.ts";
+import { showProgressOn } from "../runtime/progress.ts";
 import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, noArguments, oneArgument } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
@@ -489,6 +490,7 @@ data directory's writer lock: it fails while the server runs (use the server's H
   data: "write",
   async run({ values }, dir): Promise<number> {
     using runtime = await openRuntime(dir);
+    using _progress = showProgressOn();
     const info = runtime.snapshot(values.epoch ? "epoch" : undefined);
     console.log(
       `snapshot ${info.name}: ${info.kind}, event ${info.eventNumber}, ${size(info.bytes)}, ` +
@@ -511,6 +513,7 @@ directory's writer lock: it fails while the server runs (use the server's HTTP A
   data: "write",
   async run(_args, dir): Promise<number> {
     using runtime = await openRuntime(dir);
+    using _progress = showProgressOn();
     const r = runtime.gc();
     console.log(
       `gc: ${size(r.usedBytesBefore)} -> ${size(r.usedBytesAfter)} used, ` +

@@ -10,6 +10,7 @@ import { EventLog } from "../runtime/event_log.ts";
 import { FileLock, hex } from "../runtime/files.ts";
 import { Pma } from "../runtime/pma.ts";
 import { SnapshotStore } from "../runtime/snapshots.ts";
+import { showProgressOn } from "../runtime/progress.ts";
 import { defineCommand, noArguments } from "./_command.ts";
 import type { Command } from "./_command.ts";
 import { rethrowLocked } from "./_data.ts";
@@ -288,6 +289,7 @@ nothing changes while it runs): it fails while the server runs.`,
       rethrowLocked(dir, error);
     }
     try {
+      using _progress = showProgressOn();
       const problems = verifyDataDir(dir);
       if (problems.length > 0) {
         console.error(`cellar verify: ${problems.length} problem(s) in ${dir}`);

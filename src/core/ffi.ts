@@ -77,6 +77,8 @@ export const symbolTypes = {
   cellar_pma_snapshot: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },
   cellar_blake3_file: { parameters: ["buffer", "u32", "buffer", "u32"], result: "f64" },
   cellar_blake3: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },
+  cellar_progress_hook: { parameters: ["function"], result: "void" },
+  cellar_progress_latest: { parameters: ["buffer", "u32"], result: "i32" },
   cellar_install_copy: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },
   cellar_sync_dir: { parameters: ["buffer", "u32"], result: "i32" },
   cellar_lock: { parameters: ["buffer", "u32"], result: "i32" },

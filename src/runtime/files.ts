@@ -11,6 +11,7 @@
  * @module
  */
 
+import { runNative } from "./progress.ts";
 import { lastError, symbols } from "../core/ffi.ts";
 import { CellarError } from "../core/errors.ts";
 
@@ -185,7 +186,12 @@ export interface PmaSnapshotFile {
 export function snapshotPma(path: string): PmaSnapshotFile {
   const p = encoder.encode(path);
   const out = new Uint8Array(72);
-  if (symbols().cellar_pma_snapshot(p, p.length, out, out.length) !== 0) throw lastError();
+  const status = runNative(
+    "snapshot",
+    0,
+    () => symbols().cellar_pma_snapshot(p, p.length, out, out.length),
+  );
+  if (status !== 0) throw lastError();
   const view = new DataView(out.buffer);
   const u = (i: number) => view.getBigUint64(i * 8, true);
   return {

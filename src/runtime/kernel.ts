@@ -277,7 +277,8 @@ export const stateRootTailTag = "tail";
  * Split a PMA root (`[core cold]`, or `[core %tail cold records]`) and import its jet
  * registrations into this thread's dashboard, so the state's jets match by identity without
  * booting the kernel. Throws a `CellarError` naming what is malformed; the nouns returned are
- * the caller's.
+ * the caller's. When `imported(cold)` says these registrations were imported already (a
+ * replica refreshing to the next commit), the import is skipped.
  *
  * @example
  * ```ts
@@ -293,7 +294,7 @@ export const stateRootTailTag = "tail";
  * registrations.dispose();
  * ```
  */
-export function adoptStateRoot(root: Noun): StateRoot {
+export function adoptStateRoot(root: Noun, imported?: (cold: Noun) => boolean): StateRoot {
   if (!root.isCell) throw new CellarError("the PMA root is an atom, not [core registrations]");
   const core = root.head;
   let cold: Noun | null = null;
@@ -301,7 +302,7 @@ export function adoptStateRoot(root: Noun): StateRoot {
     cold = rootRegistrations(root);
     if (!core.isCell) throw new CellarError("the PMA root's kernel core is an atom");
     try {
-      importJetRegistrations(cold);
+      if (imported === undefined || !imported(cold)) importJetRegistrations(cold);
     } catch (error) {
       throw new CellarError(
         `the PMA root's jet registrations are malformed: ${

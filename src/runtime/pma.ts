@@ -44,6 +44,7 @@
  * @module
  */
 
+import { runNative } from "./progress.ts";
 import { checked, lastError, symbols } from "../core/ffi.ts";
 import { ArgumentError, CellarError } from "../core/errors.ts";
 import { adoptHandle, handleOf } from "../core/noun.ts";
@@ -113,6 +114,9 @@ export interface PmaGcResult {
   scanMs: number;
   /** Milliseconds of the copy-compaction itself, the final sync included. */
   gcMs: number;
+  /** Milliseconds of its phases: checking the old slab's data checksums, marking the live
+   * graph, copying it into the new file (hashing included), making the new file durable. */
+  phasesMs: { check: number; mark: number; copy: number; sync: number };
 }
 
 /** A meta slot passed over at open: which, and why. */
@@ -429,8 +433,9 @@ export class Pma {
    */
   gc(): PmaGcResult {
     this.#live();
-    const buffer = new Uint8Array(48);
-    if (symbols().cellar_pma_gc(buffer, buffer.length) !== 0) throw lastError();
+    const buffer = new Uint8Array(80);
+    const status = runNative("gc", 0, () => symbols().cellar_pma_gc(buffer, buffer.length));
+    if (status !== 0) throw lastError();
     const view = new DataView(buffer.buffer);
     const field = (i: number) => Number(view.getBigUint64(i * 8, true));
     return {
@@ -440,6 +445,12 @@ export class Pma {
       references: field(3),
       scanMs: field(4) / 1e6,
       gcMs: field(5) / 1e6,
+      phasesMs: {
+        check: field(6) / 1e6,
+        mark: field(7) / 1e6,
+        copy: field(8) / 1e6,
+        sync: field(9) / 1e6,
+      },
     };
   }
 

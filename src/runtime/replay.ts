@@ -23,6 +23,7 @@ import { pokeKernel } from "./kernel.ts";
 import type { KernelInfo } from "./kernel_table.ts";
 import { errorText, RuntimeError } from "./runtime_error.ts";
 import type { KernelState } from "./state.ts";
+import { Operation } from "./progress.ts";
 
 /** Replay progress. */
 export interface ReplayProgress {
@@ -85,9 +86,33 @@ export function replayLog(
   state.event = event;
   for (const k of from.pending) state.applyUpgrade(k, event);
   const total = Number(last - event);
+  const op = Operation.begin("replay", "events", total);
+  try {
+    const count = replayRows(state, log, { event, last }, options, op);
+    if (state.event !== last) {
+      throw new CellarError(`the log ended at event ${state.event}, expected ${last}`);
+    }
+    state.commitHeld();
+    return { count, ms: performance.now() - started };
+  } finally {
+    op.end();
+  }
+}
+
+/** The loop of {@linkcode replayLog}: the events after the state's, up to `last`. */
+function replayRows(
+  state: KernelState,
+  log: EventLog,
+  range: { event: bigint; last: bigint },
+  options: ReplayOptions,
+  op: Operation,
+): number {
+  const { last } = range;
+  const started = performance.now();
+  const total = op.progress().total;
   let count = 0;
   let lastReport = 0;
-  for (const row of log.range(event + 1n, last)) {
+  for (const row of log.range(range.event + 1n, last)) {
     if (options.signal?.aborted) stop(state, count, last, options);
     if (!replayEvent(state, row)) stop(state, count, last, options);
     count++;
@@ -102,19 +127,13 @@ export function replayLog(
       state.applyUpgrade(k, row.num);
     }
     const now = performance.now();
-    if (
-      options.onProgress &&
-      (now - lastReport >= progressEveryMs || count === total || count === 1)
-    ) {
+    if (now - lastReport >= progressEveryMs || count === total || count === 1) {
       lastReport = now;
-      options.onProgress({ done: count, total, eventNumber: row.num, elapsedMs: now - started });
+      op.advance(count);
+      options.onProgress?.({ done: count, total, eventNumber: row.num, elapsedMs: now - started });
     }
   }
-  if (state.event !== last) {
-    throw new CellarError(`the log ended at event ${state.event}, expected ${last}`);
-  }
-  state.commitHeld();
-  return { count, ms: performance.now() - started };
+  return count;
 }
 
 /**

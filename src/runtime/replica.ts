@@ -34,6 +34,7 @@ export class Replica {
   readonly dataDir: string;
   #pma: Pma;
   #core: Noun | null = null;
+  #coldKey = "";
   #commitSeq = -1;
 
   private constructor(dataDir: string, pma: Pma) {
@@ -59,7 +60,16 @@ export class Replica {
 
   #adopt(): void {
     using root = this.#pma.root;
-    const { core, cold } = adoptStateRoot(root);
+    // A refresh per commit must not import the same registrations each time: they are
+    // imported again only when the GC generation or the registrations' mug changes (a GC
+    // moves the batteries, which the dashboard must adopt again).
+    const generation = this.#pma.stats().generation;
+    let key = "";
+    const { core, cold } = adoptStateRoot(root, (c) => {
+      key = `${generation}:${c.mug}`;
+      return key === this.#coldKey;
+    });
+    this.#coldKey = key;
     cold.dispose();
     this.#core?.dispose();
     this.#core = core;

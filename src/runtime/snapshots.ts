@@ -23,6 +23,7 @@ import {
   syncDir,
   writeSynced,
 } from "./files.ts";
+import { runNative } from "./progress.ts";
 
 /** Kind of a snapshot. */
 export type SnapshotKind = "rotating" | "epoch";
@@ -198,7 +199,7 @@ export class SnapshotStore {
         reason: `its slab file has ${size} bytes, the manifest says ${entry.manifest.bytes}`,
       };
     }
-    const { digest } = blake3File(file);
+    const { digest } = runNative("verify", size, () => blake3File(file));
     if (hex(digest) !== entry.manifest.blake3) {
       return { ok: false, reason: "its slab file does not match the manifest's blake3" };
     }

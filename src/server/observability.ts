@@ -7,6 +7,7 @@
  * @module
  */
 
+import { type OperationProgress, withNativeLatest } from "../runtime/progress.ts";
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { HttpError } from "./http_util.ts";
 import { hostTarget } from "../core/library.ts";
@@ -344,6 +345,8 @@ export class Observability {
   failure: string | null = null;
   /** The last replay progress (while recovering). */
   progress: ReplayProgress | null = null;
+  /** The long operation running in the writer (GC, snapshot, replay), if any. */
+  operation: OperationProgress | null = null;
   /** How the runtime booted, once it has. */
   boot: BootReport | null = null;
   /** The writer's last status. */
@@ -619,6 +622,7 @@ export class Observability {
     return {
       health: this.health(),
       phase: this.phase,
+      operation: operationBody(this.operation && withNativeLatest(this.operation)),
       failure: this.failure,
       eventNumber: s?.eventNumber ?? null,
       kernelHash: s?.kernelHash ?? null,
@@ -676,5 +680,18 @@ function bootBody(boot: BootReport): Record<string, unknown> {
     bootMs: Math.round(boot.bootMs),
     eventNumber: boot.eventNumber,
     warnings: boot.warnings,
+  };
+}
+
+/** `/status`'s `operation`: what runs, how far (bytes or events), since when. */
+function operationBody(op: OperationProgress | null): Record<string, unknown> | null {
+  if (op === null) return null;
+  return {
+    kind: op.kind,
+    phase: op.phase,
+    [op.unit === "bytes" ? "doneBytes" : "doneEvents"]: op.done,
+    total: op.total,
+    startedAt: new Date(op.startedAt).toISOString(),
+    elapsedMs: Math.round(op.elapsedMs),
   };
 }

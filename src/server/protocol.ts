@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { OperationProgress } from "../runtime/progress.ts";
 import type { BootReport, ReplayProgress, RuntimeStatus } from "../runtime/runtime.ts";
 import type { Json, JsonMode, ListForm } from "../core/json.ts";
 import type { PmaFault } from "../runtime/pma.ts";
@@ -116,6 +117,8 @@ export type WriterReply =
   | { type: "progress"; progress: ReplayProgress }
   /** The writer's machine, so that a shutdown can interrupt a long poke or replayed event. */
   | { type: "machine"; machine: number }
+  /** A long operation (GC, snapshot, replay) advanced; null when it ended. */
+  | { type: "operation"; operation: OperationProgress | null }
   | { type: "ready"; boot: BootReport; status: WriterStatus }
   | { type: "fatal"; error: WireError }
   | { type: "answers"; answers: PokeAnswer[] }

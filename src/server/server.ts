@@ -65,6 +65,7 @@ function startWriter(
       effects.publish(message);
     },
     status: (status, gcMs, snapshotMs) => observability.takeStatus(status, gcMs, snapshotMs),
+    operation: (operation) => observability.operation = operation,
     failed,
   });
 }

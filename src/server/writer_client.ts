@@ -12,6 +12,7 @@
  */
 
 import { interrupt } from "../core/machine.ts";
+import type { OperationProgress } from "../runtime/progress.ts";
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
@@ -46,6 +47,8 @@ export interface WriterEvents {
   effects?(message: EffectsMessage): void;
   /** A cluster mode message (`cluster_protocol.ts`). */
   cluster?(message: ClusterWriterReply): void;
+  /** A long operation advanced (null: it ended). */
+  operation?(operation: OperationProgress | null): void;
 }
 
 /** The writer Worker, as the main thread talks to it. */
@@ -160,6 +163,9 @@ export class WriterClient {
         break;
       case "machine":
         this.#machine = m.machine;
+        break;
+      case "operation":
+        this.#events.operation?.(m.operation);
         break;
       case "ready":
         this.#events.ready(m.boot, m.status);

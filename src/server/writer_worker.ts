@@ -40,6 +40,7 @@ import { ownBuffer, wireError } from "./worker_errors.ts";
 import { wireNoun } from "../runtime/wire.ts";
 import type { WireLike } from "../runtime/wire.ts";
 import { effectsMessage } from "./effects_stream.ts";
+import { onProgress } from "../runtime/progress.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 import { answerTags, kernelAnswers } from "../drivers/http_kernel.ts";
 import type { AttachedDrivers, CommitOutcome } from "../drivers/attached.ts";
@@ -77,6 +78,15 @@ const scrub: ScrubStatus = {
 };
 /** The drivers carrying out committed effects (see `writer_drivers.ts`). */
 let drivers: AttachedDrivers | null = null;
+
+/** Long operations reach `/status`: at their start and end, and at most 4 times a second. */
+let operationSentAt = 0;
+onProgress((operation, ended) => {
+  const now = performance.now();
+  if (!ended && operation.done > 0 && now - operationSentAt < 250) return;
+  operationSentAt = now;
+  send({ type: "operation", operation: ended ? null : operation });
+});
 
 function send(message: WriterReply, transfer: Transferable[] = []): void {
   port.postMessage(message, transfer);

@@ -169,6 +169,17 @@ pub const GcResult = struct {
     used_bytes_before: u64,
     used_bytes_after: u64,
     live_bytes: u64,
+    /// Where the time went, for benchmarks and logs.
+    phase_ns: GcPhases = .{},
+};
+
+/// Nanoseconds of each phase of a GC: checking the old slab's data checksums, marking the
+/// live graph, copying it into the new file (hashing included), and making that durable.
+pub const GcPhases = struct {
+    check: u64 = 0,
+    mark: u64 = 0,
+    copy: u64 = 0,
+    sync: u64 = 0,
 };
 
 // ------------------------------------------------------------------------- scanning

@@ -37,6 +37,7 @@ const arena = @import("arena.zig");
 const Pma = arena.Pma;
 const integrity = @import("integrity.zig");
 const scrub = @import("scrub.zig");
+const progress = @import("../progress.zig");
 
 pub const MarkError = error{ Meme, CorruptNoun };
 
@@ -51,7 +52,12 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     try p.checkWriter();
     try scrub.checkNoFault(p, "collect");
     try checkRoots(p, roots);
+    var timer = std.time.Timer.start() catch unreachable;
+    var phases: arena.GcPhases = .{};
+    progress.report(.gc_check, 0, p.used.toBytes());
     try checkSource(p);
+    phases.check = timer.lap();
+    progress.report(.gc_mark, 0, p.used.toBytes());
     const used_before = p.used.toBytes();
     const target: u1 = 1 - p.file_id;
     // The target name holds a stale slab from two collections ago (every commit in it is
@@ -62,6 +68,7 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     defer stale.join();
     var marked = try markLive(p, roots);
     defer marked.deinit(p.gpa);
+    phases.mark = timer.lap();
     const live_end = SlabOffset.data_start.add(marked.live_words);
     assert(!p.used.lessThan(live_end)); // Live data never exceeds the used data.
     const new_used = live_end.add(integrity.newSlabRecordWords(live_end, p.options.data_checksums));
@@ -72,6 +79,7 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     const written = try writeCompacted(p, &marked, &fresh);
     assert(written.used == new_used);
     try p.trip(.pma_gc_after_copy);
+    phases.copy = timer.lap();
     var f = format.SlotFields.of(&p.last);
     f.file_id = target;
     f.slot_index = 0;
@@ -86,6 +94,7 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     f.growth_count = p.growth_count;
     const slot = format.buildSlot(f);
     stale.join();
+    progress.report(.gc_sync, 0, new_used.toBytes());
     try p.finishNewSlab(&fresh, &slot, .{
         .before_slot = .pma_gc_before_slot,
         .after_sync = .pma_gc_after_sync,
@@ -96,15 +105,21 @@ pub fn gc(p: *Pma, roots: []Noun) arena.Error!arena.GcResult {
     assert(p.file_id == target);
     assert(p.used == new_used);
     for (roots) |*r| r.* = marked.forward(r.*);
+    phases.sync = timer.read();
     try afterGc(p);
-    return .{ .used_bytes_before = used_before, .used_bytes_after = new_used.toBytes(), .live_bytes = marked.live_words * 8 };
+    return .{
+        .used_bytes_before = used_before,
+        .used_bytes_after = new_used.toBytes(),
+        .live_bytes = marked.live_words * 8,
+        .phase_ns = phases,
+    };
 }
 
 /// The copy gets fresh data checksums, so the data it copies must pass its own first.
 fn checkSource(p: *Pma) arena.Error!void {
-    const progress = scrub.checkAll(p);
-    assert(progress.pass_done);
-    const f = progress.first_fault orelse return;
+    const checked = scrub.checkAll(p);
+    assert(checked.pass_done);
+    const f = checked.first_fault orelse return;
     return p.fail(error.DataChecksum, "Cannot collect: the slab fails its data checksums ({f}); recover the state from a snapshot and the log", .{f});
 }
 
@@ -162,11 +177,12 @@ fn writeCompacted(p: *Pma, marked: *const Marked, fresh: *mapping.NewSlab) arena
     const live_end = SlabOffset.data_start.add(marked.live_words);
     assert(fresh.bytes > live_end.toBytes());
     const name = format.temp_names[fresh.file_id];
-    var writer = SlabWriter.init(p.gpa, fresh.file, p.options.data_checksums) catch
+    var writer = SlabWriter.init(p.gpa, fresh.file, p.options.data_checksums, marked.live_words * 8) catch
         return p.fail(error.Meme, "Cannot collect: out of memory for the write buffer", .{});
     defer writer.deinit(p.gpa);
     const copied = slide(marked, p.map.words(), p.used, &writer) catch |e| return writeFailed(p, e, name);
     writer.flush() catch |e| return writeFailed(p, e, name);
+    writer.meter.finish();
     assert(copied == marked.live_words);
     assert(writer.offset_bytes == live_end.toBytes());
     if (!p.options.data_checksums) {
@@ -250,17 +266,30 @@ const SlabWriter = struct {
     /// Page sums of what is written (null with data checksums off, and after `endSums`).
     summer: ?integrity.PageSummer,
     sums: integrity.SumList,
+    /// Progress of the copy, in bytes of live data.
+    meter: progress.Meter,
 
-    const buffer_words = (1 << 20) / 8;
+    /// 128 KiB: the buffer and its masked twin stay in the L2 cache between being filled,
+    /// hashed and written (a larger one is read back from memory, three times).
+    const buffer_words = (128 << 10) / 8;
+    /// Atoms up to this size are copied word by word (a call to memcpy costs more).
+    const small_words = 8;
     const writeback_step_bytes: u64 = 64 << 20;
 
-    fn init(gpa: std.mem.Allocator, file: std.fs.File, sum_pages: bool) !SlabWriter {
+    fn init(gpa: std.mem.Allocator, file: std.fs.File, sum_pages: bool, live_bytes: u64) !SlabWriter {
         const buf = try gpa.alloc(u64, buffer_words);
         errdefer gpa.free(buf);
         const masked = try gpa.alloc(u64, buffer_words);
         assert(buf.len == masked.len);
         const summer: ?integrity.PageSummer = if (sum_pages) integrity.PageSummer.init(SlabOffset.data_start) else null;
-        return .{ .file = file, .buf = buf, .masked = masked, .summer = summer, .sums = .{ .gpa = gpa } };
+        return .{
+            .file = file,
+            .buf = buf,
+            .masked = masked,
+            .summer = summer,
+            .sums = .{ .gpa = gpa },
+            .meter = progress.Meter.start(.gc_copy, live_bytes),
+        };
     }
 
     fn deinit(w: *SlabWriter, gpa: std.mem.Allocator) void {
@@ -286,6 +315,15 @@ const SlabWriter = struct {
         }
     }
 
+    /// Append one cell (the sink of `slide`; most objects are cells).
+    pub inline fn putCell(w: *SlabWriter, header: u64, head: u64, tail: u64) !void {
+        assert(Header.limbs(header) == 0);
+        if (w.len + 3 > w.buf.len) try w.flush();
+        w.buf[w.len..][0..3].* = .{ header, head, tail };
+        w.masked[w.len..][0..3].* = .{ format.ObjectHasher.maskHeader(header), head, tail };
+        w.len += 3;
+    }
+
     /// Append one whole object (the sink of `slide`).
     pub fn put(w: *SlabWriter, words: []const u64) !void {
         assert(words.len == objectWords(words[0]));
@@ -301,9 +339,18 @@ const SlabWriter = struct {
             w.offset_bytes += words.len * 8;
             return;
         }
-        @memcpy(w.buf[w.len..][0..words.len], words);
-        @memcpy(w.masked[w.len..][0..words.len], words);
-        w.masked[w.len] = format.ObjectHasher.maskHeader(words[0]);
+        const buf = w.buf[w.len..][0..words.len];
+        const masked = w.masked[w.len..][0..words.len];
+        if (words.len <= small_words) {
+            for (buf, masked, words) |*b, *m, x| {
+                b.* = x;
+                m.* = x;
+            }
+        } else {
+            @memcpy(buf, words);
+            @memcpy(masked, words);
+        }
+        masked[0] = format.ObjectHasher.maskHeader(words[0]);
         w.len += words.len;
     }
 
@@ -318,6 +365,7 @@ const SlabWriter = struct {
         if (w.offset_bytes - w.writeback_bytes >= writeback_step_bytes) {
             mapping.startWriteback(w.file.handle, w.writeback_bytes, w.offset_bytes - w.writeback_bytes);
             w.writeback_bytes = w.offset_bytes;
+            w.meter.at(@min(w.offset_bytes - format.header_bytes, w.meter.total));
         }
     }
 };
@@ -365,9 +413,15 @@ pub const Marked = struct {
         return m.newOffset(SlabOffset.of(n)).ref(n.tag());
     }
 
-    fn setRange(m: *Marked, offset: SlabOffset, count: u64) void {
+    inline fn setRange(m: *Marked, offset: SlabOffset, count: u64) void {
         assert(count > 0);
         var i = offset.since(SlabOffset.data_start);
+        if (i % 64 + count <= 64 and count < 64) { // The common case: within one block.
+            const ones = ((@as(u64, 1) << @intCast(count)) - 1) << @intCast(i % 64);
+            assert(m.blocks[i / 64].bits & ones == 0); // Objects never overlap.
+            m.blocks[i / 64].bits |= ones;
+            return;
+        }
         var left = count;
         while (left > 0) {
             const bit: u6 = @intCast(i % 64);
@@ -406,35 +460,52 @@ pub fn mark(gpa: std.mem.Allocator, words: [*]const u64, used: SlabOffset, roots
 }
 
 fn markFrom(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *Marked, words: [*]const u64, used: SlabOffset) MarkError!void {
-    while (stack.pop()) |raw| {
-        const n = Noun.fromRaw(raw);
-        const off = SlabOffset.of(n);
-        assert(off.inData(used)); // `push` checked it.
-        if (m.isLive(off)) continue; // Pushed twice before its first visit.
-        const header = words[off.words()];
-        const limbs = Header.limbs(header);
-        if (n.isCell() != (limbs == 0)) return error.CorruptNoun;
-        const size = objectWords(header);
-        if (size > used.since(off)) return error.CorruptNoun;
-        m.setRange(off, size);
-        if (limbs != 0) continue;
-        // Tail first, so right-nested lists keep the stack short.
-        try push(gpa, stack, m, words[off.words() + 2], used);
-        try push(gpa, stack, m, words[off.words() + 1], used);
+    while (stack.pop()) |popped| {
+        var raw = popped;
+        // Follow heads in a loop and stack only tails, so right-nested lists keep the stack
+        // short and half the objects never touch it.
+        while (true) {
+            const n = Noun.fromRaw(raw);
+            const off = SlabOffset.of(n);
+            assert(off.inData(used)); // `unvisited` checked it.
+            if (m.isLive(off)) break; // Pushed twice before its first visit.
+            const header = words[off.words()];
+            const limbs = Header.limbs(header);
+            if (n.isCell() != (limbs == 0)) return error.CorruptNoun;
+            const size = objectWords(header);
+            if (size > used.since(off)) return error.CorruptNoun;
+            m.setRange(off, size);
+            if (limbs != 0) break;
+            try push(gpa, stack, m, words[off.words() + 2], used);
+            raw = words[off.words() + 1];
+            if (!try unvisited(m, raw, used)) break;
+        }
     }
 }
 
-inline fn push(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *const Marked, raw: u64, used: SlabOffset) MarkError!void {
+/// Whether `raw` is a PMA object not marked yet. Checks the reference: the PMA never points
+/// into the workspace, and never holds forwarding words.
+inline fn unvisited(m: *const Marked, raw: u64, used: SlabOffset) MarkError!bool {
     const n = Noun.fromRaw(raw);
-    if (n.isDirect()) return;
-    // The PMA never points into the workspace, and never holds forwarding words.
+    if (n.isDirect()) return false;
     if (n.isForward() or !n.inPma()) return error.CorruptNoun;
     const off = SlabOffset.of(n);
     if (!off.inData(used)) return error.CorruptNoun;
-    if (m.isLive(off)) return;
     assert(n.isCell() or n.isIndirect());
+    return !m.isLive(off);
+}
+
+inline fn push(gpa: std.mem.Allocator, stack: *std.ArrayList(u64), m: *const Marked, raw: u64, used: SlabOffset) MarkError!void {
+    if (!try unvisited(m, raw, used)) return;
+    if (stack.items.len == stack.capacity) try grow(gpa, stack);
+    stack.appendAssumeCapacity(raw);
+}
+
+fn grow(gpa: std.mem.Allocator, stack: *std.ArrayList(u64)) MarkError!void {
     if (stack.items.len >= constants.walk_stack_entries_max) return error.Meme;
-    stack.append(gpa, raw) catch return error.Meme;
+    const want = @min(@max(stack.capacity * 2, 4096), constants.walk_stack_entries_max);
+    stack.ensureTotalCapacity(gpa, want) catch return error.Meme;
+    assert(stack.capacity > stack.items.len);
 }
 
 /// Hand the live objects of `src` (word 0 of the old slab) to `sink.put(words)` in address
@@ -461,12 +532,9 @@ pub fn slide(m: *const Marked, src: [*]const u64, used: SlabOffset, sink: anytyp
         const size = objectWords(header);
         assert(m.newOffset(off) == ds.add(out));
         if (Header.limbs(header) == 0) {
-            const cell = [3]u64{
-                header,
-                m.forward(Noun.fromRaw(src[off.words() + 1])).raw(),
-                m.forward(Noun.fromRaw(src[off.words() + 2])).raw(),
-            };
-            try sink.put(&cell);
+            const head = m.forward(Noun.fromRaw(src[off.words() + 1])).raw();
+            const tail = m.forward(Noun.fromRaw(src[off.words() + 2])).raw();
+            try sink.putCell(header, head, tail);
         } else {
             try sink.put(src[off.words() .. off.words() + size]);
         }
@@ -487,6 +555,11 @@ const ArraySink = struct {
     pub fn put(s: *ArraySink, words: []const u64) error{}!void {
         @memcpy(s.dst[s.len..][0..words.len], words);
         s.len += words.len;
+    }
+
+    pub fn putCell(s: *ArraySink, header: u64, head: u64, tail: u64) error{}!void {
+        s.dst[s.len..][0..3].* = .{ header, head, tail };
+        s.len += 3;
     }
 };
 

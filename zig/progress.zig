@@ -1,0 +1,106 @@
+//! Progress of long native operations (GC, snapshot writing, hashing a file), reported to
+//! a hook the embedder installs on its thread: Deno passes an `UnsafeCallback` that keeps a
+//! progress line on the terminal and the server's `/status` up to date. Reports are rare
+//! (every few tens of MiB), so a hook that does real work costs nothing measurable.
+
+const std = @import("std");
+const assert = std.debug.assert;
+
+/// What is running. `done` and `total` are bytes for all of them.
+pub const Kind = enum(u32) {
+    gc_check = 1,
+    gc_mark = 2,
+    gc_copy = 3,
+    gc_sync = 4,
+    snapshot_write = 5,
+    snapshot_sync = 6,
+    hash_file = 7,
+};
+
+pub const Hook = *const fn (kind: u32, done: f64, total: f64) callconv(.c) void;
+
+/// Bytes between two reports of a streaming operation.
+pub const step_bytes: u64 = 64 << 20;
+
+threadlocal var hook: ?Hook = null;
+
+/// The latest report of any thread, for readers that cannot take a callback (Deno with
+/// --allow-ffi granted for the library's path only polls it from another thread): kind,
+/// done, total, and when (ms since the epoch).
+var latest: [4]std.atomic.Value(u64) = .{ .init(0), .init(0), .init(0), .init(0) };
+
+pub fn readLatest() [4]u64 {
+    var out: [4]u64 = undefined;
+    for (&out, &latest) |*o, *l| o.* = l.load(.acquire);
+    return out;
+}
+
+/// Install (or with null, remove) this thread's hook.
+pub fn setHook(h: ?Hook) void {
+    hook = h;
+}
+
+pub fn report(kind: Kind, done: u64, total: u64) void {
+    assert(done <= total or total == 0);
+    latest[0].store(@intFromEnum(kind), .release);
+    latest[1].store(done, .release);
+    latest[2].store(total, .release);
+    latest[3].store(@intCast(@max(std.time.milliTimestamp(), 0)), .release);
+    const h = hook orelse return;
+    h(@intFromEnum(kind), @floatFromInt(done), @floatFromInt(total));
+}
+
+/// Reports of a streaming operation, one per `step_bytes` crossed.
+pub const Meter = struct {
+    kind: Kind,
+    total: u64,
+    next: u64 = 0,
+
+    pub fn start(kind: Kind, total: u64) Meter {
+        report(kind, 0, total);
+        return .{ .kind = kind, .total = total, .next = step_bytes };
+    }
+
+    pub inline fn at(m: *Meter, done: u64) void {
+        if (done < m.next) return;
+        report(m.kind, @min(done, m.total), m.total);
+        m.next = done + step_bytes;
+    }
+
+    pub fn finish(m: *Meter) void {
+        report(m.kind, m.total, m.total);
+        m.next = std.math.maxInt(u64);
+    }
+};
+
+test "progress: a meter reports once per step and only with a hook" {
+    const t = std.testing;
+    const Seen = struct {
+        var count: u32 = 0;
+        var last_done: f64 = 0;
+        fn hookFn(kind: u32, done: f64, total: f64) callconv(.c) void {
+            assert(kind == @intFromEnum(Kind.hash_file));
+            assert(total == 200 << 20);
+            count += 1;
+            last_done = done;
+        }
+    };
+    var quiet = Meter.start(.hash_file, 200 << 20);
+    quiet.at(100 << 20);
+    try t.expectEqual(@as(u32, 0), Seen.count);
+    setHook(&Seen.hookFn);
+    defer setHook(null);
+    var m = Meter.start(.hash_file, 200 << 20); // 1
+    m.at(1 << 20);
+    m.at(64 << 20); // 2
+    m.at(100 << 20);
+    m.at(130 << 20); // 3
+    m.at(200 << 20); // 4
+    m.finish(); // 5
+    try t.expectEqual(@as(u32, 5), Seen.count);
+    try t.expectEqual(@as(f64, 200 << 20), Seen.last_done);
+    const l = readLatest();
+    try t.expectEqual(@as(u64, @intFromEnum(Kind.hash_file)), l[0]);
+    try t.expectEqual(@as(u64, 200 << 20), l[1]);
+    try t.expect(l[3] > 0);
+}
