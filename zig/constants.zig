@@ -87,7 +87,7 @@ pub const dashboard_chain_depth_max: u32 = 64;
 /// (measured at each collection), and the bounds of its entry table, whose size is the
 /// budget over `memo_entry_bytes_min`.
 pub const memo_budget_bytes_default: u64 = 256 << 20;
-pub const memo_entry_bytes_min: u64 = 256;
+pub const memo_entry_bytes_min: u64 = 128;
 pub const memo_entries_min: u32 = 1 << 10;
 pub const memo_entries_max: u32 = 1 << 22;
 /// Jet-check mode: the default step budget of one check's reference run; a run past it is
