@@ -103,12 +103,16 @@ export type { HoonBootOptions } from "./src/hoon/ivory.ts";
 export {
   exportJetRegistrations,
   importJetRegistrations,
+  jetFoldedStacks,
   jetReport,
   jetStats,
   setJetCheck,
+  setJetLimits,
   setJetProfile,
 } from "./src/core/jets.ts";
-export type { JetStats } from "./src/core/jets.ts";
+export type { JetLimits, JetStats } from "./src/core/jets.ts";
+export { renderFlameGraph } from "./src/core/flamegraph.ts";
+export type { FlameGraphOptions } from "./src/core/flamegraph.ts";
 export { Runtime, RuntimeError } from "./src/runtime/runtime.ts";
 export { defaultKernel, loadDefaultKernel } from "./src/runtime/default_kernel.ts";
 export type {

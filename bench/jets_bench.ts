@@ -2,8 +2,10 @@
  * Jet benchmarks (issue 3): the ivory pill's lite boot, `(add 2 2)` through the wish gate
  * (first call and repeated), compiling a ~100-line Hoon core (bench/jets_core.hoon) through
  * the wish gate, a kernel compile (kernels/examples/kv-stdlib.hoon, with the %fast hint
- * rate and the %memo hit rate), and a jetted `add` of two direct atoms called through Nock 9
- * in a loop.
+ * rate and the %memo hit rate), a jetted `add` of two direct atoms called through Nock 9
+ * in a loop, and the issue's targets: `ream` of hoon-138.hoon (time and peak RSS, in its own
+ * process), compiling it with the pill's compiler (stopped after CELLAR_BENCH_MINT_MS,
+ * default 120 s), and a 10,000-entry map.
  *
  * Cold figures (boot, first wish, first compile) start from a fresh machine: no %fast
  * registrations and an empty %memo cache. The machine is rebuilt with `configure`, which
@@ -12,7 +14,7 @@
  *
  * @module
  */
-import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
+import { type BenchCase, corpusPath, runWork, timeMs } from "./harness.ts";
 import { configure, handleCount, Hoon, jetStats, lastSteps, nock, Noun } from "../mod.ts";
 import { buildKernel } from "../src/hoon/kernel_build.ts";
 import type { NounLike } from "../mod.ts";
@@ -210,6 +212,95 @@ function addLoopCases(): BenchCase[] {
   }];
 }
 
+const workScript = new URL("./_hoon_work.ts", import.meta.url).pathname;
+const hoonSkip = skip ??
+  (corpusPath("hoon/hoon-138.hoon") === null ? "hoon-138.hoon is absent" : undefined);
+
+/** `ream` of hoon-138.hoon: its time and the process's peak RSS (one worker run for both). */
+function reamCases(): BenchCase[] {
+  let run: Promise<Record<string, number>> | null = null;
+  const work = () => run ??= runWork(workScript, []);
+  return [
+    {
+      name: "jets/ream-hoon-138",
+      unit: "ms",
+      better: "lower",
+      samples: 1,
+      skip: hoonSkip,
+      target: { op: "<=", value: 5_000 },
+      sample: async () => {
+        const r = await work();
+        return { value: r.reamMs, extra: { steps: r.reamSteps } };
+      },
+    },
+    {
+      name: "jets/ream-hoon-138-peak-rss",
+      unit: "MiB",
+      better: "lower",
+      samples: 1,
+      skip: hoonSkip,
+      target: { op: "<=", value: 700 },
+      sample: async () => ({ value: (await work()).reamPeakRssMib }),
+    },
+  ];
+}
+
+/** Compiling hoon-138.hoon with the pill's `mint`, stopped at a time limit. */
+function mintCases(): BenchCase[] {
+  const limitMs = Number(Deno.env.get("CELLAR_BENCH_MINT_MS") ?? 120_000);
+  return [{
+    name: "jets/compile-hoon-138",
+    unit: "ms",
+    better: "lower",
+    samples: 1,
+    skip: hoonSkip,
+    target: { op: "<=", value: 80_000 },
+    sample: async () => {
+      const r = await runWork(workScript, ["mint", String(limitMs)]);
+      const lookups = r.memoHits + r.memoMisses;
+      return {
+        value: r.mintMs,
+        extra: {
+          finished: r.mintFinished,
+          memoHitRate: lookups === 0 ? 0 : r.memoHits / lookups,
+          memoEvictions: r.memoEvictions,
+          memoMib: r.memoMib,
+          peakRssMib: r.peakRssMib,
+        },
+      };
+    },
+  }];
+}
+
+/** `(~(gas by *(map @ @)) ...)` of 10,000 pairs, the gate compiled once. */
+function mapCases(): BenchCase[] {
+  let hoon: Hoon | null = null;
+  let gate: Noun | null = null;
+  return [{
+    name: "jets/map-10k",
+    unit: "ms",
+    better: "lower",
+    samples: 3,
+    skip,
+    target: { op: "<=", value: 20 },
+    setup: () => {
+      hoon = boot();
+      gate = hoon.wish("|=(n=@ (~(gas by *(map @ @)) (turn (gulf 1 n) |=(a=@ [a a]))))");
+    },
+    sample: () => {
+      using call = Noun.from([gate!, 10_000]);
+      using slam = Noun.from([9, 2, 10, [6, 0, 3], 0, 2]);
+      const ms = timeMs(() => nock(call, slam).dispose());
+      return { value: ms, extra: { steps: lastSteps() } };
+    },
+    teardown: () => {
+      gate?.dispose();
+      hoon?.dispose();
+      gate = hoon = null;
+    },
+  }];
+}
+
 /** Every jets benchmark case. */
 export function cases(): BenchCase[] {
   return [
@@ -218,5 +309,8 @@ export function cases(): BenchCase[] {
     ...compileCases(),
     ...kernelCompileCases(),
     ...addLoopCases(),
+    ...mapCases(),
+    ...reamCases(),
+    ...mintCases(),
   ];
 }

@@ -6,16 +6,19 @@
 
 import assert from "node:assert/strict";
 import {
+  ArgumentError,
   CueError,
   drainSlogs,
   formatNoun,
   handleCount,
   Hoon,
+  jetReport,
   jetStats,
   NockError,
   Noun,
   NounShapeError,
   setJetCheck,
+  setJetLimits,
 } from "../mod.ts";
 import {
   assertEquals,
@@ -191,6 +194,50 @@ Deno.test({
 });
 
 Deno.test({
+  name: "hoon: jet-check gives up checks over the step budget, counted as skipped",
+  ignore: !hasCorpus,
+  fn() {
+    hoon();
+    const before = jetStats();
+    // `mul`'s reference Nock counts in unary: 12,345 x 67,890 is far over 1,000 steps.
+    setJetLimits({ checkSteps: 1_000 });
+    setJetCheck(true);
+    let shown: string;
+    try {
+      using product = hoon().wish("(mul 12.345 67.890)");
+      shown = formatNoun(product);
+    } finally {
+      setJetCheck(false);
+      setJetLimits({ checkSteps: 1_000_000 });
+    }
+    const after = jetStats();
+    assertEquals(shown, "838102050");
+    assert(after.skipped > before.skipped, "no check was skipped");
+    assertEquals(after.mismatches, before.mismatches);
+    assert(/ \* checks=\d+ mismatches=0 skipped=[1-9]\d*\n/.test(jetReport()));
+    assertThrows(() => setJetLimits({ checkSteps: -2 }), ArgumentError, "checkSteps");
+  },
+});
+
+Deno.test({
+  name: "hoon: the %memo cache reports hits, inserts and its measured size within budget",
+  ignore: !hasCorpus,
+  fn() {
+    const source = Deno.readTextFileSync(new URL("../bench/jets_core.hoon", import.meta.url));
+    const before = jetStats();
+    hoon().wish(source).dispose();
+    hoon().wish(source).dispose();
+    const after = jetStats();
+    assert(after.memoInserts > before.memoInserts, "nothing was memoized");
+    assert(after.memoHits > before.memoHits, "no memo hit");
+    assertEquals(after.memoBudgetBytes, 256 * 2 ** 20);
+    // Measured at the last collection (compiles collect many times).
+    assert(after.memoBytes > 0, "the memo's bytes were never measured");
+    assert(after.memoBytes <= after.memoBudgetBytes, `memo holds ${after.memoBytes} bytes`);
+  },
+});
+
+Deno.test({
   name: "hoon: a crash is a NockError carrying Hoon's trace, and the gate stays usable",
   ignore: !hasCorpus,
   fn() {
@@ -237,6 +284,25 @@ Deno.test({
     ], [pillPath]);
     assertEquals([ok.code, ok.stdout], [0, "[1 4 9 0]\n"]);
     assert(/^boot: [\d.]+ ms$/m.test(ok.stderr), ok.stderr);
+    assert(/^jet check: checks=[1-9]\d* mismatches=0 skipped=\d+$/m.test(ok.stderr), ok.stderr);
+    assert(
+      /^memo: \d+ hits, \d+ misses \([\d.]+% hit\), \d+ evictions/m.test(ok.stderr),
+      ok.stderr,
+    );
+    const budget = await runCli([
+      "hoon",
+      "--pill",
+      pillPath,
+      "--jet-check",
+      "--check-steps",
+      "100",
+      "(mul 12.345 67.890)",
+    ], [pillPath]);
+    assertEquals([budget.code, budget.stdout], [0, "838102050\n"]);
+    assert(
+      /^jet check: checks=\d+ mismatches=0 skipped=[1-9]\d*$/m.test(budget.stderr),
+      budget.stderr,
+    );
     const crash = await runCli(["hoon", "--pill", pillPath, "(snag 5 `(list @)`~[1 2])"], [
       pillPath,
     ]);
@@ -270,6 +336,28 @@ async function cellar(args: string[]): Promise<{ code: number; stdout: string; s
     stderr: decoder.decode(output.stderr),
   };
 }
+
+Deno.test({
+  name: "cli: hoon --profile OUT writes folded stacks and a flame graph of the arms",
+  ignore: !hasCorpus,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "cellar_profile_" });
+    try {
+      const out = await cellar(["hoon", "--profile", `${dir}/p`, "(lent (sort (gulf 1 300) gth))"]);
+      assertEquals([out.code, out.stdout], [0, "300\n"], out.stderr);
+      assert(out.stderr.includes(`profile: ${dir}/p.folded, ${dir}/p.svg`), out.stderr);
+      const folded = Deno.readTextFileSync(`${dir}/p.folded`).trim().split("\n");
+      assert(folded.length >= 1, "an empty profile");
+      for (const line of folded) assert(/^k140[^ ]* [1-9]\d*$/.test(line), line);
+      // The busiest arm of a sort is the sort or the comparisons it calls.
+      assert(folded.some((line) => /(^|;|\/)(sort|gth)(\+\d+)?[; ]/.test(line)), folded.join("\n"));
+      const svg = Deno.readTextFileSync(`${dir}/p.svg`);
+      assert(svg.startsWith("<?xml") && svg.includes("<rect") && svg.includes("k140/"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
 
 Deno.test({
   name: "cli: compile FILE.hoon -o FILE.jam rebuilds the default kernel byte for byte",

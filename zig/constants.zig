@@ -1,7 +1,7 @@
 //! Every compile-time limit and default of the core, in one place.
 
 /// Version of the C ABI exported by ffi.zig. The host refuses a library whose version differs.
-pub const abi_version: u32 = 4;
+pub const abi_version: u32 = 5;
 
 /// Default cap on live workspace data. Each of the two semispaces reserves this much
 /// address space (MAP_NORESERVE); only touched pages cost memory. Windows commits both
@@ -83,10 +83,17 @@ pub const dashboard_registrations_max: u32 = 1 << 16;
 pub const dashboard_cache_entries_max: u32 = 1 << 16;
 /// Deepest registration chain (core, parent, grandparent, ...) the dashboard follows.
 pub const dashboard_chain_depth_max: u32 = 64;
-/// %memo cache: entries (a power of two) in sets of `memo_ways` (a power of two); the least
-/// recently used entry of a set is evicted.
-pub const memo_entries_max: u32 = 1 << 14;
-pub const memo_ways: u32 = 4;
+/// %memo cache (memo.zig): the default budget of workspace bytes reachable from its entries
+/// (measured at each collection), and the bounds of its entry table, whose size is the
+/// budget over `memo_entry_bytes_min`.
+pub const memo_budget_bytes_default: u64 = 256 << 20;
+pub const memo_entry_bytes_min: u64 = 128;
+pub const memo_entries_min: u32 = 1 << 10;
+pub const memo_entries_max: u32 = 1 << 22;
+/// Jet-check mode: the default step budget of one check's reference run; a run past it is
+/// stopped and the check counted as skipped (the reference Nock of some arms, such as `mul`,
+/// is unary and would never finish).
+pub const jet_check_steps_default: u64 = 1_000_000;
 /// Jets that run Nock nested on the interpreter (slams, virtualization, memoized arms, jet
 /// checks) recurse on the native stack (about 1 KiB per level); past this many nested
 /// `nock` calls they fall back to the arm's Nock, which runs in the interpreter's loop

@@ -42,7 +42,8 @@ const NockError = interpreter.NockError;
 const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 const jets = @import("jets/jets.zig");
-const Memo = @import("memo.zig").Memo;
+const memo_mod = @import("memo.zig");
+const Memo = memo_mod.Memo;
 const jam = @import("jam.zig");
 const WordCache = @import("word_cache.zig").WordCache;
 
@@ -60,9 +61,11 @@ pub const Stats = struct {
     /// Jet calls, and those that fell back to the Nock (punt, crash, or memory).
     jet_calls: u64 = 0,
     jet_punts: u64 = 0,
-    /// Jet-check mode: calls checked against their Nock, and mismatches.
+    /// Jet-check mode: calls checked against their Nock, mismatches, and checks given up
+    /// because the Nock passed `check_steps_max` (the jet's product is used unchecked).
     checks: u64 = 0,
     mismatches: u64 = 0,
+    skipped: u64 = 0,
 };
 
 const Registration = struct {
@@ -82,12 +85,19 @@ const Registration = struct {
     /// those that disagreed (per-registration parts of `Stats.checks` and `Stats.mismatches`).
     checks: u64 = 0,
     mismatches: u64 = 0,
+    skipped: u64 = 0,
 };
 
 /// Profiling: calls of one arm of one registration, and the Nock steps they took: in all
 /// (inclusive of everything they called), and in their own Nock (less the profiled arms
 /// they called).
 const Usage = struct { calls: u64 = 0, steps: u64 = 0, self_steps: u64 = 0 };
+
+/// Profiling: a node of the call tree, an arm (`r << 32 | axis`) called from its parent's
+/// arm, with the time spent in it less the profiled arms it called.
+const ProfileNode = struct { parent: u32, arm: u64, calls: u64 = 0, self_ns: u64 = 0 };
+
+const ProfileFrame = struct { node: u32, child_steps: u64 = 0, child_ns: u64 = 0 };
 
 /// A named arm (`findHook`): evaluate `formula` against `subject`.
 pub const HookTarget = struct {
@@ -146,13 +156,19 @@ pub const Dashboard = struct {
     /// moved, all of them.
     stale: Staleness = .fresh,
     jet_check: bool = false,
+    /// Jet-check mode: the most Nock steps one check's reference run may take (0: no limit).
+    check_steps_max: u64 = constants.jet_check_steps_default,
     /// Depth of reference Nock runs in progress: jets called inside one are not checked.
     checking: u32 = 0,
     /// Profiling: calls per (registration, arm axis); see `report`.
     profiling: bool = false,
     profile: std.AutoHashMapUnmanaged(u64, Usage) = .empty,
-    /// Steps of the profiled arms called by each profiled arm in progress (innermost last).
-    profile_children: std.ArrayList(u64) = .empty,
+    /// The profiled arms in progress (innermost last), with the steps and time of the
+    /// profiled arms they called.
+    profile_children: std.ArrayList(ProfileFrame) = .empty,
+    /// The call tree of profiled arms (for folded stacks), and its index by (parent, arm).
+    profile_nodes: std.ArrayList(ProfileNode) = .empty,
+    profile_index: std.AutoHashMapUnmanaged(u128, u32) = .empty,
     stats: Stats = .{},
     memo: Memo,
     last_mismatch: [256]u8 = undefined,
@@ -165,7 +181,7 @@ pub const Dashboard = struct {
     /// until `deinit`.
     pub fn init(d: *Dashboard, ws: *Workspace) !void {
         d.* = .{ .ws = ws, .memo = undefined };
-        try d.memo.init(ws);
+        try d.memo.init(ws, constants.memo_budget_bytes_default);
         errdefer d.memo.deinit();
         try ws.addRootSet(.{ .ctx = d, .visit = visit });
         assert(d.registrations.items.len == 0);
@@ -184,6 +200,8 @@ pub const Dashboard = struct {
         d.verified.deinit(gpa);
         d.profile.deinit(gpa);
         d.profile_children.deinit(gpa);
+        d.profile_nodes.deinit(gpa);
+        d.profile_index.deinit(gpa);
         d.* = undefined;
     }
 
@@ -303,7 +321,7 @@ pub const Dashboard = struct {
         var r = d.by_mug.get(m) orelse return null;
         while (r != none) : (r = d.reg(r).next_same_mug) {
             assert(d.reg(r).chain == r); // The mug chain links chain heads.
-            if (equality.equal(d.ws, battery, d.batteryOf(r)) catch false) return r;
+            if (equality.unify(d.ws, d.batteryOf(r), battery) catch false) return r;
         }
         return null;
     }
@@ -342,7 +360,7 @@ pub const Dashboard = struct {
     fn rootMatches(d: *Dashboard, core: Noun, r: u32) bool {
         assert(d.reg(r).parent == none);
         if (!core.isCell()) return false;
-        return equality.equal(d.ws, d.ws.tail(core), d.payloadOf(r)) catch false;
+        return equality.unify(d.ws, d.payloadOf(r), d.ws.tail(core)) catch false;
     }
 
     /// The registration `core` is an instance of, or null.
@@ -732,8 +750,8 @@ pub const Dashboard = struct {
         switch (call.tag.raw()) {
             interpreter.tag.fast => return .after,
             interpreter.tag.memo => {
-                const k = d.memo.key(call.subject, call.formula) orelse return .ignore;
-                if (d.memo.lookup(k, call.subject, call.formula)) |product| return .{ .product = product };
+                const k = d.hintKey(call.subject, call.formula) orelse return .ignore;
+                if (d.memo.lookup(k)) |product| return .{ .product = product };
                 return .after;
             },
             else => return .ignore,
@@ -746,8 +764,8 @@ pub const Dashboard = struct {
         switch (call.tag.raw()) {
             interpreter.tag.fast => d.register(call.clue, product),
             interpreter.tag.memo => {
-                const k = d.memo.key(call.subject, call.formula) orelse return;
-                d.memo.insert(k, call.subject, call.formula, product);
+                const k = d.hintKey(call.subject, call.formula) orelse return; // Never collects.
+                d.memo.insert(k, product);
             },
             else => unreachable, // hintBefore answered .ignore.
         }
@@ -765,6 +783,7 @@ pub const Dashboard = struct {
             const entry = d.reg(r).jet orelse continue;
             if (entry.arm_axis != axis.raw()) continue;
             if (!d.verifyChain(core, r)) continue;
+            if (d.profiling) return d.profiledJet(ctx, r, core, axis);
             return d.runJet(ctx, r, core, axis);
         }
         if (d.profiling) return d.profileArm(ctx, core, head, axis);
@@ -788,17 +807,68 @@ pub const Dashboard = struct {
     }
 
     /// A memoized arm: its product from the %memo cache, or its Nock run nested and cached.
-    fn memoArm(d: *Dashboard, ctx: *Context, core: Noun, axis: Noun) NockError!?Noun {
+    /// The key is the registration and arm and the core's parts outside its batteries.
+    fn memoArm(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
         assert(canNest(ctx));
+        assert(axis.isDirect());
         const formula = interpreter.slot(d.ws, core, axis) orelse return null;
-        const k = d.memo.key(core, formula) orelse return null;
-        if (d.memo.lookup(k, core, formula)) |product| return product;
-        var roots = [_]Noun{ core, formula };
+        if (axis.raw() > std.math.maxInt(u32)) return null;
+        const parts = d.keyParts(core, r) orelse return null;
+        const k = d.memo.key(tagOf(r, axis.raw()), parts) orelse return null;
+        if (d.memo.lookup(k)) |product| return product;
+        var roots = [_]Noun{ k.noun, Noun.zero };
         d.ws.pushRoots(&roots) catch return error.Meme;
         defer d.ws.popRoots(&roots);
-        const product = try interpreter.nock(ctx, core, formula);
-        d.memo.insert(k, roots[0], roots[1], product);
-        return product;
+        roots[1] = try interpreter.nock(ctx, core, formula);
+        d.memo.insert(.{ .tag = k.tag, .noun = roots[0], .hash = k.hash }, roots[1]);
+        return roots[1];
+    }
+
+    /// The memo tag of arm `axis` of registration `r` (0 for a hint on its cores).
+    fn tagOf(r: u32, axis: u64) u64 {
+        assert(axis <= std.math.maxInt(u32));
+        return (@as(u64, r) + 1) << 32 | axis;
+    }
+
+    /// The memo key of a %memo hint: `[formula parts]` under the registration of a
+    /// registered subject, else `[subject formula]`.
+    fn hintKey(d: *Dashboard, subject: Noun, formula: Noun) ?memo_mod.Key {
+        if (d.findRegistration(subject)) |r| {
+            const parts = d.keyParts(subject, r) orelse return null;
+            const noun = d.ws.cell(formula, parts) catch return null;
+            return d.memo.key(tagOf(r, 0), noun);
+        }
+        const noun = d.ws.cell(subject, formula) catch return null;
+        return d.memo.key(0, noun);
+    }
+
+    /// What distinguishes `core`, an instance of registration `r`, from other instances: the
+    /// subtrees beside the path to each parent (samples, context pins), as a list, innermost
+    /// first. Batteries and the root's payload are fixed by the registration, so two
+    /// instances with equal parts are equal cores. Null when a part cannot be allocated.
+    fn keyParts(d: *Dashboard, core: Noun, r: u32) ?Noun {
+        var parts = Noun.zero;
+        var c = core;
+        var i = r;
+        var depth: u32 = 0;
+        while (d.reg(i).parent != none) : (depth += 1) {
+            if (depth == constants.dashboard_chain_depth_max) return null;
+            const axis = d.reg(i).parent_axis;
+            assert(axis >= 2);
+            const steps: u6 = @intCast(63 - @clz(axis));
+            var k = steps;
+            while (k > 0) {
+                k -= 1;
+                if (!c.isCell()) return null;
+                const right = (axis >> k) & 1 == 1;
+                const sibling = if (right) d.ws.head(c) else d.ws.tail(c);
+                // The sibling at the top on the way right is the battery (axis 2).
+                if (!(right and k + 1 == steps)) parts = d.ws.cell(sibling, parts) catch return null;
+                c = if (right) d.ws.tail(c) else d.ws.head(c);
+            }
+            i = d.reg(i).parent;
+        }
+        return parts;
     }
 
     fn runJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
@@ -806,14 +876,11 @@ pub const Dashboard = struct {
         assert(axis.isDirect());
         assert(entry.arm_axis == axis.raw());
         d.stats.jet_calls += 1;
-        if (d.profiling) {
-            if (d.usage(r, axis.raw())) |u| u.calls += 1;
-        }
         if (entry.func != .plain and !canNest(ctx)) {
             d.stats.jet_punts += 1;
             return null;
         }
-        if (entry.func == .memo) return d.memoArm(ctx, core, axis);
+        if (entry.func == .memo) return d.memoArm(ctx, r, core, axis);
         if (d.jet_check and d.checking == 0 and canNest(ctx)) return try d.checkJet(ctx, r, core, axis);
         return callJet(entry, ctx, core) catch |err| switch (err) {
             error.Intr => error.Intr,
@@ -841,14 +908,12 @@ pub const Dashboard = struct {
         };
     }
 
-    /// Jet-check mode: run the jet, then the arm's Nock, compare, and return the Nock's
-    /// product (or its failure).
+    /// Jet-check mode: run the jet, then the arm's Nock (within `check_steps_max` steps),
+    /// compare, and return the Nock's product (or its failure). A reference run over its
+    /// budget skips the check: the jet's product is used, or the arm's Nock runs unchecked.
     fn checkJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
         const entry = d.reg(r).jet.?;
         assert(d.checking == 0); // Jets inside a reference run are not checked.
-        d.stats.checks += 1;
-        d.reg(r).checks += 1;
-        assert(d.reg(r).checks <= d.stats.checks);
         var roots = [_]Noun{ core, Noun.zero };
         d.ws.pushRoots(&roots) catch return error.Meme;
         defer d.ws.popRoots(&roots);
@@ -868,16 +933,49 @@ pub const Dashboard = struct {
         // its slams are checked.)
         d.checking += 1;
         defer d.checking -= 1;
-        const product = interpreter.nock(ctx, roots[0], formula) catch |err| {
+        const product = d.referenceRun(ctx, roots[0], formula) catch |err| {
+            if (err == error.Punt) {
+                d.stats.skipped += 1;
+                d.reg(r).skipped += 1;
+                return if (outcome == .product) roots[1] else null;
+            }
+            // A crash is a result to compare; an interrupt or a full workspace is none.
+            if (err == error.Exit) d.countCheck(r);
             if (err == error.Exit and outcome == .product) d.mismatch(ctx, r, roots[0], "the jet gave a product, the Nock crashed");
-            return err;
+            return @as(NockError, @errorCast(err));
         };
+        d.countCheck(r);
         if (outcome == .exit) {
             d.mismatch(ctx, r, roots[0], "the jet crashed, the Nock gave a product");
         } else if (outcome == .product and !(equality.equal(d.ws, roots[1], product) catch true)) {
             d.mismatch(ctx, r, roots[0], "the products differ");
         }
         return product;
+    }
+
+    fn countCheck(d: *Dashboard, r: u32) void {
+        d.stats.checks += 1;
+        d.reg(r).checks += 1;
+        assert(d.reg(r).checks <= d.stats.checks);
+    }
+
+    /// The arm's Nock for a check, stopped with `error.Punt` once it passes the check's
+    /// step budget (an interrupt or the caller's own step limit stays `error.Intr`).
+    fn referenceRun(d: *Dashboard, ctx: *Context, core: Noun, formula: Noun) (NockError || error{Punt})!Noun {
+        if (d.check_steps_max == 0) return interpreter.nock(ctx, core, formula);
+        const outer_limit = ctx.steps_limit;
+        const budget_limit = ctx.steps +| d.check_steps_max;
+        if (budget_limit >= outer_limit) return interpreter.nock(ctx, core, formula);
+        ctx.steps_limit = budget_limit;
+        ctx.check_at = @min(ctx.check_at, budget_limit +| 1);
+        defer {
+            ctx.steps_limit = outer_limit;
+            ctx.check_at = @max(ctx.steps + 1, @min(ctx.poll_at, outer_limit +| 1));
+        }
+        return interpreter.nock(ctx, core, formula) catch |err| {
+            if (err == error.Intr and ctx.steps > budget_limit) return error.Punt;
+            return err;
+        };
     }
 
     /// Count a mismatch and report it as a %slog at priority 3 (allocates, never collects).
@@ -918,29 +1016,105 @@ pub const Dashboard = struct {
         } else return null;
         if (!canNest(ctx)) return null;
         const formula = interpreter.slot(d.ws, core, axis) orelse return null;
-        const before = ctx.steps;
-        const nesting = d.profile_children.items.len;
-        d.profile_children.append(d.ws.gpa, 0) catch return null;
+        const start = d.profileEnter(ctx, r, axis.raw()) orelse return null;
         const result = interpreter.nock(ctx, core, formula);
-        assert(d.profile_children.items.len == nesting + 1); // Nested arms popped theirs.
-        const children = d.profile_children.pop().?;
-        const steps = ctx.steps - before;
-        if (d.profile_children.items.len > 0) d.profile_children.items[d.profile_children.items.len - 1] += steps;
-        if (d.usage(r, axis.raw())) |u| {
+        d.profileLeave(ctx, r, axis.raw(), start);
+        return try result;
+    }
+
+    /// Profiling: a jet call, timed as an arm of the call tree.
+    fn profiledJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
+        const start = d.profileEnter(ctx, r, axis.raw()) orelse return d.runJet(ctx, r, core, axis);
+        const result = d.runJet(ctx, r, core, axis);
+        d.profileLeave(ctx, r, axis.raw(), start);
+        return result;
+    }
+
+    const ProfileStart = struct { steps: u64, ns: u64, nesting: usize };
+
+    /// Push a frame for arm `axis` of `r` under the innermost profiled arm; null when host
+    /// memory is short (the call then goes unprofiled).
+    fn profileEnter(d: *Dashboard, ctx: *const Context, r: u32, axis: u64) ?ProfileStart {
+        const gpa = d.ws.gpa;
+        const frames = d.profile_children.items;
+        const parent: u32 = if (frames.len == 0) none else frames[frames.len - 1].node;
+        const key = @as(u64, r) << 32 | @min(axis, std.math.maxInt(u32));
+        d.profile_nodes.ensureUnusedCapacity(gpa, 1) catch return null;
+        const entry = d.profile_index.getOrPut(gpa, @as(u128, parent) << 64 | key) catch return null;
+        if (!entry.found_existing) {
+            entry.value_ptr.* = @intCast(d.profile_nodes.items.len);
+            d.profile_nodes.appendAssumeCapacity(.{ .parent = parent, .arm = key });
+        }
+        d.profile_children.append(gpa, .{ .node = entry.value_ptr.* }) catch return null;
+        return .{ .steps = ctx.steps, .ns = nowNs(), .nesting = frames.len };
+    }
+
+    fn profileLeave(d: *Dashboard, ctx: *const Context, r: u32, axis: u64, start: ProfileStart) void {
+        assert(d.profile_children.items.len == start.nesting + 1); // Nested arms popped theirs.
+        const frame = d.profile_children.pop().?;
+        const steps = ctx.steps - start.steps;
+        const ns = nowNs() -| start.ns;
+        const frames = d.profile_children.items;
+        if (frames.len > 0) {
+            frames[frames.len - 1].child_steps += steps;
+            frames[frames.len - 1].child_ns += ns;
+        }
+        const node = &d.profile_nodes.items[frame.node];
+        node.calls += 1;
+        node.self_ns += ns -| frame.child_ns;
+        if (d.usage(r, axis)) |u| {
             u.calls += 1;
             u.steps += steps;
-            u.self_steps += steps -| children;
+            u.self_steps += steps -| frame.child_steps;
         }
-        return try result;
+    }
+
+    /// Forget the profile.
+    pub fn clearProfile(d: *Dashboard) void {
+        assert(d.profile_children.items.len == 0);
+        d.profile.clearRetainingCapacity();
+        d.profile_nodes.clearRetainingCapacity();
+        d.profile_index.clearRetainingCapacity();
+    }
+
+    /// The profile as folded stacks (the format of flamegraph.pl): one line per call path
+    /// of profiled arms, `outer;...;inner <microseconds>`, the time spent in the innermost
+    /// arm itself. An arm is named by its registration's path, and `+axis` unless it is a
+    /// gate's arm 2.
+    pub fn folded(d: *Dashboard, gpa: std.mem.Allocator) ![]u8 {
+        var out: std.ArrayList(u8) = .empty;
+        errdefer out.deinit(gpa);
+        var path: std.ArrayList(u32) = .empty;
+        defer path.deinit(gpa);
+        for (d.profile_nodes.items, 0..) |node, i| {
+            const us = node.self_ns / 1000;
+            if (us == 0) continue;
+            path.clearRetainingCapacity();
+            var n: u32 = @intCast(i);
+            while (n != none) : (n = d.profile_nodes.items[n].parent) try path.append(gpa, n);
+            var k = path.items.len;
+            while (k > 0) {
+                k -= 1;
+                const arm_key = d.profile_nodes.items[path.items[k]].arm;
+                const axis = arm_key & 0xffff_ffff;
+                try out.appendSlice(gpa, d.reg(@intCast(arm_key >> 32)).path);
+                if (axis != 2) try out.print(gpa, "+{d}", .{axis});
+                try out.append(gpa, if (k == 0) ' ' else ';');
+            }
+            try out.print(gpa, "{d}\n", .{us});
+        }
+        return out.toOwnedSlice(gpa);
     }
 
     /// A text report, one item a line:
     ///   registrations <count>
     ///   dropped <count>, the last with clue <noun>      (only when some were dropped)
     ///   <path>                                           a registration without a jet
-    ///   <path> * checks=<n> mismatches=<m>               a registration with a jet: n calls
+    ///   <path> * checks=<n> mismatches=<m> [skipped=<k>] a registration with a jet: n calls
     ///                                                    checked against the arm's Nock in
-    ///                                                    jet-check mode, m of them mismatched
+    ///                                                    jet-check mode, m of them mismatched,
+    ///                                                    k not checked (over the step budget;
+    ///                                                    written only when k > 0)
     ///   profile <count>
     ///   <self-steps> <steps> <calls> <path> +<axis> jet|nock    the profile's arms, most own
     ///                                                    steps first
@@ -960,7 +1134,9 @@ pub const Dashboard = struct {
                 try out.print(gpa, "{s}\n", .{r.path});
             } else {
                 assert(r.mismatches <= r.checks);
-                try out.print(gpa, "{s} * checks={d} mismatches={d}\n", .{ r.path, r.checks, r.mismatches });
+                try out.print(gpa, "{s} * checks={d} mismatches={d}", .{ r.path, r.checks, r.mismatches });
+                if (r.skipped > 0) try out.print(gpa, " skipped={d}", .{r.skipped});
+                try out.append(gpa, '\n');
             }
         }
         const Row = struct { key: u64, usage: Usage };
@@ -987,6 +1163,11 @@ pub const Dashboard = struct {
         return out.toOwnedSlice(gpa);
     }
 };
+
+/// Wall-clock nanoseconds (a clock before 1970 reads 0).
+fn nowNs() u64 {
+    return @intCast(std.math.clamp(std.time.nanoTimestamp(), 0, std.math.maxInt(i64)));
+}
 
 /// A noun on one line, tails flattened (`[1 2 3]`), cut at about `max` bytes. Iterative,
 /// with a bounded stack: deeper heads print as `[...]`.
@@ -1130,6 +1311,75 @@ test "dashboard: jet-check mode reports a mismatch and uses the Nock's product" 
     try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=1 mismatches=1\n") != null);
     try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=2 mismatches=0\n") != null);
     try testing.expect(std.mem.indexOf(u8, report, "\na50\n") != null);
+}
+
+test "dashboard: jet-check gives up a check over its step budget and counts it skipped" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    f.d.jet_check = true;
+    f.d.check_steps_max = 10_000;
+    // The decrement's Nock takes about 10 steps per unit: 2,000,000 is far over the budget.
+    try testing.expectEqual(Noun.direct(1_999_999), try f.run(try f.program(dec_arm, "%dec", "2000000")));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.skipped);
+    try testing.expectEqual(@as(u64, 0), f.d.stats.checks);
+    // Within the budget the check runs; the caller's own step limit still stops everything.
+    try testing.expectEqual(Noun.direct(99), try f.run(try f.program(dec_arm, "%dec", "100")));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.checks);
+    f.ctx.limits.steps_max = 5_000;
+    try testing.expectError(error.Intr, f.run(try f.program(dec_arm, "%dec", "2000000")));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.skipped);
+    f.ctx.limits.steps_max = 0;
+    const report = try f.d.report(testing.allocator);
+    defer testing.allocator.free(report);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=1 mismatches=0 skipped=1\n") != null);
+}
+
+test "dashboard: memoized arms are keyed on the core's parts outside its batteries" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    // A registered gate `a50/dec` under a root whose hook list is empty: its parts are
+    // the sample (axis 6) only; the context is the registered root.
+    _ = try f.run(try f.program(dec_arm, "%dec", "5"));
+    const r: u32 = 1;
+    try testing.expectEqualStrings("a50/dec", f.d.pathOf(r));
+    const root_battery = f.d.batteryOf(0);
+    const root = try f.ws.cell(root_battery, Noun.direct(3159393));
+    const core = try f.ws.tuple(&.{ f.d.batteryOf(r), Noun.direct(42), root });
+    try testing.expectEqual(@as(?u32, r), f.d.findRegistration(core));
+    const parts = f.d.keyParts(core, r).?;
+    try t.expectNoun(&f.ws, try t.parse(&f.ws, "[42 0]"), parts);
+}
+
+test "dashboard: profiling writes folded stacks of the profiled arms" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    f.d.profiling = true;
+    try testing.expectEqual(Noun.direct(199_999), try f.run(try f.program(dec_arm, "%decslow", "200000")));
+    try testing.expectEqual(Noun.direct(4), try f.run(try f.program(dec_arm, "%dec", "5")));
+    const text = try f.d.folded(testing.allocator);
+    defer testing.allocator.free(text);
+    // The jetless arm ran about two million steps: milliseconds, on a line of its own.
+    var lines = std.mem.tokenizeScalar(u8, text, '\n');
+    var found = false;
+    while (lines.next()) |line| {
+        const space = std.mem.lastIndexOfScalar(u8, line, ' ').?;
+        const us = try std.fmt.parseInt(u64, line[space + 1 ..], 10);
+        try testing.expect(us > 0);
+        if (std.mem.eql(u8, line[0..space], "a50/decslow")) found = us > 100;
+    }
+    try testing.expect(found);
+    const report = try f.d.report(testing.allocator);
+    defer testing.allocator.free(report);
+    try testing.expect(std.mem.indexOf(u8, report, " 1 a50/decslow +2 nock\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, " 1 a50/dec +2 jet\n") != null);
+    f.d.profiling = false;
+    f.d.clearProfile();
+    const empty = try f.d.folded(testing.allocator);
+    defer testing.allocator.free(empty);
+    try testing.expectEqualStrings("", empty);
 }
 
 test "dashboard: hooks find arms by name, up the parent chain" {

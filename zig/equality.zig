@@ -9,6 +9,9 @@ const Workspace = @import("workspace.zig").Workspace;
 
 pub const Error = error{Meme};
 
+/// `unify` rewrites at most this many cells per comparison (the rest stay copies).
+const unify_pairs_max: usize = 1 << 20;
+
 /// Atoms compared without a stack. Both must be atoms.
 pub fn atomsEqual(ws: *const Workspace, a: Noun, b: Noun) bool {
     assert(a.isAtom());
@@ -50,6 +53,9 @@ pub const Comparer = struct {
     ws: *Workspace,
     pairs: std.ArrayList([2]Noun) = .empty,
     seen: std.AutoHashMapUnmanaged(u64, u64) = .empty,
+    /// With `unify`: the pairs of distinct cells expanded by the walk (see `unify`).
+    expanded: std.ArrayList([2]Noun) = .empty,
+    unify: bool = false,
 
     pub fn init(ws: *Workspace) Comparer {
         return .{ .ws = ws };
@@ -58,12 +64,14 @@ pub const Comparer = struct {
     pub fn deinit(c: *Comparer) void {
         c.pairs.deinit(c.ws.gpa);
         c.seen.deinit(c.ws.gpa);
+        c.expanded.deinit(c.ws.gpa);
     }
 
     pub fn equal(c: *Comparer, a: Noun, b: Noun) Error!bool {
         if (quick(c.ws, a, b)) |r| return r;
         const gpa = c.ws.gpa;
         c.pairs.clearRetainingCapacity();
+        c.expanded.clearRetainingCapacity();
         if (c.seen.count() > 0) c.seen.clearRetainingCapacity();
         c.pairs.append(gpa, .{ a, b }) catch return error.Meme;
         var steps: u64 = 0;
@@ -80,6 +88,9 @@ pub const Comparer = struct {
                 if (gop.found_existing and gop.value_ptr.* == y.raw()) continue;
                 gop.value_ptr.* = y.raw();
             }
+            if (c.unify and c.expanded.items.len < unify_pairs_max and y.inWorkspace()) {
+                c.expanded.append(gpa, .{ x, y }) catch {};
+            }
             if (c.pairs.items.len + 2 > constants.walk_stack_entries_max) return error.Meme;
             c.pairs.append(gpa, .{ c.ws.tail(x), c.ws.tail(y) }) catch return error.Meme;
             c.pairs.append(gpa, .{ c.ws.head(x), c.ws.head(y) }) catch return error.Meme;
@@ -95,6 +106,28 @@ pub fn equal(ws: *Workspace, a: Noun, b: Noun) Error!bool {
     var c = Comparer.init(ws);
     defer c.deinit();
     return c.equal(a, b);
+}
+
+/// Structural equality that, when `keep` and `other` are equal, makes the workspace cells of
+/// `other` that the walk expanded point to `keep`'s children: nothing changes in value, and
+/// the next comparison of the two (or of anything sharing `other`'s cells) stops at the first
+/// level, where the children are the same words. The cells of `other`'s old subtrees become
+/// garbage. Only workspace cells are written (never PMA nouns), so the collector's and the
+/// PMA's invariants hold: a workspace cell may point anywhere.
+pub fn unify(ws: *Workspace, keep: Noun, other: Noun) Error!bool {
+    if (quick(ws, keep, other)) |r| return r;
+    var c = Comparer.init(ws);
+    defer c.deinit();
+    c.unify = true;
+    if (!try c.equal(keep, other)) return false;
+    for (c.expanded.items) |pair| {
+        assert(pair[1].isCell());
+        assert(pair[1].inWorkspace());
+        const into = ws.words(pair[1]);
+        into[1] = ws.head(pair[0]).raw();
+        into[2] = ws.tail(pair[0]).raw();
+    }
+    return true;
 }
 
 const testing = std.testing;
@@ -138,4 +171,29 @@ test "equality of two separately built copies of a deeply shared DAG is fast" {
     try testing.expect(try equal(&ws, a, b));
     const c = try ws.cell(try ws.cell(Noun.direct(2), Noun.direct(2)), b);
     try testing.expect(!try equal(&ws, c, try ws.cell(a, a)));
+}
+
+test "unify makes equal copies share the kept noun's children" {
+    var ws = try Workspace.init(testing.allocator, 16 << 20);
+    defer ws.deinit();
+    const d = Noun.direct;
+    var a = d(1);
+    var b = d(1);
+    for (0..1000) |i| {
+        a = try ws.cell(try ws.cell(d(i), d(i + 1)), a);
+        b = try ws.cell(try ws.cell(d(i), d(i + 1)), b);
+    }
+    try testing.expect(!try unify(&ws, a, try ws.cell(d(0), b)));
+    try testing.expect(try unify(&ws, a, b));
+    // b's top cell is still its own, with a's children: the next comparison is one step.
+    try testing.expect(a != b);
+    try testing.expectEqual(ws.head(a), ws.head(b));
+    try testing.expectEqual(ws.tail(a), ws.tail(b));
+    try testing.expect(try equal(&ws, a, b));
+    // A noun that differs deep down is never rewritten.
+    var c = d(2);
+    for (0..1000) |i| c = try ws.cell(try ws.cell(d(i), d(i + 1)), c);
+    const c_tail = ws.tail(c);
+    try testing.expect(!try unify(&ws, a, c));
+    try testing.expectEqual(c_tail, ws.tail(c));
 }

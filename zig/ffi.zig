@@ -339,9 +339,11 @@ export fn cellar_jet_profile(on: u32) callconv(.c) i32 {
     return 0;
 }
 
-/// Jet and memo counters as eleven little-endian u64 fields: %fast hints, registrations,
+/// Jet and memo counters as fifteen little-endian u64 fields: %fast hints, registrations,
 /// dropped hints, jet calls, jet punts, checks, mismatches, memo hits, memo misses, memo
-/// entries, memo evictions. `len` must be at least 88. 0 on success, -1 on failure.
+/// entries, memo evictions, memo bytes (reachable from its entries at the last collection),
+/// memo budget bytes, checks skipped (over their step budget), memo inserts. `len` must be
+/// at least 120. 0 on success, -1 on failure.
 export fn cellar_jet_stats(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     const m = machine.current() orelse return -1;
     if (len < jet_stats_bytes) {
@@ -351,8 +353,30 @@ export fn cellar_jet_stats(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     return 0;
 }
 
+/// The %memo cache's budget in bytes, and jet-check's step budget per check (0: no limit);
+/// a negative value leaves that limit as it is. 0 on success, -1 on failure.
+export fn cellar_jet_limits(memo_budget_bytes: f64, check_steps: f64) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    const max: f64 = @floatFromInt(@as(u64, 1) << 53);
+    if (memo_budget_bytes > max or check_steps > max or std.math.isNan(memo_budget_bytes) or std.math.isNan(check_steps)) {
+        return status(m.fail(.bad_argument, "Bad jet limits: {d} memo bytes, {d} check steps", .{ memo_budget_bytes, check_steps }));
+    }
+    const budget: ?u64 = if (memo_budget_bytes < 0) null else @intFromFloat(memo_budget_bytes);
+    const steps: ?u64 = if (check_steps < 0) null else @intFromFloat(check_steps);
+    m.setJetLimits(budget, steps);
+    return 0;
+}
+
+/// The profile as folded stacks (UTF-8, one `outer;...;inner microseconds` line per call
+/// path of profiled arms) into the pending output; returns its byte length, or -1.
+export fn cellar_jet_folded() callconv(.c) f64 {
+    const m = machine.current() orelse return -1;
+    const n = m.jetFolded() catch return -1;
+    return @floatFromInt(n);
+}
+
 /// Bytes of `cellar_jet_stats` output.
-const jet_stats_bytes: u32 = 11 * 8;
+const jet_stats_bytes: u32 = 15 * 8;
 
 /// The registered paths and the profile as UTF-8 text into the pending output (fetch it
 /// with `cellar_take_output`); returns its byte length, or -1.

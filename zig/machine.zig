@@ -471,17 +471,32 @@ pub const Machine = struct {
     /// Profiling: count calls per registered arm (see `jetReport`).
     pub fn setJetProfile(m: *Machine, on: bool) void {
         m.dashboard.profiling = on;
-        if (!on) m.dashboard.profile.clearRetainingCapacity();
+        if (!on) m.dashboard.clearProfile();
     }
 
     /// Counters of the dashboard and the memo cache, in the order of `cellar_jet_stats`.
-    pub fn jetStats(m: *Machine) [11]u64 {
+    pub fn jetStats(m: *Machine) [15]u64 {
         const s = m.dashboard.stats;
-        const memo = m.dashboard.memo.stats;
+        const memo = m.dashboard.memo.currentStats();
         return .{
-            s.fast_hints, s.registrations, s.dropped,   s.jet_calls,  s.jet_punts,    s.checks,
-            s.mismatches, memo.hits,       memo.misses, memo.entries, memo.evictions,
+            s.fast_hints,      s.registrations, s.dropped,    s.jet_calls,  s.jet_punts,    s.checks,
+            s.mismatches,      memo.hits,       memo.misses,  memo.entries, memo.evictions, memo.bytes,
+            memo.budget_bytes, s.skipped,       memo.inserts,
         };
+    }
+
+    /// The %memo cache's byte budget and jet-check's step budget per check (0: none).
+    pub fn setJetLimits(m: *Machine, memo_budget_bytes: ?u64, check_steps: ?u64) void {
+        if (memo_budget_bytes) |b| m.dashboard.memo.setBudget(b);
+        if (check_steps) |n| m.dashboard.check_steps_max = n;
+    }
+
+    /// The profile as folded stacks (`Dashboard.folded`), into the pending output; its length.
+    pub fn jetFolded(m: *Machine) Error!u64 {
+        const text = m.dashboard.folded(m.gpa) catch return m.fail(.meme, "Out of memory: cannot write the folded profile", .{});
+        m.gpa.free(m.output);
+        m.output = text;
+        return text.len;
     }
 
     /// The dashboard's registrations as a noun (`Dashboard.exportCold`), as a handle.

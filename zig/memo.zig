@@ -1,13 +1,23 @@
 //! The %memo cache: `~+` in Hoon compiles to `[11 [%memo clue] formula]`, a promise that
-//! `nock(subject, formula)` may be answered from a cache. Keys are `(subject, formula)`,
-//! found by their mugs and confirmed by structural equality, so a hit never changes a
-//! result: it is the product the same computation gave before.
+//! `nock(subject, formula)` may be answered from a cache, and the compiler's type-engine arms
+//! (`jets.Func.memo`) are pure functions of their core. A hit never changes a result: it is
+//! the product the same computation gave before.
 //!
-//! Bounded: a fixed table of `constants.memo_entries_max` entries in sets of
-//! `constants.memo_ways`; a full set evicts its least recently used entry. Each entry keeps
-//! its three nouns in one workspace tuple `[subject formula product]` (a root of the
-//! workspace), so the collector moves them, and PMA nouns inside it are found by the
-//! machine's scan of live workspace cells like any other reference.
+//! Keys are what the product depends on, built by the dashboard (`Key`): for an arm of a
+//! registered core, the registration and arm (the tag) and the core's parts outside its
+//! registered batteries (samples and other payload along the parent chain), so a lookup
+//! never compares batteries; for a hint, `[formula parts]` when the subject is a registered
+//! core, else `[subject formula]`. A key is found by its hash and confirmed by structural
+//! equality, which unifies the probe with the stored key (`equality.unify`), so the next
+//! lookup with the same nouns is a pointer comparison.
+//!
+//! Sized by memory. Each entry keeps `[key product]` in one workspace cell, a root of the
+//! workspace; the collector visits the memo's roots first and reports the bytes reachable
+//! from them (`RootSet.measured`). When that passes `budget_bytes`, the next insert evicts
+//! entries until the estimate fits again; an insert into a full entry table evicts one.
+//! Eviction is CLOCK: a hit sets an entry's reference bit, the hand clears set bits and
+//! takes the first entry whose bit is clear (an approximation of LRU that costs nothing on
+//! a hit).
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -17,11 +27,7 @@ const Workspace = @import("workspace.zig").Workspace;
 const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 
-comptime {
-    assert(std.math.isPowerOfTwo(constants.memo_entries_max));
-    assert(std.math.isPowerOfTwo(constants.memo_ways));
-    assert(constants.memo_ways <= constants.memo_entries_max);
-}
+const none: u32 = std.math.maxInt(u32);
 
 pub const Stats = struct {
     hits: u64 = 0,
@@ -29,116 +35,229 @@ pub const Stats = struct {
     inserts: u64 = 0,
     evictions: u64 = 0,
     entries: u64 = 0,
+    /// Workspace bytes reachable from the entries at the last collection.
+    bytes: u64 = 0,
+    budget_bytes: u64 = 0,
 };
 
-const Slot = struct {
-    /// `mug(subject) << 32 | mug(formula)`; meaningless while `box` is zero.
-    key: u64 = 0,
-    /// `[subject formula product]`, or zero for an empty slot.
+/// What a cached product is the product of.
+pub const Key = struct {
+    /// `(registration + 1) << 32 | axis` for an arm, `(registration + 1) << 32` for a hint
+    /// on a registered core, 0 for a hint on any subject.
+    tag: u64,
+    /// The inputs besides the tag (see the module comment).
+    noun: Noun,
+    hash: u64,
+};
+
+const Entry = struct {
+    hash: u64 = 0,
+    tag: u64 = 0,
+    /// `[key product]`, or zero for a free entry.
     box: Noun = Noun.zero,
-    /// Clock value of the last hit or insert (for LRU within the set).
-    used: u64 = 0,
+    /// Next entry in the bucket (or in the free list).
+    next: u32 = none,
+    referenced: bool = false,
 };
 
 pub const Memo = struct {
     ws: *Workspace,
-    slots: []Slot,
-    clock: u64 = 0,
+    entries: std.ArrayList(Entry) = .empty,
+    buckets: []u32 = &.{},
+    free: u32 = none,
+    hand: u32 = 0,
+    entries_max: u32,
+    /// Set by the collector: the bytes reachable from the entries.
+    measured_bytes: u64 = 0,
+    /// Collections seen when the memo was last trimmed to its budget.
+    trimmed_at: u64 = 0,
     stats: Stats = .{},
 
     /// The memo registers itself as a root set of `ws`; it must not move until `deinit`.
-    pub fn init(memo: *Memo, ws: *Workspace) !void {
-        const slots = try ws.gpa.alloc(Slot, constants.memo_entries_max);
-        errdefer ws.gpa.free(slots);
-        @memset(slots, .{});
-        memo.* = .{ .ws = ws, .slots = slots };
-        try ws.addRootSet(.{ .ctx = memo, .visit = visit });
+    pub fn init(memo: *Memo, ws: *Workspace, budget_bytes: u64) !void {
+        memo.* = .{ .ws = ws, .entries_max = entriesFor(budget_bytes) };
+        memo.stats.budget_bytes = budget_bytes;
+        try ws.addRootSet(.{ .ctx = memo, .visit = visit, .measured = &memo.measured_bytes });
         assert(memo.stats.entries == 0);
     }
 
     pub fn deinit(memo: *Memo) void {
         memo.ws.removeRootSet(memo);
-        memo.ws.gpa.free(memo.slots);
+        memo.entries.deinit(memo.ws.gpa);
+        memo.ws.gpa.free(memo.buckets);
         memo.* = undefined;
+    }
+
+    fn entriesFor(budget_bytes: u64) u32 {
+        const n = budget_bytes / constants.memo_entry_bytes_min;
+        return @intCast(std.math.clamp(n, constants.memo_entries_min, constants.memo_entries_max));
+    }
+
+    /// Change the budget; the entries over it go at the next insert.
+    pub fn setBudget(memo: *Memo, budget_bytes: u64) void {
+        memo.stats.budget_bytes = budget_bytes;
+        memo.entries_max = @max(entriesFor(budget_bytes), @as(u32, @intCast(memo.entries.items.len)));
+        memo.trimmed_at = 0;
+    }
+
+    /// The counters, with the bytes measured at the last collection.
+    pub fn currentStats(memo: *const Memo) Stats {
+        var s = memo.stats;
+        s.bytes = memo.measured_bytes;
+        return s;
     }
 
     fn visit(opaque_memo: *anyopaque, ws: *Workspace) void {
         const memo: *Memo = @ptrCast(@alignCast(opaque_memo));
         assert(memo.ws == ws);
-        for (memo.slots) |*slot| {
-            if (slot.box != Noun.zero) slot.box = ws.forward(slot.box);
+        for (memo.entries.items) |*e| {
+            if (e.box != Noun.zero) e.box = ws.forward(e.box);
         }
     }
 
     /// Forget every entry.
     pub fn clear(memo: *Memo) void {
-        assert(memo.slots.len == constants.memo_entries_max);
-        @memset(memo.slots, .{});
+        memo.entries.clearRetainingCapacity();
+        @memset(memo.buckets, none);
+        memo.free = none;
+        memo.hand = 0;
         memo.stats.entries = 0;
     }
 
-    /// The key of `(subject, formula)`, or null when a mug cannot be computed (out of memory
-    /// for the walk: the hint is then simply not memoized).
-    pub fn key(memo: *Memo, subject: Noun, formula: Noun) ?u64 {
-        const s = mug_mod.mug(memo.ws, subject) catch return null;
-        const f = mug_mod.mug(memo.ws, formula) catch return null;
-        assert(s != 0); // Mugs are never 0.
-        assert(f != 0);
-        return @as(u64, s) << 32 | f;
+    /// The key of `noun` under `tag`, or null when its mug cannot be computed (out of memory
+    /// for the walk: the product is then simply not memoized).
+    pub fn key(memo: *Memo, tag: u64, noun: Noun) ?Key {
+        const m = mug_mod.mug(memo.ws, noun) catch return null;
+        assert(m != 0); // Mugs are never 0.
+        const hash = (tag *% 0x9e37_79b9_7f4a_7c15) ^ (@as(u64, m) *% 0xc2b2_ae3d_27d4_eb4f);
+        return .{ .tag = tag, .noun = noun, .hash = hash };
     }
 
-    fn set(memo: *Memo, k: u64) []Slot {
-        const sets = constants.memo_entries_max / constants.memo_ways;
-        // Mix both mugs into the set index: either alone may be constant across calls.
-        const mixed = (k >> 32) ^ (k *% 0x9e37_79b9_7f4a_7c15 >> 40);
-        const index: usize = @intCast(mixed & (sets - 1));
-        const start = index * constants.memo_ways;
-        assert(start % constants.memo_ways == 0);
-        assert(start + constants.memo_ways <= memo.slots.len);
-        return memo.slots[start .. start + constants.memo_ways];
+    inline fn bucketOf(memo: *const Memo, hash: u64) usize {
+        assert(std.math.isPowerOfTwo(memo.buckets.len));
+        return @intCast((hash >> 32 ^ hash) & (memo.buckets.len - 1));
     }
 
-    /// The product cached for `(subject, formula)` under key `k`, or null.
-    pub fn lookup(memo: *Memo, k: u64, subject: Noun, formula: Noun) ?Noun {
-        const ws = memo.ws;
-        for (memo.set(k)) |*slot| {
-            if (slot.box == Noun.zero or slot.key != k) continue;
-            const rest = ws.tail(slot.box);
-            const same = (equality.equal(ws, ws.head(rest), formula) catch false) and
-                (equality.equal(ws, ws.head(slot.box), subject) catch false);
-            if (!same) continue;
-            assert(slot.box.isCell());
-            memo.clock += 1;
-            slot.used = memo.clock;
-            memo.stats.hits += 1;
-            return ws.tail(rest);
+    /// The product cached under `k`, or null.
+    pub fn lookup(memo: *Memo, k: Key) ?Noun {
+        if (memo.buckets.len > 0) {
+            var i = memo.buckets[memo.bucketOf(k.hash)];
+            while (i != none) : (i = memo.entries.items[i].next) {
+                const e = &memo.entries.items[i];
+                assert(e.box != Noun.zero); // Free entries are in no bucket.
+                if (e.hash != k.hash or e.tag != k.tag) continue;
+                const same = equality.unify(memo.ws, memo.ws.head(e.box), k.noun) catch false;
+                if (!same) continue;
+                e.referenced = true;
+                memo.stats.hits += 1;
+                return memo.ws.tail(e.box);
+            }
         }
         memo.stats.misses += 1;
         return null;
     }
 
-    /// Cache `product` for `(subject, formula)` under key `k`; best effort (a full
-    /// workspace just skips it). Allocates but never collects.
-    pub fn insert(memo: *Memo, k: u64, subject: Noun, formula: Noun, product: Noun) void {
-        const box = memo.ws.tuple(&.{ subject, formula, product }) catch return;
-        const ways = memo.set(k);
-        var victim = &ways[0];
-        for (ways) |*slot| {
-            if (slot.box == Noun.zero) {
-                victim = slot;
-                break;
-            }
-            if (slot.used < victim.used) victim = slot;
-        }
-        if (victim.box == Noun.zero) {
-            memo.stats.entries += 1;
-        } else {
-            memo.stats.evictions += 1;
-        }
-        memo.clock += 1;
-        victim.* = .{ .key = k, .box = box, .used = memo.clock };
+    /// Cache `product` under `k`; best effort (a full workspace or host memory skips it).
+    /// Allocates but never collects.
+    pub fn insert(memo: *Memo, k: Key, product: Noun) void {
+        if (memo.overBudget()) memo.trim();
+        const box = memo.ws.cell(k.noun, product) catch return;
+        const i = memo.takeEntry() orelse return;
+        memo.entries.items[i] = .{ .hash = k.hash, .tag = k.tag, .box = box };
+        const b = memo.bucketOf(k.hash);
+        memo.entries.items[i].next = memo.buckets[b];
+        memo.buckets[b] = i;
+        memo.stats.entries += 1;
         memo.stats.inserts += 1;
-        assert(memo.stats.entries <= constants.memo_entries_max);
+        assert(memo.stats.entries <= memo.entries.items.len);
+    }
+
+    fn overBudget(memo: *const Memo) bool {
+        return memo.measured_bytes > memo.stats.budget_bytes and
+            memo.trimmed_at != memo.ws.collections;
+    }
+
+    /// A free entry: from the free list, a new one, or an evicted one.
+    fn takeEntry(memo: *Memo) ?u32 {
+        if (memo.free == none) {
+            if (memo.entries.items.len < memo.entries_max) {
+                memo.entries.append(memo.ws.gpa, .{}) catch return null;
+                memo.growBuckets() catch {
+                    memo.entries.items.len -= 1;
+                    return null;
+                };
+                return @intCast(memo.entries.items.len - 1);
+            }
+            memo.evictOne();
+        }
+        const i = memo.free;
+        assert(i != none);
+        memo.free = memo.entries.items[i].next;
+        return i;
+    }
+
+    /// Keep at least as many buckets as entries, rehashing when they double.
+    fn growBuckets(memo: *Memo) !void {
+        const n = memo.entries.items.len;
+        if (n <= memo.buckets.len) return;
+        const gpa = memo.ws.gpa;
+        const len = @max(256, 2 * memo.buckets.len);
+        const buckets = try gpa.alloc(u32, len);
+        gpa.free(memo.buckets);
+        memo.buckets = buckets;
+        @memset(memo.buckets, none);
+        for (memo.entries.items, 0..) |*e, i| {
+            if (e.box == Noun.zero) continue;
+            const b = memo.bucketOf(e.hash);
+            e.next = memo.buckets[b];
+            memo.buckets[b] = @intCast(i);
+        }
+        assert(memo.buckets.len >= n);
+    }
+
+    /// Evict entries until the measured bytes, scaled by the share of entries kept, fit
+    /// seven eighths of the budget.
+    fn trim(memo: *Memo) void {
+        assert(memo.measured_bytes > memo.stats.budget_bytes);
+        memo.trimmed_at = memo.ws.collections;
+        const entries = memo.stats.entries;
+        const keep = entries * (memo.stats.budget_bytes / 8 * 7) / memo.measured_bytes;
+        while (memo.stats.entries > keep) memo.evictOne();
+        memo.measured_bytes = memo.measured_bytes / @max(entries, 1) * @max(keep, 1);
+    }
+
+    /// CLOCK: clear reference bits from the hand on, and evict the first entry found clear.
+    fn evictOne(memo: *Memo) void {
+        const items = memo.entries.items;
+        assert(memo.stats.entries > 0);
+        var steps: usize = 0;
+        while (steps <= 2 * items.len) : (steps += 1) {
+            const i = memo.hand;
+            memo.hand = if (i + 1 >= items.len) 0 else i + 1;
+            const e = &items[i];
+            if (e.box == Noun.zero) continue;
+            if (e.referenced) {
+                e.referenced = false;
+                continue;
+            }
+            memo.unlink(i);
+            e.* = .{ .next = memo.free };
+            memo.free = i;
+            memo.stats.entries -= 1;
+            memo.stats.evictions += 1;
+            return;
+        }
+        unreachable; // Two sweeps clear every bit: some entry is taken.
+    }
+
+    fn unlink(memo: *Memo, i: u32) void {
+        const b = memo.bucketOf(memo.entries.items[i].hash);
+        var link = &memo.buckets[b];
+        while (link.* != i) {
+            assert(link.* != none); // The entry is in its bucket.
+            link = &memo.entries.items[link.*].next;
+        }
+        link.* = memo.entries.items[i].next;
     }
 };
 
@@ -146,37 +265,108 @@ pub const Memo = struct {
 
 const testing = std.testing;
 
-test "memo: hits need equal subject and formula, survive collection, and stay bounded" {
+fn testKey(memo: *Memo, tag: u64, noun: Noun) Key {
+    return memo.key(tag, noun).?;
+}
+
+test "memo: hits need an equal key and tag, survive collection, and unify the probe" {
     var ws = try Workspace.init(testing.allocator, 16 << 20);
     defer ws.deinit();
     var memo: Memo = undefined;
-    try memo.init(&ws);
+    try memo.init(&ws, 1 << 20);
     defer memo.deinit();
     const d = Noun.direct;
     const subject = try ws.tuple(&.{ d(1), d(2), d(3) });
-    const formula = try ws.tuple(&.{ d(0), d(7) });
-    const k = memo.key(subject, formula).?;
-    try testing.expectEqual(@as(?Noun, null), memo.lookup(k, subject, formula));
-    memo.insert(k, subject, formula, d(3));
-    // A structurally equal copy of the subject hits; a different formula with the same key
-    // (forged) does not.
+    const k = testKey(&memo, 7, subject);
+    try testing.expectEqual(@as(?Noun, null), memo.lookup(k));
+    memo.insert(k, d(3));
+    // A structurally equal copy hits (and then shares the stored key's children); another
+    // tag with the same noun does not.
     const copy = try ws.tuple(&.{ d(1), d(2), d(3) });
-    try testing.expectEqual(@as(?Noun, d(3)), memo.lookup(memo.key(copy, formula).?, copy, formula));
-    try testing.expectEqual(@as(?Noun, null), memo.lookup(k, subject, try ws.tuple(&.{ d(0), d(6) })));
+    try testing.expectEqual(@as(?Noun, d(3)), memo.lookup(testKey(&memo, 7, copy)));
+    try testing.expectEqual(ws.tail(subject), ws.tail(copy));
+    try testing.expectEqual(@as(?Noun, null), memo.lookup(testKey(&memo, 8, copy)));
     // The entry's nouns are roots: garbage goes, the entry stays.
     for (0..1000) |i| _ = try ws.cell(d(i), d(i));
     ws.collect();
     const again = try ws.tuple(&.{ d(1), d(2), d(3) });
-    const f2 = try ws.tuple(&.{ d(0), d(7) });
-    try testing.expectEqual(@as(?Noun, d(3)), memo.lookup(memo.key(again, f2).?, again, f2));
-    // Far more inserts than entries: the table never holds more than its capacity.
-    for (0..3 * constants.memo_entries_max) |i| {
-        const s = try ws.cell(d(i), d(1));
-        memo.insert(memo.key(s, formula).?, s, formula, d(i));
+    try testing.expectEqual(@as(?Noun, d(3)), memo.lookup(testKey(&memo, 7, again)));
+    memo.clear();
+    try testing.expectEqual(@as(?Noun, null), memo.lookup(testKey(&memo, 7, again)));
+}
+
+test "memo: the entry table is bounded and CLOCK keeps the entries that hit" {
+    var ws = try Workspace.init(testing.allocator, 64 << 20);
+    defer ws.deinit();
+    var memo: Memo = undefined;
+    try memo.init(&ws, 0); // The smallest table.
+    defer memo.deinit();
+    const d = Noun.direct;
+    const hot = try ws.cell(d(1), d(1));
+    var roots = [_]Noun{hot};
+    try ws.pushRoots(&roots);
+    defer ws.popRoots(&roots);
+    memo.insert(testKey(&memo, 1, hot), d(42));
+    for (0..3 * constants.memo_entries_min) |i| {
+        const s = try ws.cell(d(i + 2), d(1));
+        memo.insert(testKey(&memo, 1, s), d(i));
+        try testing.expect(memo.lookup(testKey(&memo, 1, roots[0])) != null);
         if (ws.wantsCollect()) ws.collect();
     }
-    try testing.expect(memo.stats.entries <= constants.memo_entries_max);
+    try testing.expect(memo.stats.entries <= constants.memo_entries_min);
+    try testing.expect(memo.stats.evictions >= 2 * constants.memo_entries_min);
+    try testing.expectEqual(@as(?Noun, d(42)), memo.lookup(testKey(&memo, 1, roots[0])));
+}
+
+test "memo: a byte budget is measured at collection and enforced by eviction" {
+    var ws = try Workspace.init(testing.allocator, 256 << 20);
+    defer ws.deinit();
+    var memo: Memo = undefined;
+    try memo.init(&ws, 1 << 20);
+    defer memo.deinit();
+    const d = Noun.direct;
+    // Each entry holds a 64-cell list: about 1.5 KiB; 4,000 of them are 6 MiB.
+    for (0..4000) |i| {
+        var list = Noun.zero;
+        for (0..64) |j| list = try ws.cell(d(i * 64 + j), list);
+        memo.insert(testKey(&memo, 1, list), d(i));
+        if (ws.wantsCollect()) ws.collect();
+        if (i % 500 == 0) ws.collect();
+    }
+    ws.collect();
     try testing.expect(memo.stats.evictions > 0);
-    memo.clear();
-    try testing.expectEqual(@as(?Noun, null), memo.lookup(k, subject, formula));
+    try testing.expect(memo.measured_bytes < 2 << 20);
+    try testing.expectEqual(memo.measured_bytes, memo.currentStats().bytes);
+    try testing.expect(memo.currentStats().bytes > 0);
+    try testing.expect(memo.stats.entries < 1400);
+}
+
+test "memo: many entries stay intact across many collections" {
+    // The collector forwards every entry's key and product; a stale or unforwarded box
+    // would read freed to-space here (the workspace is small, so it collects often).
+    var ws = try Workspace.init(testing.allocator, 64 << 20);
+    defer ws.deinit();
+    var memo: Memo = undefined;
+    try memo.init(&ws, 1 << 30);
+    defer memo.deinit();
+    const d = Noun.direct;
+    const n = 50_000;
+    for (0..n) |i| {
+        const k = try ws.tuple(&.{ d(i), d(i *% 7), d(1) });
+        const product = try ws.tuple(&.{ d(i), try ws.atomFromLimbs(&.{ i, 1 }), d(2) });
+        memo.insert(testKey(&memo, 3, k), product);
+        for (0..20) |j| _ = try ws.cell(d(j), d(i)); // Garbage between inserts.
+        if (ws.wantsCollect()) ws.collect();
+        if (i % 5000 == 0) ws.collect();
+    }
+    try testing.expect(ws.collections >= 10);
+    try testing.expectEqual(@as(u64, n), memo.stats.entries);
+    for (0..n) |i| {
+        const k = try ws.tuple(&.{ d(i), d(i *% 7), d(1) });
+        const product = memo.lookup(testKey(&memo, 3, k)) orelse return error.TestUnexpectedResult;
+        try testing.expectEqual(d(i), ws.head(product));
+        var scratch: u64 = undefined;
+        try testing.expectEqualSlices(u64, &.{ i, 1 }, ws.bases.limbs(ws.head(ws.tail(product)), &scratch));
+        if (ws.wantsCollect()) ws.collect();
+    }
 }

@@ -28,10 +28,13 @@ const Bases = noun_mod.Bases;
 
 pub const Error = error{Meme};
 
-/// A set of roots: `visit` must call `ws.forward` on every noun slot it owns.
+/// A set of roots: `visit` must call `ws.forward` on every noun slot it owns. With
+/// `measured`, a collection visits the set before the others and writes there the bytes
+/// reachable from it (shared data counts for the first measured set that reaches it).
 pub const RootSet = struct {
     ctx: *anyopaque,
     visit: *const fn (ctx: *anyopaque, ws: *Workspace) void,
+    measured: ?*u64 = null,
 };
 
 pub const Stats = struct {
@@ -309,22 +312,22 @@ pub const Workspace = struct {
         ws.collecting = true;
         ws.to_top = ws.spaceStart(to);
 
-        for (ws.root_sets.items) |set| set.visit(set.ctx, ws);
+        var scan: [*]u64 = ws.spaceStart(to);
+        for (ws.root_sets.items) |set| {
+            const measured = set.measured orelse continue;
+            const before = @intFromPtr(ws.to_top);
+            set.visit(set.ctx, ws);
+            scan = ws.scanFrom(scan);
+            measured.* = @intFromPtr(ws.to_top) - before;
+        }
+        for (ws.root_sets.items) |set| {
+            if (set.measured == null) set.visit(set.ctx, ws);
+        }
         for (ws.root_slices.items) |slots| {
             for (slots) |*slot| slot.* = ws.forward(slot.*);
         }
-        // Cheney scan: copied objects are laid out back to back; forward their children.
-        var scan: [*]u64 = ws.spaceStart(to);
-        while (@intFromPtr(scan) < @intFromPtr(ws.to_top)) {
-            const limbs = Header.limbs(scan[0]);
-            if (limbs == 0) {
-                scan[1] = ws.forward(Noun.fromRaw(scan[1])).raw();
-                scan[2] = ws.forward(Noun.fromRaw(scan[2])).raw();
-                scan += 3;
-            } else {
-                scan += 1 + @as(usize, limbs);
-            }
-        }
+        scan = ws.scanFrom(scan);
+        assert(scan == ws.to_top);
         ws.collecting = false;
 
         ws.current = to;
@@ -336,6 +339,24 @@ pub const Workspace = struct {
         ws.copied_bytes_total += ws.live_bytes_after_gc;
         ws.setThreshold();
         ws.releaseFrom(from, used_before);
+    }
+
+    /// Cheney scan from `start`: copied objects are laid out back to back; forward their
+    /// children until nothing is left to copy. Returns where the scan ended (`to_top`).
+    fn scanFrom(ws: *Workspace, start: [*]u64) [*]u64 {
+        assert(ws.collecting);
+        var at = start;
+        while (@intFromPtr(at) < @intFromPtr(ws.to_top)) {
+            const limbs = Header.limbs(at[0]);
+            if (limbs == 0) {
+                at[1] = ws.forward(Noun.fromRaw(at[1])).raw();
+                at[2] = ws.forward(Noun.fromRaw(at[2])).raw();
+                at += 3;
+            } else {
+                at += 1 + @as(usize, limbs);
+            }
+        }
+        return at;
     }
 
     /// The old space's contents are garbage now. It becomes the next to-space, so keep as

@@ -7,7 +7,16 @@
 
 import { drainSlogs } from "../core/machine.ts";
 import { Hoon } from "../hoon/ivory.ts";
-import { jetReport, jetStats, setJetCheck, setJetProfile } from "../core/jets.ts";
+import {
+  jetFoldedStacks,
+  jetReport,
+  jetStats,
+  setJetCheck,
+  setJetLimits,
+  setJetProfile,
+} from "../core/jets.ts";
+import { renderFlameGraph } from "../core/flamegraph.ts";
+import type { JetStats } from "../core/jets.ts";
 import { formatNoun } from "../core/print.ts";
 import { CueError, NockError, NounShapeError } from "../core/errors.ts";
 import { Failure, integerOption, readInput, UsageError } from "./_common.ts";
@@ -68,16 +77,20 @@ interface HoonArgs {
   timeoutMs: number;
   maxChars: number;
   jetCheck: boolean;
-  profile: boolean;
+  checkSteps: number;
+  memoMib: number;
+  /** Where the profile goes: OUT.folded and OUT.svg; null: no profile. */
+  profile: string | null;
   verbose: boolean;
 }
 
 async function runHoon(args: HoonArgs): Promise<number> {
   const bytes = await readInput(args.pill);
-  if (args.profile) setJetProfile(true);
   using hoon = bootHoon(args.pill, bytes);
+  if (args.profile !== null) setJetProfile(true);
   if (args.verbose) console.error(`boot: ${hoon.bootMs.toFixed(1)} ms`);
   if (args.jetCheck) setJetCheck(true);
+  setJetLimits({ checkSteps: args.checkSteps, memoBudgetBytes: args.memoMib * 2 ** 20 });
   const before = jetStats();
   const { stepLimit, timeoutMs, maxChars } = args;
   const { code, ms } = evaluate(hoon, args.expression, { stepLimit, timeoutMs, maxChars });
@@ -87,14 +100,50 @@ async function runHoon(args: HoonArgs): Promise<number> {
       `eval: ${ms.toFixed(1)} ms, ${after.jetCalls - before.jetCalls} jet calls` +
         (args.jetCheck ? `, ${after.checks - before.checks} checked` : ""),
     );
+    console.error(memoLine(before, after));
   }
-  if (args.profile) console.error(jetReport());
+  if (args.jetCheck) {
+    const count = (key: "checks" | "mismatches" | "skipped") => after[key] - before[key];
+    console.error(
+      `jet check: checks=${count("checks")} mismatches=${count("mismatches")} ` +
+        `skipped=${count("skipped")}`,
+    );
+  }
+  if (args.profile !== null) writeProfile(args.profile, args.expression);
   const mismatches = after.mismatches - before.mismatches;
   if (mismatches > 0) {
     console.error(`cellar hoon: jet check: ${mismatches} jet calls disagreed with their Nock`);
     return 1;
   }
   return code;
+}
+
+/** Write OUT.folded and OUT.svg, and print the busiest arms to stderr. */
+function writeProfile(out: string, expression: string): void {
+  const folded = jetFoldedStacks();
+  const report = jetReport();
+  setJetProfile(false);
+  Deno.writeTextFileSync(`${out}.folded`, folded);
+  const title = `cellar hoon ${
+    expression.length > 60 ? expression.slice(0, 57) + "..." : expression
+  }`;
+  Deno.writeTextFileSync(`${out}.svg`, renderFlameGraph(folded, { title }));
+  const lines = report.split("\n");
+  const start = lines.findIndex((line) => line.startsWith("profile "));
+  console.error("self-steps steps calls arm");
+  for (const line of lines.slice(start + 1, start + 21)) console.error(line);
+  console.error(`profile: ${out}.folded, ${out}.svg`);
+}
+
+/** `memo: H hits, M misses (R% hit), E evictions, N entries, B MiB of B MiB`. */
+function memoLine(before: JetStats, after: JetStats): string {
+  const hits = after.memoHits - before.memoHits;
+  const misses = after.memoMisses - before.memoMisses;
+  const rate = hits + misses === 0 ? 0 : (100 * hits) / (hits + misses);
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  return `memo: ${hits} hits, ${misses} misses (${rate.toFixed(1)}% hit), ` +
+    `${after.memoEvictions - before.memoEvictions} evictions, ${after.memoEntries} entries, ` +
+    `${mib(after.memoBytes)} MiB of ${mib(after.memoBudgetBytes)} MiB`;
 }
 
 /** `cellar hoon --pill FILE EXPR`. */
@@ -110,21 +159,30 @@ and exits with status 1. %slog messages go to stderr.`,
   options: {
     pill: { type: "string" },
     "jet-check": { type: "boolean" },
+    "check-steps": { type: "string" },
+    "memo-mib": { type: "string" },
     steps: { type: "string" },
     "timeout-ms": { type: "string" },
     "max-chars": { type: "string" },
-    profile: { type: "boolean" },
+    profile: { type: "string" },
     verbose: { type: "boolean", short: "v" },
   },
   optionHelp: `  --pill FILE        The ivory pill (default: $CELLAR_IVORY_PILL, else
                      ../shared/corpus/pills/ivory.pill beside the checkout, as for build)
   --jet-check        Run every jet beside its Nock and compare; mismatches are printed
-                     and make the exit status 1 (the Nock's product is used)
+                     and make the exit status 1 (the Nock's product is used). Prints
+                     "jet check: checks=N mismatches=M skipped=K" to stderr
+  --check-steps N    Give up a check whose Nock passes N steps, counting it as skipped
+                     (default: 1000000; 0: no limit)
+  --memo-mib N       Budget of the %memo cache in MiB (default: 256)
   --steps N          Stop the evaluation with %intr after N Nock steps (default: no limit)
   --timeout-ms N     Stop the evaluation with %intr after N milliseconds (default: no limit)
   --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
-  --profile          Print the jet dashboard and the busiest arms to stderr
-  -v, --verbose      Print the boot time, the evaluation time and jet counters to stderr`,
+  --profile OUT      Profile the evaluation by registered arm (%fast path): print the 20
+                     busiest arms to stderr, write folded stacks (microseconds) to
+                     OUT.folded and a flame graph to OUT.svg
+  -v, --verbose      Print the boot time, the evaluation time, jet counters and the
+                     %memo cache's hits, misses, evictions and size to stderr`,
   positionals: oneArgument("EXPR"),
   check({ values, positionals }): HoonArgs {
     const tried: string[] = [];
@@ -139,7 +197,9 @@ and exits with status 1. %slog messages go to stderr.`,
       timeoutMs: integerOption("--timeout-ms", values["timeout-ms"], 0),
       maxChars: integerOption("--max-chars", values["max-chars"], 100_000),
       jetCheck: values["jet-check"] ?? false,
-      profile: values.profile ?? false,
+      checkSteps: integerOption("--check-steps", values["check-steps"], 1_000_000),
+      memoMib: integerOption("--memo-mib", values["memo-mib"], 256),
+      profile: values.profile ?? null,
       verbose: values.verbose ?? false,
     };
   },

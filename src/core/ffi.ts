@@ -19,7 +19,7 @@ import type { LocatedLibrary } from "./library.ts";
 import { manifest } from "./_libs.ts";
 
 /** The ABI version this host speaks; the library must report the same. */
-export const abiVersion = 4;
+export const abiVersion = 5;
 
 /** The C functions of libcellar and their Deno FFI types. */
 export const symbolTypes = {
@@ -86,7 +86,9 @@ export const symbolTypes = {
   cellar_jet_check: { parameters: ["u32"], result: "i32" },
   cellar_jet_profile: { parameters: ["u32"], result: "i32" },
   cellar_jet_stats: { parameters: ["buffer", "u32"], result: "i32" },
+  cellar_jet_limits: { parameters: ["f64", "f64"], result: "i32" },
   cellar_jet_report: { parameters: [], result: "f64" },
+  cellar_jet_folded: { parameters: [], result: "f64" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The bound C functions. */

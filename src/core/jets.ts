@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ArgumentError } from "./errors.ts";
 import { checked, lastError, symbols } from "./ffi.ts";
 import { adoptHandle, handleOf } from "./noun.ts";
 import type { Noun } from "./noun.ts";
@@ -65,6 +66,14 @@ export interface JetStats {
   memoMisses: number;
   memoEntries: number;
   memoEvictions: number;
+  /** %memo cache: products stored. */
+  memoInserts: number;
+  /** %memo cache: workspace bytes reachable from its entries at the last collection. */
+  memoBytes: number;
+  /** %memo cache: its budget in bytes ({@linkcode setJetLimits}). */
+  memoBudgetBytes: number;
+  /** Jet-check mode: checks given up because the arm's Nock passed the step budget. */
+  skipped: number;
 }
 
 /**
@@ -78,7 +87,7 @@ export interface JetStats {
  * ```
  */
 export function jetStats(): JetStats {
-  const buffer = new Uint8Array(88);
+  const buffer = new Uint8Array(120);
   if (symbols().cellar_jet_stats(buffer, buffer.length) !== 0) throw lastError();
   const view = new DataView(buffer.buffer);
   const field = (i: number) => Number(view.getBigUint64(i * 8, true));
@@ -94,7 +103,49 @@ export function jetStats(): JetStats {
     memoMisses: field(8),
     memoEntries: field(9),
     memoEvictions: field(10),
+    memoBytes: field(11),
+    memoBudgetBytes: field(12),
+    skipped: field(13),
+    memoInserts: field(14),
   };
+}
+
+/** Options of {@linkcode setJetLimits}; an option left out keeps its value. */
+export interface JetLimits {
+  /**
+   * Budget of the %memo cache in bytes: when the workspace memory reachable from its entries
+   * (measured at each collection) passes it, entries are evicted. Default 256 MiB.
+   */
+  memoBudgetBytes?: number;
+  /**
+   * Jet-check mode: the most Nock steps one check's reference run may take; past it the
+   * check is skipped (counted in {@linkcode JetStats.skipped}) and the jet's product used.
+   * 0: no limit. Default 1,000,000.
+   */
+  checkSteps?: number;
+}
+
+/**
+ * Set this thread's %memo budget and jet-check step budget.
+ *
+ * @example
+ * ```ts
+ * import { jetStats, setJetLimits } from "@cellar/cellar";
+ * setJetLimits({ memoBudgetBytes: 64 << 20, checkSteps: 100_000 });
+ * console.log(jetStats().memoBudgetBytes); // 67108864
+ * ```
+ */
+export function setJetLimits(limits: JetLimits): void {
+  const budget = limits.memoBudgetBytes ?? -1;
+  const steps = limits.checkSteps ?? -1;
+  for (const [name, value] of [["memoBudgetBytes", budget], ["checkSteps", steps]] as const) {
+    if (value !== -1 && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new ArgumentError(
+        `Bad jet limit: ${name} must be a non-negative integer, got ${value}`,
+      );
+    }
+  }
+  if (symbols().cellar_jet_limits(budget, steps) !== 0) throw lastError();
 }
 
 /**
@@ -113,6 +164,31 @@ export function jetStats(): JetStats {
 export function jetReport(): string {
   const S = symbols();
   const length = S.cellar_jet_report();
+  if (length < 0) throw lastError();
+  const bytes = new Uint8Array(length);
+  S.cellar_take_output(bytes, length);
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * The profile ({@linkcode setJetProfile}) as folded stacks, the format flame-graph tools
+ * read: one line per call path of registered arms, `outer;...;inner microseconds`, the time
+ * spent in the innermost arm itself (less the registered arms it called). Arms are named by
+ * their `%fast` path, with `+axis` when the arm is not a gate's `+2`; jetted arms count
+ * their native time. Render it with `renderFlameGraph` or `flamegraph.pl`.
+ *
+ * @example
+ * ```ts
+ * import { jetFoldedStacks, setJetProfile } from "@cellar/cellar";
+ * setJetProfile(true);
+ * // ... run Nock ...
+ * console.log(jetFoldedStacks().split("\n").length);
+ * setJetProfile(false);
+ * ```
+ */
+export function jetFoldedStacks(): string {
+  const S = symbols();
+  const length = S.cellar_jet_folded();
   if (length < 0) throw lastError();
   const bytes = new Uint8Array(length);
   S.cellar_take_output(bytes, length);
