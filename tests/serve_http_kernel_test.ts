@@ -158,13 +158,23 @@ Deno.test({
     const { parseServeArgs, UsageError } = await import("../src/server/main.ts");
     const plain = parseServeArgs(["--http-kernel"]);
     assert(plain.kind === "serve");
-    assertEquals(plain.options.httpKernel, { mount: "", routes: "public", timeoutMs: undefined });
+    assertEquals(plain.options.httpKernel, {
+      mount: "",
+      routes: "public",
+      timeoutMs: undefined,
+      cacheBytes: undefined,
+    });
+    const cached = parseServeArgs(["--http-kernel", "--http-cache-mib", "3"]);
+    assert(cached.kind === "serve");
+    assertEquals(cached.options.httpKernel?.cacheBytes, 3 * 1024 * 1024);
     for (
       const [args, message] of [
         [["--mount", "/a"], /--mount applies to --http-kernel only/],
         [["--http-kernel", "--mount", "/_cellar"], /Cellar's API/],
         [["--http-kernel", "--mount", "a b"], /not a path/],
         [["--http-kernel", "--kernel-routes", "open"], /neither public nor token/],
+        [["--http-cache-mib", "1"], /--http-cache-mib applies to --http-kernel only/],
+        [["--http-kernel", "--http-cache-mib", "1.5"], /Bad --http-cache-mib/],
       ] as const
     ) {
       assert.throws(() => parseServeArgs([...args]), (e) => {
