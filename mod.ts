@@ -146,6 +146,11 @@ export { exitDriver } from "./src/drivers/exit.ts";
 export { markdownDriver } from "./src/drivers/markdown.ts";
 export { daToUnixMs, timerDriver } from "./src/drivers/timer.ts";
 export type { TimerDriverOptions } from "./src/drivers/timer.ts";
+export { httpDriver } from "./src/drivers/http.ts";
+export type { HttpDriverOptions } from "./src/drivers/http.ts";
+export type { KernelHttpOptions } from "./src/drivers/http_kernel.ts";
+export { AttachedDrivers } from "./src/drivers/attached.ts";
+export type { AttachedOptions, CommitOutcome } from "./src/drivers/attached.ts";
 export { EventLog, EventLogError, logSchemaVersion } from "./src/runtime/event_log.ts";
 export type { LogExtent, LoggedEvent, LoggedKernel } from "./src/runtime/event_log.ts";
 export {

@@ -1,7 +1,7 @@
 /**
- * `cellar hoon` without `--pill` finds the ivory pill the way `./cellar build` does:
- * `$CELLAR_IVORY_PILL`, else `../shared/corpus/pills/ivory.pill` beside the checkout; and
- * says where it looked when there is none.
+ * `cellar hoon` and `cellar compile` without `--pill` find the ivory pill the way
+ * `./cellar build` does: `$CELLAR_IVORY_PILL`, else `../shared/corpus/pills/ivory.pill`
+ * beside the checkout; and say where they looked when there is none.
  */
 
 import assert from "node:assert/strict";
@@ -87,5 +87,53 @@ Deno.test({
       `--allow-read=${beside}`,
     ]);
     assertEquals([found.code, found.stdout], [0, "5\n"], found.stderr);
+  },
+});
+
+Deno.test("cellar compile: no pill anywhere is one usage line naming the places tried", async () => {
+  const r = await hoon(["compile", "kernel.hoon"], ["--allow-env=CELLAR_LIB"]);
+  assertEquals(r.code, 2, r.stderr);
+  assertEquals(r.stdout, "");
+  assert(
+    r.stderr.includes("no ivory pill at $CELLAR_IVORY_PILL (no --allow-env for it)"),
+    r.stderr,
+  );
+  assert(r.stderr.includes(`${defaultPillPath()} (not there, or not readable)`), r.stderr);
+  assert(/^cellar compile: [^\n]*--help[^\n]*\n$/.test(r.stderr), r.stderr);
+  const dir = Deno.makeTempDirSync({ prefix: "cellar-pill-" });
+  try {
+    const absent = `${dir}/absent.pill`;
+    const named = await hoon(["compile", `${dir}/kernel.hoon`], [
+      "--allow-env=CELLAR_LIB,CELLAR_IVORY_PILL",
+      `--allow-read=${dir}`,
+    ], { CELLAR_IVORY_PILL: absent });
+    assertEquals([named.code, named.stderr], [1, `cellar compile: not found: ${absent}\n`]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "cellar compile: the pill from the variable compiles a kernel without --pill",
+  ignore: !hasCorpus,
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "cellar-pill-" });
+    try {
+      Deno.writeTextFileSync(
+        `${dir}/k.hoon`,
+        "=>  ~\n|_  s=@\n++  load  |=(a=@ ..load(s a))\n++  peek  |=(a=* ~)\n" +
+          "++  poke  |=(a=* [~ ..poke])\n++  wish  |=(a=* a)\n--\n",
+      );
+      const r = await hoon(["compile", `${dir}/k.hoon`], [
+        "--allow-env=CELLAR_LIB,CELLAR_IVORY_PILL",
+        `--allow-read=${pill},${dir}`,
+        `--allow-write=${dir}`,
+      ], { CELLAR_IVORY_PILL: pill });
+      assertEquals(r.code, 0, r.stderr);
+      assert(r.stderr.includes(`with ${pill}`), r.stderr);
+      assert(Deno.statSync(`${dir}/k.jam`).size > 0);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
   },
 });

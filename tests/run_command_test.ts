@@ -166,6 +166,8 @@ Deno.test("run: usage errors, a rejected poke, and a refused file path", async (
       ["--timer-poke", '["t", 0]'],
       ["--force"],
       ["--wire", "[oops"],
+      ["--http-cache-mib", "1"],
+      ["--http-kernel", "--http-cache-mib", "1.5"],
     ]
   ) {
     const r = await runCellar(["run", effectsKernelPath, ...args], scope());

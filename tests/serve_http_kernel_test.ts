@@ -117,11 +117,18 @@ Deno.test({
 });
 
 Deno.test({
-  name: "serve --http-kernel: --kernel-routes token needs a poke token; --mount a prefix",
+  name: "serve --http-kernel: --kernel-routes token needs a poke token; --mount a prefix; no cache",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const s = await serveGuestbook(["--kernel-routes", "token", "--mount", "/gb"]);
+    const s = await serveGuestbook([
+      "--kernel-routes",
+      "token",
+      "--mount",
+      "/gb",
+      "--http-cache-mib",
+      "0",
+    ]);
     try {
       const tokens = TokenStore.open(s.dataDir);
       const poker = tokens.create(["poke"]).token;
@@ -146,6 +153,13 @@ Deno.test({
       r = await fetch(`${s.url}_cellar/status`, { headers: auth(poker) });
       assertEquals(r.status, 403);
       await r.body?.cancel();
+      // --http-cache-mib 0: the %cache of /about keeps nothing, so each GET is a poke.
+      for (let i = 0; i < 2; i++) {
+        r = await fetch(`${s.url}gb/about`, { headers: auth(poker) });
+        assert.match(await text(r), /A Cellar guestbook/);
+      }
+      r = await fetch(`${s.url}_cellar/peek/requests`, { headers: auth(peeker) });
+      assertEquals((await r.json()).value, 4);
     } finally {
       await stopServer(s);
     }
@@ -158,13 +172,23 @@ Deno.test({
     const { parseServeArgs, UsageError } = await import("../src/server/main.ts");
     const plain = parseServeArgs(["--http-kernel"]);
     assert(plain.kind === "serve");
-    assertEquals(plain.options.httpKernel, { mount: "", routes: "public", timeoutMs: undefined });
+    assertEquals(plain.options.httpKernel, {
+      mount: "",
+      routes: "public",
+      timeoutMs: undefined,
+      cacheBytes: undefined,
+    });
+    const cached = parseServeArgs(["--http-kernel", "--http-cache-mib", "3"]);
+    assert(cached.kind === "serve");
+    assertEquals(cached.options.httpKernel?.cacheBytes, 3 * 1024 * 1024);
     for (
       const [args, message] of [
         [["--mount", "/a"], /--mount applies to --http-kernel only/],
         [["--http-kernel", "--mount", "/_cellar"], /Cellar's API/],
         [["--http-kernel", "--mount", "a b"], /not a path/],
         [["--http-kernel", "--kernel-routes", "open"], /neither public nor token/],
+        [["--http-cache-mib", "1"], /--http-cache-mib applies to --http-kernel only/],
+        [["--http-kernel", "--http-cache-mib", "1.5"], /Bad --http-cache-mib/],
       ] as const
     ) {
       assert.throws(() => parseServeArgs([...args]), (e) => {

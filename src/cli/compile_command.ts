@@ -12,6 +12,7 @@ import type { KernelMode } from "../hoon/kernel_build.ts";
 import { bootKernel } from "../runtime/kernel.ts";
 import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
+import { findPill } from "./_pill.ts";
 import type { Command } from "./_command.ts";
 
 interface CompileArgs {
@@ -95,19 +96,18 @@ whose compiled form its jam then carries. A compile error prints the compiler's 
     stdlib: { type: "boolean" },
     check: { type: "boolean" },
   },
-  optionHelp:
-    `  --pill FILE        Urbit's ivory pill (./cellar finds it from $CELLAR_IVORY_PILL, else
-                     ../shared/corpus/pills/ivory.pill beside the checkout)
+  optionHelp: `  --pill FILE        Urbit's ivory pill (default: $CELLAR_IVORY_PILL, else
+                     ../shared/corpus/pills/ivory.pill beside the checkout, as for build)
   -o, --out FILE     Where to write the jam (default: FILE.hoon with the extension .jam)
   --standalone       Compile against ~ (the default when the source begins with '=>  ~')
   --stdlib           Compile against the pill's standard library
   --check            Write nothing: check that the jam at --out is exactly this build`,
   positionals: oneArgument("FILE.hoon"),
   check({ values, positionals }): CompileArgs {
-    if (values.pill === undefined) {
-      throw new UsageError(
-        "Missing --pill FILE: the ivory pill (set CELLAR_IVORY_PILL for ./cellar to find it)",
-      );
+    const tried: string[] = [];
+    const pill = values.pill ?? findPill(tried);
+    if (pill === null) {
+      throw new UsageError(`Missing --pill FILE: no ivory pill at ${tried.join(" or ")}`);
     }
     if (values.standalone && values.stdlib) {
       throw new UsageError("Give --standalone or --stdlib, not both");
@@ -116,7 +116,7 @@ whose compiled form its jam then carries. A compile error prints the compiler's 
     return {
       source,
       out: values.out ?? source.replace(/\.hoon$/, "") + ".jam",
-      pill: values.pill,
+      pill,
       mode: values.standalone ? "standalone" : values.stdlib ? "stdlib" : undefined,
       check: values.check ?? false,
     };

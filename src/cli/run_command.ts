@@ -41,6 +41,7 @@ const runOptions = {
   port: { type: "string" },
   mount: { type: "string" },
   "http-timeout-ms": { type: "string" },
+  "http-cache-mib": { type: "string" },
 } as const;
 
 /** The checked arguments of `cellar run`. */
@@ -56,7 +57,13 @@ interface RunArgs {
   files: string | null;
   timer: { seconds: number; cause: Json } | null;
   /** Serve HTTP through the kernel (`--http-kernel`). */
-  http: { hostname: string; port: number; mount: string; timeoutMs: number } | null;
+  http: {
+    hostname: string;
+    port: number;
+    mount: string;
+    timeoutMs: number;
+    cacheBytes: number | undefined;
+  } | null;
 }
 
 function jsonNoun(text: string, what: string): Json {
@@ -113,7 +120,7 @@ function checkRun({ values, positionals }: Input<typeof runOptions>): RunArgs {
 
 function httpArgs(values: Input<typeof runOptions>["values"]): RunArgs["http"] {
   if (!values["http-kernel"]) {
-    for (const flag of ["host", "port", "mount", "http-timeout-ms"] as const) {
+    for (const flag of ["host", "port", "mount", "http-timeout-ms", "http-cache-mib"] as const) {
       if (values[flag] !== undefined) {
         throw new UsageError(`--${flag} applies to --http-kernel only`);
       }
@@ -139,7 +146,18 @@ function httpArgs(values: Input<typeof runOptions>["values"]): RunArgs["http"] {
     port,
     mount: mount.replace(/\/$/, ""),
     timeoutMs,
+    cacheBytes: cacheMib(values["http-cache-mib"]),
   };
+}
+
+/** `--http-cache-mib N` in bytes; undefined (the default) when not given. */
+function cacheMib(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const mib = Number(value);
+  if (!/^\d+$/.test(value) || mib > 1 << 20) {
+    throw new UsageError(`Bad --http-cache-mib '${value}': expected MiB from 0 to 1048576`);
+  }
+  return mib * 1024 * 1024;
 }
 
 /** The cause of a poke: a JSON noun, or a file (JSON when it reads as one, else a jam). */
@@ -278,7 +296,7 @@ export const runCommand: Command = defineCommand({
   name: "run",
   summary: "Run a NockApp kernel with its drivers: pokes in, effects carried out",
   usage:
-    "cellar run KERNEL.jam [--data DIR] [--state FILE [--force]] [--poke NOUN]... [--poke-file FILE]... [--wire WIRE]... [--files DIR] [--timer SECONDS [--timer-poke NOUN]] [--http-kernel [--host H] [--port P] [--mount PREFIX] [--http-timeout-ms N]]",
+    "cellar run KERNEL.jam [--data DIR] [--state FILE [--force]] [--poke NOUN]... [--poke-file FILE]... [--wire WIRE]... [--files DIR] [--timer SECONDS [--timer-poke NOUN]] [--http-kernel [--host H] [--port P] [--mount PREFIX] [--http-timeout-ms N] [--http-cache-mib N]]",
   about: `Run a NockApp kernel the way NockApp does: boot it into --data DIR (default: a temporary
 directory, removed at exit), from the state in --state FILE if given (as 'cellar boot
 --state'), start the drivers, send each --poke cause in order (JSON nouns, then each
@@ -306,7 +324,9 @@ rejects ends it with 1. Progress goes to stderr; stdout is the kernel's.`,
   --port P           With --http-kernel: the port (default 8080)
   --mount PREFIX     With --http-kernel: serve under PREFIX (stripped from the uri)
   --http-timeout-ms N  With --http-kernel: answer 504 after N ms without the kernel's answer
-                     (default 30000)`,
+                     (default 30000)
+  --http-cache-mib N With --http-kernel: the kernel's cached (%cache) responses hold at most
+                     N MiB, least recently used dropped first (default 64; 0: none)`,
   positionals: oneArgument("KERNEL.jam"),
   check: checkRun,
   run,

@@ -40,7 +40,50 @@ export interface AttachedOptions {
   elsewhere?: readonly string[];
 }
 
-/** Drivers fed by the owner of a runtime; see the module's doc. */
+/**
+ * Drivers beside a runtime that its owner pokes itself, in groups (`Runtime.pokeMany`),
+ * rather than through a {@linkcode DriverHost}: the owner passes
+ * {@linkcode AttachedDrivers.computed} as the runtime's `onComputed`, calls
+ * {@linkcode AttachedDrivers.settle} after each group and
+ * {@linkcode AttachedDrivers.committed} with each committed event's effects, and commits the
+ * drivers' own pokes in `commit`. The drivers' guarantees are the host's.
+ *
+ * @example
+ * ```ts
+ * import { Noun } from "../core/noun.ts";
+ * import { Runtime } from "../runtime/runtime.ts";
+ * import { AttachedDrivers } from "./attached.ts";
+ * import { markdownDriver } from "./markdown.ts";
+ *
+ * let runtime: Runtime | null = null;
+ * const drivers = new AttachedDrivers([markdownDriver()], {
+ *   commit(cause, wire) {
+ *     const [outcome] = runtime!.pokeMany([{ cause, wire }]);
+ *     drivers.settle(runtime!.eventNumber);
+ *     return outcome.ok ? { ok: true, ...outcome.result } : outcome;
+ *   },
+ *   event: (n) => runtime!.log.get(n),
+ *   log: (line) => console.error(line),
+ *   print: (text) => console.log(text),
+ * });
+ * runtime = Runtime.open({
+ *   dataDir: Deno.makeTempDirSync(),
+ *   kernel: Deno.readFileSync("kernel.jam"),
+ *   onComputed: drivers.computed,
+ * });
+ * await drivers.start();
+ * using cause = Noun.from(["greet", 0]);
+ * for (const outcome of runtime.pokeMany([{ cause }])) {
+ *   if (!outcome.ok) continue;
+ *   drivers.committed(outcome.result.eventNumber, outcome.result.effects);
+ *   outcome.result.effects.dispose();
+ * }
+ * drivers.settle(runtime.eventNumber);
+ * await drivers.idle();
+ * await drivers.stop();
+ * runtime.close();
+ * ```
+ */
 export class AttachedDrivers {
   readonly #drivers: readonly Driver[];
   readonly #options: AttachedOptions;

@@ -35,7 +35,32 @@ export interface HttpDriverOptions extends Omit<KernelHttpOptions, "readBody"> {
 
 const requestWire = driverWire("http", "req");
 
-/** The HTTP driver (listens when the host starts it). */
+/**
+ * The HTTP driver: the kernel serves HTTP in NockApp's shapes (`[%req …]` causes on
+ * `[%http 1 %req ~]`, answered by its `%res` / `%cache` effects; see docs/KERNELS.md). It
+ * listens when the host starts it and stops listening when the host stops; until then it
+ * keeps the host pending (a run does not end by itself while it serves).
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from "../runtime/runtime.ts";
+ * import { DriverHost } from "./host.ts";
+ * import { httpDriver } from "./http.ts";
+ *
+ * const host = new DriverHost([
+ *   httpDriver({ port: 0, onListen: (url) => console.log(`the kernel serves ${url}`) }),
+ * ]);
+ * const runtime = Runtime.open({
+ *   dataDir: Deno.makeTempDirSync(),
+ *   kernel: Deno.readFileSync("examples/guestbook.jam"),
+ *   onComputed: host.onComputed,
+ * });
+ * await host.start(runtime);
+ * // … serve until done, then:
+ * await host.stop();
+ * runtime.close();
+ * ```
+ */
 export function httpDriver(options: HttpDriverOptions): Driver {
   return new HttpDriver(options);
 }

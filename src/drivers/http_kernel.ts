@@ -18,7 +18,9 @@
  * later one. `[%cache id status headers body]` with status 200 keeps the response for the
  * request's uri: later GETs of it are answered from the cache without a poke (`%htmx` and
  * `%h-cache` do the same for requests with an `HX-Request` header, in a cache of their
- * own). The host answers by itself when the kernel cannot: `504` when no answer came within
+ * own). The cached responses are bounded by a byte budget (`cacheBytes`, default 64 MiB: the
+bodies, header names and values and uris of both caches together), the least recently used
+dropped first; a response larger than the whole budget is not cached. The host answers by itself when the kernel cannot: `504` when no answer came within
  * the timeout, `502` (with the reason) for an answer of a bad shape or too large, `500`
  * with a trace id when the request crashed the kernel (the trace goes to the log, under
  * that id), `413` for a request body past the limit.
@@ -69,11 +71,19 @@ export interface KernelHttpOptions {
   /** Largest request body (default 1 MiB; 413 past it). */
   bodyLimit?: number;
   /**
+   * Bytes the `%cache` / `%h-cache` responses may hold in all (default 64 MiB; 0 caches
+   * nothing): bodies, header names and values, uris. The least recently used go first.
+   */
+  cacheBytes?: number;
+  /**
    * Read a request body (default: read it whole): the bytes (null when empty), or
    * `too large` past `limit`. The server passes its reader, which also times out stalls.
    */
   readBody?: (request: Request, limit: number) => Promise<Uint8Array | null | "too large">;
 }
+
+/** The byte budget of the response cache by default (64 MiB). */
+export const defaultCacheBytes = 64 * 1024 * 1024;
 
 /** Largest response body a kernel may send by default (502 past it). */
 export const defaultResponseLimit = 16 * 1024 * 1024;
@@ -91,7 +101,70 @@ interface Waiting {
   timer: ReturnType<typeof setTimeout>;
 }
 
-type Cached = { status: number; headers: [string, string][]; body: Uint8Array | null };
+/** A response kept by the cache. */
+export type Cached = { status: number; headers: [string, string][]; body: Uint8Array | null };
+
+/**
+ * Cached responses under a byte budget, least recently used evicted first (a `Map` keeps
+ * insertion order: a hit is moved to the end, eviction takes from the front).
+ */
+export class ResponseCache {
+  readonly budget: number;
+  #entries = new Map<string, { value: Cached; size: number }>();
+  #bytes = 0;
+
+  constructor(budget: number) {
+    this.budget = budget;
+  }
+
+  /** The bytes held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The entries held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The response kept under `key`, now the most recently used; undefined when none. */
+  get(key: string): Cached | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry.value;
+  }
+
+  /** Keep `value` under `key`, evicting as needed; false (nothing kept) when past the budget. */
+  set(key: string, value: Cached): boolean {
+    this.delete(key);
+    const size = cachedSize(key, value);
+    if (size > this.budget) return false;
+    for (const [oldest] of this.#entries) {
+      if (this.#bytes + size <= this.budget) break;
+      this.delete(oldest);
+    }
+    this.#entries.set(key, { value, size });
+    this.#bytes += size;
+    return true;
+  }
+
+  /** Forget `key`. */
+  delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.size;
+  }
+}
+
+/** What a cached response counts against the budget: key, header text and body bytes. */
+function cachedSize(key: string, value: Cached): number {
+  let size = key.length + (value.body?.length ?? 0);
+  for (const [name, text] of value.headers) size += name.length + text.length;
+  return size;
+}
 
 /**
  * Check a mount prefix (`/app`, or empty for `/`); the prefix without a trailing slash.
@@ -115,8 +188,9 @@ export class KernelHttp {
   readonly #send: (request: KernelRequest) => Promise<SendOutcome>;
   readonly #log: (line: string) => void;
   #waiting = new Map<bigint, Waiting>();
-  #cache = new Map<string, Cached>();
-  #htmxCache = new Map<string, Cached>();
+  /** Both caches in one budget: keys `p` + uri (`%cache`) and `h` + uri (`%h-cache`). */
+  readonly #cache: ResponseCache;
+  #toldTooLarge = false;
   #nextId = 1n;
   #stopped = false;
 
@@ -132,6 +206,7 @@ export class KernelHttp {
     this.mount = checkMount(options.mount);
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#bodyLimit = options.bodyLimit ?? 1024 * 1024;
+    this.#cache = new ResponseCache(options.cacheBytes ?? defaultCacheBytes);
     this.#readBody = options.readBody ?? readLimited;
     this.#send = send;
     this.#log = log;
@@ -170,12 +245,20 @@ export class KernelHttp {
       return;
     }
     if (tag === "cache" || tag === "h-cache") {
-      if (parsed.status === 200 && waiting.get) {
-        (tag === "h-cache" ? this.#htmxCache : this.#cache).set(waiting.uri, parsed);
-      }
+      if (parsed.status === 200 && waiting.get) this.#keep(tag, waiting.uri, parsed);
       return;
     }
     this.#answer(parsed.id, toResponse(parsed));
+  }
+
+  #keep(tag: string, uri: string, answer: Cached): void {
+    const kept = this.#cache.set(cacheKey(tag === "h-cache", uri), answer);
+    if (kept || this.#toldTooLarge) return;
+    this.#toldTooLarge = true;
+    this.#log(
+      `a [%${tag} …] response for ${uri} is larger than the whole cache ` +
+        `(${this.#cache.budget} bytes): not cached (said once)`,
+    );
   }
 
   #answer(id: bigint, response: Response): void {
@@ -195,7 +278,7 @@ export class KernelHttp {
     }
     const get = request.method === "GET";
     const htmx = request.headers.has("hx-request");
-    const cached = get ? (htmx ? this.#htmxCache : this.#cache).get(uri) : undefined;
+    const cached = get ? this.#cache.get(cacheKey(htmx, uri)) : undefined;
     if (cached !== undefined) return toResponse(cached);
     const body = await this.#readBody(request, this.#bodyLimit);
     if (body === "too large") return plainResponse(413, "The request body is too large");
@@ -229,6 +312,10 @@ export class KernelHttp {
     }
     return await answered;
   }
+}
+
+function cacheKey(htmx: boolean, uri: string): string {
+  return `${htmx ? "h" : "p"}${uri}`;
 }
 
 /** The uri the kernel sees (path and query after the mount prefix), or null when outside it. */

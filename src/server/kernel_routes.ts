@@ -50,6 +50,7 @@ export function serverFront(
     {
       mount: options.mount,
       timeoutMs: options.timeoutMs,
+      cacheBytes: options.cacheBytes,
       bodyLimit: limits.bodyBytes,
       readBody: async (request, maxBytes) => {
         try {

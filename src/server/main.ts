@@ -41,6 +41,8 @@ Options:
   --kernel-routes MODE    with --http-kernel: public (default) or token (a poke-scope token)
   --http-timeout-ms N     with --http-kernel: answer 504 after N ms without the kernel's answer
                           (default 30000)
+  --http-cache-mib N      with --http-kernel: the kernel's cached (%cache) responses hold at
+                          most N MiB, least recently used dropped first (default 64; 0: none)
   --cluster URLS          cluster mode: NATS URLs, comma separated (docs/CLUSTER.md)
   --app NAME              the app's name in the cluster (with --cluster)
   --follow                follow the leader; never take the lease unless --auto-failover
@@ -109,6 +111,7 @@ export function parseServeArgs(args: string[]): ServeCommand {
         mount: { type: "string" },
         "kernel-routes": { type: "string" },
         "http-timeout-ms": { type: "string" },
+        "http-cache-mib": { type: "string" },
         files: { type: "string" },
         timer: { type: "string" },
         "timer-poke": { type: "string" },
@@ -181,9 +184,10 @@ function httpKernelArgs(values: {
   mount?: string;
   "kernel-routes"?: string;
   "http-timeout-ms"?: string;
+  "http-cache-mib"?: string;
 }): ServerOptions["httpKernel"] {
   if (!values["http-kernel"]) {
-    for (const flag of ["mount", "kernel-routes", "http-timeout-ms"] as const) {
+    for (const flag of ["mount", "kernel-routes", "http-timeout-ms", "http-cache-mib"] as const) {
       if (values[flag] !== undefined) {
         throw new UsageError(`--${flag} applies to --http-kernel only`);
       }
@@ -205,7 +209,12 @@ function httpKernelArgs(values: {
     mount,
     routes,
     timeoutMs: wholeNumber("http-timeout-ms", values["http-timeout-ms"], 1),
+    cacheBytes: mebibytes(wholeNumber("http-cache-mib", values["http-cache-mib"], 0, 1 << 20)),
   };
+}
+
+function mebibytes(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : n * 1024 * 1024;
 }
 
 const clusterFlags = {

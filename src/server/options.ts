@@ -15,6 +15,7 @@ import { createLogger } from "./logger.ts";
 import type { LogFormat, LogLevel } from "./logger.ts";
 import type { Json } from "../core/json.ts";
 import type { DriverSettings } from "./writer_drivers.ts";
+import { defaultCacheBytes } from "../drivers/http_kernel.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -71,6 +72,8 @@ export interface HttpKernelOptions {
   routes?: "public" | "token";
   /** Largest response body the kernel may send (default 16 MiB; 502 past it). */
   responseLimit?: number;
+  /** Bytes the kernel's cached (`%cache`) responses may hold (default 64 MiB; 0: none). */
+  cacheBytes?: number;
 }
 
 /** The path prefix of Cellar's own API when the kernel serves HTTP. */
@@ -265,6 +268,9 @@ function httpKernelSettings(options: HttpKernelOptions): Required<HttpKernelOpti
     routes,
     timeoutMs: positive("kernel HTTP timeout", options.timeoutMs, 30_000),
     responseLimit: positive("kernel response limit", options.responseLimit, 16 * 1024 * 1024),
+    cacheBytes: options.cacheBytes === 0
+      ? 0
+      : positive("kernel response cache size", options.cacheBytes, defaultCacheBytes),
   };
 }
 

@@ -5,7 +5,7 @@
  *
  * Group commit: one batch of pokes is with the writer at a time. Pokes that arrive meanwhile
  * wait here in arrival order and go together as the next batch (at most 256 pokes or 4 MiB of
- * jams) once the writer has answered the previous one, so the writer commits each batch as a
+ * jams and JSON causes, {@linkcode batchLength}) once the writer has answered the previous one, so the writer commits each batch as a
  * group with one flush. A lone poke goes at once: nothing waits for a group to fill.
  *
  * @module
@@ -13,6 +13,7 @@
 
 import { interrupt } from "../core/machine.ts";
 import type { OperationProgress } from "../runtime/progress.ts";
+import type { Json } from "../core/json.ts";
 import type { BootReport, ReplayProgress } from "../runtime/runtime.ts";
 import { ServerStartError } from "./options.ts";
 import type { Settings } from "./options.ts";
@@ -31,6 +32,50 @@ import type {
 /** Bounds of a batch of pokes sent to the writer. */
 const batchPokesMax = 256;
 const batchBytesMax = 4 * 2 ** 20;
+
+/**
+ * How many of `waiting` (at least one) go in the next batch: at most 256 pokes, and no more
+ * than 4 MiB of causes past the first, a jam counted by its bytes and a JSON cause (a kernel
+ * HTTP request's, a JSON `POST /poke`) by the length of its text ({@linkcode jsonTextBytes}).
+ */
+export function batchLength(waiting: readonly PokeItem[]): number {
+  let bytes = 0;
+  let n = 0;
+  while (n < waiting.length && n < batchPokesMax) {
+    const poke = waiting[n];
+    bytes += poke.jam?.byteLength ?? (poke.json === undefined ? 0 : jsonTextBytes(poke.json));
+    if (n > 0 && bytes > batchBytesMax) break;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * About the length of `json`'s text, in UTF-16 units (a proxy for its size): strings and
+ * numbers, brackets, commas, quotes and keys. Walked with an explicit stack, never recursion.
+ */
+export function jsonTextBytes(json: Json): number {
+  let total = 0;
+  const stack: Json[] = [json];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (typeof item === "string") {
+      total += item.length + 2;
+    } else if (Array.isArray(item)) {
+      total += 2 + item.length;
+      for (const child of item) stack.push(child);
+    } else if (item !== null && typeof item === "object") {
+      for (const [key, child] of Object.entries(item)) {
+        total += key.length + 4;
+        stack.push(child);
+      }
+      total += 2;
+    } else {
+      total += String(item).length;
+    }
+  }
+  return total;
+}
 
 /** What the writer reports besides poke answers. */
 export interface WriterEvents {
@@ -112,14 +157,7 @@ export class WriterClient {
   /** Send the waiting pokes (up to the bounds) unless a batch is with the writer. */
   #sendBatch(): void {
     if (this.#inFlight || this.#waiting.length === 0) return;
-    let bytes = 0;
-    let n = 0;
-    while (n < this.#waiting.length && n < batchPokesMax) {
-      bytes += this.#waiting[n].jam?.byteLength ?? 0;
-      if (n > 0 && bytes > batchBytesMax) break;
-      n++;
-    }
-    const pokes = this.#waiting.splice(0, n);
+    const pokes = this.#waiting.splice(0, batchLength(this.#waiting));
     const transfer = pokes.flatMap((p) => (p.jam ? [p.jam] : []));
     this.#inFlight = true;
     this.#worker.postMessage({ type: "pokes", pokes } satisfies WriterRequest, transfer);
