@@ -138,6 +138,8 @@ export interface Settings {
   peekWorkers: number;
   snapshotEveryEvents?: number;
   log: (line: string, level?: LogLevel) => void;
+  /** The format of the log lines the Workers write themselves. */
+  logFormat: LogFormat;
   /** The kernel serves HTTP, or null (Cellar's API at `/`). */
   httpKernel: Required<HttpKernelOptions> | null;
   cluster?: ClusterSettings;
@@ -196,6 +198,7 @@ export function resolveSettings(options: ServerOptions): Settings {
     peekWorkers,
     snapshotEveryEvents: snapshotEvery,
     log: options.log ?? createLogger(options.logFormat ?? "text").line,
+    logFormat: options.logFormat ?? "text",
     httpKernel: options.httpKernel === undefined ? null : httpKernelSettings(options.httpKernel),
     cluster: options.cluster && clusterSettings(
       options.cluster,

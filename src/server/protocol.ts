@@ -17,6 +17,7 @@ import type {
   ClusterWriterRequest,
 } from "./cluster_protocol.ts";
 import type { DriverSettings } from "./writer_drivers.ts";
+import type { LogFormat } from "./logger.ts";
 
 /** JSON written with the codec's options (docs/JSON.md); absent ones take their defaults. */
 export interface JsonFormat {
@@ -69,6 +70,8 @@ export type WriterRequest =
     httpResponseLimit?: number;
     /** Cluster mode (`cluster_protocol.ts`). */
     cluster?: ClusterWriterConfig;
+    /** How the writer writes its own log lines (`--log-format`; default text). */
+    logFormat?: LogFormat;
     /** The drivers' settings (`--files`, `--timer`). */
     drivers: DriverSettings;
   }

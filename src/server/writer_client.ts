@@ -135,6 +135,7 @@ export class WriterClient {
       httpResponseLimit: settings.httpKernel?.responseLimit,
       cluster: settings.cluster?.writer,
       drivers: settings.drivers,
+      logFormat: settings.logFormat,
     };
     this.#worker.postMessage(open, kernel ? [kernel] : []);
   }

@@ -45,6 +45,8 @@ import type { EffectsMessage } from "./effects_stream.ts";
 import { answerTags, kernelAnswers } from "../drivers/http_kernel.ts";
 import type { AttachedDrivers, CommitOutcome } from "../drivers/attached.ts";
 import { writerDrivers } from "./writer_drivers.ts";
+import { createLogger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
 import { clusterHooks, clusterMessage } from "./cluster_writer.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
@@ -78,6 +80,8 @@ const scrub: ScrubStatus = {
 };
 /** The drivers carrying out committed effects (see `writer_drivers.ts`). */
 let drivers: AttachedDrivers | null = null;
+/** The writer's log, in the server's `--log-format` (set by `open`). */
+let log: Logger = createLogger("text");
 
 /** Long operations reach `/status`: at their start and end, and at most 4 times a second. */
 let operationSentAt = 0;
@@ -108,15 +112,13 @@ function scrubTick(): void {
   try {
     step = runtime.scrubStep(scrubStepBytes);
   } catch (error) {
-    console.error(
-      `cellar serve: the scrub stopped: ${error instanceof Error ? error.message : error}`,
-    );
+    log.warn(`the scrub stopped: ${error instanceof Error ? error.message : error}`);
     return;
   }
   const fault = takeScrubStep(step);
   if (fault !== null) {
-    console.error(
-      `cellar serve: the scrub found a data fault, the state is no longer served: ` +
+    log.warn(
+      `the scrub found a data fault, the state is no longer served: ` +
         `${fault.message}; restart to recover from a snapshot and the log`,
     );
     send({ type: "status", status: snapshotStatus() });
@@ -158,13 +160,14 @@ function startDrivers(request: Extract<WriterRequest, { type: "open" }>): Attach
   return writerDrivers(request.dataDir, request.drivers, {
     commit: commitLocal,
     event: (eventNumber) => runtime?.log.get(eventNumber) ?? null,
-    log: (line) => console.error(`cellar serve: ${line}`),
-    print: (text) => console.log(text),
+    log: (line) => log.warn(line),
+    print: (text) => log.line(text),
     elsewhere: httpResponseLimit === null ? [] : answerTags,
   });
 }
 
 function open(request: Extract<WriterRequest, { type: "open" }>): void {
+  log = createLogger(request.logFormat ?? "text");
   httpResponseLimit = request.httpResponseLimit ?? null;
   send({ type: "machine", machine: machineId() });
   stopping = request.abort ? new Int32Array(request.abort) : null;
@@ -191,7 +194,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
     return;
   }
   send({ type: "ready", boot: runtime.bootReport, status: snapshotStatus() });
-  drivers?.start().catch((error) => console.error(`cellar serve: the drivers failed: ${error}`));
+  drivers?.start().catch((error) => log.warn(`the drivers failed: ${error}`));
   // The maintenance that a long replay may have made due.
   maintain();
   timer = setInterval(() => {
@@ -212,9 +215,7 @@ function maintain(): void {
   try {
     runtime.maintain();
   } catch (error) {
-    console.error(
-      `cellar serve: maintenance failed: ${error instanceof Error ? error.message : error}`,
-    );
+    log.warn(`maintenance failed: ${error instanceof Error ? error.message : error}`);
   }
   const status = snapshotStatus();
   const gc = status.status.lastGc;
@@ -241,7 +242,7 @@ function effectsOf(
     }
     return message;
   } catch (error) {
-    console.error(`cellar serve: cannot publish the effects of event ${eventNumber}: ${error}`);
+    log.warn(`cannot publish the effects of event ${eventNumber}: ${error}`);
     return null;
   }
 }
@@ -298,7 +299,7 @@ function pokes(items: PokeItem[]): void {
   if ((stall !== null) !== stalledBefore) {
     // Before the answers, so no client sees a 507 while /status still says healthy.
     if (stall !== null) {
-      console.error(`cellar serve: commits stalled, pokes are refused (507): ${stall.reason}`);
+      log.warn(`commits stalled, pokes are refused (507): ${stall.reason}`);
     }
     send({ type: "status", status: snapshotStatus() });
   }
@@ -388,7 +389,7 @@ function scheduleRetry(): void {
     const resumed = runtime.retryCommit();
     send({ type: "status", status: snapshotStatus() });
     if (resumed) {
-      console.error("cellar serve: commits work again; pokes are accepted");
+      log.warn("commits work again; pokes are accepted");
     } else if (runtime.commitStatus().stalled !== null) {
       scheduleRetry();
     }
@@ -400,7 +401,7 @@ async function close(): Promise<void> {
   try {
     await drivers?.stop();
   } catch (error) {
-    console.error(`cellar serve: stopping the drivers failed: ${error}`);
+    log.warn(`stopping the drivers failed: ${error}`);
   }
   try {
     runtime?.close();
