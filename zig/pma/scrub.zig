@@ -136,6 +136,12 @@ pub const Scrub = struct {
     /// Cached mugs compared, and those that could not be (a malformed or too large child).
     mugs_checked: u64 = 0,
     mugs_unchecked: u64 = 0,
+    /// Wrong cached mugs in the page chunk being walked (the first, and how many): they
+    /// count once the chunk's sum is compared, and only if it matches, so that a page
+    /// failing its sum is one fault, named as such (a word changed inside a cell makes the
+    /// cell's mug wrong too).
+    pending_mug: ?Fault = null,
+    pending_mugs: u64 = 0,
 
     const Phase = enum { idle, open_extent, record, extent, finished };
 
@@ -175,6 +181,8 @@ pub const Scrub = struct {
         s.expected_end = s.coverage.open_start;
         s.checked_words = 0;
         s.total_words = s.used.since(s.coverage.checked_start);
+        s.pending_mug = null;
+        s.pending_mugs = 0;
         assert(!s.used.lessThan(s.coverage.open_start));
     }
 
@@ -202,6 +210,7 @@ pub const Scrub = struct {
             s.fault(.open_extent, c.open_start, count);
         } else {
             s.objectsBetween(c.open_start, s.used); // They tile it: the sum parsed them.
+            s.flushMugFaults();
         }
         s.charge(left, count);
         s.phase = .record;
@@ -238,6 +247,7 @@ pub const Scrub = struct {
             const at = s.walk.summer.at;
             s.fault(.tiling, at, s.walk.end.since(at));
             s.walk.summer.at = s.walk.end; // The rest of this extent cannot be parsed.
+            s.flushMugFaults();
             break :blk true;
         };
         s.charge(left, s.walk.summer.at.since(before));
@@ -255,8 +265,12 @@ pub const Scrub = struct {
             s.fault(.chain, at, len_words);
         } else if (s.record.sum(s.slab, s.sum_index) != sum) {
             s.fault(.page, at, len_words);
+            // The page's wrong mugs are the page's fault, not counted apart.
+            s.pending_mug = null;
+            s.pending_mugs = 0;
         }
         s.sum_index += 1;
+        s.flushMugFaults();
     }
 
     /// The extent walk passes the object whose header is at `at`: check its cached mug.
@@ -268,9 +282,22 @@ pub const Scrub = struct {
             .unchecked => s.mugs_unchecked += 1,
             .wrong => {
                 s.mugs_checked += 1;
-                s.fault(.mug, at, slab_format.objectWords(s.slab[at.words()]));
+                const size = slab_format.objectWords(s.slab[at.words()]);
+                if (s.pending_mug == null) s.pending_mug = .{ .kind = .mug, .file_id = s.file_id, .offset_bytes = at.toBytes(), .length_bytes = size * 8 };
+                s.pending_mugs += 1;
             },
         }
+    }
+
+    /// Count the wrong cached mugs of the chunk just compared as faults.
+    fn flushMugFaults(s: *Scrub) void {
+        const f = s.pending_mug orelse return;
+        assert(s.pending_mugs > 0);
+        s.faults += s.pending_mugs;
+        if (s.first_fault == null) s.first_fault = f;
+        if (s.new_fault == null) s.new_fault = f;
+        s.pending_mug = null;
+        s.pending_mugs = 0;
     }
 
     /// `object` for each of the objects that tile [from, to).
