@@ -205,9 +205,8 @@ Deno.test("Pma integrity: each of 300 single bit flips in old data, mug bits inc
       xorByte(slab, offset, mask);
     }
     assertEquals(missed, [], `found: ${JSON.stringify([...kinds])}`);
-    // About one flip in eight lands in the mug bits of a header, which the sums leave out;
-    // the mug check finds those (and often names a flip in a cell's child first, since the
-    // cell's mug no longer matches).
+    // About one flip in eight lands in the mug bits of a header, which the sums leave out:
+    // the scrub's mug check finds those (kind "mug"); the rest fail a sum.
     assert((kinds.get("mug") ?? 0) >= 30, JSON.stringify([...kinds]));
     using pma = Pma.open(dir, { readOnly: true });
     assertEquals(pma.check().faults, 0);
