@@ -30,6 +30,7 @@ test {
     _ = @import("pma/scrub.zig");
     _ = @import("pma/mug_check.zig");
     _ = @import("pma/integrity_test.zig");
+    _ = @import("pma/mug_scrub_test.zig");
     _ = @import("files.zig");
     _ = @import("pma/safe_file.zig");
     _ = @import("progress.zig");

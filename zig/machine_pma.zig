@@ -259,6 +259,7 @@ fn writeFault(w: *std.Io.Writer, fault: ?pma_mod.Fault) std.Io.Writer.Error!void
         .tiling => "tiling",
         .open_extent => "openExtent",
         .chain => "chain",
+        .mug => "mug",
     };
     try w.print("{{\"kind\":\"{s}\",\"file\":\"{s}\",\"offset\":{d},\"page\":{d},\"length\":{d},\"message\":\"{f}\"}}", .{
         kind, pma_mod.slab_names[f.file_id], f.offset_bytes, f.page(), f.length_bytes, f,

@@ -149,7 +149,7 @@ export interface PmaDigest {
 export interface PmaFault {
   /** What failed: a page of an extent, an extent record, the parse of an extent, the data
    * since the last record (`"openExtent"`), or how the records cover the data. */
-  kind: "page" | "record" | "tiling" | "openExtent" | "chain";
+  kind: "page" | "record" | "tiling" | "openExtent" | "chain" | "mug";
   /** `0.pma` or `1.pma`. */
   file: string;
   /** Byte offset in the file where the damaged range starts, and its length. */

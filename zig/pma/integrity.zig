@@ -119,7 +119,9 @@ pub const ExtentWalk = struct {
     /// error.CorruptNoun when its objects do not tile it (a damaged header).
     ///
     /// A page part at a time: copy it into the summer's buffer, then clear the mug bits of
-    /// the headers that lie in it (hopping from header to header by object size).
+    /// the headers that lie in it (hopping from header to header by object size). A sink
+    /// with an `object(at)` method is shown each object's header offset as it is passed
+    /// (the scrub checks cached mugs there).
     pub fn step(w: *ExtentWalk, slab: [*]const u64, sink: anytype, budget_words: u64) !bool {
         var left = budget_words;
         while (w.summer.at.lessThan(w.end)) {
@@ -135,6 +137,7 @@ pub const ExtentWalk = struct {
                 const size = format.objectWords(slab[h]);
                 if (size > w.end.words() - h) return error.CorruptNoun;
                 part[@intCast(h - at)] = format.ObjectHasher.maskHeader(slab[h]);
+                if (comptime hasObjectHook(@TypeOf(sink))) sink.object(SlabOffset.fromWords(h));
                 w.next_header = SlabOffset.fromWords(h + size);
             }
             try w.summer.advance(sink, part.len);
@@ -145,6 +148,10 @@ pub const ExtentWalk = struct {
         return true;
     }
 };
+
+fn hasObjectHook(comptime Sink: type) bool {
+    return @hasDecl(@typeInfo(Sink).pointer.child, "object");
+}
 
 /// A sink that writes the sums into a slice, in order (a record's page sums).
 pub const SumSlice = struct {

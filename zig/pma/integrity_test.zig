@@ -283,10 +283,14 @@ test "integrity: mugs recomputed without caches match, and a wrong cached mug is
     const again = try p.recomputeMug(root);
     try testing.expectEqual(fresh.objects, again.cached);
     try testing.expectEqual(@as(u64, 0), again.wrong);
-    // A flipped cached mug bit: the data checksums skip mug bits, the mug check names it.
+    // A flipped cached mug bit: the data checksums skip mug bits; the scrub's mug check
+    // finds it, in the object and in each of the 500 cells whose check reads its cached
+    // mug, and the recomputation names it.
     const inner = SlabOffset.of(ws.head(ws.tail(root)));
     p.map.words()[inner.words()] ^= 0x10;
-    try expectClean(p.checkAll());
+    const scrubbed = p.checkAll();
+    try testing.expectEqual(pma_mod.FaultKind.mug, scrubbed.first_fault.?.kind);
+    try testing.expectEqual(@as(u64, 501), scrubbed.faults);
     const wrong = try p.recomputeMug(root);
     try testing.expectEqual(@as(u64, 1), wrong.wrong);
     try testing.expectEqual(inner, wrong.first_wrong.?);
@@ -295,5 +299,10 @@ test "integrity: mugs recomputed without caches match, and a wrong cached mug is
     const words = p.map.words();
     words[inner.words() + 1] = SlabOffset.of(ws.tail(root)).ref(Noun.tag_cell).raw();
     try testing.expectError(error.CorruptNoun, p.recomputeMug(root));
-    try testing.expectEqual(@as(u64, 1), p.checkAll().faults);
+    // The page of the changed word fails its sum, first (its wrong mugs are that fault),
+    // and the 492 list cells on the next page still see the wrong cached mug.
+    const cyclic = p.checkAll();
+    try testing.expectEqual(pma_mod.FaultKind.page, cyclic.first_fault.?.kind);
+    try testing.expectEqual(inner.toBytes() / pma_mod.page_bytes, cyclic.first_fault.?.page());
+    try testing.expectEqual(@as(u64, 1 + 492), cyclic.faults);
 }

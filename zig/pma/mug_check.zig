@@ -8,6 +8,11 @@
 //! / 2 (objects are at least two words apart), mapped lazily (pages never touched cost
 //! nothing), and also marks objects whose children are being hashed: meeting one of those
 //! again below itself means the data holds a cycle, which no noun can.
+//!
+//! `checkCached` checks one object's cached mug, for the scrub (scrub.zig), which passes
+//! every object of a slab in turn: from its data and its children's cached mugs, a child
+//! without one recomputed on a small fixed stack within a budget (no side table).
+//! A wrong cached mug also fails the check of every cell that refers to its object.
 
 const std = @import("std");
 const os_memory = @import("../os_memory.zig");
@@ -168,3 +173,109 @@ const Walk = struct {
         return error.CorruptNoun;
     }
 };
+
+// ------------------------------------------------------------------------- one cached mug
+
+/// What checking one object's cached mug found (`checkCached`).
+pub const Cached = enum {
+    /// No mug is cached (header mug bits 0): nothing to check.
+    unset,
+    right,
+    wrong,
+    /// A child is malformed (the page sums cover those words) or over the budget.
+    unchecked,
+};
+
+/// Words of data that recomputing one uncached child may read before it gives up.
+pub const child_budget_words: u64 = 1 << 16;
+/// Frames of that recomputation's explicit stack: a cell takes one for itself and one per
+/// child, so this bounds the depth it can go to at about a third of it.
+const child_frames_max: usize = 384;
+
+/// Check the cached mug of the object whose header is at `off` (which must lie whole in
+/// the data below `used`): an atom's against the mug of its limbs, a cell's against the mug
+/// of its children's mugs. A child's cached mug is used when set (the scrub checks it in
+/// its own turn); an uncached child is recomputed without caches, within a budget.
+pub fn checkCached(slab: [*]const u64, used: SlabOffset, off: SlabOffset) Cached {
+    assert(off.inData(used));
+    const header = slab[off.words()];
+    assert(format.objectWords(header) <= used.since(off));
+    const cached = Header.mug(header);
+    if (cached == 0) return .unset;
+    const limbs = Header.limbs(header);
+    const m = if (limbs > 0)
+        mug.mugBytes(std.mem.sliceAsBytes(slab[off.words() + 1 ..][0..limbs]))
+    else blk: {
+        const mh = childMug(slab, used, Noun.fromRaw(slab[off.words() + 1])) orelse return .unchecked;
+        const mt = childMug(slab, used, Noun.fromRaw(slab[off.words() + 2])) orelse return .unchecked;
+        break :blk mug.mugCell(mh, mt);
+    };
+    return if (m == cached) .right else .wrong;
+}
+
+/// The mug of a child: its cached one, or recomputed (null when malformed or over budget).
+fn childMug(slab: [*]const u64, used: SlabOffset, child: Noun) ?u32 {
+    if (child.isDirect()) return mug.mugU64(child.raw());
+    const off = objectOf(slab, used, child) orelse return null;
+    const cached = Header.mug(slab[off.words()]);
+    if (cached != 0) return cached;
+    return recomputeBounded(slab, used, child);
+}
+
+/// The offset of a PMA object `n` points to, if it is a well-formed one below `used`.
+fn objectOf(slab: [*]const u64, used: SlabOffset, n: Noun) ?SlabOffset {
+    assert(!n.isDirect());
+    if (!n.inPma() or n.isForward()) return null;
+    const off = SlabOffset.of(n);
+    if (!off.inData(used)) return null;
+    const header = slab[off.words()];
+    if (n.isCell() != (Header.limbs(header) == 0)) return null;
+    if (format.objectWords(header) > used.since(off)) return null;
+    return off;
+}
+
+/// The mug of `root`, recomputed without reading any cached mug, post-order on a fixed
+/// explicit stack; null past `child_budget_words` of data read (a shared DAG is hashed as
+/// the tree it unfolds to, so the budget also bounds that), past the stack's depth, or on
+/// a malformed object.
+fn recomputeBounded(slab: [*]const u64, used: SlabOffset, root: Noun) ?u32 {
+    const Frame = struct { noun: Noun, children_done: bool };
+    var frames: [child_frames_max]Frame = undefined;
+    var mugs: [child_frames_max + 1]u32 = undefined;
+    var frame_count: usize = 1;
+    var mug_count: usize = 0;
+    var budget = child_budget_words;
+    frames[0] = .{ .noun = root, .children_done = false };
+    while (frame_count > 0) {
+        frame_count -= 1;
+        const f = frames[frame_count];
+        if (f.children_done) {
+            assert(mug_count >= 2);
+            mug_count -= 1;
+            mugs[mug_count - 1] = mug.mugCell(mugs[mug_count - 1], mugs[mug_count]);
+            continue;
+        }
+        if (f.noun.isDirect()) {
+            mugs[mug_count] = mug.mugU64(f.noun.raw());
+            mug_count += 1;
+            continue;
+        }
+        const off = objectOf(slab, used, f.noun) orelse return null;
+        const header = slab[off.words()];
+        if (format.objectWords(header) > budget) return null;
+        budget -= format.objectWords(header);
+        const limbs = Header.limbs(header);
+        if (limbs > 0) {
+            mugs[mug_count] = mug.mugBytes(std.mem.sliceAsBytes(slab[off.words() + 1 ..][0..limbs]));
+            mug_count += 1;
+            continue;
+        }
+        if (frame_count + 3 > frames.len) return null;
+        frames[frame_count] = .{ .noun = f.noun, .children_done = true };
+        frames[frame_count + 1] = .{ .noun = Noun.fromRaw(slab[off.words() + 2]), .children_done = false };
+        frames[frame_count + 2] = .{ .noun = Noun.fromRaw(slab[off.words() + 1]), .children_done = false };
+        frame_count += 3;
+    }
+    assert(mug_count == 1);
+    return mugs[0];
+}

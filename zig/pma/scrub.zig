@@ -9,6 +9,12 @@
 //! checked start has no checksums and is reported as unverified. Commits made while a pass
 //! runs lie above it and are checked by the next pass; a GC (another file) restarts it.
 //!
+//! The sums leave out the mug bits of headers (mugs are cached after commits), so the pass
+//! also checks every cached mug it passes (mug_check.zig `checkCached`): an atom's against
+//! its limbs, a cell's against its children's mugs. A wrong one is a data fault like a page
+//! that fails its sum. An atom is hashed whole at its header, so a step may go over its
+//! budget by one atom.
+//!
 //! A fault found by a writer (a scrub step, a full check, or a commit that finds its open
 //! extent changed) makes the handle refuse further commits and GCs, and is recorded in the
 //! `pma.fault` file (written atomically), so that every later open of the directory fails
@@ -21,6 +27,7 @@ const slab_format = @import("format.zig");
 const SlabOffset = slab_format.SlabOffset;
 const Coverage = slab_format.Coverage;
 const integrity = @import("integrity.zig");
+const mug_check = @import("mug_check.zig");
 const mapping = @import("mapping.zig");
 const safe_file = @import("safe_file.zig");
 const arena = @import("arena.zig");
@@ -44,6 +51,8 @@ pub const FaultKind = enum {
     open_extent,
     /// The records do not tile the checked data exactly.
     chain,
+    /// An object's cached mug (header bits the sums leave out) does not match its data.
+    mug,
 
     pub fn text(k: FaultKind) []const u8 {
         return switch (k) {
@@ -52,6 +61,7 @@ pub const FaultKind = enum {
             .tiling => "the objects of an extent do not parse",
             .open_extent => "the data since the last extent record does not match its checksum",
             .chain => "the extent records do not cover the data exactly",
+            .mug => "an object's cached mug does not match its data",
         };
     }
 };
@@ -121,6 +131,17 @@ pub const Scrub = struct {
     faults: u64 = 0,
     first_fault: ?Fault = null,
     new_fault: ?Fault = null,
+    /// Check cached mugs too (off only for `extentMatches`, which asserts sums).
+    check_mugs: bool = true,
+    /// Cached mugs compared, and those that could not be (a malformed or too large child).
+    mugs_checked: u64 = 0,
+    mugs_unchecked: u64 = 0,
+    /// Wrong cached mugs in the page chunk being walked (the first, and how many): they
+    /// count once the chunk's sum is compared, and only if it matches, so that a page
+    /// failing its sum is one fault, named as such (a word changed inside a cell makes the
+    /// cell's mug wrong too).
+    pending_mug: ?Fault = null,
+    pending_mugs: u64 = 0,
 
     const Phase = enum { idle, open_extent, record, extent, finished };
 
@@ -160,6 +181,8 @@ pub const Scrub = struct {
         s.expected_end = s.coverage.open_start;
         s.checked_words = 0;
         s.total_words = s.used.since(s.coverage.checked_start);
+        s.pending_mug = null;
+        s.pending_mugs = 0;
         assert(!s.used.lessThan(s.coverage.open_start));
     }
 
@@ -183,7 +206,12 @@ pub const Scrub = struct {
         const c = &s.coverage;
         const count = s.used.since(c.open_start);
         const sum = slab_format.appendedChecksum(s.slab, c.open_start, s.used) catch null;
-        if (sum != c.open_checksum) s.fault(.open_extent, c.open_start, count);
+        if (sum != c.open_checksum) {
+            s.fault(.open_extent, c.open_start, count);
+        } else {
+            s.objectsBetween(c.open_start, s.used); // They tile it: the sum parsed them.
+            s.flushMugFaults();
+        }
         s.charge(left, count);
         s.phase = .record;
     }
@@ -219,6 +247,7 @@ pub const Scrub = struct {
             const at = s.walk.summer.at;
             s.fault(.tiling, at, s.walk.end.since(at));
             s.walk.summer.at = s.walk.end; // The rest of this extent cannot be parsed.
+            s.flushMugFaults();
             break :blk true;
         };
         s.charge(left, s.walk.summer.at.since(before));
@@ -236,8 +265,51 @@ pub const Scrub = struct {
             s.fault(.chain, at, len_words);
         } else if (s.record.sum(s.slab, s.sum_index) != sum) {
             s.fault(.page, at, len_words);
+            // The page's wrong mugs are the page's fault, not counted apart.
+            s.pending_mug = null;
+            s.pending_mugs = 0;
         }
         s.sum_index += 1;
+        s.flushMugFaults();
+    }
+
+    /// The extent walk passes the object whose header is at `at`: check its cached mug.
+    pub fn object(s: *Scrub, at: SlabOffset) void {
+        if (!s.check_mugs) return;
+        switch (mug_check.checkCached(s.slab, s.used, at)) {
+            .unset => {},
+            .right => s.mugs_checked += 1,
+            .unchecked => s.mugs_unchecked += 1,
+            .wrong => {
+                s.mugs_checked += 1;
+                const size = slab_format.objectWords(s.slab[at.words()]);
+                if (s.pending_mug == null) s.pending_mug = .{ .kind = .mug, .file_id = s.file_id, .offset_bytes = at.toBytes(), .length_bytes = size * 8 };
+                s.pending_mugs += 1;
+            },
+        }
+    }
+
+    /// Count the wrong cached mugs of the chunk just compared as faults.
+    fn flushMugFaults(s: *Scrub) void {
+        const f = s.pending_mug orelse return;
+        assert(s.pending_mugs > 0);
+        s.faults += s.pending_mugs;
+        if (s.first_fault == null) s.first_fault = f;
+        if (s.new_fault == null) s.new_fault = f;
+        s.pending_mug = null;
+        s.pending_mugs = 0;
+    }
+
+    /// `object` for each of the objects that tile [from, to).
+    fn objectsBetween(s: *Scrub, from: SlabOffset, to: SlabOffset) void {
+        var at = from;
+        while (at.lessThan(to)) {
+            const size = slab_format.objectWords(s.slab[at.words()]);
+            assert(size <= to.since(at));
+            s.object(at);
+            at = at.add(size);
+        }
+        assert(at == to);
     }
 
     fn charge(s: *Scrub, left: *u64, count_words: u64) void {
@@ -262,7 +334,7 @@ pub const Scrub = struct {
 
 /// Whether the extent of `record` matches its page sums (assertions when one is written).
 pub fn extentMatches(slab: [*]const u64, record: *const slab_format.Record) bool {
-    var s: Scrub = .{ .record = record.*, .slab = slab, .total_words = std.math.maxInt(u64) };
+    var s: Scrub = .{ .record = record.*, .slab = slab, .total_words = std.math.maxInt(u64), .check_mugs = false };
     s.walk = integrity.ExtentWalk.init(record.start, record.offset);
     const done = s.walk.step(slab, &s, std.math.maxInt(u64)) catch return false;
     assert(done);
