@@ -640,11 +640,12 @@ export fn cellar_progress_hook(hook: ?progress.Hook) callconv(.c) void {
 }
 
 /// The latest native progress report of any thread: kind, done, total, ms since the epoch
-/// (four little-endian u64 into `buf`, >= 32 bytes; all zero before the first). 0 or -1.
+/// (four little-endian u64 into `buf`, >= 32 bytes; all zero before the first), then, when
+/// `buf` has 40 bytes, the Nock steps counted so far. 0 or -1.
 export fn cellar_progress_latest(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     if (len < 32) return -1;
     const fields = progress.readLatest();
-    writeFields(bytesOut(buf, len), &fields);
+    writeFields(bytesOut(buf, len), fields[0..if (len >= 40) 5 else 4]);
     return 0;
 }
 

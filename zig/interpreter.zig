@@ -54,6 +54,7 @@ const Noun = noun_mod.Noun;
 const Header = noun_mod.Header;
 const Workspace = @import("workspace.zig").Workspace;
 const equality = @import("equality.zig");
+const progress = @import("progress.zig");
 
 pub const NockError = error{ Exit, Meme, Intr };
 pub const FailureKind = enum(u8) { exit = 1, meme = 2, intr = 3 };
@@ -195,6 +196,8 @@ pub const Context = struct {
     steps_limit: u64 = std.math.maxInt(u64),
     poll_at: u64 = 0,
     check_at: u64 = 0,
+    /// `steps` when progress was last noted (at a poll or the start of an outermost call).
+    steps_noted: u64 = 0,
 
     /// The context registers itself as a root set of `ws`; it must not move until `deinit`.
     pub fn init(ctx: *Context, ws: *Workspace) !void {
@@ -266,6 +269,7 @@ pub const Context = struct {
             std.math.maxInt(u64)
         else
             ctx.steps +| ctx.limits.steps_max;
+        ctx.steps_noted = ctx.steps;
         ctx.poll_at = ctx.steps + 1;
         ctx.check_at = @min(ctx.poll_at, ctx.steps_limit +| 1);
         assert(ctx.check_at > ctx.steps);
@@ -282,6 +286,8 @@ pub const Context = struct {
             if (ctx.limits.deadline_ns != 0 and std.time.nanoTimestamp() >= ctx.limits.deadline_ns) {
                 return error.Intr;
             }
+            progress.noteSteps(steps - ctx.steps_noted);
+            ctx.steps_noted = steps;
             ctx.poll_at = steps + constants.interpreter_check_interval_steps;
         }
         ctx.check_at = @min(ctx.poll_at, ctx.steps_limit +| 1);

@@ -276,6 +276,31 @@ test "interpreter: limits give %intr and leave the context reusable" {
     try f.expectProduct("41", decrement, "40");
 }
 
+test "interpreter: a long computation counts its steps in the latest progress report" {
+    const progress = @import("progress.zig");
+    const interval = @import("constants.zig").interpreter_check_interval_steps;
+    var f: Fixture = undefined;
+    try f.init(16 << 20);
+    defer f.deinit();
+    try f.expectProduct("41", decrement, "40");
+    for ([_]u64{ 100_000, 200_000 }) |n| {
+        const before = progress.readLatest();
+        const steps_before = f.ctx.steps;
+        const product = try nock(&f.ctx, Noun.direct(n), try parse(&f.ws, decrement));
+        try testing.expectEqual(Noun.direct(n - 1), product);
+        const steps = f.ctx.steps - steps_before;
+        try testing.expect(steps > 10 * interval);
+        const after = progress.readLatest();
+        try testing.expectEqual(@as(u64, @intFromEnum(progress.Kind.nock_steps)), after[0]);
+        try testing.expectEqual(after[4], after[1]);
+        try testing.expectEqual(@as(u64, 0), after[2]);
+        try testing.expect(after[3] >= before[3]);
+        // Counted at the polls: all but the steps after the last one.
+        try testing.expect(after[4] - before[4] <= steps);
+        try testing.expect(after[4] - before[4] + interval > steps);
+    }
+}
+
 test "interpreter: deep recursion completes or fails cleanly; tail loops use constant stack" {
     var f: Fixture = undefined;
     try f.init(64 << 20);
