@@ -10,11 +10,14 @@ import {
   Operation,
   type OperationProgress,
   progressLine,
+  runCompute,
   showProgressOn,
   summaryLine,
   withNativeLatest,
 } from "../src/runtime/progress.ts";
 import { SnapshotStore } from "../src/runtime/snapshots.ts";
+import { nock } from "../src/core/machine.ts";
+import { runCli } from "./_helpers.ts";
 
 function record(): { seen: [OperationProgress, boolean][]; [Symbol.dispose](): void } {
   const seen: [OperationProgress, boolean][] = [];
@@ -164,6 +167,68 @@ Deno.test("progress: another thread reads the library's latest report for the ru
     const later = { ...op, startedAt: Date.now() + 60_000 };
     assert.deepEqual(withNativeLatest(later), later);
     assert.equal(withNativeLatest({ ...op, kind: "verify" }).phase, "");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("progress: a computation's lines count Nock steps", () => {
+  const p: OperationProgress = {
+    kind: "compute",
+    phase: "",
+    done: 1.234e9,
+    total: 0,
+    unit: "steps",
+    startedAt: 0,
+    elapsedMs: 14_000,
+  };
+  assert.equal(progressLine(p), "compute: 1.2 G steps, 14.0 s");
+  assert.equal(summaryLine(p), "compute: 1.2 G steps in 14.00 s (88.1 M steps/s)");
+  assert.equal(progressLine({ ...p, done: 512, elapsedMs: 1500 }), "compute: 512 steps, 1.5 s");
+  assert.equal(progressLine({ ...p, done: 20_480 }), "compute: 20.5 k steps, 14.0 s");
+});
+
+/** Nock: decrement `n` by counting up from 0 (12 steps a count, no jets). */
+const decrement = [
+  8,
+  [1, 0],
+  8,
+  [1, 6, [5, [0, 7], 4, 0, 6], [0, 6], 9, 2, [0, 2], [4, 0, 6], 0, 7],
+  9,
+  2,
+  0,
+  1,
+];
+
+Deno.test("progress: a computation counts its steps; a short one shows nothing", () => {
+  using r = record();
+  const plain = fakeStream(false);
+  {
+    using _shown = showProgressOn(plain);
+    using subject = Noun.atom(100_000);
+    using formula = Noun.from(decrement);
+    using product = runCompute(() => nock(subject, formula));
+    assert.equal(product.toBigInt(), 99_999n);
+  }
+  const [last, ended] = r.seen.at(-1)!;
+  assert(ended && last.kind === "compute" && last.unit === "steps");
+  // Counted at the interpreter's polls (every 16,384 steps): all but the last few.
+  assert(last.done > 1_200_000 - 16_384 && last.done <= 1_200_000, `${last.done}`);
+  if (last.elapsedMs < 1000) assert.deepEqual(plain.text, []);
+});
+
+Deno.test("progress: the CLI sums up a computation past a second, on stderr only", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const path = `${dir}/long.jam`;
+    {
+      using noun = Noun.from([20_000_000, decrement]);
+      Deno.writeFileSync(path, noun.jam());
+    }
+    const result = await runCli(["nock", path], [dir]);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, "19999999\n");
+    assert.match(result.stderr, /^compute: \d+\.\d [kMG] steps in \d+\.\d\d s \(.* steps\/s\)\n$/);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

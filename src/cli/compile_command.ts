@@ -10,6 +10,7 @@ import { drainSlogs } from "../core/machine.ts";
 import { buildKernel, kernelModeOf } from "../hoon/kernel_build.ts";
 import type { KernelMode } from "../hoon/kernel_build.ts";
 import { bootKernel } from "../runtime/kernel.ts";
+import { runCompute, showProgressOn } from "../runtime/progress.ts";
 import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
 import { findPill } from "./_pill.ts";
@@ -48,6 +49,16 @@ function build(pill: Uint8Array, source: string, mode: KernelMode): Uint8Array {
   }
 }
 
+/** Build, then boot the build once as a check: one computation, shown as such. */
+function buildAndBoot(pill: Uint8Array, source: string, mode: KernelMode): Uint8Array {
+  using _progress = showProgressOn();
+  return runCompute(() => {
+    const jam = build(pill, source, mode);
+    bootKernel(jam).dispose();
+    return jam;
+  });
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
@@ -58,8 +69,7 @@ async function runCompile(args: CompileArgs): Promise<number> {
   const mode = args.mode ?? kernelModeOf(source);
   console.error(`compiling ${args.source} (${mode}) with ${args.pill}`);
   const start = performance.now();
-  const jam = build(pill, source, mode);
-  bootKernel(jam).dispose();
+  const jam = buildAndBoot(pill, source, mode);
   const ms = (performance.now() - start).toFixed(0);
   if (args.check) {
     const existing = await readInput(args.out);

@@ -7,6 +7,7 @@
 
 import { drainSlogs } from "../core/machine.ts";
 import { Hoon } from "../hoon/ivory.ts";
+import { runCompute, showProgressOn } from "../runtime/progress.ts";
 import {
   jetFoldedStacks,
   jetReport,
@@ -53,7 +54,8 @@ function evaluate(hoon: Hoon, expression: string, options: {
   const start = performance.now();
   let product: Noun;
   try {
-    product = hoon.wish(expression, options);
+    using _progress = showProgressOn();
+    product = runCompute(() => hoon.wish(expression, options));
   } catch (error) {
     if (!(error instanceof NockError)) throw error;
     printSlogs();

@@ -12,6 +12,7 @@ import { CueError, NockError } from "../core/errors.ts";
 import { Failure, integerOption, readInput } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
 import type { Command } from "./_command.ts";
+import { runCompute, showProgressOn } from "../runtime/progress.ts";
 
 async function cueFile(path: string): Promise<Noun> {
   const bytes = await readInput(path);
@@ -46,7 +47,8 @@ async function runNock(args: NockArgs): Promise<number> {
   if (args.jetCheck) setJetCheck(true);
   let product: Noun;
   try {
-    product = nock(subject, formula, { stepLimit, timeoutMs });
+    using _progress = showProgressOn();
+    product = runCompute(() => nock(subject, formula, { stepLimit, timeoutMs }));
   } catch (error) {
     if (!(error instanceof NockError)) throw error;
     printSlogs();

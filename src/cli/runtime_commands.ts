@@ -18,7 +18,7 @@ import { Pma } from "../runtime/pma.ts";
 import { Replica } from "../runtime/replica.ts";
 import type { BootReport } from "../runtime/runtime.ts";
 import { SnapshotStore } from "../runtime/snapshots.ts";
-import { showProgressOn } from "../runtime/progress.ts";
+import { runCompute, showProgressOn } from "../runtime/progress.ts";
 import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, noArguments, oneArgument } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
@@ -189,7 +189,8 @@ async function runPoke(args: PokeArgs, dir: string): Promise<number> {
   using runtime = await openRuntime(dir);
   let result;
   try {
-    result = runtime.poke(cause, wire === undefined ? {} : { wire });
+    using _progress = showProgressOn();
+    result = runCompute(() => runtime.poke(cause, wire === undefined ? {} : { wire }));
   } catch (error) {
     if (!(error instanceof NockError)) throw error;
     error.traceNoun?.dispose();

@@ -1,8 +1,9 @@
 /**
- * Progress of the long durable operations: GC, snapshot writing, snapshot verification and
- * replay. Each runs as an {@linkcode Operation}; listeners (a terminal line, the server's
- * `/status`) see it start, advance and end. Native work reports through a hook the library
- * calls every 64 MiB or so ({@linkcode withNativeProgress}).
+ * Progress of the long operations: GC, snapshot writing, snapshot verification, replay and
+ * long Nock computations. Each runs as an {@linkcode Operation}; listeners (a terminal line,
+ * the server's `/status`) see it start, advance and end. Native work reports through a hook
+ * the library calls every 64 MiB or so ({@linkcode withNativeProgress}); Nock only notes its
+ * step count in the library's latest report ({@linkcode runCompute}).
  *
  * @module
  */
@@ -10,7 +11,10 @@
 import { symbols } from "../core/ffi.ts";
 
 /** What is running. */
-export type OperationKind = "gc" | "snapshot" | "verify" | "replay";
+export type OperationKind = "gc" | "snapshot" | "verify" | "replay" | "compute";
+
+/** What an operation counts. */
+export type ProgressUnit = "bytes" | "events" | "steps";
 
 /** A snapshot of one operation's progress. */
 export interface OperationProgress {
@@ -20,7 +24,9 @@ export interface OperationProgress {
   /** Work done and total, in `unit`s (total 0 when unknown). */
   done: number;
   total: number;
-  unit: "bytes" | "events";
+  unit: ProgressUnit;
+  /** The library's Nock step count when it started (`compute`; 0 for the others). */
+  base?: number;
   /** When it started (ms since the epoch) and how long it has run. */
   startedAt: number;
   elapsedMs: number;
@@ -57,30 +63,36 @@ export function currentOperation(): OperationProgress | null {
  */
 export class Operation {
   readonly kind: OperationKind;
-  readonly unit: "bytes" | "events";
+  readonly unit: ProgressUnit;
   readonly startedAt = Date.now();
   readonly #start = performance.now();
   #phase = "";
   #done = 0;
   #total: number;
   readonly #nested: boolean;
+  readonly #base: number;
 
   private constructor(
     kind: OperationKind,
-    unit: "bytes" | "events",
+    unit: ProgressUnit,
     total: number,
     nested: boolean,
+    base: number,
   ) {
     this.kind = kind;
     this.unit = unit;
     this.#total = total;
     this.#nested = nested;
+    this.#base = base;
   }
 
-  /** Start an operation of `total` units (0 when unknown). */
-  static begin(kind: OperationKind, unit: "bytes" | "events", total: number): Operation {
+  /**
+   * Start an operation of `total` units (0 when unknown); `base`: the library's count the
+   * work is measured from (Nock steps).
+   */
+  static begin(kind: OperationKind, unit: ProgressUnit, total: number, base = 0): Operation {
     const nested = running !== null;
-    const op = new Operation(kind, unit, total, nested);
+    const op = new Operation(kind, unit, total, nested, base);
     if (!nested) {
       running = op;
       notify(op, false);
@@ -114,6 +126,7 @@ export class Operation {
       done: this.#done,
       total: this.#total,
       unit: this.unit,
+      base: this.#base,
       startedAt: this.startedAt,
       elapsedMs: performance.now() - this.#start,
     };
@@ -177,6 +190,7 @@ const nativeKinds: Record<OperationKind, number[]> = {
   snapshot: [5, 6],
   verify: [7],
   replay: [5, 6],
+  compute: [8],
 };
 
 /**
@@ -185,14 +199,39 @@ const nativeKinds: Record<OperationKind, number[]> = {
  * operation when the running thread cannot take callbacks.
  */
 export function withNativeLatest(p: OperationProgress): OperationProgress {
-  const buffer = new Uint8Array(32);
-  if (symbols().cellar_progress_latest(buffer, buffer.length) !== 0) return p;
-  const view = new DataView(buffer.buffer);
-  const field = (i: number) => Number(view.getBigUint64(i * 8, true));
+  const field = latestFields();
+  if (field === null) return p;
+  // Nock steps are counted apart from the other reports: the count since it started.
+  if (p.unit === "steps") return { ...p, done: Math.max(field(4) - (p.base ?? 0), 0), total: 0 };
   const kind = field(0);
   if (!nativeKinds[p.kind].includes(kind) || field(3) < p.startedAt) return p;
   if (p.unit === "events") return { ...p, phase: `snapshot ${nativePhases[kind]}` };
   return { ...p, phase: nativePhases[kind], done: field(1), total: field(2) };
+}
+
+/**
+ * Run `fn` (native Nock work, in one call or several) as a `compute` operation counting Nock
+ * steps, which only the library's count has (the interpreter adds to it every 16,384 steps
+ * and calls no hook). Inside another operation it just runs `fn`.
+ */
+export function runCompute<T>(fn: () => T): T {
+  if (running !== null) return fn();
+  const op = Operation.begin("compute", "steps", 0, latestFields()?.(4) ?? 0);
+  try {
+    return fn();
+  } finally {
+    const last = withNativeLatest(op.progress());
+    if (last.done > 0) op.advance(last.done, 0);
+    op.end();
+  }
+}
+
+/** The library's latest report: kind, done, total, ms since the epoch, Nock steps. */
+function latestFields(): ((i: number) => number) | null {
+  const buffer = new Uint8Array(40);
+  if (symbols().cellar_progress_latest(buffer, buffer.length) !== 0) return null;
+  const view = new DataView(buffer.buffer);
+  return (i: number) => Number(view.getBigUint64(i * 8, true));
 }
 
 /** Run `fn` as an operation that reports native progress; ends it either way. */
@@ -216,9 +255,10 @@ export function runNative<T>(
 
 // ------------------------------------------------------------------ terminal
 
-/** A short figure: bytes as KiB/MiB/GiB, events as a count. */
-export function formatAmount(n: number, unit: "bytes" | "events"): string {
+/** A short figure: bytes as KiB/MiB/GiB, events as a count, steps as k/M/G steps. */
+export function formatAmount(n: number, unit: ProgressUnit): string {
   if (unit === "events") return `${Math.round(n).toLocaleString("en-US")} events`;
+  if (unit === "steps") return formatSteps(n);
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
   while (n >= 1024 && i < units.length - 1) {
@@ -226,6 +266,16 @@ export function formatAmount(n: number, unit: "bytes" | "events"): string {
     i++;
   }
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+function formatSteps(n: number): string {
+  const prefixes = ["", "k", "M", "G", "T", "P"];
+  let i = 0;
+  while (n >= 1000 && i < prefixes.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return i === 0 ? `${Math.round(n)} steps` : `${n.toFixed(1)} ${prefixes[i]} steps`;
 }
 
 /** One line describing `p`: `gc copy 312.0 MiB of 1.0 GiB (31%), 1.2 s`. */
@@ -249,7 +299,8 @@ export function summaryLine(p: OperationProgress): string {
 /**
  * Show operations on a terminal: a progress line (rewritten in place, at most 5 times a
  * second) once one has run for more than a second, only when `stream` is a terminal; the
- * summary line always, when it ends. Disposing of the result stops it.
+ * summary line when it ends (of a computation, only one that ran more than a second).
+ * Disposing of the result stops it.
  *
  * @example
  * ```ts
@@ -270,12 +321,18 @@ export function showProgressOn(
     if (ended) {
       shown = (poller?.stop() ?? false) || shown;
       poller = null;
-      write(`${shown ? "\r\x1b[2K" : ""}${summaryLine(p)}\n`);
+      if (p.kind !== "compute" || p.elapsedMs >= 1000 || shown) {
+        write(`${shown ? "\r\x1b[2K" : ""}${summaryLine(p)}\n`);
+      }
       shown = false;
       return;
     }
-    // Blocked in a native call without callbacks: a Worker draws the line meanwhile.
-    if (tty && p.done === 0 && poller === null && stream === Deno.stderr && !callbacksAllowed()) {
+    // Blocked in a native call without callbacks (Nock never calls back): a Worker draws the
+    // line meanwhile.
+    if (
+      tty && p.done === 0 && poller === null && stream === Deno.stderr &&
+      (p.kind === "compute" || !callbacksAllowed())
+    ) {
       poller = Poller.start(p);
     }
     const now = performance.now();
