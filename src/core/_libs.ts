@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "8c43c03e5fa34d4d28061a5ce5534865543944afec08a89b6d55254006caa9b8",
-      size: 483488,
+      sha256: "06921d684762da2a6de441c29e24dfbd80aa0218aaf3353aabb9f57f12cab92c",
+      size: 600848,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "cbac326fdaab2e406f6cca58b3479b3be40055fdbc286255b4567d65c724c8b6",
-      size: 442248,
+      sha256: "5fa0edef80b0b00dabf2bf898ac171945be3e1b4549e68d232913aec8234d4ec",
+      size: 540400,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "a4383279ae028813dbf41daeba4f343020a70294c8c87bb41d3d7d50b15992d4",
-      size: 484232,
+      sha256: "6e2506c86d4cd2567ed72267ad443c350680d2341d48f945d473ff9180e4b566",
+      size: 604066,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "c92b50997864bd6462c52b34301761957d8201e56684dcae54bae0d3fa0376b0",
-      size: 478400,
+      sha256: "0d701eecbfd7fe7f3f04c8a61dbc8619b639c7bab7aeef3f06aeff08ff20fadd",
+      size: 581952,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "45f18ba0371e60203f7d2503741b8151d08ab74e2245b1d25695cff4413f27bb",
-      size: 645632,
+      sha256: "17936f2f8a191f3b60489392d0c914638df21fbc5cfe077612d8563bd3d77b3a",
+      size: 743424,
     },
   },
 };
