@@ -219,7 +219,7 @@ function page(): Response {
 function health(context: RouteContext): Response {
   const o = context.observability;
   const health = o.health();
-  const serving = o.phase === "ready" && health !== "failed";
+  const serving = o.ready(); // The same verdict as /readyz, with the reason beside it.
   const headers: Record<string, string> = { "cache-control": "no-store" };
   if (!serving) headers["retry-after"] = o.phase === "recovering" ? "1" : "5";
   return jsonResponse({ health, phase: o.phase }, serving ? 200 : 503, headers);
