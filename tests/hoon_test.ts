@@ -214,7 +214,7 @@ Deno.test({
     assertEquals(shown, "838102050");
     assert(after.skipped > before.skipped, "no check was skipped");
     assertEquals(after.mismatches, before.mismatches);
-    assert(/ \* checks=\d+ mismatches=0 skipped=[1-9]\d*\n/.test(jetReport()));
+    assert(/ \* jet=\S+ checks=\d+ mismatches=0 skipped=[1-9]\d*\n/.test(jetReport()));
     assertThrows(() => setJetLimits({ checkSteps: -2 }), ArgumentError, "checkSteps");
   },
 });

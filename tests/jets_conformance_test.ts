@@ -21,59 +21,12 @@ import {
   setJetCheck,
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
+import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
 
 handleCount();
 
-/** An expression; its product as `formatNoun` prints it, or a crash; or only the check. */
-interface Case {
-  expr: string;
-  product?: string;
-  crash?: boolean;
-}
-
-const c = (expr: string, product?: string): Case => ({ expr, product });
-const crash = (expr: string): Case => ({ expr, crash: true });
-
-/** A deterministic generator (xorshift32), so that a failure can be reproduced. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
-/** `count` cases of `name a b` on random atoms below `limit`, with products from `f`. */
-function randomPairs(
-  name: string,
-  f: (a: bigint, b: bigint) => bigint | string | null,
-  limit: number,
-  seed: number,
-  count = 6,
-): Case[] {
-  const next = random(seed);
-  const out: Case[] = [];
-  while (out.length < count) {
-    const a = BigInt(Math.floor(next() * limit));
-    const b = BigInt(Math.floor(next() * limit));
-    const product = f(a, b);
-    if (product === null) continue;
-    out.push(c(`(${name} ${dot(a)} ${dot(b)})`, String(product)));
-  }
-  return out;
-}
-
-/** An atom in Hoon's `@ud` syntax (dots every three digits). */
-function dot(n: bigint): string {
-  return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-}
-
-const flag = (b: boolean) => (b ? "0" : "1");
-
-/** Every native jet of `zig/jets/jets.zig`, by its registration name, with its cases. */
-const cases: Record<string, Case[]> = {
+/** The native jets of `zig/jets/jets.zig` itself, by entry name, with their cases. */
+const baseCases: Record<string, Case[]> = {
   // %one: math
   add: [c("(add 2 2)", "4"), ...randomPairs("add", (a, b) => a + b, 1e6, 1)],
   dec: [c("(dec 1)", "0"), c("(dec 1.000)", "999"), crash("(dec 0)")],
@@ -161,6 +114,9 @@ const cases: Record<string, Case[]> = {
   mule: [c("(mule |.(42))", "[0 42]"), c("(mule |.(!!))")],
 };
 
+/** Every native jet, by its entry name: the base table and each family's. */
+const cases: Record<string, Case[]> = { ...baseCases };
+
 let booted: Hoon | undefined;
 function hoon(): Hoon {
   booted ??= Hoon.boot(readCorpus("pills/ivory.pill"));
@@ -191,6 +147,8 @@ function run(name: string, test: Case): string | null {
 interface Line {
   path: string;
   jetted: boolean;
+  /** The native entry's name (zig/jets), for a jetted path. */
+  jet: string | null;
   checks: number;
   mismatches: number;
 }
@@ -199,22 +157,30 @@ interface Line {
 function reportLines(): Line[] {
   const out: Line[] = [];
   for (const text of jetReport().split("\n")) {
-    const match = /^(\S+)( \*)?.*?\bchecks=(\d+) mismatches=(\d+)/.exec(text);
+    const match = /^(\S+)( \*)?(?: jet=(\S+))?.*?\bchecks=(\d+) mismatches=(\d+)/.exec(text);
     if (match === null) continue;
     out.push({
       path: match[1],
       jetted: match[2] !== undefined,
-      checks: Number(match[3]),
-      mismatches: Number(match[4]),
+      jet: match[3] ?? null,
+      checks: Number(match[4]),
+      mismatches: Number(match[5]),
     });
   }
   return out;
 }
 
-/** The names of the native jets in zig/jets/jets.zig (`plain`, `slams` and `nests` entries). */
+/** The names of the native jets in zig/jets/*.zig (`plain`, `slams` and `nests` entries). */
 function nativeJetNames(): string[] {
-  const source = Deno.readTextFileSync(new URL("../zig/jets/jets.zig", import.meta.url));
-  return [...source.matchAll(/^\s*(?:plain|slams|nests)\("([a-z0-9-]+)"/gm)].map((m) => m[1]);
+  const dir = new URL("../zig/jets/", import.meta.url);
+  const names: string[] = [];
+  for (const file of Deno.readDirSync(dir)) {
+    if (!file.name.endsWith(".zig")) continue;
+    const source = Deno.readTextFileSync(new URL(file.name, dir));
+    const entry = /^\s*(?:E\.|entry\.)?(?:plain|slams|nests)\("([a-z0-9-]+)"/gm;
+    names.push(...[...source.matchAll(entry)].map((m) => m[1]));
+  }
+  return names;
 }
 
 /**
@@ -258,20 +224,16 @@ Deno.test({
     // Every jetted arm ivory registered (a path with a native jet, not a %memo arm) ran at
     // least one check.
     // The type engine's arms under `pen/ut` are %memo entries (their Nock runs through the
-    // memo cache, no native code to check); one of them is named `find` like the list jet.
+    // memo cache, no native code to check): the report names their entry `memo`.
     const native = new Set(Object.keys(cases));
     // Only ivory's registrations (its kelvin root `k…`): other test files in this process
     // register the default kernel's own `cellar-kv` jets, which kernel_build_test checks.
-    const isNative = (l: Line) =>
-      l.path.startsWith("k") && native.has(l.path.split("/").at(-1)!) &&
-      !l.path.includes("/ut/");
+    const isNative = (l: Line) => l.path.startsWith("k") && l.jet !== null && native.has(l.jet);
     const unchecked = lines
       .filter((l) => l.jetted && isNative(l) && l.checks === 0)
       .map((l) => l.path);
     assertEquals(unchecked, []);
-    const covered = new Set(
-      lines.filter((l) => l.checks > 0).map((l) => l.path.split("/").at(-1)!),
-    );
+    const covered = new Set(lines.filter((l) => l.checks > 0).map((l) => l.jet));
     const missing = [...native].filter((name) => !covered.has(name));
     assertEquals(missing, [], "jets in the table that ivory never ran checked");
   },

@@ -43,7 +43,7 @@ Deno.test({
     assertEquals(product.toNumber(), 1_999_999_999);
     assert(jetStats().jetCalls > calls);
     assert(ms < 1000, `decfast took ${ms} ms`);
-    assert(/\na50\/dec \* checks=\d+ mismatches=0\n/.test(jetReport()));
+    assert(/\na50\/dec \* jet=dec checks=\d+ mismatches=0\n/.test(jetReport()));
   },
 });
 
@@ -99,7 +99,7 @@ Deno.test({
     assertEquals(drainSlogs().filter((s) => s.text.startsWith("jet mismatch")), []);
     // The report counts checks per jetted registration; they add up to the totals.
     const counts = [
-      ...jetReport().matchAll(/ \* checks=(\d+) mismatches=(\d+)(?: skipped=\d+)?\n/g),
+      ...jetReport().matchAll(/ \* jet=\S+ checks=(\d+) mismatches=(\d+)(?: skipped=\d+)?\n/g),
     ];
     const sum = (i: number) => counts.reduce((total, match) => total + Number(match[i]), 0);
     assertEquals(sum(1), after.checks);

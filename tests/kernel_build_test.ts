@@ -536,7 +536,7 @@ self.onmessage = (event) => {
 function reportedPaths(report: string): Map<string, boolean> {
   const paths = new Map<string, boolean>();
   for (const line of report.split("\n").slice(1)) {
-    const m = /^(\S+)( \*)?(?: checks=\d+ mismatches=\d+)?$/.exec(line.trim());
+    const m = /^(\S+)( \*)?(?: jet=\S+ checks=\d+ mismatches=\d+)?$/.exec(line.trim());
     if (m && m[1] !== "profile") paths.set(m[1], m[2] !== undefined);
   }
   return paths;

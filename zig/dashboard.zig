@@ -1134,7 +1134,7 @@ pub const Dashboard = struct {
                 try out.print(gpa, "{s}\n", .{r.path});
             } else {
                 assert(r.mismatches <= r.checks);
-                try out.print(gpa, "{s} * checks={d} mismatches={d}", .{ r.path, r.checks, r.mismatches });
+                try out.print(gpa, "{s} * jet={s} checks={d} mismatches={d}", .{ r.path, r.jet.?.name, r.checks, r.mismatches });
                 if (r.skipped > 0) try out.print(gpa, " skipped={d}", .{r.skipped});
                 try out.append(gpa, '\n');
             }

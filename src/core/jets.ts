@@ -150,7 +150,8 @@ export function setJetLimits(limits: JetLimits): void {
 
 /**
  * The dashboard as text: every registered core's path, one a line; a core with a jet reads
- * `k140/one/add * checks=N mismatches=M` (the star marking the jet; N of its calls checked
+ * `k140/one/add * jet=add checks=N mismatches=M` (the star marking the jet, then the name of
+ * its native entry; N of its calls checked
  * against the arm's Nock in jet-check mode, M of them mismatched). Then, when profiling, one
  * line per arm, most own steps first: `self-steps steps calls path +axis jet|nock`. Arms
  * marked `nock` with many steps are candidates for new jets.

@@ -27,6 +27,7 @@ const hash = @import("hash.zig");
 const text = @import("text.zig");
 const serial_jets = @import("serial_jets.zig");
 const kv_trie = @import("kv_trie.zig");
+const entry_mod = @import("entry.zig");
 pub const virtual = @import("virtual.zig");
 pub const slam = @import("slam.zig");
 
@@ -35,44 +36,19 @@ pub const Jet = common.Jet;
 pub const Slam = common.Slam;
 pub const SlamJet = common.SlamJet;
 
-/// A jet that reads only its core, one that also slams gates from its sample, or one that
-/// runs Nock on the interpreter context it is called from (virtualization).
-pub const Func = union(enum) {
-    plain: Jet,
-    slams: SlamJet,
-    virtual: virtual.VirtualJet,
-    /// No native code: the dashboard runs the arm's Nock through the %memo cache, keyed by
-    /// the whole core and the arm's formula (pure arms of the compiler that are called
-    /// again and again with the same core, such as `+play:ut`).
-    memo,
-};
+pub const Func = entry_mod.Func;
+pub const Entry = entry_mod.Entry;
+pub const Layer = entry_mod.Layer;
+pub const Path = entry_mod.Path;
+const plain = entry_mod.plain;
+const slams = entry_mod.slams;
+const nests = entry_mod.nests;
 
-pub const Entry = struct {
-    /// The %fast name of the registered core (last path element).
-    name: []const u8,
-    func: Func,
-    /// Axis of the jetted arm in the registered core: 2 for a gate.
-    arm_axis: u64 = 2,
-    /// Sample axes read, within the registered core.
-    sample: []const u8,
-};
+/// The family files, each with its `entries` and `layers` (see entry.zig). A new family is
+/// one import here.
+const families = .{};
 
-fn plain(name: []const u8, jet: Jet, sample: []const u8) Entry {
-    assert(name.len > 0);
-    return .{ .name = name, .func = .{ .plain = jet }, .sample = sample };
-}
-
-fn slams(name: []const u8, jet: SlamJet, sample: []const u8) Entry {
-    assert(name.len > 0);
-    return .{ .name = name, .func = .{ .slams = jet }, .sample = sample };
-}
-
-fn nests(name: []const u8, jet: virtual.VirtualJet, sample: []const u8) Entry {
-    assert(name.len > 0);
-    return .{ .name = name, .func = .{ .virtual = jet }, .sample = sample };
-}
-
-pub const entries = [_]Entry{
+const base_entries = [_]Entry{
     // math (%one)
     plain("add", math.add, "[a=@ b=@] 12 13"),
     plain("dec", math.dec, "a=@ 6"),
@@ -152,22 +128,14 @@ pub const entries = [_]Entry{
     .{ .name = "memo", .func = .memo, .sample = "the whole core" },
 };
 
-/// One registration path and the entry (by name) it runs.
-pub const Path = struct {
-    path: []const u8,
-    name: []const u8,
-};
-
-const Layer = struct {
-    /// Path below the kelvin root.
-    prefix: []const u8,
-    names: []const []const u8,
-    /// The entry every name of the layer runs; null: the entry named like the path element.
-    entry: ?[]const u8 = null,
+pub const entries = blk: {
+    var all: []const Entry = &base_entries;
+    for (families) |family| all = all ++ &family.entries;
+    break :blk all[0..all.len].*;
 };
 
 /// Where hoon.hoon (kelvins 140 to 138) registers the jetted gates.
-const hoon_layers = [_]Layer{
+const base_layers = [_]Layer{
     .{ .prefix = "one", .names = &.{
         "add", "dec", "div", "dvr", "gte", "gth", "lte", "lth", "max", "min", "mod", "mul", "sub",
         "cap", "mas", "peg",
@@ -187,6 +155,12 @@ const hoon_layers = [_]Layer{
         "play", "peek", "rest", "mint", "mull", "crop", "fish", "fuse", "find", "fond",
     } },
     .{ .prefix = "one/two/tri/qua/pen/ut/nest/nest-in", .entry = "memo", .names = &.{"nest-dext"} },
+};
+
+const hoon_layers = blk: {
+    var all: []const Layer = &base_layers;
+    for (families) |family| all = all ++ &family.layers;
+    break :blk all[0..all.len].*;
 };
 
 /// Kelvin roots seen in the corpus: the ivory pill registers `[%k 140]`, the test kernel
@@ -215,7 +189,10 @@ pub const paths: [countPaths()]Path = blk: {
     for (hoon_kelvins) |kelvin| {
         for (hoon_layers) |layer| {
             for (layer.names) |name| {
-                out[i] = .{ .path = kelvin ++ "/" ++ layer.prefix ++ "/" ++ name, .name = layer.entry orelse name };
+                out[i] = .{
+                    .path = kelvin ++ "/" ++ layer.prefix ++ "/" ++ name,
+                    .name = layer.entry orelse layer.entry_prefix ++ name,
+                };
                 i += 1;
             }
         }
@@ -283,6 +260,8 @@ pub fn byPath(path: []const u8) ?*const Entry {
 
 test {
     _ = @import("common.zig");
+    _ = entry_mod;
+    inline for (families) |family| _ = family;
     _ = @import("atom.zig");
     _ = math;
     _ = tree;
@@ -309,7 +288,8 @@ test "jet table: names unique, every path resolves" {
     }
     for (paths) |p| {
         try testing.expect(byName(p.name) != null);
-        try testing.expect(std.mem.endsWith(u8, p.path, p.name) or std.mem.eql(u8, p.name, "memo"));
+        const entry = byName(p.name).?;
+        try testing.expect(entry.func == .memo or std.mem.endsWith(u8, p.name, p.path[std.mem.lastIndexOfScalar(u8, p.path, '/').? + 1 ..]));
     }
     try testing.expect(byPath("a50/dec").?.func.plain == math.dec);
     try testing.expect(byPath("k140/one/add").?.func.plain == math.add);
