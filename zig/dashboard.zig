@@ -1110,7 +1110,7 @@ pub const Dashboard = struct {
     ///   registrations <count>
     ///   dropped <count>, the last with clue <noun>      (only when some were dropped)
     ///   <path>                                           a registration without a jet
-    ///   <path> * checks=<n> mismatches=<m> [skipped=<k>] a registration with a jet: n calls
+    ///   <path> * jet=<entry> checks=<n> mismatches=<m> [skipped=<k>] a registration with a jet: n calls
     ///                                                    checked against the arm's Nock in
     ///                                                    jet-check mode, m of them mismatched,
     ///                                                    k not checked (over the step budget;
@@ -1308,8 +1308,8 @@ test "dashboard: jet-check mode reports a mismatch and uses the Nock's product" 
     // Per registration: the fake dec (one check, one mismatch) and the real one (two checks).
     const report = try f.d.report(testing.allocator);
     defer testing.allocator.free(report);
-    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=1 mismatches=1\n") != null);
-    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=2 mismatches=0\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * jet=dec checks=1 mismatches=1\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * jet=dec checks=2 mismatches=0\n") != null);
     try testing.expect(std.mem.indexOf(u8, report, "\na50\n") != null);
 }
 
@@ -1332,7 +1332,7 @@ test "dashboard: jet-check gives up a check over its step budget and counts it s
     f.ctx.limits.steps_max = 0;
     const report = try f.d.report(testing.allocator);
     defer testing.allocator.free(report);
-    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * checks=1 mismatches=0 skipped=1\n") != null);
+    try testing.expect(std.mem.indexOf(u8, report, "\na50/dec * jet=dec checks=1 mismatches=0 skipped=1\n") != null);
 }
 
 test "dashboard: memoized arms are keyed on the core's parts outside its batteries" {
