@@ -95,5 +95,7 @@ kernelTest("server: --log-format json writes only JSON records", async () => {
   assertEquals(find("stopped")?.fields, { exitCode: 0 });
   // The writer Worker's own lines are records too (the default kernel's effects have no
   // driver: the writer warns once, in JSON).
-  assertEquals(find("No driver takes %put effects")?.level, "warn");
+  const unclaimed = find("No driver takes %put effects");
+  assertEquals(unclaimed?.level, "warn");
+  assert(unclaimed.msg.includes("reach HTTP clients only"), unclaimed.msg);
 });

@@ -38,6 +38,8 @@ export interface AttachedOptions {
   print(text: string): void;
   /** Tags the owner carries out itself (not reported as unclaimed). */
   elsewhere?: readonly string[];
+  /** What becomes of the effects no driver takes, for the one-time report. */
+  unclaimedFate?: string;
 }
 
 /**
@@ -238,6 +240,7 @@ export class AttachedDrivers {
       log: this.#options.log,
       unclaimed: this.#unclaimed,
       elsewhere: this.#options.elsewhere,
+      unclaimedFate: this.#options.unclaimedFate,
     });
   }
 }

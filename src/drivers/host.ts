@@ -273,6 +273,8 @@ export interface DeliverOptions {
   skip?: () => boolean;
   /** Tags carried out elsewhere, not reported as unclaimed. */
   elsewhere?: readonly string[];
+  /** What becomes of an unclaimed tag's effects (default: "they are ignored"). */
+  unclaimedFate?: string;
 }
 
 /**
@@ -324,7 +326,9 @@ function unhandled(tag: string | null, options: DeliverOptions): void {
   options.log(
     tag === null
       ? "An effect without a tag was ignored (effects are [%tag …] cells)"
-      : `No driver takes %${tag} effects: they are ignored (reported once)`,
+      : `No driver takes %${tag} effects: ${
+        options.unclaimedFate ?? "they are ignored"
+      } (reported once)`,
   );
 }
 

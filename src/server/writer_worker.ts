@@ -165,6 +165,8 @@ function startDrivers(request: Extract<WriterRequest, { type: "open" }>): Attach
     log: (line) => log.warn(line),
     print: (text) => log.line(text),
     elsewhere: httpResponseLimit === null ? [] : answerTags,
+    // Every effect is in its poke's answer and on GET /effects: only no driver acts on it.
+    unclaimedFate: "they reach HTTP clients only (poke answers and GET /effects)",
   });
 }
 
