@@ -623,10 +623,18 @@ export class HttpFront {
     for (const relay of this.#relays) relay.closeIfIdle();
   }
 
-  /** Stop accepting and close every connection; resolves once they are all gone. */
-  async close(): Promise<void> {
+  /**
+   * Stop accepting, let connections end by themselves for up to `graceMs` (one whose inner
+   * connection closed still passes on its last bytes), close the rest; resolves once they are
+   * all gone.
+   */
+  async close(graceMs = 0): Promise<void> {
     this.stopAccepting();
     await this.#accepting;
+    const ended = Promise.all([...this.#relays].map((relay) => relay.done));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([ended, new Promise((resolve) => timer = setTimeout(resolve, graceMs))]);
+    clearTimeout(timer);
     for (const relay of this.#relays) relay.close();
     await Promise.all([...this.#relays].map((relay) => relay.done));
   }
@@ -782,7 +790,7 @@ export function listenFronted(
     shutdown: async () => {
       front.stopAccepting();
       await inner.promise.then((s) => s.server.shutdown(), () => {});
-      await front.close();
+      await front.close(2000);
     },
   };
 }
