@@ -365,3 +365,26 @@ kernelTest("http front: header timeout, and every framing still works through it
     assertEquals(status.code, 0, server.lines.join("\n"));
   }
 });
+
+kernelTest("http front: --header-timeout-ms 0 serves without a front, as before", async () => {
+  const dataDir = Deno.makeTempDirSync({ prefix: "cellar-front-off-" });
+  const server = await startServerProcess(dataDir, { args: ["--header-timeout-ms=0"] });
+  try {
+    const r = await fetch(`${server.url}peek/count`, { headers: auth(server.token) });
+    assertEquals(r.status, 200);
+    await r.body?.cancel();
+    assert.throws(() => Deno.lstatSync(`${dataDir}/run/http.sock`), Deno.errors.NotFound);
+    // A head that drips is not timed out (Deno.serve's own behaviour).
+    const conn = await connect(server);
+    await conn.write(encoder.encode("GET /peek/count HTTP/1.1\r\nHost: x\r\nX-Drip: "));
+    const stop = drip(conn, "ab", 100);
+    const { text, closed } = await readUntil(conn, () => false, 1500);
+    stop();
+    closeQuietly(conn);
+    assertEquals([text, closed], ["", false]);
+  } finally {
+    const status = await stopServer(server);
+    Deno.removeSync(dataDir, { recursive: true });
+    assertEquals(status.code, 0, server.lines.join("\n"));
+  }
+});

@@ -41,7 +41,8 @@ export interface ServerOptions {
   maxConnections?: number;
   /** A request head (request line and headers) must be complete this long after its first
    * byte, or after its connection fell idle; else 408 and the connection closes (default
-   * 10,000; see `http_front.ts`). */
+   * 10,000; 0: no front, Deno.serve listens itself, for a server behind a proxy that times
+   * heads out; see `http_front.ts`). */
   headerTimeoutMs?: number;
   /** Peek Workers (default 2). */
   peekWorkers?: number;
@@ -201,7 +202,9 @@ export function resolveSettings(options: ServerOptions): Settings {
     port,
     kernel,
     limits,
-    headerTimeoutMs: positive("header timeout", options.headerTimeoutMs, 10_000),
+    headerTimeoutMs: options.headerTimeoutMs === 0
+      ? 0
+      : positive("header timeout", options.headerTimeoutMs, 10_000),
     peekWorkers,
     snapshotEveryEvents: snapshotEvery,
     log: options.log ?? createLogger(options.logFormat ?? "text").line,
