@@ -11,6 +11,7 @@
  */
 
 import assert from "node:assert/strict";
+import { ChunkedScanner, headEnd, requestFraming } from "../src/server/http_front.ts";
 import { assertEquals, kernelTest } from "./_helpers.ts";
 import { assertHealthy, headOf, rssMib, stateMug } from "./_hostile.ts";
 import type { Hostile } from "./_hostile.ts";
@@ -386,5 +387,47 @@ kernelTest("http front: --header-timeout-ms 0 serves without a front, as before"
     const status = await stopServer(server);
     Deno.removeSync(dataDir, { recursive: true });
     assertEquals(status.code, 0, server.lines.join("\n"));
+  }
+});
+
+Deno.test("http front: heads, request framing and chunked bodies are found as Deno.serve does", () => {
+  const bytes = (text: string) => encoder.encode(text);
+  const h = bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\nrest");
+  assertEquals(headEnd(h, 0, h.length), h.length - 4);
+  assertEquals(headEnd(h, 0, h.length - 5), -1);
+  const lfOnly = bytes("GET / HTTP/1.1\nHost: x\n\nrest");
+  assertEquals(headEnd(lfOnly, 0, lfOnly.length), lfOnly.length - 4);
+  const framings: [string, unknown][] = [
+    ["GET / HTTP/1.1\r\nHost: x\r\n\r\n", { isHead: false, body: 0 }],
+    ["HEAD / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", { isHead: true, body: 5 }],
+    ["POST / HTTP/1.1\r\ncontent-LENGTH:  12 \r\n\r\n", { isHead: false, body: 12 }],
+    ["POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", {
+      isHead: false,
+      body: "raw",
+    }],
+    ["POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n", { isHead: false, body: "raw" }],
+    ["POST / HTTP/1.1\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n", {
+      isHead: false,
+      body: "chunked",
+    }],
+    ["POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", { isHead: false, body: "raw" }],
+    ["POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", {
+      isHead: false,
+      body: "raw",
+    }],
+    ["PRI * HTTP/2.0\r\n\r\n", { isHead: false, body: "raw" }],
+    ["POST / HTTP/1.1\r\nX-Content-Length: 9\r\n\r\n", { isHead: false, body: 0 }],
+  ];
+  for (const [head, want] of framings) assertEquals(requestFraming(bytes(head)), want, head);
+  // A chunked body with an extension and a trailer, fed whole and then one byte at a time.
+  const body = bytes("3;x=1\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nT: 1\r\n\r\nNEXT");
+  const end = body.length - 4;
+  assertEquals(new ChunkedScanner().scan(body, 0, body.length), end);
+  const scanner = new ChunkedScanner();
+  let found = -1;
+  for (let i = 0; i < body.length && found === -1; i++) found = scanner.scan(body, i, i + 1);
+  assertEquals(found, end);
+  for (const bad of ["3\nabc\n0\n\n", "x\r\n", "3\r\nabcd\r\n", "ffffffffffffff\r\n"]) {
+    assertEquals(new ChunkedScanner().scan(bytes(bad), 0, bad.length), -2, bad);
   }
 });

@@ -420,10 +420,10 @@ class Relay {
         from = Math.max(this.#start, this.#end - 2);
         from -= this.#room();
         const got = await Promise.race([this.#read(), this.#expiry.promise]);
+        if (typeof got === "number") this.#end += got;
         if (this.#raw) return "raw";
         if (got === "expired") return await this.#expired();
         if (got === null) return this.#clientLeft();
-        this.#end += got;
       }
     } finally {
       this.#due = Infinity;
