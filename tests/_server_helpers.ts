@@ -23,7 +23,8 @@ export function freePort(): number {
 
 /**
  * The least permissions of `cellar serve` for a data directory and port: the same set as the
- * `serve` permission set of deno.json, with this data directory and port.
+ * `serve` permission set of deno.json, with this data directory and port (and the private
+ * socket of the server's header-timeout front, `DIR/run/http.sock`).
  */
 export function serverFlags(dataDir: string, port: number, extraRead: string[] = []): string[] {
   return [
@@ -34,7 +35,7 @@ export function serverFlags(dataDir: string, port: number, extraRead: string[] =
     `--allow-write=${dataDir}`,
     `--allow-ffi=${root}/zig-out/lib`,
     "--allow-env=CELLAR_LIB",
-    `--allow-net=127.0.0.1:${port}`,
+    `--allow-net=127.0.0.1:${port},unix:${dataDir}/run/http.sock`,
   ];
 }
 

@@ -105,6 +105,6 @@ Deno.test("deno task serve: the permissions follow the flags", () => {
     "--allow-write=/srv/cellar",
     `--allow-ffi=${root}/zig-out/lib,/opt/libcellar.so`,
     "--allow-env=CELLAR_LIB",
-    "--allow-net=[::1]:9000",
+    "--allow-net=[::1]:9000,unix:/srv/cellar/run/http.sock",
   ]);
 });

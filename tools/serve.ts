@@ -44,7 +44,8 @@ export function servePermissions(options: ServeOptions, library?: string): strin
     `--allow-write=${[data, ...files].join(",")}`,
     `--allow-ffi=${libs.join(",")}`,
     "--allow-env=CELLAR_LIB",
-    `--allow-net=${host}:${options.port}`,
+    // The private socket behind the front that times out request heads (http_front.ts).
+    `--allow-net=${host}:${options.port},unix:${data}/run/http.sock`,
   ];
 }
 

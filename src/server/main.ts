@@ -33,6 +33,9 @@ Options:
   --body-timeout-ms N     a request body that stalls this long gets 408 (default 10000)
   --body-deadline-ms N    a request body that takes longer in all gets 408 (default 60000)
   --max-connections N     requests in progress at once; more get 503 (default 256)
+  --header-timeout-ms N   a request head not complete N ms after its first byte (or after
+                          the connection fell idle) gets 408 and a close (default 10000;
+                          0: none, for a server behind a proxy that times heads out)
   --snapshot-every N      snapshot every N events (default 10000)
   --effects-retention N   GET /effects keeps the effects of the last N events (default 10000)
   --http-kernel           the kernel serves HTTP (NockApp's [%req …] / [%res …]): it owns the
@@ -69,6 +72,7 @@ const numberFlags = [
   ["body-timeout-ms", "bodyTimeoutMs", 1],
   ["body-deadline-ms", "bodyDeadlineMs", 1],
   ["max-connections", "maxConnections", 1],
+  ["header-timeout-ms", "headerTimeoutMs", 0],
   ["snapshot-every", "snapshotEveryEvents", 0],
   ["effects-retention", "effectsRetentionEvents", 1],
 ] as const;

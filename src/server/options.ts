@@ -39,6 +39,11 @@ export interface ServerOptions {
   bodyDeadlineMs?: number;
   /** Requests in progress at once; more get 503 (default 256). */
   maxConnections?: number;
+  /** A request head (request line and headers) must be complete this long after its first
+   * byte, or after its connection fell idle; else 408 and the connection closes (default
+   * 10,000; 0: no front, Deno.serve listens itself, for a server behind a proxy that times
+   * heads out; see `http_front.ts`). */
+  headerTimeoutMs?: number;
   /** Peek Workers (default 2). */
   peekWorkers?: number;
   /** Snapshot every this many events (the runtime's default 10,000). */
@@ -135,6 +140,8 @@ export interface Settings {
   /** The bytes of `kernelPath`, when one was given. */
   kernel?: Uint8Array;
   limits: Limits;
+  /** See {@linkcode ServerOptions.headerTimeoutMs}. */
+  headerTimeoutMs: number;
   peekWorkers: number;
   snapshotEveryEvents?: number;
   log: (line: string, level?: LogLevel) => void;
@@ -195,6 +202,9 @@ export function resolveSettings(options: ServerOptions): Settings {
     port,
     kernel,
     limits,
+    headerTimeoutMs: options.headerTimeoutMs === 0
+      ? 0
+      : positive("header timeout", options.headerTimeoutMs, 10_000),
     peekWorkers,
     snapshotEveryEvents: snapshotEvery,
     log: options.log ?? createLogger(options.logFormat ?? "text").line,

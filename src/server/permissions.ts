@@ -5,6 +5,7 @@
  * @module
  */
 
+import { innerSocketPath } from "./http_front.ts";
 import { libraryStatus } from "../core/ffi.ts";
 
 /** What the server needs to read, write, load and listen on. */
@@ -43,6 +44,7 @@ export function permissionReport(
     needed.push([`read ${context.kernelPath}`, { name: "read", path: context.kernelPath }]);
   }
   const lines = needed.map(([what, d]) => `${what}: ${granted(d) ? "granted" : "NOT granted"}`);
+  lines.push(socketLine(context.dataDir));
   const warnings: string[] = [];
   const beyond: [string, Deno.PermissionDescriptor][] = [
     ["read of everything", { name: "read" }],
@@ -73,6 +75,18 @@ export function permissionReport(
     if (granted(d)) warnings.push(what);
   }
   return { lines, warnings };
+}
+
+/**
+ * The private socket behind the front that times out request heads (`http_front.ts`): wanted,
+ * not needed (without it the server serves with no header timeout). deno.json's `serve` set
+ * cannot grant it (Deno takes only absolute socket paths there).
+ */
+function socketLine(dataDir: string): string {
+  const host = `unix:${innerSocketPath(dataDir)}`;
+  return granted({ name: "net", host })
+    ? `net ${host}: granted`
+    : `net ${host}: not granted (optional: without it requests have no header timeout)`;
 }
 
 /**

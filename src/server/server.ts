@@ -17,7 +17,7 @@
 import type { BootReport } from "../runtime/runtime.ts";
 import { openTokens, TokenAuthorizer } from "./auth.ts";
 import { EffectsHub } from "./effects_stream.ts";
-import { listen } from "./http_util.ts";
+import { listenFronted } from "./http_front.ts";
 import { main } from "./main.ts";
 import { Observability } from "./observability.ts";
 import { resolveSettings, ServerStartError } from "./options.ts";
@@ -100,8 +100,8 @@ export function startServer(options: ServerOptions): RunningServer {
   const front = serverFront(context, settings, (call) => writer.poke(call));
   // Listen first: a busy port fails before any Worker starts. No request is handled before
   // this function returns, so the handlers find the writer and the pool in place.
-  const { server, url } = listen(
-    settings,
+  const { url, ...server } = listenFronted(
+    { ...settings, failed: (error) => fail(error.message, error) },
     (request) => cluster ? cluster.serve(context, request) : front.serve(request),
   );
   const ready = Promise.withResolvers<BootReport>();
