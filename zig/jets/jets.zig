@@ -46,7 +46,7 @@ const nests = entry_mod.nests;
 
 /// The family files, each with its `entries` and `layers` (see entry.zig). A new family is
 /// one import here.
-const families = .{};
+const families = .{ @import("ob.zig"), @import("format.zig") };
 
 const base_entries = [_]Entry{
     // math (%one)
