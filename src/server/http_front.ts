@@ -20,6 +20,8 @@
 
 import { describe, ServerStartError } from "./options.ts";
 import { listen } from "./http_util.ts";
+import { FrontClient } from "./front_client.ts";
+import type { InnerAddress } from "./front_client.ts";
 
 /** Largest request head (request line and headers) the front takes; 431 past it. */
 export const headBytesMax = 64 * 1024;
@@ -739,11 +741,10 @@ async function innerServer(
   place: "unix" | "loopback",
   path: string,
   handler: (request: Request) => Promise<Response>,
-): Promise<{ server: Deno.HttpServer; connect: () => Promise<Deno.Conn> }> {
+): Promise<{ server: Deno.HttpServer; to: InnerAddress }> {
   if (place === "loopback") {
     const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-    const port = server.addr.port;
-    return { server, connect: () => Deno.connect({ hostname: "127.0.0.1", port }) };
+    return { server, to: { transport: "tcp", port: server.addr.port } };
   }
   const dir = path.slice(0, path.lastIndexOf("/"));
   try {
@@ -755,7 +756,7 @@ async function innerServer(
   if (!info.isDirectory || info.isSymlink) throw new Error(`${dir} is not a folder`);
   await clearStaleSocket(path);
   const server = Deno.serve({ path, onListen() {} }, handler);
-  return { server, connect: () => Deno.connect({ transport: "unix", path }) };
+  return { server, to: { transport: "unix", path } };
 }
 
 /** Remove a socket that a killed server left; refuse one a live server answers on. */
@@ -791,12 +792,15 @@ function publicUrl(request: Request, port: number): Request {
 export interface FrontedServer {
   /** `http://host:port/`. */
   url: string;
+  /** Resolves once the public address takes connections (or could not: `failed` said so). */
+  listening: Promise<void>;
   /** Stop taking connections and requests, finish those in progress, close everything. */
   shutdown(): Promise<void>;
 }
 
 /**
- * Serve `handler` on `host:port` behind an {@linkcode HttpFront}, the real Deno.serve on a
+ * Serve `handler` on `host:port` behind an {@linkcode HttpFront} in its own Worker
+ * ({@linkcode FrontClient}), the real Deno.serve on a
  * private Unix socket in `DIR/run/` (only this user can reach it; see {@linkcode innerPlace}
  * for the fallbacks). Without the permission for either, it serves as before without a front
  * (no header timeout) and logs a warning naming the grant; so it does, without the warning,
@@ -818,8 +822,7 @@ export function listenFronted(
   const path = innerSocketPath(settings.dataDir);
   const place = settings.headerTimeoutMs === 0 ? null : innerPlace(path);
   if (place === null && settings.headerTimeoutMs === 0) {
-    const { server, url } = listen(settings, handler);
-    return { url, shutdown: () => server.shutdown() };
+    return unfronted(settings, handler);
   }
   if (place === null) {
     settings.log(
@@ -827,45 +830,56 @@ export function listenFronted(
         `private socket (see docs/RELIABILITY.md)`,
       "warn",
     );
-    const { server, url } = listen(settings, handler);
-    return { url, shutdown: () => server.shutdown() };
+    return unfronted(settings, handler);
   }
-  const inner = Promise.withResolvers<Awaited<ReturnType<typeof innerServer>>>();
-  const front = publicFront(settings, () => inner.promise.then((s) => s.connect()));
-  const port = front.addr.port;
-  innerServer(place, path, (request) => handler(publicUrl(request, port))).then(
-    inner.resolve,
+  const addr = checkListen(settings);
+  const port = addr.port;
+  const front = new FrontClient(
+    { hostname: addr.hostname, port, headerTimeoutMs: settings.headerTimeoutMs },
+    settings.failed,
+  );
+  const inner = innerServer(place, path, (request) => handler(publicUrl(request, port))).then(
+    (s) => (front.inner(s.to), s),
     (cause) => {
+      front.inner(null); // connections are refused with 503
       const message = `Cannot open the server's private socket ${path}: ${describe(cause)}`;
-      inner.reject(new ServerStartError(message, { cause }));
       settings.failed(new ServerStartError(message, { cause }));
+      return null;
     },
   );
-  inner.promise.catch(() => {}); // connections are refused with 503 meanwhile
-  const h = front.addr.hostname.includes(":") ? `[${front.addr.hostname}]` : front.addr.hostname;
+  const h = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
   return {
     url: `http://${h}:${port}/`,
+    listening: front.listening,
     shutdown: async () => {
-      front.stopAccepting();
-      await inner.promise.then((s) => s.server.shutdown(), () => {});
+      await front.stopAccepting();
+      await (await inner)?.server.shutdown();
       await front.close(2000);
     },
   };
 }
 
-/** The public listener; throws {@linkcode ServerStartError} when it cannot listen. */
-function publicFront(
-  settings: { host: string; port: number; headerTimeoutMs: number },
-  connectInner: () => Promise<Deno.Conn>,
-): HttpFront {
+/** Deno.serve listening itself, without a front. */
+function unfronted(
+  settings: { host: string; port: number },
+  handler: (request: Request) => Promise<Response>,
+): FrontedServer {
+  const { server, url } = listen(settings, handler);
+  return { url, listening: Promise.resolve(), shutdown: () => server.shutdown() };
+}
+
+/**
+ * Whether the public address can be listened on, now, so a busy port or a missing grant fails
+ * before any Worker starts: listen, note the address, close; the front's Worker then listens
+ * on it. Throws {@linkcode ServerStartError}.
+ */
+function checkListen(settings: { host: string; port: number }): Deno.NetAddr {
   const { host, port } = settings;
   try {
-    return new HttpFront({
-      hostname: host,
-      port,
-      headerTimeoutMs: settings.headerTimeoutMs,
-      connectInner,
-    });
+    const listener = Deno.listen({ hostname: host, port });
+    const addr = listener.addr;
+    listener.close();
+    return addr;
   } catch (cause) {
     const hint = cause instanceof Deno.errors.NotCapable
       ? ` (grant --allow-net=${host}:${port})`

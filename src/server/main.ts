@@ -303,6 +303,7 @@ export async function main(
   let running: RunningServer;
   try {
     running = start({ ...options, log: logger.line });
+    await running.listening;
     announce(running, options, logger);
   } catch (error) {
     logger.error(describe(error));

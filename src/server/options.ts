@@ -90,6 +90,8 @@ export interface RunningServer {
   url: string;
   /** The absolute data directory. */
   dataDir: string;
+  /** Resolves once `url` takes connections (its front's Worker listens), or could not. */
+  listening: Promise<void>;
   /** Resolves with the boot report once the writer booted; rejects if it could not. */
   ready: Promise<BootReport>;
   /** Stop accepting, finish in-flight requests (the poke being computed included), close

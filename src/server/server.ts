@@ -84,8 +84,7 @@ function startWriter(
  */
 export function startServer(options: ServerOptions): RunningServer {
   const settings = resolveSettings(options);
-  const { dataDir, log } = settings;
-  const { tokens, adminTokenPath } = openTokens(dataDir);
+  const { dataDir, log } = settings, { tokens, adminTokenPath } = openTokens(dataDir);
   const observability = new Observability(settings, settings.cluster !== undefined);
   const cluster = settings.cluster && startCluster(settings.cluster, observability, log);
   const effects = new EffectsHub({ retentionEvents: options.effectsRetentionEvents });
@@ -115,7 +114,7 @@ export function startServer(options: ServerOptions): RunningServer {
   const pool = new PeekPool(settings, {
     ready: () => {
       const boot = observability.markReady();
-      if (boot !== null) ready.resolve(boot);
+      if (boot !== null) void server.listening.then(() => ready.resolve(boot));
     },
     failed: (message) => fail(message, new ServerStartError(message)),
     restarted: (reason) => observability.peekerRestarts.inc(reason),
@@ -145,6 +144,7 @@ export function startServer(options: ServerOptions): RunningServer {
   return {
     url,
     dataDir,
+    listening: server.listening,
     ready: ready.promise,
     shutdown,
     finished: finished.promise,
