@@ -1404,6 +1404,32 @@ test "dashboard: registrations find jets added to the table after them" {
     try testing.expectEqual(@as(u64, 1), f.d.stats.unmatched);
 }
 
+test "dashboard: imported registrations run unjetted without their table entry, jetted with it" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    _ = try f.run(try f.program(dec_arm, "%dashtest-cold", "5"));
+    const cold = try f.d.exportCold();
+    // A state reopened elsewhere: its registrations come back by path.
+    var g: Fixture = undefined;
+    try g.init(64 << 20);
+    defer g.deinit();
+    const bytes = try jam.jamBytes(&f.ws, testing.allocator, cold);
+    defer testing.allocator.free(bytes);
+    const copy = try cue.cue(&g.ws, bytes);
+    try testing.expectEqual(@as(u32, 2), try g.d.importCold(copy));
+    try testing.expectEqual(@as(u64, 2), g.d.stats.unmatched); // Runs its Nock, counted.
+    try testing.expectEqual(Noun.direct(4), try g.run(try g.program(dec_arm, "%dashtest-cold", "5")));
+    try testing.expectEqual(@as(u64, 0), g.d.stats.jet_calls);
+    // The app passes its table again: the same registrations now run the jet.
+    var message: [256]u8 = undefined;
+    var w = std.Io.Writer.fixed(&message);
+    try testing.expectEqual(@as(u32, 1), try table.add("jet a50/dashtest-cold dec\n", &w));
+    try testing.expectEqual(Noun.direct(4), try g.run(try g.program(dec_arm, "%dashtest-cold", "5")));
+    try testing.expectEqual(@as(u64, 1), g.d.stats.jet_calls);
+    try testing.expectEqual(@as(u64, 1), g.d.stats.unmatched);
+}
+
 test "dashboard: jet-check mode reports a mismatch and uses the Nock's product" {
     var f: Fixture = undefined;
     try f.init(64 << 20);
