@@ -20,6 +20,8 @@ import {
   Runtime,
 } from "../mod.ts";
 import { assertEquals, runCli } from "./_helpers.ts";
+import { parseServeArgs } from "../src/server/main.ts";
+import { resolveSettings, ServerStartError } from "../src/server/options.ts";
 
 handleCount(); // Load the library outside any test (resource sanitizer).
 
@@ -210,4 +212,22 @@ Deno.test("jet table: a bad --jets file fails naming the field, before running",
   assertEquals(list.code, 0);
   const table = parseJetTable(list.stdout, "list");
   assert(table.jets!.some((m) => m.path === "k138/one/two/turn" && m.jet === "turn"));
+});
+
+Deno.test("jet table: serve's --jets is checked before the data directory is made", () => {
+  const parsed = parseServeArgs(["--jets", "j.json"]);
+  assert(parsed.kind === "serve");
+  assertEquals(parsed.options.jetsPath, "j.json");
+  const jets = `${dir}/serve-bad.json`;
+  Deno.writeTextFileSync(jets, JSON.stringify({ cores: [{ path: "x", parentAxis: 0 }] }));
+  const dataDir = `${dir}/serve-data`;
+  assert.throws(
+    () => resolveSettings({ dataDir, jetsPath: jets }),
+    (e: Error) => e instanceof ServerStartError && e.message.includes("cores[0].batteryMug"),
+  );
+  assert.throws(() => Deno.statSync(dataDir), Deno.errors.NotFound);
+  const good = `${dir}/serve-good.json`;
+  Deno.writeTextFileSync(good, JSON.stringify({ jets: [{ path: "srv/k1/mul", jet: "mul" }] }));
+  resolveSettings({ dataDir, jetsPath: good });
+  assert(addedJetTable().jets!.some((m) => m.path === "srv/k1/mul"));
 });
