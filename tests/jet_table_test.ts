@@ -21,6 +21,7 @@ import {
 } from "../mod.ts";
 import { assertEquals, runCli } from "./_helpers.ts";
 import { parseServeArgs } from "../src/server/main.ts";
+import { findPill } from "../src/cli/_pill.ts";
 import { resolveSettings, ServerStartError } from "../src/server/options.ts";
 
 handleCount(); // Load the library outside any test (resource sanitizer).
@@ -230,4 +231,33 @@ Deno.test("jet table: serve's --jets is checked before the data directory is mad
   Deno.writeTextFileSync(good, JSON.stringify({ jets: [{ path: "srv/k1/mul", jet: "mul" }] }));
   resolveSettings({ dataDir, jetsPath: good });
   assert(addedJetTable().jets!.some((m) => m.path === "srv/k1/mul"));
+});
+
+Deno.test("jet table: boot --jets with a bad table creates nothing", async () => {
+  const kernel = new URL("../kernels/kv.jam", import.meta.url).pathname;
+  const jets = `${dir}/boot-bad.json`;
+  Deno.writeTextFileSync(jets, JSON.stringify({ jets: [{ path: "a b", jet: "add" }] }));
+  const data = `${dir}/boot-data`;
+  const result = await runCli(["boot", kernel, "--data", data, "--jets", jets], [dir, kernel]);
+  assertEquals(result.code, 1, result.stderr);
+  assert(result.stderr.includes("jets[0].path: bad path"), result.stderr);
+  assert.throws(() => Deno.statSync(data), Deno.errors.NotFound);
+});
+
+const pill = findPill();
+
+Deno.test({
+  name: `jet table: hoon -v counts registrations, unmatched and dropped hints${
+    pill === null ? " (skipped: no ivory pill)" : ""
+  }`,
+  ignore: pill === null,
+  async fn() {
+    const result = await runCli(["hoon", "--pill", pill!, "-v", "(add 2 2)"], [pill!]);
+    assertEquals([result.code, result.stdout], [0, "4\n"], result.stderr);
+    assert(
+      /\njets: \d+ registrations, \d+ unmatched, 0 dropped \(0 with an unknown parent\)\n/
+        .test(result.stderr),
+      result.stderr,
+    );
+  },
 });
