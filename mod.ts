@@ -101,16 +101,21 @@ export type { TrustPmaOptions, TrustPmaReport } from "./src/runtime/rebase.ts";
 export { Hoon } from "./src/hoon/ivory.ts";
 export type { HoonBootOptions } from "./src/hoon/ivory.ts";
 export {
+  addedJetTable,
+  addJets,
+  builtinJetTable,
   exportJetRegistrations,
   importJetRegistrations,
+  jetEntries,
   jetFoldedStacks,
   jetReport,
   jetStats,
+  parseJetTable,
   setJetCheck,
   setJetLimits,
   setJetProfile,
 } from "./src/core/jets.ts";
-export type { JetLimits, JetStats } from "./src/core/jets.ts";
+export type { JetLimits, JetMapping, JetStats, JetTable, KnownCore } from "./src/core/jets.ts";
 export { renderFlameGraph } from "./src/core/flamegraph.ts";
 export type { FlameGraphOptions } from "./src/core/flamegraph.ts";
 export { Runtime, RuntimeError } from "./src/runtime/runtime.ts";

@@ -18,8 +18,12 @@
 //! payload compared. Verified parents (long-lived contexts such as the standard library
 //! core) are cached by noun word, so a typical jet call costs two hash lookups.
 //!
-//! The jet table (jets/jets.zig) is data keyed by path; a registration finds its jet when it
-//! is made.
+//! The jet table (jets/table.zig: the built-in table of jets/jets.zig plus what the app
+//! added at run time) is data keyed by path; a registration finds its jet when it is made,
+//! and again (`relink`) after the table grows. A registration whose path has no entry is
+//! counted (`Stats.unmatched`), and a hint that cannot register (`Stats.dropped`) is
+//! reported with the first such clue and, when its parent was unknown, the parent's
+//! battery, so that the app can add it as a known core.
 //!
 //! Garbage collection. Each registration keeps its nouns in one workspace tuple (a root),
 //! so the collector moves them and a PMA noun inside is found by the machine's scan of live
@@ -42,6 +46,7 @@ const NockError = interpreter.NockError;
 const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 const jets = @import("jets/jets.zig");
+const table = @import("jets/table.zig");
 const memo_mod = @import("memo.zig");
 const Memo = memo_mod.Memo;
 const jam = @import("jam.zig");
@@ -58,6 +63,10 @@ pub const Stats = struct {
     fast_hints: u64 = 0,
     registrations: u64 = 0,
     dropped: u64 = 0,
+    /// Registrations whose path has no entry in the jet table (they run their Nock), and
+    /// hints dropped because their parent core is not registered (nor a known core).
+    unmatched: u64 = 0,
+    dropped_parent: u64 = 0,
     /// Jet calls, and those that fell back to the Nock (punt, crash, or memory).
     jet_calls: u64 = 0,
     jet_punts: u64 = 0,
@@ -106,6 +115,9 @@ pub const HookTarget = struct {
 };
 
 const Staleness = enum { fresh, workspace, all };
+
+/// The parent of a dropped %fast hint that was not registered: what a known core needs.
+const DroppedParent = struct { axis: u64, mug: u32, sha256: [32]u8 };
 
 /// A cache by noun word in two tables, so that a collection (which moves workspace nouns
 /// and no PMA noun) empties one of them in O(1) and keeps the other.
@@ -173,14 +185,18 @@ pub const Dashboard = struct {
     memo: Memo,
     last_mismatch: [256]u8 = undefined,
     last_mismatch_len: u32 = 0,
-    /// The clue of the last dropped %fast hint (for the report).
-    last_dropped: [256]u8 = undefined,
-    last_dropped_len: u32 = 0,
+    /// The first dropped %fast hint (for the report): its clue, and when its parent was
+    /// not registered, that parent's axis and battery (mug and SHA-256 of its jam).
+    first_dropped: [256]u8 = undefined,
+    first_dropped_len: u32 = 0,
+    first_dropped_parent: ?DroppedParent = null,
+    /// The jet table's generation that `Registration.jet` was resolved against.
+    generation: u32 = 0,
 
     /// The dashboard registers itself (and its memo) as root sets of `ws`; it must not move
     /// until `deinit`.
     pub fn init(d: *Dashboard, ws: *Workspace) !void {
-        d.* = .{ .ws = ws, .memo = undefined };
+        d.* = .{ .ws = ws, .memo = undefined, .generation = table.generation.load(.acquire) };
         try d.memo.init(ws, constants.memo_budget_bytes_default);
         errdefer d.memo.deinit();
         try ws.addRootSet(.{ .ctx = d, .visit = visit });
@@ -384,16 +400,53 @@ pub const Dashboard = struct {
     /// is counted as dropped).
     pub fn register(d: *Dashboard, clue: Noun, core: Noun) void {
         d.stats.fast_hints += 1;
-        d.tryRegister(clue, core) catch {
+        d.relinkIfStale();
+        d.tryRegister(clue, core) catch |err| {
             d.stats.dropped += 1;
-            var w = std.Io.Writer.fixed(&d.last_dropped);
-            writeNoun(d.ws, &w, clue, 200) catch {};
-            d.last_dropped_len = @intCast(w.end);
+            if (err == error.NoParent) d.stats.dropped_parent += 1;
+            if (d.stats.dropped == 1) d.noteDropped(clue, core, err == error.NoParent);
         };
         assert(d.stats.dropped <= d.stats.fast_hints);
+        assert(d.stats.dropped_parent <= d.stats.dropped);
     }
 
-    fn tryRegister(d: *Dashboard, clue: Noun, core: Noun) error{Dropped}!void {
+    /// Keep the first dropped hint's clue and, when its parent was unknown, what a known
+    /// core for that parent needs (its axis, its battery's mug and SHA-256).
+    fn noteDropped(d: *Dashboard, clue: Noun, core: Noun, no_parent: bool) void {
+        var w = std.Io.Writer.fixed(&d.first_dropped);
+        writeNoun(d.ws, &w, clue, 200) catch {};
+        d.first_dropped_len = @intCast(w.end);
+        d.first_dropped_parent = null;
+        if (!no_parent) return;
+        const ws = d.ws;
+        const parent_formula = stripHints(ws, ws.head(ws.tail(clue)));
+        const axis = ws.tail(parent_formula);
+        assert(axis.isDirect()); // tryRegister checked it before looking the parent up.
+        const parent = interpreter.slot(ws, core, axis) orelse return;
+        if (!parent.isCell()) return;
+        const m = mug_mod.mug(ws, ws.head(parent)) catch return;
+        const sha = batterySha256(d.ws, ws.head(parent)) orelse return;
+        d.first_dropped_parent = .{ .axis = axis.raw(), .mug = m, .sha256 = sha };
+    }
+
+    /// The jet table grew since the registrations found their jets: look them up again.
+    fn relinkIfStale(d: *Dashboard) void {
+        const g = table.generation.load(.acquire);
+        if (g != d.generation) d.relink(g);
+    }
+
+    /// Resolve every registration's jet against the jet table (generation `g`).
+    pub fn relink(d: *Dashboard, g: u32) void {
+        d.generation = g;
+        d.stats.unmatched = 0;
+        for (d.registrations.items) |*r| {
+            r.jet = table.lookup(r.path);
+            if (r.jet == null) d.stats.unmatched += 1;
+        }
+        assert(d.stats.unmatched <= d.registrations.items.len);
+    }
+
+    fn tryRegister(d: *Dashboard, clue: Noun, core: Noun) error{ Dropped, NoParent }!void {
         const ws = d.ws;
         if (!clue.isCell() or !ws.tail(clue).isCell() or !core.isCell()) return error.Dropped;
         const name = ws.head(clue);
@@ -409,7 +462,7 @@ pub const Dashboard = struct {
         } else if (op == Noun.zero and arg.isDirect() and arg.raw() >= 2) {
             axis = arg.raw();
             const parent_core = interpreter.slot(ws, core, arg) orelse return error.Dropped;
-            parent = d.findRegistration(parent_core) orelse d.recognize(parent_core) orelse return error.Dropped;
+            parent = d.findRegistration(parent_core) orelse d.recognize(parent_core) orelse return error.NoParent;
         } else return error.Dropped;
         assert((parent == none) == (axis == 0));
         const head = d.lookupBattery(ws.head(core));
@@ -469,20 +522,12 @@ pub const Dashboard = struct {
         if (!core.isCell()) return null;
         const battery = d.ws.head(core);
         const m = mug_mod.mug(d.ws, battery) catch return null;
-        var digest: ?[32]u8 = null;
-        for (&jets.known_cores) |*k| {
-            if (k.battery_mug != m) continue;
-            if (digest == null) {
-                const bytes = jam.jamBytes(d.ws, d.ws.gpa, battery) catch return null;
-                defer d.ws.gpa.free(bytes);
-                var out: [32]u8 = undefined;
-                std.crypto.hash.sha2.Sha256.hash(bytes, &out, .{});
-                digest = out;
+        const Battery = struct { ws: *Workspace, noun: Noun };
+        return table.knownCore(m, Battery{ .ws = d.ws, .noun = battery }, struct {
+            fn digest(b: Battery) ?[32]u8 {
+                return batterySha256(b.ws, b.noun);
             }
-            assert(k.battery_mug == m);
-            if (std.mem.eql(u8, &digest.?, &k.battery_sha256)) return k;
-        }
-        return null;
+        }.digest);
     }
 
     /// The parent formula without the hints wrapped around it (`~%` may put a %spot on it):
@@ -532,8 +577,9 @@ pub const Dashboard = struct {
             .next_in_chain = none,
             .next_same_mug = next_same_mug,
             .path = path,
-            .jet = jets.byPath(path),
+            .jet = table.lookup(path),
         });
+        if (d.reg(index).jet == null) d.stats.unmatched += 1;
         // A new battery: cached misses for it (or for copies of it) are now wrong.
         if (head == null) d.forgetWords(true);
         d.stats.registrations += 1;
@@ -580,6 +626,7 @@ pub const Dashboard = struct {
         var map: std.ArrayList(u32) = .empty;
         defer map.deinit(gpa);
         var added: u32 = 0;
+        d.relinkIfStale();
         var it = cold;
         while (it.isCell()) : (it = ws.tail(it)) {
             var fields: [7]Noun = undefined;
@@ -777,6 +824,7 @@ pub const Dashboard = struct {
         assert(ctx.ws == d.ws);
         assert(axis.isAtom()); // The interpreter checked Nock 9's axis.
         if (!core.isCell() or !axis.isDirect()) return null;
+        d.relinkIfStale();
         const head = d.lookupBattery(d.ws.head(core)) orelse return null;
         var r = head;
         while (r != none) : (r = d.reg(r).next_in_chain) {
@@ -1108,7 +1156,13 @@ pub const Dashboard = struct {
 
     /// A text report, one item a line:
     ///   registrations <count>
-    ///   dropped <count>, the last with clue <noun>      (only when some were dropped)
+    ///   unmatched <count>                               registrations whose path has no
+    ///                                                    entry in the jet table
+    ///   dropped <count> (<p> with an unknown parent), the first with clue <noun>
+    ///                                                    (only when some were dropped)
+    ///   unknown parent axis=<a> mug=<8 hex> sha256=<64 hex>   the first dropped hint's
+    ///                                                    parent (only when it was unknown):
+    ///                                                    a known core for it fixes it
     ///   <path>                                           a registration without a jet
     ///   <path> * jet=<entry> checks=<n> mismatches=<m> [skipped=<k>] a registration with a jet: n calls
     ///                                                    checked against the arm's Nock in
@@ -1122,11 +1176,16 @@ pub const Dashboard = struct {
     pub fn report(d: *Dashboard, gpa: std.mem.Allocator) ![]u8 {
         var out: std.ArrayList(u8) = .empty;
         errdefer out.deinit(gpa);
-        try out.print(gpa, "registrations {d}\n", .{d.registrations.items.len});
+        d.relinkIfStale();
+        try out.print(gpa, "registrations {d}\nunmatched {d}\n", .{ d.registrations.items.len, d.stats.unmatched });
         if (d.stats.dropped > 0) {
-            try out.print(gpa, "dropped {d}, the last with clue {s}\n", .{
-                d.stats.dropped, d.last_dropped[0..d.last_dropped_len],
+            try out.print(gpa, "dropped {d} ({d} with an unknown parent), the first with clue {s}\n", .{
+                d.stats.dropped, d.stats.dropped_parent, d.first_dropped[0..d.first_dropped_len],
             });
+        }
+        if (d.first_dropped_parent) |p| {
+            const sha = std.fmt.bytesToHex(p.sha256, .lower);
+            try out.print(gpa, "unknown parent axis={d} mug={x:0>8} sha256={s}\n", .{ p.axis, p.mug, &sha });
         }
         for (d.registrations.items) |r| {
             if (r.jet == null) {
@@ -1165,6 +1224,15 @@ pub const Dashboard = struct {
 };
 
 /// Wall-clock nanoseconds (a clock before 1970 reads 0).
+/// The SHA-256 of `battery`'s jam (what identifies a known core), or null out of memory.
+fn batterySha256(ws: *Workspace, battery: Noun) ?[32]u8 {
+    const bytes = jam.jamBytes(ws, ws.gpa, battery) catch return null;
+    defer ws.gpa.free(bytes);
+    var out: [32]u8 = undefined;
+    std.crypto.hash.sha2.Sha256.hash(bytes, &out, .{});
+    return out;
+}
+
 fn nowNs() u64 {
     return @intCast(std.math.clamp(std.time.nanoTimestamp(), 0, std.math.maxInt(i64)));
 }
@@ -1284,6 +1352,82 @@ test "dashboard: a different root payload or parent is a different core" {
     try testing.expectError(error.Intr, f.run(try t.parse(&f.ws, text)));
     try testing.expectEqual(@as(u64, 1), f.d.stats.jet_calls);
     try testing.expect(f.d.stats.dropped >= 1); // Its parent was never registered.
+}
+
+test "dashboard: a known core added at run time registers a hint whose parent was unknown" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    // A root core (payload 7) that no %fast hint registered here, and a gate under it.
+    var buffer: [1024]u8 = undefined;
+    const text = try std.fmt.bufPrint(&buffer,
+        \\[7 [1 7] 8 [1 [7 [8 [1 0] [1 {s}] 0 1] 11 [%fast 1 %dec [0 7] 0] 0 1]]
+        \\ 8 [9 2 0 1] 9 2 10 [6 7 [0 3] 1 100] 0 2]
+    , .{dec_arm});
+    try testing.expectEqual(Noun.direct(99), try f.run(try t.parse(&f.ws, text)));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.dropped_parent);
+    try testing.expectEqual(@as(u64, 0), f.d.stats.jet_calls);
+    const report = try f.d.report(testing.allocator);
+    defer testing.allocator.free(report);
+    try testing.expect(std.mem.indexOf(u8, report, "dropped 1 (1 with an unknown parent), the first with clue [6514020 [0 7] 0]\n") != null);
+    // What the report says the parent is, added as a known core (with a mapping for the
+    // gate under it), registers the chain at the next hint, and the gate runs its jet.
+    const p = f.d.first_dropped_parent.?;
+    try testing.expectEqual(@as(u64, 7), p.axis);
+    try testing.expect(std.mem.indexOf(u8, report, "unknown parent axis=7 mug=") != null);
+    var line: [200]u8 = undefined;
+    const addition = try std.fmt.bufPrint(&line, "core dashtest-root 0 7 {x:0>8} {s}\njet dashtest-root/dec dec\n", .{ p.mug, &std.fmt.bytesToHex(p.sha256, .lower) });
+    var message: [256]u8 = undefined;
+    var w = std.Io.Writer.fixed(&message);
+    try testing.expectEqual(@as(u32, 2), try table.add(addition, &w));
+    try testing.expectEqual(Noun.direct(99), try f.run(try t.parse(&f.ws, text)));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.jet_calls);
+    try testing.expectEqual(@as(usize, 2), f.d.count());
+    try testing.expectEqualStrings("dashtest-root", f.d.pathOf(0));
+    try testing.expectEqualStrings("dashtest-root/dec", f.d.pathOf(1));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.dropped);
+}
+
+test "dashboard: registrations find jets added to the table after them" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    _ = try f.run(try f.program(dec_arm, "%dashtest-dec", "5"));
+    try testing.expectEqual(@as(u64, 0), f.d.stats.jet_calls);
+    try testing.expectEqual(@as(u64, 2), f.d.stats.unmatched); // `a50` and `a50/dashtest-dec`.
+    var message: [256]u8 = undefined;
+    var w = std.Io.Writer.fixed(&message);
+    try testing.expectEqual(@as(u32, 1), try table.add("jet a50/dashtest-dec dec\n", &w));
+    f.ctx.limits.steps_max = 10_000; // Without the jet this takes 10^12 steps.
+    try testing.expectEqual(Noun.direct(999_999), try f.run(try f.program(dec_arm, "%dashtest-dec", "1000000")));
+    try testing.expectEqual(@as(u64, 1), f.d.stats.jet_calls);
+    try testing.expectEqual(@as(u64, 1), f.d.stats.unmatched);
+}
+
+test "dashboard: imported registrations run unjetted without their table entry, jetted with it" {
+    var f: Fixture = undefined;
+    try f.init(64 << 20);
+    defer f.deinit();
+    _ = try f.run(try f.program(dec_arm, "%dashtest-cold", "5"));
+    const cold = try f.d.exportCold();
+    // A state reopened elsewhere: its registrations come back by path.
+    var g: Fixture = undefined;
+    try g.init(64 << 20);
+    defer g.deinit();
+    const bytes = try jam.jamBytes(&f.ws, testing.allocator, cold);
+    defer testing.allocator.free(bytes);
+    const copy = try cue.cue(&g.ws, bytes);
+    try testing.expectEqual(@as(u32, 2), try g.d.importCold(copy));
+    try testing.expectEqual(@as(u64, 2), g.d.stats.unmatched); // Runs its Nock, counted.
+    try testing.expectEqual(Noun.direct(4), try g.run(try g.program(dec_arm, "%dashtest-cold", "5")));
+    try testing.expectEqual(@as(u64, 0), g.d.stats.jet_calls);
+    // The app passes its table again: the same registrations now run the jet.
+    var message: [256]u8 = undefined;
+    var w = std.Io.Writer.fixed(&message);
+    try testing.expectEqual(@as(u32, 1), try table.add("jet a50/dashtest-cold dec\n", &w));
+    try testing.expectEqual(Noun.direct(4), try g.run(try g.program(dec_arm, "%dashtest-cold", "5")));
+    try testing.expectEqual(@as(u64, 1), g.d.stats.jet_calls);
+    try testing.expectEqual(@as(u64, 1), g.d.stats.unmatched);
 }
 
 test "dashboard: jet-check mode reports a mismatch and uses the Nock's product" {

@@ -339,11 +339,12 @@ export fn cellar_jet_profile(on: u32) callconv(.c) i32 {
     return 0;
 }
 
-/// Jet and memo counters as fifteen little-endian u64 fields: %fast hints, registrations,
+/// Jet and memo counters as seventeen little-endian u64 fields: %fast hints, registrations,
 /// dropped hints, jet calls, jet punts, checks, mismatches, memo hits, memo misses, memo
 /// entries, memo evictions, memo bytes (reachable from its entries at the last collection),
-/// memo budget bytes, checks skipped (over their step budget), memo inserts. `len` must be
-/// at least 120. 0 on success, -1 on failure.
+/// memo budget bytes, checks skipped (over their step budget), memo inserts, registrations
+/// whose path has no jet-table entry, hints dropped for an unknown parent. `len` must be at
+/// least 136. 0 on success, -1 on failure.
 export fn cellar_jet_stats(buf: ?[*]u8, len: u32) callconv(.c) i32 {
     const m = machine.current() orelse return -1;
     if (len < jet_stats_bytes) {
@@ -376,7 +377,27 @@ export fn cellar_jet_folded() callconv(.c) f64 {
 }
 
 /// Bytes of `cellar_jet_stats` output.
-const jet_stats_bytes: u32 = 15 * 8;
+const jet_stats_bytes: u32 = 17 * 8;
+
+/// Add to the process-wide jet table (UTF-8 text, one item a line: `jet PATH ENTRY` or
+/// `core PATH PARENT-AXIS PAYLOAD MUG SHA256`; see zig/jets/table.zig): all items or, on a
+/// bad line, none (the error names it). Returns how many items were new, or -1.
+export fn cellar_jets_add(buf: ?[*]const u8, len: f64) callconv(.c) i32 {
+    const m = machine.current() orelse return -1;
+    const n = length(m, len) catch return -1;
+    const count = m.jetsAdd(bytesIn(buf, n)) catch return -1;
+    return @intCast(count);
+}
+
+/// The jet table as text (the `cellar_jets_add` form, after one `entry NAME` line per
+/// native entry) into the pending output: its built-in items (`added` 0) or those added at
+/// run time (`added` 1). Returns its byte length, or -1.
+export fn cellar_jets_table(added: u32) callconv(.c) f64 {
+    const m = machine.current() orelse return -1;
+    if (added > 1) return @floatFromInt(status(m.fail(.bad_argument, "Bad jet table selector: {d}", .{added})));
+    const n = m.jetsTable(added == 1) catch return -1;
+    return @floatFromInt(n);
+}
 
 /// The registered paths and the profile as UTF-8 text into the pending output (fetch it
 /// with `cellar_take_output`); returns its byte length, or -1.

@@ -34,6 +34,7 @@ const Pma = pma_mod.Pma;
 const machine_pma = @import("machine_pma.zig");
 const registry = @import("registry.zig");
 const Dashboard = @import("dashboard.zig").Dashboard;
+const jet_table = @import("jets/table.zig");
 
 /// Error codes as the host sees them (stable: part of the ABI).
 pub const ErrorKind = enum(u32) {
@@ -475,14 +476,40 @@ pub const Machine = struct {
     }
 
     /// Counters of the dashboard and the memo cache, in the order of `cellar_jet_stats`.
-    pub fn jetStats(m: *Machine) [15]u64 {
+    pub fn jetStats(m: *Machine) [17]u64 {
         const s = m.dashboard.stats;
         const memo = m.dashboard.memo.currentStats();
         return .{
-            s.fast_hints,      s.registrations, s.dropped,    s.jet_calls,  s.jet_punts,    s.checks,
-            s.mismatches,      memo.hits,       memo.misses,  memo.entries, memo.evictions, memo.bytes,
-            memo.budget_bytes, s.skipped,       memo.inserts,
+            s.fast_hints,      s.registrations, s.dropped,    s.jet_calls,  s.jet_punts,      s.checks,
+            s.mismatches,      memo.hits,       memo.misses,  memo.entries, memo.evictions,   memo.bytes,
+            memo.budget_bytes, s.skipped,       memo.inserts, s.unmatched,  s.dropped_parent,
         };
+    }
+
+    /// Add mappings and known cores to the process-wide jet table (jets/table.zig text
+    /// form), all or none; this thread's registrations find their new jets at once, other
+    /// threads' at their next Nock 9. Returns how many items were new.
+    pub fn jetsAdd(m: *Machine, text: []const u8) Error!u32 {
+        var buf: [256]u8 = undefined;
+        var w = std.Io.Writer.fixed(&buf);
+        const n = jet_table.add(text, &w) catch |e| switch (e) {
+            error.BadTable => return m.fail(.bad_argument, "Bad jet table: {s}", .{w.buffered()}),
+            error.OutOfMemory => return m.failMeme("the jet table"),
+        };
+        m.dashboard.relink(jet_table.generation.load(.acquire));
+        return n;
+    }
+
+    /// The jet table in its text form (built-in items, or those added at run time) into the
+    /// pending output; returns its length.
+    pub fn jetsTable(m: *Machine, added: bool) Error!u64 {
+        var out: std.Io.Writer.Allocating = .init(m.gpa);
+        errdefer out.deinit();
+        jet_table.write(&out.writer, added) catch return m.failMeme("the jet table");
+        const text = out.toOwnedSlice() catch return m.failMeme("the jet table");
+        m.gpa.free(m.output);
+        m.output = text;
+        return text.len;
     }
 
     /// The %memo cache's byte budget and jet-check's step budget per check (0: none).

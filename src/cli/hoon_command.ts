@@ -23,6 +23,7 @@ import { CueError, NockError, NounShapeError } from "../core/errors.ts";
 import { Failure, integerOption, readInput, UsageError } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
 import { findPill } from "./_pill.ts";
+import { applyJets, jetsHelp, jetsOption } from "./_jets.ts";
 import type { Command } from "./_command.ts";
 import type { Noun } from "../core/noun.ts";
 
@@ -84,9 +85,12 @@ interface HoonArgs {
   /** Where the profile goes: OUT.folded and OUT.svg; null: no profile. */
   profile: string | null;
   verbose: boolean;
+  /** `--jets FILE`, added to the jet table before the boot. */
+  jets: string | undefined;
 }
 
 async function runHoon(args: HoonArgs): Promise<number> {
+  await applyJets(args.jets);
   const bytes = await readInput(args.pill);
   using hoon = bootHoon(args.pill, bytes);
   if (args.profile !== null) setJetProfile(true);
@@ -103,6 +107,7 @@ async function runHoon(args: HoonArgs): Promise<number> {
         (args.jetCheck ? `, ${after.checks - before.checks} checked` : ""),
     );
     console.error(memoLine(before, after));
+    console.error(jetsLine(after));
   }
   if (args.jetCheck) {
     const count = (key: "checks" | "mismatches" | "skipped") => after[key] - before[key];
@@ -137,6 +142,15 @@ function writeProfile(out: string, expression: string): void {
   console.error(`profile: ${out}.folded, ${out}.svg`);
 }
 
+/**
+ * `jets: R registrations, U unmatched, D dropped (P with an unknown parent)`: hints whose
+ * parent is unknown need a known core (`--jets`; the jet report names the battery).
+ */
+function jetsLine(stats: JetStats): string {
+  return `jets: ${stats.registrations} registrations, ${stats.unmatched} unmatched, ` +
+    `${stats.dropped} dropped (${stats.droppedUnknownParent} with an unknown parent)`;
+}
+
 /** `memo: H hits, M misses (R% hit), E evictions, N entries, B MiB of B MiB`. */
 function memoLine(before: JetStats, after: JetStats): string {
   const hits = after.memoHits - before.memoHits;
@@ -168,6 +182,7 @@ and exits with status 1. %slog messages go to stderr.`,
     "max-chars": { type: "string" },
     profile: { type: "string" },
     verbose: { type: "boolean", short: "v" },
+    ...jetsOption,
   },
   optionHelp: `  --pill FILE        The ivory pill (default: $CELLAR_IVORY_PILL, else
                      ../shared/corpus/pills/ivory.pill beside the checkout, as for build)
@@ -184,7 +199,10 @@ and exits with status 1. %slog messages go to stderr.`,
                      busiest arms to stderr, write folded stacks (microseconds) to
                      OUT.folded and a flame graph to OUT.svg
   -v, --verbose      Print the boot time, the evaluation time, jet counters and the
-                     %memo cache's hits, misses, evictions and size to stderr`,
+                     %memo cache's hits, misses, evictions and size to stderr, and the
+                     %fast registrations: how many, how many without a jet-table entry
+                     (unmatched), how many hints were dropped (and why)
+${jetsHelp}`,
   positionals: oneArgument("EXPR"),
   check({ values, positionals }): HoonArgs {
     const tried: string[] = [];
@@ -203,6 +221,7 @@ and exits with status 1. %slog messages go to stderr.`,
       memoMib: integerOption("--memo-mib", values["memo-mib"], 256),
       profile: values.profile ?? null,
       verbose: values.verbose ?? false,
+      jets: values.jets,
     };
   },
   run: runHoon,

@@ -16,6 +16,7 @@ import { dispatch } from "./_command.ts";
 import type { Command } from "./_command.ts";
 import { mugCommand, nockCommand } from "./noun_commands.ts";
 import { hoonCommand } from "./hoon_command.ts";
+import { jetsCommand } from "./jets_command.ts";
 import { compileCommand } from "./compile_command.ts";
 import {
   bootCommand,
@@ -61,6 +62,7 @@ export const commands: readonly Command[] = [
   nockCommand,
   mugCommand,
   hoonCommand,
+  jetsCommand,
   compileCommand,
   buildCommand,
   checkCommand,

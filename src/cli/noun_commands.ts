@@ -11,6 +11,7 @@ import { jetStats, setJetCheck } from "../core/jets.ts";
 import { CueError, NockError } from "../core/errors.ts";
 import { Failure, integerOption, readInput } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
+import { applyJets, jetsHelp, jetsOption } from "./_jets.ts";
 import type { Command } from "./_command.ts";
 import { runCompute, showProgressOn } from "../runtime/progress.ts";
 
@@ -34,10 +35,12 @@ interface NockArgs {
   timeoutMs: number;
   maxChars: number;
   jetCheck: boolean;
+  jets: string | undefined;
 }
 
 async function runNock(args: NockArgs): Promise<number> {
   const { path, stepLimit, timeoutMs, maxChars } = args;
+  await applyJets(args.jets);
   using input = await cueFile(path);
   if (!input.isCell) {
     throw new Failure(`Cannot evaluate ${path}: expected a [subject formula] cell, got an atom`);
@@ -82,12 +85,14 @@ trace to stderr and exits with status 1.`,
     "timeout-ms": { type: "string" },
     "max-chars": { type: "string" },
     "jet-check": { type: "boolean" },
+    ...jetsOption,
   },
   optionHelp: `  --steps N          Stop with %intr after N Nock steps (default: no limit)
   --timeout-ms N     Stop with %intr after N milliseconds (default: no limit)
   --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
   --jet-check        Run every jet beside its Nock and compare; mismatches are printed
-                     and make the exit status 1 (the Nock's product is used)`,
+                     and make the exit status 1 (the Nock's product is used)
+${jetsHelp}`,
   positionals: oneArgument("FILE.jam"),
   check: ({ values, positionals }): NockArgs => ({
     path: positionals[0],
@@ -95,6 +100,7 @@ trace to stderr and exits with status 1.`,
     timeoutMs: integerOption("--timeout-ms", values["timeout-ms"], 0),
     maxChars: integerOption("--max-chars", values["max-chars"], 100_000),
     jetCheck: values["jet-check"] ?? false,
+    jets: values.jets,
   }),
   run: runNock,
 });

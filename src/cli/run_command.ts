@@ -24,6 +24,7 @@ import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
 import { openRuntime } from "./_data.ts";
+import { jetsHelp, jetsOption, readJets } from "./_jets.ts";
 import { wireArgument, wireOption } from "./runtime_commands.ts";
 
 const runOptions = {
@@ -42,6 +43,7 @@ const runOptions = {
   mount: { type: "string" },
   "http-timeout-ms": { type: "string" },
   "http-cache-mib": { type: "string" },
+  ...jetsOption,
 } as const;
 
 /** The checked arguments of `cellar run`. */
@@ -50,6 +52,8 @@ interface RunArgs {
   dataDir: string | null;
   state: string | null;
   force: boolean;
+  /** `--jets FILE`. */
+  jets: string | undefined;
   /** The --poke causes (JSON), then the --poke-file paths, in order. */
   pokes: ({ json: Json } | { file: string })[];
   /** No wire, one for every poke, or one per poke. */
@@ -111,6 +115,7 @@ function checkRun({ values, positionals }: Input<typeof runOptions>): RunArgs {
     dataDir: values.data ?? null,
     state: values.state ?? null,
     force: values.force ?? false,
+    jets: values.jets,
     pokes,
     wires,
     files: values.files ?? null,
@@ -253,6 +258,7 @@ async function runUntilDone(host: DriverHost): Promise<number> {
 }
 
 async function run(args: RunArgs): Promise<number> {
+  const jets = await readJets(args.jets);
   const kernel = await readInput(args.kernelPath);
   const state = args.state === null
     ? undefined
@@ -265,6 +271,7 @@ async function run(args: RunArgs): Promise<number> {
     try {
       runtime = await openRuntime(dataDir, {
         kernel,
+        jets,
         state,
         create: true,
         label: "run replay",
@@ -326,7 +333,8 @@ rejects ends it with 1. Progress goes to stderr; stdout is the kernel's.`,
   --http-timeout-ms N  With --http-kernel: answer 504 after N ms without the kernel's answer
                      (default 30000)
   --http-cache-mib N With --http-kernel: the kernel's cached (%cache) responses hold at most
-                     N MiB, least recently used dropped first (default 64; 0: none)`,
+                     N MiB, least recently used dropped first (default 64; 0: none)
+${jetsHelp}`,
   positionals: oneArgument("KERNEL.jam"),
   check: checkRun,
   run,

@@ -23,6 +23,7 @@ import { Failure, readInput, UsageError } from "./_common.ts";
 import { defineCommand, noArguments, oneArgument } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
 import { age, openRuntime, size } from "./_data.ts";
+import { applyJets, jetsHelp, jetsOption, readJets } from "./_jets.ts";
 import { causeFromWords, causeTextHelp, nounJsonHelp, nounText } from "./noun_text.ts";
 import { checkNounJson, nounFromJson, nounToJson, parseNounJson } from "../core/json.ts";
 import type { Json } from "../core/json.ts";
@@ -72,25 +73,29 @@ With --state, create a new data directory whose event 0 is the kernel's load arm
 state in FILE, instead of the kernel's own state: the jam of a state noun (what 'cellar
 export --state' writes), or NockApp's exported-state container (EXPJAM), whose kernel hash
 must be KERNEL.jam's unless --force. A bad file creates nothing.`,
-  options: { state: { type: "string" }, force: { type: "boolean" } },
+  options: { state: { type: "string" }, force: { type: "boolean" }, ...jetsOption },
   optionHelp:
     `  --state FILE       Boot a new data directory from the state in FILE (a jam or an EXPJAM)
-  --force            Boot an EXPJAM state that another kernel exported`,
+  --force            Boot an EXPJAM state that another kernel exported
+${jetsHelp}`,
   positionals: oneArgument("KERNEL.jam"),
   data: "create",
   check({ values, positionals }) {
     if (values.force && values.state === undefined) {
       throw new UsageError("--force applies to --state FILE only");
     }
-    return { kernelPath: positionals[0], state: values.state, force: values.force ?? false };
+    const { state, jets } = values;
+    return { kernelPath: positionals[0], state, force: values.force ?? false, jets };
   },
-  async run({ kernelPath, state, force }, dir): Promise<number> {
+  async run({ kernelPath, state, force, jets }, dir): Promise<number> {
+    const jetTable = await readJets(jets);
     const kernel = await readInput(kernelPath);
     const stateOption = state === undefined
       ? undefined
       : { state: await readInput(state), source: state, force };
     using runtime = await openRuntime(dir, {
       kernel,
+      jets: jetTable,
       state: stateOption,
       create: true,
       label: "boot replay",
@@ -107,6 +112,7 @@ const pokeOptions = {
   jam: { type: "string" },
   json: { type: "string" },
   text: { type: "boolean" },
+  ...jetsOption,
 } as const;
 
 interface PokeArgs {
@@ -114,6 +120,7 @@ interface PokeArgs {
   cause: { jam: string } | { noun: NounLike } | { json: Json };
   wire: string | { json: Json } | undefined;
   text: boolean;
+  jets: string | undefined;
 }
 
 function checkPoke({ values, positionals }: Input<typeof pokeOptions>): PokeArgs {
@@ -127,7 +134,7 @@ function checkPoke({ values, positionals }: Input<typeof pokeOptions>): PokeArgs
     : values.json !== undefined
     ? { json: causeJson(values.json) }
     : { noun: causeFromWords(positionals) };
-  return { cause, wire, text: values.text ?? false };
+  return { cause, wire, text: values.text ?? false, jets: values.jets };
 }
 
 /**
@@ -183,10 +190,11 @@ async function causeNoun(cause: PokeArgs["cause"]): Promise<Noun> {
 }
 
 async function runPoke(args: PokeArgs, dir: string): Promise<number> {
+  const jets = await readJets(args.jets);
   using cause = await causeNoun(args.cause);
   const wire = args.wire === undefined ? undefined : wireArgument(args.wire);
   using _wire = wire instanceof Noun ? wire : null;
-  using runtime = await openRuntime(dir);
+  using runtime = await openRuntime(dir, { jets });
   let result;
   try {
     using _progress = showProgressOn();
@@ -221,7 +229,8 @@ ${nounJsonHelp}`,
                      missing), or a JSON noun used as it is, e.g. '["poke", "one-punch", 1, 0]'
   --jam FILE         The cause is the noun jammed in FILE
   --json NOUN        The cause written as JSON
-  --text             Print atoms that are printable text as 'cords' (a guess)`,
+  --text             Print atoms that are printable text as 'cords' (a guess)
+${jetsHelp}`,
   positionals: { name: "WORD", min: 0, max: Infinity },
   data: "write",
   check: checkPoke,
@@ -247,10 +256,15 @@ const peekOptions = {
   jam: { type: "boolean" },
   text: { type: "boolean" },
   json: { type: "boolean" },
+  ...jetsOption,
 } as const;
 
-function runPeek({ values, positionals }: Input<typeof peekOptions>, dir: string): number {
+async function runPeek(
+  { values, positionals }: Input<typeof peekOptions>,
+  dir: string,
+): Promise<number> {
   const path = positionals[0];
+  await applyJets(values.jets);
   using replica = openReplica(dir);
   let result;
   try {
@@ -299,7 +313,8 @@ Reads the committed state through a read-only mapping, so it works while the ser
     `  --jam              Write the jam of the value to stdout (binary) instead of printing it;
                      an unknown or empty path is then an error (exit status 1)
   --text             Print atoms that are printable text as 'cords' (a guess)
-  --json             Print the value in the JSON noun form of docs/JSON.md (as the HTTP API)`,
+  --json             Print the value in the JSON noun form of docs/JSON.md (as the HTTP API)
+${jetsHelp}`,
   positionals: oneArgument("PATH"),
   data: "read",
   run: runPeek,

@@ -74,6 +74,8 @@ export const symbolTypes = {
   cellar_pma_set_data_checksums: { parameters: ["u32"], result: "i32" },
   cellar_jets_export: { parameters: [], result: "u32" },
   cellar_jets_import: { parameters: ["u32"], result: "i32" },
+  cellar_jets_add: { parameters: ["buffer", "f64"], result: "i32" },
+  cellar_jets_table: { parameters: ["u32"], result: "f64" },
   cellar_pma_snapshot: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },
   cellar_blake3_file: { parameters: ["buffer", "u32", "buffer", "u32"], result: "f64" },
   cellar_blake3: { parameters: ["buffer", "u32", "buffer", "u32"], result: "i32" },

@@ -9,6 +9,15 @@ import { ArgumentError } from "./errors.ts";
 import { checked, lastError, symbols } from "./ffi.ts";
 import { adoptHandle, handleOf } from "./noun.ts";
 import type { Noun } from "./noun.ts";
+export {
+  addedJetTable,
+  addJets,
+  builtinJetTable,
+  checkJetTable,
+  jetEntries,
+  parseJetTable,
+} from "./jet_table.ts";
+export type { JetMapping, JetTable, KnownCore } from "./jet_table.ts";
 /**
  * Jet-check mode for later computations of this thread: every jet call also runs the arm's
  * Nock and compares; a mismatch is reported as a `%slog` (priority 3, read them with
@@ -53,6 +62,14 @@ export interface JetStats {
   registrations: number;
   /** Hints not registered (bad clue, or a parent that is not registered). */
   dropped: number;
+  /**
+   * Of them, hints whose parent core was neither registered nor a known core (a kernel
+   * jammed after its root's hint ran): add the parent as a known core (`addJets`; the
+   * report names its battery).
+   */
+  droppedUnknownParent: number;
+  /** Registrations whose path has no entry in the jet table (they run their Nock). */
+  unmatched: number;
   /** Jet calls. */
   jetCalls: number;
   /** Jet calls that fell back to the arm's Nock (a punt, a crash, or deep nesting). */
@@ -87,7 +104,7 @@ export interface JetStats {
  * ```
  */
 export function jetStats(): JetStats {
-  const buffer = new Uint8Array(120);
+  const buffer = new Uint8Array(136);
   if (symbols().cellar_jet_stats(buffer, buffer.length) !== 0) throw lastError();
   const view = new DataView(buffer.buffer);
   const field = (i: number) => Number(view.getBigUint64(i * 8, true));
@@ -107,6 +124,8 @@ export function jetStats(): JetStats {
     memoBudgetBytes: field(12),
     skipped: field(13),
     memoInserts: field(14),
+    unmatched: field(15),
+    droppedUnknownParent: field(16),
   };
 }
 
@@ -149,7 +168,11 @@ export function setJetLimits(limits: JetLimits): void {
 }
 
 /**
- * The dashboard as text: every registered core's path, one a line; a core with a jet reads
+ * The dashboard as text: `registrations N`, `unmatched U` (registrations whose path has no
+ * entry in the jet table), and when hints were dropped `dropped D (P with an unknown
+ * parent), the first with clue C`, then for an unknown parent the line `unknown parent
+ * axis=A mug=M sha256=S`: its battery, to add as a known core ({@linkcode addJets}). Then
+ * every registered core's path, one a line; a core with a jet reads
  * `k140/one/add * jet=add checks=N mismatches=M` (the star marking the jet, then the name of
  * its native entry; N of its calls checked
  * against the arm's Nock in jet-check mode, M of them mismatched). Then, when profiling, one

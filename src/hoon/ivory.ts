@@ -13,13 +13,20 @@
 import { ArgumentError, NounShapeError } from "../core/errors.ts";
 import { nock } from "../core/machine.ts";
 import type { NockOptions } from "../core/machine.ts";
-import { setJetCheck } from "../core/jets.ts";
+import { addJets, setJetCheck } from "../core/jets.ts";
+import type { JetTable } from "../core/jets.ts";
 import { Noun } from "../core/noun.ts";
 
 /** Options of {@linkcode Hoon.boot}. */
 export interface HoonBootOptions extends NockOptions {
   /** Run every jet beside its Nock from now on (see `setJetCheck`). */
   jetCheck?: boolean;
+  /**
+   * Mappings and known cores to add to the process-wide jet table before booting (see
+   * `addJets`): for a pill registered under other paths, or jammed after its root's
+   * `%fast` hint ran.
+   */
+  jets?: JetTable;
 }
 
 const ivoryTag = BigInt(0x79726f7669); // %ivory
@@ -59,6 +66,7 @@ export class Hoon {
    * ```
    */
   static boot(pill: Uint8Array, options: HoonBootOptions = {}): Hoon {
+    if (options.jets !== undefined) addJets(options.jets);
     if (options.jetCheck !== undefined) setJetCheck(options.jetCheck);
     const start = performance.now();
     using noun = Noun.cue(pill);

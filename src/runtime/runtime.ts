@@ -24,6 +24,7 @@
  */
 
 import { PmaError } from "../core/errors.ts";
+import { addJets } from "../core/jets.ts";
 import { Noun } from "../core/noun.ts";
 import { commitBootState, discardPrepared, prepareNewDirectory } from "./boot_state.ts";
 import type { PreparedState } from "./boot_state.ts";
@@ -160,6 +161,8 @@ export class Runtime {
     if (typeof dir !== "string" || dir.length === 0) {
       throw new RuntimeError("BadArgument", "The data directory must be a non-empty path");
     }
+    // The app's jets first (all or none): a bad table opens nothing.
+    if (options.jets !== undefined) addJets(options.jets);
     // A state is read, checked and loaded before anything is created.
     const prepared = options.state === undefined
       ? null

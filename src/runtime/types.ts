@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { JetTable } from "../core/jets.ts";
 import type { NockOptions } from "../core/machine.ts";
 import type { StateOption } from "./boot_state.ts";
 import type { Noun } from "../core/noun.ts";
@@ -62,6 +63,14 @@ export interface GroupLimits {
 export interface RuntimeOptions {
   /** The data directory (created when absent). */
   dataDir: string;
+  /**
+   * Mappings (registration path -> native entry) and known cores to add to the
+   * process-wide jet table before the state is loaded (see `addJets`); checked first, so a
+   * bad table opens nothing. The registrations kept beside the state record paths, not
+   * jets: pass the same table at every open. A state opened without it still runs, its
+   * registrations unjetted and counted as `unmatched` in `jetStats()` and `jetReport()`.
+   */
+  jets?: JetTable;
   /**
    * Kernel jam. A new data directory boots it; an existing one whose kernel differs is
    * upgraded to it (its load arm runs on the old state). Absent: the directory's own

@@ -58,6 +58,8 @@ Options:
   --files DIR             the file driver reads and writes the kernel's [%file …] under DIR
   --timer SECONDS         NockApp's interval timer: poke [%timer ~] every SECONDS
   --timer-poke NOUN       with --timer: poke this cause (a JSON noun) instead
+  --jets FILE             add the jet mappings and known cores of FILE (JSON, the form of
+                          'cellar jets list --json') to the jet table before booting
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
   -h, --help              this help
 
@@ -117,6 +119,7 @@ export function parseServeArgs(args: string[]): ServeCommand {
         "http-timeout-ms": { type: "string" },
         "http-cache-mib": { type: "string" },
         files: { type: "string" },
+        jets: { type: "string" },
         timer: { type: "string" },
         "timer-poke": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -157,6 +160,7 @@ export function parseServeArgs(args: string[]): ServeCommand {
   const cluster = clusterOptions(values);
   if (cluster !== undefined) options.cluster = cluster;
   if (values.files !== undefined) options.files = values.files;
+  if (values.jets !== undefined) options.jetsPath = values.jets;
   const timer = timerArgs(values.timer, values["timer-poke"]);
   if (timer !== undefined) options.timer = timer;
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };

@@ -8,6 +8,8 @@
 
 import type { BootReport } from "../runtime/runtime.ts";
 import { CellarError } from "../core/errors.ts";
+import { addJets, checkJetTable, parseJetTable } from "../core/jets.ts";
+import type { JetTable } from "../core/jets.ts";
 import { prepareDataDir, UnsafeDataDirError } from "../runtime/files.ts";
 import { clusterSettings } from "./cluster_options.ts";
 import type { ClusterOptions, ClusterSettings } from "./cluster_options.ts";
@@ -63,6 +65,13 @@ export interface ServerOptions {
   cluster?: ClusterOptions;
   /** The file driver may read and write under this directory (`--files`; created when absent). */
   files?: string;
+  /**
+   * A JSON jet table (`--jets`; mappings and known cores, see `addJets`) added to the
+   * process-wide jet table before the kernel boots; the writer and peek Workers share it.
+   */
+  jetsPath?: string;
+  /** The same as an object (both may be given). */
+  jets?: JetTable;
   /** NockApp's interval timer (`--timer`): poke `cause` (default `[%timer ~]`) every `seconds`. */
   timer?: { seconds: number; cause?: Json };
 }
@@ -170,7 +179,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 /**
- * Check `options` and fill in the defaults; read the kernel and make the data directory.
+ * Check `options` and fill in the defaults; read the kernel and make the data directory;
+ * add the jet tables (`jetsPath`, `jets`) to the process-wide one.
  * Throws {@linkcode ServerStartError} naming the first bad option.
  */
 export function resolveSettings(options: ServerOptions): Settings {
@@ -196,8 +206,11 @@ export function resolveSettings(options: ServerOptions): Settings {
   }
   // The kernel is read here so that an unreadable one fails before listening.
   const kernel = options.kernelPath === undefined ? undefined : readKernel(options.kernelPath);
+  const jets = readJetTables(options);
   refuseLocalOnly(options);
   const dataDir = makeDataDir(options.dataDir);
+  // Process-wide: the writer and peek Workers match against the same table.
+  for (const table of jets) addJets(table);
   return {
     dataDir,
     host: options.host ?? "127.0.0.1",
@@ -287,6 +300,24 @@ function httpKernelSettings(options: HttpKernelOptions): Required<HttpKernelOpti
       ? 0
       : positive("kernel response cache size", options.cacheBytes, defaultCacheBytes),
   };
+}
+
+/** The jet tables of `--jets FILE` and `options.jets`, checked (before anything starts). */
+function readJetTables(options: ServerOptions): JetTable[] {
+  const tables: JetTable[] = [];
+  try {
+    if (options.jetsPath !== undefined) {
+      const text = new TextDecoder().decode(Deno.readFileSync(options.jetsPath));
+      tables.push(parseJetTable(text, options.jetsPath));
+    }
+    if (options.jets !== undefined) {
+      checkJetTable(options.jets);
+      tables.push(options.jets);
+    }
+  } catch (cause) {
+    throw new ServerStartError(`Cannot use the jet table: ${describe(cause)}`, { cause });
+  }
+  return tables;
 }
 
 function readKernel(path: string): Uint8Array {

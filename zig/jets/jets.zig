@@ -260,6 +260,7 @@ pub fn byPath(path: []const u8) ?*const Entry {
 
 test {
     _ = @import("common.zig");
+    _ = @import("table.zig");
     _ = entry_mod;
     inline for (families) |family| _ = family;
     _ = @import("atom.zig");
