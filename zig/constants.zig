@@ -1,7 +1,7 @@
 //! Every compile-time limit and default of the core, in one place.
 
 /// Version of the C ABI exported by ffi.zig. The host refuses a library whose version differs.
-pub const abi_version: u32 = 5;
+pub const abi_version: u32 = 6;
 
 /// Default cap on live workspace data. Each of the two semispaces reserves this much
 /// address space (MAP_NORESERVE); only touched pages cost memory. Windows commits both

@@ -19,7 +19,7 @@ import type { LocatedLibrary } from "./library.ts";
 import { manifest } from "./_libs.ts";
 
 /** The ABI version this host speaks; the library must report the same. */
-export const abiVersion = 5;
+export const abiVersion = 6;
 
 /** The C functions of libcellar and their Deno FFI types. */
 export const symbolTypes = {
