@@ -10,7 +10,11 @@
  *
  * ```sh
  * deno run --allow-all bench/cluster_bench.ts [--seconds 5] [--clients 8] [--lease-ms 1000]
+ * deno run --allow-all bench/cluster_bench.ts --sync-only --clients 1,8,64 [--seconds 5]
  * ```
+ *
+ * `--sync-only` measures only the leader's durable pokes/s in `sync` mode, for each client
+ * count of `--clients` (comma separated), on one cluster.
  *
  * @module
  */
@@ -172,6 +176,29 @@ async function clustered(clients: number, seconds: number, leaseMs: number) {
   }
 }
 
+/** The leader's `sync` pokes/s for each client count, on one cluster. */
+async function syncOnly(clientCounts: number[], seconds: number): Promise<void> {
+  const nats = await LocalCluster.start();
+  const members = new Members(nats.urls, "bench");
+  try {
+    const leader = await members.start(["--lease-ms", "5000"]);
+    await until(
+      "the leader leads",
+      20_000,
+      async () => (await clusterOf(leader)).role === "leader",
+    );
+    await members.start(["--follow"]);
+    await members.start(["--follow"]);
+    for (const clients of clientCounts) {
+      const r = await load(leader, clients, seconds);
+      console.log(`cluster, sync, ${clients} clients:`, JSON.stringify(r));
+    }
+  } finally {
+    await members.killAll();
+    await nats.stop();
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -179,10 +206,16 @@ if (import.meta.main) {
       seconds: { type: "string", default: "5" },
       clients: { type: "string", default: "8" },
       "lease-ms": { type: "string", default: "1000" },
+      "sync-only": { type: "boolean", default: false },
     },
   });
   const seconds = Number(values.seconds);
-  const clients = Number(values.clients);
+  const clientCounts = values.clients.split(",").map(Number);
+  if (values["sync-only"]) {
+    await syncOnly(clientCounts, seconds);
+    Deno.exit(0);
+  }
+  const clients = clientCounts[0];
   const leaseMs = Number(values["lease-ms"]);
   const one = await single(clients, seconds);
   console.log("single node:", JSON.stringify(one));

@@ -163,6 +163,30 @@ async function idempotentRetry({ nc }: Setup): Promise<void> {
   assert.deepEqual((await stream.info()).state.messages, 2);
 }
 
+async function pipelined({ nc }: Setup): Promise<void> {
+  const stream = await EventStream.open(nc, "pipelined");
+  const leader = await stream.appender();
+  const stale = await stream.appender();
+  const group = Array.from({ length: 50 }, (_, i) => event(BigInt(i + 1)));
+  const stored = await leader.appendAll(group);
+  assert.deepEqual(stored.map((r) => r.seq), group.map((_, i) => i + 1));
+  assert.deepEqual(leader.tip, { seq: 50, event: 50n });
+  // A stale writer's group is fenced at its first event, and nothing of it is stored.
+  const late = [1n, 2n, 3n].map((n) => event(n, " stale"));
+  await assert.rejects(() => stale.appendAll(late), FencedError);
+  assert.ok(stale.fenced instanceof FencedError);
+  // A writer that never saw the acks of events 51..52 sends 51..55: deduplicated, then stored.
+  const before = leader.tip;
+  await leader.appendAll([event(51n), event(52n)]);
+  const again = await stream.appender(before);
+  const more = [51n, 52n, 53n, 54n, 55n].map((n) => event(n));
+  assert.deepEqual((await again.appendAll(more)).map((r) => r.seq), [51, 52, 53, 54, 55]);
+  await assert.rejects(() => again.appendAll([event(57n)]), ArgumentError);
+  const all = await collect(await stream.read(1n, { until: 55n }), 99);
+  assert.deepEqual(all.length, 55);
+  all.forEach((r, i) => assertSameEvent(r, event(BigInt(i + 1))));
+}
+
 async function badInput({ nc }: Setup): Promise<void> {
   assert.throws(() => clusterNames("Bad.Name"), ArgumentError);
   const stream = await EventStream.open(nc, "input");
@@ -209,6 +233,7 @@ const steps: [string, (s: Setup) => Promise<void>][] = [
   ["of two publishers racing for the same sequence, one wins", racingPublishers],
   ["a stale publisher is fenced", stalePublisher],
   ["re-sending an event whose ack was lost is idempotent", idempotentRetry],
+  ["a group published back to back is stored in order, or fenced", pipelined],
   ["bad input and a foreign stream are refused", badInput],
   ["publishing goes on after the stream's leader node is killed", nodeLoss],
 ];

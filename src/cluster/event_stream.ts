@@ -306,31 +306,61 @@ export class EventAppender {
    * unknown (append the same event again to settle it).
    */
   async append(e: StreamEvent): Promise<StreamRecord> {
+    return (await this.appendAll([e]))[0];
+  }
+
+  /**
+   * Publish `events` (contiguous, the first after the tip) back to back, event `i` with the
+   * expected last sequence `tip + i`, and wait for all the acknowledgements together: one
+   * round trip for the lot. Returns the stored records. On a failure the tip moves past the
+   * events stored before the first one that failed, and that failure is thrown: a
+   * {@linkcode FencedError} (the events before it were stored, so another writer appended)
+   * or a {@linkcode ClusterUnavailableError} (its outcome, and that of the events after it,
+   * is unknown: append them again, one by one, to settle it).
+   */
+  async appendAll(events: readonly StreamEvent[]): Promise<StreamRecord[]> {
     if (this.#fenced) throw this.#fenced;
-    checkEvent(e);
-    if (this.#tip.seq > 0 && e.event !== this.#tip.event + 1n) {
-      throw new ArgumentError(
-        `Cannot publish event ${e.event}: the stream's last event is ${this.#tip.event}`,
-      );
+    events.forEach((e, i) => {
+      checkEvent(e);
+      const after = i === 0 ? (this.#tip.seq > 0 ? this.#tip.event : e.event - 1n) : null;
+      const expected = after === null ? events[i - 1].event + 1n : after + 1n;
+      if (e.event !== expected) {
+        throw new ArgumentError(
+          `Cannot publish event ${e.event}: the stream's last event is ${expected - 1n}`,
+        );
+      }
+    });
+    const base = this.#tip.seq;
+    const acks = await Promise.allSettled(events.map((e, i) => this.#publish(e, base + i)));
+    const stored: StreamRecord[] = [];
+    for (const [i, ack] of acks.entries()) {
+      if (ack.status === "rejected") {
+        const failure = toClusterError(ack.reason, `publish event ${events[i].event}`);
+        if (failure instanceof FencedError) this.#fenced = failure;
+        throw failure;
+      }
+      stored.push(this.#stored(events[i], ack.value));
     }
+    return stored;
+  }
+
+  /** Publish `e` expecting the stream's last sequence to be `last`; its sequence. */
+  async #publish(e: StreamEvent, last: number): Promise<number> {
     const h = headers();
     h.set(eventHeaders.event, e.event.toString());
     h.set(eventHeaders.kernel, e.kernel);
     h.set(eventHeaders.mug, mugHex(e.mug));
-    let seq: number;
-    try {
-      const ack = await this.#js.publish(this.#names.subject, e.body, {
-        headers: h,
-        msgID: `${e.event}.${hex(blake3(e.body))}`,
-        expect: { lastSequence: this.#tip.seq },
-        timeout: this.#timeoutMs,
-      });
-      seq = ack.seq;
-    } catch (error) {
-      const failure = toClusterError(error, `publish event ${e.event}`);
-      if (failure instanceof FencedError) this.#fenced = failure;
-      throw failure;
-    }
+    const ack = await this.#js.publish(this.#names.subject, e.body, {
+      headers: h,
+      msgID: `${e.event}.${hex(blake3(e.body))}`,
+      expect: { lastSequence: last },
+      timeout: this.#timeoutMs,
+    });
+    return ack.seq;
+  }
+
+  /** Move the tip to `e`, stored at `seq`; fenced when that is not the next sequence. */
+  #stored(e: StreamEvent, seq: number): StreamRecord {
     if (seq !== this.#tip.seq + 1) {
       // A duplicate of an event stored elsewhere in the stream: not ours to build on.
       this.#fenced = new FencedError(

@@ -123,28 +123,55 @@ export class ClusterLeading {
     await Deno.remove(`${m.settings.dataDir}/${promoteFile}`).catch(() => {});
   }
 
-  /** Publish a computed event (`sync`): the verdict tells the writer to commit or refuse. */
-  async publish(ticket: number, event: WireEvent, kernel: string): Promise<void> {
+  /**
+   * Publish a computed group (`sync`), its events back to back: the verdict tells the writer
+   * to commit or refuse the whole group. Any refusal fences this member.
+   */
+  async publish(ticket: number, events: WireEvent[], kernel: string): Promise<void> {
     const m = this.#m;
     if (m.role !== "leader" || m.appender === null || !m.lease?.isValid()) {
       m.verdict(ticket, false);
       return;
     }
+    const range = `${events[0].eventNumber}..${events[events.length - 1].eventNumber}`;
     try {
-      await this.#append(event, kernel);
+      await this.#appendAll(events, kernel);
     } catch (error) {
       m.verdict(ticket, false);
-      await m.stepDown(`event ${event.eventNumber} was not published: ${text(error)}`);
+      await m.stepDown(`events ${range} were not published: ${text(error)}`);
       return;
     }
     if (!m.lease?.isValid()) {
       m.verdict(ticket, false);
-      await m.stepDown(`the lease ran out while event ${event.eventNumber} was published`);
+      await m.stepDown(`the lease ran out while events ${range} were published`);
       return;
     }
-    m.applied = event.eventNumber;
-    m.streamEvent = event.eventNumber;
+    const last = events[events.length - 1].eventNumber;
+    m.applied = last;
+    m.streamEvent = last;
     m.verdict(ticket, true);
+  }
+
+  /**
+   * Append `events` pipelined; when an outcome is unknown, settle the events from the first
+   * unknown one on one at a time (re-sends are deduplicated).
+   */
+  async #appendAll(events: WireEvent[], kernel: string): Promise<void> {
+    const m = this.#m;
+    try {
+      await m.appender!.appendAll(events.map((e) => ({
+        event: e.eventNumber,
+        body: e.jam,
+        kernel,
+        mug: e.stateMug,
+      })));
+      return;
+    } catch (error) {
+      if (!(error instanceof ClusterUnavailableError) || !m.lease?.isValid()) throw error;
+    }
+    for (const event of events) {
+      if (event.eventNumber > m.appender!.tip.event) await this.#append(event, kernel);
+    }
   }
 
   /** Publish events the writer committed already (`async`), in order. */

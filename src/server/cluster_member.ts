@@ -147,7 +147,7 @@ export class ClusterMember {
   handle(m: ClusterWriterReply): void {
     switch (m.type) {
       case "publish":
-        void this.#leading.publish(m.ticket, m.event, m.kernel);
+        void this.#leading.publish(m.ticket, m.events, m.kernel);
         break;
       case "committed":
         this.#leading.publishCommitted(m.events, m.kernel);

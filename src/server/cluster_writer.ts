@@ -2,8 +2,9 @@
  * The writer Worker's part in cluster mode (see `cluster_protocol.ts`): the hooks its
  * runtime is opened with, and the messages only a cluster member sends it.
  *
- * - `sync`: each computed event is posted to the main thread, which publishes it; the
- *   Worker blocks (`Atomics.wait`) until the verdict. Refused, the poke leaves no trace.
+ * - `sync`: each computed group is posted to the main thread, which publishes its events
+ *   back to back; the Worker blocks (`Atomics.wait`) until the verdict on the whole group.
+ *   Refused, none of its pokes leaves a trace.
  * - `async`: events are committed first; once a group is durable its events are posted for
  *   publishing.
  * - `apply`: a follower's events are applied with their state mugs checked.
@@ -12,7 +13,7 @@
  */
 
 import { CellarError } from "../core/errors.ts";
-import { replicateBeforeCommit, StateMismatchError } from "../runtime/runtime.ts";
+import { replicateGroupBeforeCommit, StateMismatchError } from "../runtime/runtime.ts";
 import type { ComputedEvent, PokeOutcome, Runtime } from "../runtime/runtime.ts";
 import { Verdict } from "./cluster_protocol.ts";
 import type {
@@ -37,6 +38,7 @@ function notLeading(event: bigint): NotLeaderError {
 /** The runtime hooks of a cluster member's writer. */
 export interface ClusterHooks {
   onComputed(event: ComputedEvent): void;
+  beforeCommit?: (events: readonly ComputedEvent[]) => void;
   onGroup(size: number): void;
 }
 
@@ -66,21 +68,29 @@ export function clusterHooks(
     };
   }
   let ticket = 0;
-  const publish = replicateBeforeCommit((event) => {
-    if (Atomics.load(flags, 2) !== 1) return notLeading(event.eventNumber);
+  const publish = replicateGroupBeforeCommit((events) => {
+    const last = events[events.length - 1].eventNumber;
+    if (Atomics.load(flags, 2) !== 1) return notLeading(last);
     ticket++;
     Atomics.store(flags, 0, Verdict.Waiting);
     Atomics.store(flags, 1, ticket);
-    send({ type: "publish", ticket, event, kernel: kernel() });
+    send({ type: "publish", ticket, events, kernel: kernel() });
     const waited = Atomics.wait(flags, 0, Verdict.Waiting, config.verdictTimeoutMs);
     if (Atomics.load(flags, 0) === Verdict.Published) return null;
+    const range = `${events[0].eventNumber}..${last}`;
     return new NotLeaderError(
       waited === "timed-out"
-        ? `Event ${event.eventNumber} was not confirmed by the stream in time; not accepted`
-        : `This member no longer leads: event ${event.eventNumber} was not published`,
+        ? `Events ${range} were not confirmed by the stream in time; not accepted`
+        : `This member no longer leads: events ${range} were not published`,
     );
   });
-  return { onComputed: publish, onGroup: () => {} };
+  return {
+    onComputed: (e) => {
+      if (Atomics.load(flags, 2) !== 1) throw notLeading(e.eventNumber);
+    },
+    beforeCommit: publish,
+    onGroup: () => {},
+  };
 }
 
 /** Handle a cluster message; returns the reply (effects of applied events are disposed). */

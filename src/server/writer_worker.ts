@@ -189,6 +189,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       onProgress: (progress) => send({ type: "progress", progress }),
       onGroup: (size) => (groupSizes.push(size), cluster?.onGroup(size)),
       onComputed: cluster?.onComputed ?? drivers?.computed,
+      beforeCommit: cluster?.beforeCommit,
       signal: stopping ? sharedSignal(stopping) : undefined,
     });
   } catch (error) {
