@@ -372,3 +372,55 @@ clusterTest("cluster: a new member bootstraps from the leader's snapshot", async
     await members.killAll();
   }
 });
+
+clusterTest(
+  "cluster: serve bootstraps a new member; the stream keeps only what snapshots need",
+  async (_t, c) => {
+    const members = new Members(c.cluster.urls, "trim");
+    const urls = c.cluster.urls.join(",");
+    try {
+      const a = await members.start([...lease, "--snapshot-every", "10", "--keep-snapshots", "1"]);
+      await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+      const old = await members.start(["--follow", ...lease]);
+      for (let i = 0; i < 3; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+      await converge([old], 3);
+      await stopServer(old);
+      for (let i = 3; i < 25; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+      const nc = await c.connect();
+      const stream = await EventStream.open(nc, "trim");
+      await until("the stream drops the events before the snapshot of 20", 20_000, async () => {
+        return await stream.first() === 20n;
+      });
+      // A new directory: serve itself starts it from the snapshot, not from event 1.
+      const fresh = await members.start(["--follow", ...lease]);
+      await converge([fresh], 25);
+      assert.ok(fresh.lines.some((l) => /bootstrapped at event 20 from event-0*20\.slab/.test(l)));
+      // A member left behind the stream's first event sets its state aside and stops ...
+      const behind = await startServerProcess(old.dataDir, {
+        flags: memberFlags(old.dataDir),
+        waitReady: false,
+        args: ["--cluster", urls, "--app", "trim", "--follow", ...lease],
+      });
+      members.all.push(behind);
+      assert.equal((await behind.exited).code, 1, behind.lines.join("\n"));
+      assert.ok(behind.lines.some((l) => l.includes("ALARM") && l.includes("from 20 on only")));
+      const moved = [...Deno.readDirSync(`${old.dataDir}/quarantine`)].map((e) => e.name);
+      assert.equal(moved.filter((n) => n.endsWith("-behind-stream")).length, 1);
+      // ... and its next start bootstraps from the snapshot.
+      const again = await members.start(["--follow", ...lease], old.dataDir);
+      await converge([again], 25);
+      assert.equal((await peek(again, "get/k24")).status, 200);
+      const states = await finalStates([a, fresh, again]);
+      assert.deepEqual(states[1], states[0]);
+      assert.deepEqual(states[2], states[0]);
+      const log = EventLog.open(`${fresh.dataDir}/log.sqlite`);
+      try {
+        assert.equal([...log.range(1n, 19n)].length, 0);
+      } finally {
+        log.close();
+      }
+    } finally {
+      await members.killAll();
+    }
+  },
+);

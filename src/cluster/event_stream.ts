@@ -162,6 +162,35 @@ export class EventStream {
   }
 
   /**
+   * The first event the stream still holds (`0n` when it holds none): events before it were
+   * dropped by {@linkcode EventStream.dropBefore}.
+   */
+  async first(): Promise<bigint> {
+    const tip = await this.tip();
+    if (tip.seq === 0) return 0n;
+    const first = (await this.info()).state.first_seq;
+    return tip.event - BigInt(tip.seq - first);
+  }
+
+  /**
+   * Drop the events before `event` (a JetStream purge up to its sequence): a member that
+   * needs one of them must start from a snapshot. Returns how many messages were dropped.
+   * A no-op when the stream does not hold `event`.
+   */
+  async dropBefore(event: bigint): Promise<number> {
+    const tip = await this.tip();
+    if (event < 1n || event > tip.event) return 0;
+    const seq = BigInt(tip.seq) - (tip.event - event);
+    if (seq <= 1n) return 0;
+    try {
+      const r = await this.#jsm.streams.purge(this.names.stream, { seq: Number(seq) });
+      return r.purged;
+    } catch (error) {
+      throw toClusterError(error, `drop the events of ${this.names.stream} before ${event}`);
+    }
+  }
+
+  /**
    * Event `event` as the stream holds it, or null when the stream does not hold it (beyond
    * its tip, or dropped by retention). Read from the stream's leader.
    */

@@ -164,6 +164,15 @@ export class SnapshotBucket {
     return metas.sort((a, b) => a.event > b.event ? -1 : a.event < b.event ? 1 : 0);
   }
 
+  /** Delete snapshot `name` (a no-op when it is not there). */
+  async remove(name: string): Promise<void> {
+    try {
+      await this.#os.delete(name);
+    } catch (error) {
+      throw toClusterError(error, `delete snapshot ${name}`);
+    }
+  }
+
   /** The newest snapshot, or null when there is none. */
   async newest(): Promise<SnapshotMeta | null> {
     return (await this.list())[0] ?? null;
