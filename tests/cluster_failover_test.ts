@@ -17,6 +17,7 @@ import { clusterOf, memberFlags, Members, peek, poke, until } from "./_cluster_m
 import type { ServerProcess } from "./_server_helpers.ts";
 import { startServerProcess, stopServer } from "./_server_helpers.ts";
 import { stateOf } from "./_runtime_helpers.ts";
+import { effectsKernelPath } from "./_nockapp_helpers.ts";
 
 const lease = ["--lease-ms", "1000"];
 const failover = [...lease, "--auto-failover"];
@@ -424,3 +425,71 @@ clusterTest(
     }
   },
 );
+
+/** The first `count` SSE frames (`id` and `data`) of `url`'s `/effects`, within 20 s. */
+async function effectFrames(m: ServerProcess, count: number): Promise<string[]> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 20_000);
+  const r = await fetch(`${m.url}effects`, {
+    headers: { authorization: `Bearer ${m.token}` },
+    signal: abort.signal,
+  });
+  assert.equal(r.status, 200);
+  const frames: string[] = [];
+  let text = "";
+  try {
+    for await (const chunk of r.body!.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const blocks = text.split("\n\n");
+      text = blocks.pop()!;
+      frames.push(...blocks.filter((b) => b.startsWith("id: ")));
+      if (frames.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  return frames.slice(0, count);
+}
+
+clusterTest("cluster: a follower streams the effects of the events it applies", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "fx");
+  const fixtures = effectsKernelPath.replace(/\/[^/]*$/, "");
+  const start = async (args: string[]) => {
+    const dir = Deno.makeTempDirSync({ prefix: "cellar-member-" });
+    const flags = memberFlags(dir).map((f) =>
+      f.startsWith("--allow-read=") ? `${f},${fixtures}` : f
+    );
+    const m = await startServerProcess(dir, {
+      flags,
+      args: [
+        "--cluster",
+        c.cluster.urls.join(","),
+        "--app",
+        "fx",
+        "--kernel",
+        effectsKernelPath,
+        ...args,
+      ],
+    });
+    members.all.push(m);
+    return m;
+  };
+  try {
+    const a = await start(lease);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    const b = await start(["--follow", ...lease]);
+    const onB = effectFrames(b, 3);
+    const onA = effectFrames(a, 3);
+    await new Promise((r) => setTimeout(r, 300)); // both subscribed
+    const cause = ["emit", ["markdown", "hi"], ["file", "write", "a.txt", "x"], 0];
+    assert.equal((await poke(a, { wire: ["poke", "app", 0], cause })).status, 200);
+    assert.equal((await poke(a, ["emit", ["exit", 0], 0])).status, 200);
+    const [fromA, fromB] = [await onA, await onB];
+    assert.deepEqual(fromB.map((f) => f.split("\n")[0]), ["id: 1.0", "id: 1.1", "id: 2.0"]);
+    assert.deepEqual(fromB, fromA);
+    assert.match(fromB[1], /"wire":\["poke","app",0\],"effect":\["file","write","a.txt","x"\]/);
+  } finally {
+    await members.killAll();
+  }
+});

@@ -7,12 +7,16 @@
  *   Refused, none of its pokes leaves a trace.
  * - `async`: events are committed first; once a group is durable its events are posted for
  *   publishing.
- * - `apply`: a follower's events are applied with their state mugs checked.
+ * - `apply`: a follower's events are applied with their state mugs checked; their effects
+ *   go to the main thread as the leader's do (for `GET /effects`).
  *
  * @module
  */
 
 import { CellarError } from "../core/errors.ts";
+import { Noun } from "../core/noun.ts";
+import { effectsMessage } from "./effects_stream.ts";
+import type { EffectsMessage } from "./effects_stream.ts";
 import { replicateGroupBeforeCommit, StateMismatchError } from "../runtime/runtime.ts";
 import type { ComputedEvent, PokeOutcome, Runtime } from "../runtime/runtime.ts";
 import { Verdict } from "./cluster_protocol.ts";
@@ -93,10 +97,14 @@ export function clusterHooks(
   };
 }
 
-/** Handle a cluster message; returns the reply (effects of applied events are disposed). */
+/**
+ * Handle a cluster message; returns the reply. The effects of applied events go to
+ * `effects` (for `GET /effects`), then are disposed.
+ */
 export function clusterMessage(
   runtime: Runtime | null,
   request: ClusterWriterRequest,
+  effects: (message: EffectsMessage) => void = () => {},
 ): ClusterWriterReply {
   if (runtime === null) {
     return { type: "applied", eventNumber: 0n, error: "The runtime is not open" };
@@ -120,9 +128,29 @@ export function clusterMessage(
       : { type: "applied", eventNumber: runtime.eventNumber, error: text };
   }
   let error: string | undefined;
-  for (const o of outcomes) {
-    if (o.ok) o.result.effects.dispose();
-    else error ??= o.error instanceof Error ? o.error.message : String(o.error);
+  for (const [i, o] of outcomes.entries()) {
+    if (!o.ok) {
+      error ??= o.error instanceof Error ? o.error.message : String(o.error);
+      continue;
+    }
+    const message = appliedEffects(o.result.eventNumber, request.events[i].jam, o.result.effects);
+    o.result.effects.dispose();
+    if (message !== null) effects(message);
   }
   return { type: "applied", eventNumber: runtime.eventNumber, error };
+}
+
+/** An applied event's effects message, with the wire of its logged jam (null when none). */
+function appliedEffects(
+  eventNumber: bigint,
+  jam: Uint8Array,
+  effects: Noun,
+): EffectsMessage | null {
+  try {
+    using body = Noun.cue(jam);
+    using wire = body.head;
+    return effectsMessage(eventNumber, wire, effects);
+  } catch {
+    return null; // Not reached: an event whose jam does not decode is never applied.
+  }
 }

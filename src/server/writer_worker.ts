@@ -428,7 +428,7 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
       break;
     case "apply":
     case "position":
-      send(clusterMessage(runtime, request));
+      send(clusterMessage(runtime, request, send));
       if (request.type === "apply") afterGroup();
       break;
     case "close":
