@@ -42,13 +42,14 @@ export interface LeadingMember {
   checkTail(): Promise<boolean>;
   setLeading(on: boolean): void;
   position(): Promise<{ eventNumber: bigint }>;
-  verdict(ticket: number, published: boolean): void;
+  verdict(ticket: number, published: boolean): boolean;
 }
 
 /** Leadership of one member. */
 export class ClusterLeading {
   readonly #m: LeadingMember;
   #chain: Promise<void> = Promise.resolve();
+  #publishing: Promise<void> = Promise.resolve();
 
   constructor(member: LeadingMember) {
     this.#m = member;
@@ -124,10 +125,17 @@ export class ClusterLeading {
   }
 
   /**
-   * Publish a computed group (`sync`), its events back to back: the verdict tells the writer
-   * to commit or refuse the whole group. Any refusal fences this member.
+   * Publish a computed group (`sync`) as one atomic batch: the verdict tells the writer to
+   * commit or refuse the whole group. Any refusal fences this member. Groups are published
+   * one after the other (a late one waits for the one before to be settled).
    */
-  async publish(ticket: number, events: WireEvent[], kernel: string): Promise<void> {
+  publish(ticket: number, events: WireEvent[], kernel: string): Promise<void> {
+    const next = this.#publishing.then(() => this.#publishGroup(ticket, events, kernel));
+    this.#publishing = next.catch(() => {});
+    return next;
+  }
+
+  async #publishGroup(ticket: number, events: WireEvent[], kernel: string): Promise<void> {
     const m = this.#m;
     if (m.role !== "leader" || m.appender === null || !m.lease?.isValid()) {
       m.verdict(ticket, false);
@@ -149,7 +157,10 @@ export class ClusterLeading {
     const last = events[events.length - 1].eventNumber;
     m.applied = last;
     m.streamEvent = last;
-    m.verdict(ticket, true);
+    if (!m.verdict(ticket, true)) {
+      // The writer gave up waiting and refused them: its state is behind the stream's.
+      await m.stepDown(`the writer stopped waiting for events ${range}, which the stream holds`);
+    }
   }
 
   /**

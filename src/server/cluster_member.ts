@@ -185,12 +185,17 @@ export class ClusterMember {
     this.#leading.drop();
   }
 
-  /** Store the verdict on a publish, if the writer still waits for that ticket. */
-  verdict(ticket: number, published: boolean): void {
+  /**
+   * Store the verdict on a publish, if the writer still waits for that ticket; false when it
+   * gave up on it (and refused the group).
+   */
+  verdict(ticket: number, published: boolean): boolean {
     const flags = new Int32Array(this.settings.writer.flags);
-    if (Atomics.load(flags, 1) !== ticket) return;
-    Atomics.store(flags, 0, published ? Verdict.Published : Verdict.Refused);
+    if (Atomics.load(flags, 1) !== ticket) return false;
+    const value = published ? Verdict.Published : Verdict.Refused;
+    const before = Atomics.compareExchange(flags, 0, Verdict.Waiting, value);
     Atomics.notify(flags, 0);
+    return before === Verdict.Waiting;
   }
 
   /** Tell the writer whether it may take pokes (flag 2 of the shared flags). */

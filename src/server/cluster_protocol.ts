@@ -37,6 +37,11 @@ export const Verdict = {
   Published: 1,
   /** Not published, or not known to be: refuse the poke. */
   Refused: 2,
+  /**
+   * Set by the writer when it stopped waiting (a timeout) and refused the group: a verdict
+   * that comes later finds it, and the main thread steps down if the stream holds the group.
+   */
+  Abandoned: 3,
 } as const;
 
 /** One event for the stream, or from it. */

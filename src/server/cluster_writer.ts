@@ -80,7 +80,9 @@ export function clusterHooks(
     Atomics.store(flags, 1, ticket);
     send({ type: "publish", ticket, events, kernel: kernel() });
     const waited = Atomics.wait(flags, 0, Verdict.Waiting, config.verdictTimeoutMs);
-    if (Atomics.load(flags, 0) === Verdict.Published) return null;
+    // Give up on the group, unless its verdict came just now.
+    const verdict = Atomics.compareExchange(flags, 0, Verdict.Waiting, Verdict.Abandoned);
+    if (verdict === Verdict.Published) return null;
     const range = `${events[0].eventNumber}..${last}`;
     return new NotLeaderError(
       waited === "timed-out"
