@@ -135,6 +135,11 @@ export class ClusterLeading {
     return next;
   }
 
+  /**
+   * One group's publish and verdict. Stepping down is not awaited: it asks the writer for its
+   * position, which the writer answers only once the next group's verdict (refused, behind
+   * this one) has released it.
+   */
   async #publishGroup(ticket: number, events: WireEvent[], kernel: string): Promise<void> {
     const m = this.#m;
     if (m.role !== "leader" || m.appender === null || !m.lease?.isValid()) {
@@ -146,12 +151,12 @@ export class ClusterLeading {
       await this.#appendAll(events, kernel);
     } catch (error) {
       m.verdict(ticket, false);
-      await m.stepDown(`events ${range} were not published: ${text(error)}`);
+      void m.stepDown(`events ${range} were not published: ${text(error)}`);
       return;
     }
     if (!m.lease?.isValid()) {
       m.verdict(ticket, false);
-      await m.stepDown(`the lease ran out while events ${range} were published`);
+      void m.stepDown(`the lease ran out while events ${range} were published`);
       return;
     }
     const last = events[events.length - 1].eventNumber;
@@ -159,7 +164,7 @@ export class ClusterLeading {
     m.streamEvent = last;
     if (!m.verdict(ticket, true)) {
       // The writer gave up waiting and refused them: its state is behind the stream's.
-      await m.stepDown(`the writer stopped waiting for events ${range}, which the stream holds`);
+      void m.stepDown(`the writer stopped waiting for events ${range}, which the stream holds`);
     }
   }
 
