@@ -145,6 +145,7 @@ async function soak(minutes: number, seed: number): Promise<void> {
         return c.alarm !== null || Number(c.eventNumber) >= keys.length;
       }).catch(() => {});
     }
+    const kills = log.length;
     const ends = await Promise.all(live.map((m) => clusterOf(m).catch(() => null)));
     const alarms = ends.filter((c) => c === null || c.alarm !== null).length;
     for (const m of live) await stopServer(m);
@@ -161,7 +162,7 @@ async function soak(minutes: number, seed: number): Promise<void> {
     const report = {
       minutes,
       seed,
-      chaos: log.length,
+      kills,
       answered: clients.answered.length,
       failedOrRefused: clients.failed(),
       events: keys.length,
