@@ -10,13 +10,31 @@
  *
  * ```sh
  * deno run --allow-all bench/cluster_bench.ts [--seconds 5] [--clients 8] [--lease-ms 1000]
+ * deno run --allow-all bench/cluster_bench.ts --sync-only --clients 1,8,64 [--seconds 5]
  * ```
+ *
+ * `--sync-only` measures only the leader's durable pokes/s in `sync` mode, for each client
+ * count of `--clients` (comma separated), on one cluster.
+ *
+ * ```sh
+ * deno run --allow-all bench/cluster_bench.ts --bootstrap-mib 100
+ * CELLAR_BENCH_BOOTSTRAP_GIB=1 deno run --allow-all bench/cluster_bench.ts --bootstrap-mib 100
+ * ```
+ *
+ * `--bootstrap-mib N` builds a state of about N MiB on a leader (puts of 512 KiB values),
+ * waits until it has uploaded its snapshot, and times a new follower on an empty directory
+ * from its start to caught up (it bootstraps from the snapshot). With
+ * `CELLAR_BENCH_BOOTSTRAP_GIB=1` it then does the same for 1 GiB (minutes, and about 12 GiB
+ * of disk: three stream replicas, three bucket replicas, the leader's slab, log and snapshot).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
+import { Runtime } from "../mod.ts";
 import { LocalCluster } from "../tools/nats.ts";
+import { connectCluster } from "../src/cluster/connection.ts";
+import { SnapshotBucket } from "../src/cluster/snapshots_bucket.ts";
 import { clusterOf, memberFlags, Members, poke, until } from "../tests/_cluster_members.ts";
 import { startServerProcess, stopServer } from "../tests/_server_helpers.ts";
 import type { ServerProcess } from "../tests/_server_helpers.ts";
@@ -172,6 +190,96 @@ async function clustered(clients: number, seconds: number, leaseMs: number) {
   }
 }
 
+/** Put `count` distinct values of `bytes` bytes at `leader`, from four clients. */
+async function fill(leader: ServerProcess, count: number, bytes: number): Promise<void> {
+  const body = "v".repeat(bytes - 32);
+  let next = 0;
+  const client = async () => {
+    while (next < count) {
+      const i = next++;
+      const r = await poke(leader, ["put", `big${i}`, `${i}:${crypto.randomUUID()}:${body}`]);
+      await r.body?.cancel();
+      if (r.status !== 200) throw new Error(`Put ${i} was refused: ${r.status}`);
+    }
+  };
+  await Promise.all([client(), client(), client(), client()]);
+}
+
+/**
+ * A state of about `mib` MiB on a leader, its snapshot uploaded; the time a new follower
+ * takes from its start (an empty directory) to caught up.
+ */
+async function bootstrapTime(mib: number) {
+  const valueBytes = 512 * 1024;
+  const events = Math.ceil((mib * 2 ** 20) / valueBytes);
+  const nats = await LocalCluster.start();
+  const members = new Members(nats.urls, "boot");
+  const nc = await connectCluster(nats.urls);
+  try {
+    const leader = await members.start(["--snapshot-every", String(events)]);
+    await until(
+      "the leader leads",
+      20_000,
+      async () => (await clusterOf(leader)).role === "leader",
+    );
+    let started = performance.now();
+    await fill(leader, events, valueBytes);
+    const fillMs = Math.round(performance.now() - started);
+    const bucket = await SnapshotBucket.open(nc, "boot");
+    started = performance.now();
+    await until("the snapshot is uploaded", 1_800_000, async () => {
+      return ((await bucket.newest())?.event ?? 0n) >= BigInt(events);
+    });
+    const uploadMs = Math.round(performance.now() - started);
+    const snapshot = (await bucket.newest())!;
+    started = performance.now();
+    const follower = await members.start(["--follow"]);
+    await until("the follower catches up", 1_800_000, async () => {
+      return Number((await clusterOf(follower)).eventNumber) >= events;
+    });
+    const bootstrapMs = Math.round(performance.now() - started);
+    const line = follower.lines.find((l) => l.includes("bootstrapped at event")) ?? "(no line)";
+    // For comparison: a member whose directory has a log at event 0 replays the stream.
+    const dir = Deno.makeTempDirSync({ prefix: "cellar-member-" });
+    Runtime.open({ dataDir: dir }).close();
+    started = performance.now();
+    const replayer = await members.start(["--follow"], dir);
+    await until("the replaying member catches up", 1_800_000, async () => {
+      return Number((await clusterOf(replayer)).eventNumber) >= events;
+    });
+    const replayMs = Math.round(performance.now() - started);
+    const snapshotBytes = snapshot.size;
+    return { mib, events, fillMs, uploadMs, snapshotBytes, bootstrapMs, replayMs, line };
+  } finally {
+    await nc.close();
+    await members.killAll();
+    await nats.stop();
+  }
+}
+
+/** The leader's `sync` pokes/s for each client count, on one cluster. */
+async function syncOnly(clientCounts: number[], seconds: number): Promise<void> {
+  const nats = await LocalCluster.start();
+  const members = new Members(nats.urls, "bench");
+  try {
+    const leader = await members.start(["--lease-ms", "5000"]);
+    await until(
+      "the leader leads",
+      20_000,
+      async () => (await clusterOf(leader)).role === "leader",
+    );
+    await members.start(["--follow"]);
+    await members.start(["--follow"]);
+    for (const clients of clientCounts) {
+      const r = await load(leader, clients, seconds);
+      console.log(`cluster, sync, ${clients} clients:`, JSON.stringify(r));
+    }
+  } finally {
+    await members.killAll();
+    await nats.stop();
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -179,10 +287,23 @@ if (import.meta.main) {
       seconds: { type: "string", default: "5" },
       clients: { type: "string", default: "8" },
       "lease-ms": { type: "string", default: "1000" },
+      "sync-only": { type: "boolean", default: false },
+      "bootstrap-mib": { type: "string" },
     },
   });
+  if (values["bootstrap-mib"] !== undefined) {
+    const sizes = [Number(values["bootstrap-mib"])];
+    if (Deno.env.get("CELLAR_BENCH_BOOTSTRAP_GIB") === "1") sizes.push(1024);
+    for (const mib of sizes) console.log("bootstrap:", JSON.stringify(await bootstrapTime(mib)));
+    Deno.exit(0);
+  }
   const seconds = Number(values.seconds);
-  const clients = Number(values.clients);
+  const clientCounts = values.clients.split(",").map(Number);
+  if (values["sync-only"]) {
+    await syncOnly(clientCounts, seconds);
+    Deno.exit(0);
+  }
+  const clients = clientCounts[0];
   const leaseMs = Number(values["lease-ms"]);
   const one = await single(clients, seconds);
   console.log("single node:", JSON.stringify(one));

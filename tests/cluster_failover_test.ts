@@ -17,6 +17,7 @@ import { clusterOf, memberFlags, Members, peek, poke, until } from "./_cluster_m
 import type { ServerProcess } from "./_server_helpers.ts";
 import { startServerProcess, stopServer } from "./_server_helpers.ts";
 import { stateOf } from "./_runtime_helpers.ts";
+import { effectsKernelPath } from "./_nockapp_helpers.ts";
 
 const lease = ["--lease-ms", "1000"];
 const failover = [...lease, "--auto-failover"];
@@ -368,6 +369,126 @@ clusterTest("cluster: a new member bootstraps from the leader's snapshot", async
     } finally {
       log.close();
     }
+  } finally {
+    await members.killAll();
+  }
+});
+
+clusterTest(
+  "cluster: serve bootstraps a new member; the stream keeps only what snapshots need",
+  async (_t, c) => {
+    const members = new Members(c.cluster.urls, "trim");
+    const urls = c.cluster.urls.join(",");
+    try {
+      const a = await members.start([...lease, "--snapshot-every", "10", "--keep-snapshots", "1"]);
+      await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+      const old = await members.start(["--follow", ...lease]);
+      for (let i = 0; i < 3; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+      await converge([old], 3);
+      await stopServer(old);
+      for (let i = 3; i < 25; i++) assert.equal((await poke(a, ["put", `k${i}`, i])).status, 200);
+      const nc = await c.connect();
+      const stream = await EventStream.open(nc, "trim");
+      await until("the stream drops the events before the snapshot of 20", 20_000, async () => {
+        return await stream.first() === 20n;
+      });
+      // A new directory: serve itself starts it from the snapshot, not from event 1.
+      const fresh = await members.start(["--follow", ...lease]);
+      await converge([fresh], 25);
+      assert.ok(fresh.lines.some((l) => /bootstrapped at event 20 from event-0*20\.slab/.test(l)));
+      // A member left behind the stream's first event sets its state aside and stops ...
+      const behind = await startServerProcess(old.dataDir, {
+        flags: memberFlags(old.dataDir),
+        waitReady: false,
+        args: ["--cluster", urls, "--app", "trim", "--follow", ...lease],
+      });
+      members.all.push(behind);
+      assert.equal((await behind.exited).code, 1, behind.lines.join("\n"));
+      assert.ok(behind.lines.some((l) => l.includes("ALARM") && l.includes("from 20 on only")));
+      const moved = [...Deno.readDirSync(`${old.dataDir}/quarantine`)].map((e) => e.name);
+      assert.equal(moved.filter((n) => n.endsWith("-behind-stream")).length, 1);
+      // ... and its next start bootstraps from the snapshot.
+      const again = await members.start(["--follow", ...lease], old.dataDir);
+      await converge([again], 25);
+      assert.equal((await peek(again, "get/k24")).status, 200);
+      const states = await finalStates([a, fresh, again]);
+      assert.deepEqual(states[1], states[0]);
+      assert.deepEqual(states[2], states[0]);
+      const log = EventLog.open(`${fresh.dataDir}/log.sqlite`);
+      try {
+        assert.equal([...log.range(1n, 19n)].length, 0);
+      } finally {
+        log.close();
+      }
+    } finally {
+      await members.killAll();
+    }
+  },
+);
+
+/** The first `count` SSE frames (`id` and `data`) of `url`'s `/effects`, within 20 s. */
+async function effectFrames(m: ServerProcess, count: number): Promise<string[]> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 20_000);
+  const r = await fetch(`${m.url}effects`, {
+    headers: { authorization: `Bearer ${m.token}` },
+    signal: abort.signal,
+  });
+  assert.equal(r.status, 200);
+  const frames: string[] = [];
+  let text = "";
+  try {
+    for await (const chunk of r.body!.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const blocks = text.split("\n\n");
+      text = blocks.pop()!;
+      frames.push(...blocks.filter((b) => b.startsWith("id: ")));
+      if (frames.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  return frames.slice(0, count);
+}
+
+clusterTest("cluster: a follower streams the effects of the events it applies", async (_t, c) => {
+  const members = new Members(c.cluster.urls, "fx");
+  const fixtures = effectsKernelPath.replace(/\/[^/]*$/, "");
+  const start = async (args: string[]) => {
+    const dir = Deno.makeTempDirSync({ prefix: "cellar-member-" });
+    const flags = memberFlags(dir).map((f) =>
+      f.startsWith("--allow-read=") ? `${f},${fixtures}` : f
+    );
+    const m = await startServerProcess(dir, {
+      flags,
+      args: [
+        "--cluster",
+        c.cluster.urls.join(","),
+        "--app",
+        "fx",
+        "--kernel",
+        effectsKernelPath,
+        ...args,
+      ],
+    });
+    members.all.push(m);
+    return m;
+  };
+  try {
+    const a = await start(lease);
+    await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+    const b = await start(["--follow", ...lease]);
+    const onB = effectFrames(b, 3);
+    const onA = effectFrames(a, 3);
+    await new Promise((r) => setTimeout(r, 300)); // both subscribed
+    const cause = ["emit", ["markdown", "hi"], ["file", "write", "a.txt", "x"], 0];
+    assert.equal((await poke(a, { wire: ["poke", "app", 0], cause })).status, 200);
+    assert.equal((await poke(a, ["emit", ["exit", 0], 0])).status, 200);
+    const [fromA, fromB] = [await onA, await onB];
+    assert.deepEqual(fromB.map((f) => f.split("\n")[0]), ["id: 1.0", "id: 1.1", "id: 2.0"]);
+    assert.deepEqual(fromB, fromA);
+    assert.match(fromB[1], /"wire":\["poke","app",0\],"effect":\["file","write","a.txt","x"\]/);
   } finally {
     await members.killAll();
   }

@@ -22,6 +22,8 @@ Deno.test("serve: cluster flags become the cluster option", () => {
     "--lease-ms",
     "3000",
     "--auto-failover",
+    "--keep-snapshots",
+    "2",
   ]);
   assert.ok(command.kind === "serve");
   assert.deepEqual(command.options.cluster, {
@@ -32,6 +34,7 @@ Deno.test("serve: cluster flags become the cluster option", () => {
     replicate: "async",
     leaseMs: 3000,
     autoFailover: true,
+    keepSnapshots: 2,
   });
   const plain = parseServeArgs([]);
   assert.ok(plain.kind === "serve" && !("cluster" in plain.options));
@@ -44,6 +47,8 @@ Deno.test("serve: bad cluster flags are usage errors", () => {
     [["--cluster", "nats://h:1"], /--cluster needs --app/],
     [["--cluster", "nats://h:1", "--app", "kv", "--replicate", "maybe"], /Bad --replicate/],
     [["--cluster", "nats://h:1", "--app", "kv", "--lease-ms", "50"], /Bad --lease-ms/],
+    [["--keep-snapshots", "2"], /--keep-snapshots needs --cluster/],
+    [["--cluster", "nats://h:1", "--app", "kv", "--keep-snapshots", "x"], /--keep-snapshots/],
   ];
   for (const [args, message] of cases) {
     assert.throws(
@@ -60,6 +65,7 @@ Deno.test("serve: cluster settings are checked", () => {
   assert.equal(s.replicate, "sync");
   assert.equal(s.leaseMs, 5000);
   assert.equal(s.follow, false);
+  assert.equal(s.keepSnapshots, 0);
   assert.match(s.holder, /^127\.0\.0\.1:8080\/[0-9a-f]{8}$/);
   assert.equal(s.writer.flags.byteLength, 12);
   const bad: [object, RegExp][] = [
@@ -67,6 +73,7 @@ Deno.test("serve: cluster settings are checked", () => {
     [{ ...good, app: "Bad App" }, /Bad --app/],
     [{ ...good, advertise: "ftp://x" }, /Bad --advertise/],
     [{ ...good, leaseMs: 10 }, /Bad --lease-ms/],
+    [{ ...good, keepSnapshots: -1 }, /Bad --keep-snapshots/],
   ];
   for (const [options, message] of bad) {
     assert.throws(

@@ -7,7 +7,11 @@
 
 import assert from "node:assert/strict";
 import { Noun, Runtime } from "../mod.ts";
-import { replicateBeforeCommit, StateMismatchError } from "../src/runtime/runtime.ts";
+import {
+  replicateBeforeCommit,
+  replicateGroupBeforeCommit,
+  StateMismatchError,
+} from "../src/runtime/runtime.ts";
 import type { LoggedInput } from "../src/runtime/runtime.ts";
 
 function tempDir(): string {
@@ -85,4 +89,34 @@ Deno.test("a follower stops at a state mug mismatch, keeping the events before i
   );
   assert.equal(follower.eventNumber, 1n);
   assert.throws(() => follower.applyLogged(published.slice(2)), /Cannot apply event 3/);
+});
+
+Deno.test("a group is published whole before its commit, and refused whole", () => {
+  const groups: bigint[][] = [];
+  let refuse = false;
+  const beforeCommit = replicateGroupBeforeCommit((events) => {
+    groups.push(events.map((e) => e.eventNumber));
+    return refuse ? new Error("fenced: not the leader") : null;
+  });
+  using leader = Runtime.open({ dataDir: tempDir(), beforeCommit });
+  const many = (from: number) =>
+    Array.from({ length: 4 }, (_, i) => ({ cause: Noun.from(["put", `k${from + i}`, i]) }));
+  const first = many(0);
+  const outcomes = leader.pokeMany(first);
+  for (const r of first) r.cause.dispose();
+  assert.deepEqual(outcomes.map((o) => o.ok), [true, true, true, true]);
+  for (const o of outcomes) if (o.ok) o.result.effects.dispose();
+  assert.deepEqual(groups, [[1n, 2n, 3n, 4n]]);
+  const before = mugOf(leader);
+  refuse = true;
+  const second = many(4);
+  const refused = leader.pokeMany(second);
+  for (const r of second) r.cause.dispose();
+  assert.equal(refused.filter((o) => !o.ok).length, 4);
+  assert.deepEqual(groups[1], [5n, 6n, 7n, 8n]);
+  assert.equal(leader.eventNumber, 4n);
+  assert.equal(mugOf(leader), before);
+  assert.equal([...leader.log.range(1n, 10n)].length, 4);
+  refuse = false;
+  assert.equal(put(leader, "c", 3), 5n);
 });

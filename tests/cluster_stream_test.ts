@@ -163,6 +163,59 @@ async function idempotentRetry({ nc }: Setup): Promise<void> {
   assert.deepEqual((await stream.info()).state.messages, 2);
 }
 
+async function pipelined({ nc }: Setup): Promise<void> {
+  const stream = await EventStream.open(nc, "pipelined");
+  const leader = await stream.appender();
+  const stale = await stream.appender();
+  const group = Array.from({ length: 50 }, (_, i) => event(BigInt(i + 1)));
+  const stored = await leader.appendAll(group);
+  assert.deepEqual(stored.map((r) => r.seq), group.map((_, i) => i + 1));
+  assert.deepEqual(leader.tip, { seq: 50, event: 50n });
+  // A stale writer's group is fenced at its first event, and nothing of it is stored.
+  const late = [1n, 2n, 3n].map((n) => event(n, " stale"));
+  await assert.rejects(() => stale.appendAll(late), FencedError);
+  assert.ok(stale.fenced instanceof FencedError);
+  // A writer that never saw the ack of the group 51..52 settles it one event at a time:
+  // deduplicated, then stored.
+  const before = leader.tip;
+  await leader.appendAll([event(51n), event(52n)]);
+  const again = await stream.appender(before);
+  for (const n of [51n, 52n, 53n, 54n, 55n]) {
+    assert.deepEqual((await again.append(event(n))).seq, Number(n));
+  }
+  await assert.rejects(() => again.appendAll([event(57n)]), ArgumentError);
+  const all = await collect(await stream.read(1n, { until: 55n }), 99);
+  assert.deepEqual(all.length, 55);
+  all.forEach((r, i) => assertSameEvent(r, event(BigInt(i + 1))));
+}
+
+async function racingGroups({ c, nc }: Setup): Promise<void> {
+  const other = await c.connect();
+  const a = await EventStream.open(nc, "racegroups");
+  const b = await EventStream.open(other, "racegroups");
+  // A stale writer's group after another writer's event: its first event is refused by
+  // sequence, and its second, whose sequence would fit, by the message id of its predecessor.
+  const stale = await b.appender();
+  await (await a.appender()).append(event(1n, " a"));
+  await assert.rejects(() => stale.appendAll([event(1n, " b"), event(2n, " b")]), FencedError);
+  assert.deepEqual(await a.tip(), { seq: 1, event: 1n });
+  // Groups racing from the same tip: the stream keeps one of them whole, never a mix.
+  let tip = 1n;
+  for (let round = 0; round < 8; round++) {
+    const [pa, pb] = [await a.appender(), await b.appender()];
+    const group = (tag: string) =>
+      Array.from({ length: 6 }, (_, i) => event(tip + 1n + BigInt(i), ` ${tag}${round}`));
+    await Promise.allSettled([pa.appendAll(group("a")), pb.appendAll(group("b"))]);
+    const now = await a.tip();
+    assert.ok(now.event > tip, `round ${round}: someone stored something`);
+    const stored = await collect(await a.read(tip + 1n, { until: now.event }), 99);
+    const tags = new Set(stored.map((r) => new TextDecoder().decode(r.body).split(" ")[2]));
+    assert.deepEqual(tags.size, 1, `round ${round}: events of one writer only, got ${[...tags]}`);
+    assert.deepEqual(stored.length, 6, `round ${round}: the whole group`);
+    tip = now.event;
+  }
+}
+
 async function badInput({ nc }: Setup): Promise<void> {
   assert.throws(() => clusterNames("Bad.Name"), ArgumentError);
   const stream = await EventStream.open(nc, "input");
@@ -209,6 +262,8 @@ const steps: [string, (s: Setup) => Promise<void>][] = [
   ["of two publishers racing for the same sequence, one wins", racingPublishers],
   ["a stale publisher is fenced", stalePublisher],
   ["re-sending an event whose ack was lost is idempotent", idempotentRetry],
+  ["a group published as one atomic batch is stored in order, or fenced", pipelined],
+  ["of two groups racing for the same sequences, one is stored whole", racingGroups],
   ["bad input and a foreign stream are refused", badInput],
   ["publishing goes on after the stream's leader node is killed", nodeLoss],
 ];

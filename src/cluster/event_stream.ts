@@ -35,6 +35,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import type {
+  ApiError,
   ConsumerMessages,
   JetStreamClient,
   JetStreamManager,
@@ -45,7 +46,13 @@ import { ArgumentError } from "../core/errors.ts";
 import { blake3, hex } from "../runtime/files.ts";
 import { clusterNames } from "./connection.ts";
 import type { ClusterNames } from "./connection.ts";
-import { ClusterError, FencedError, StreamGapError, toClusterError } from "./errors.ts";
+import {
+  ClusterError,
+  ClusterUnavailableError,
+  FencedError,
+  StreamGapError,
+  toClusterError,
+} from "./errors.ts";
 
 /** Header names of an event message. */
 export const eventHeaders = {
@@ -115,13 +122,20 @@ const eventPattern = /^[1-9][0-9]*$/;
 export class EventStream {
   /** The app's JetStream names. */
   readonly names: ClusterNames;
+  readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
   readonly #timeoutMs: number;
 
-  private constructor(names: ClusterNames, js: JetStreamClient, jsm: JetStreamManager, ms: number) {
+  private constructor(
+    names: ClusterNames,
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    ms: number,
+  ) {
     this.names = names;
-    this.#js = js;
+    this.#nc = nc;
+    this.#js = jetstream(nc, { timeout: ms });
     this.#jsm = jsm;
     this.#timeoutMs = ms;
   }
@@ -141,7 +155,7 @@ export class EventStream {
     try {
       const jsm = await jetstreamManager(nc, { timeout: timeoutMs });
       await ensureStream(jsm, names, replicas);
-      return new EventStream(names, jetstream(nc, { timeout: timeoutMs }), jsm, timeoutMs);
+      return new EventStream(names, nc, jsm, timeoutMs);
     } catch (error) {
       throw toClusterError(error, `open the event stream ${names.stream}`);
     }
@@ -159,6 +173,35 @@ export class EventStream {
     }
     if (last === null) return { seq: 0, event: 0n };
     return { seq: last.seq, event: decodeRecord(last.seq, last.header, last.data).event };
+  }
+
+  /**
+   * The first event the stream still holds (`0n` when it holds none): events before it were
+   * dropped by {@linkcode EventStream.dropBefore}.
+   */
+  async first(): Promise<bigint> {
+    const tip = await this.tip();
+    if (tip.seq === 0) return 0n;
+    const first = (await this.info()).state.first_seq;
+    return tip.event - BigInt(tip.seq - first);
+  }
+
+  /**
+   * Drop the events before `event` (a JetStream purge up to its sequence): a member that
+   * needs one of them must start from a snapshot. Returns how many messages were dropped.
+   * A no-op when the stream does not hold `event`.
+   */
+  async dropBefore(event: bigint): Promise<number> {
+    const tip = await this.tip();
+    if (event < 1n || event > tip.event) return 0;
+    const seq = BigInt(tip.seq) - (tip.event - event);
+    if (seq <= 1n) return 0;
+    try {
+      const r = await this.#jsm.streams.purge(this.names.stream, { seq: Number(seq) });
+      return r.purged;
+    } catch (error) {
+      throw toClusterError(error, `drop the events of ${this.names.stream} before ${event}`);
+    }
   }
 
   /**
@@ -186,7 +229,8 @@ export class EventStream {
    * tip of the events you have applied, so that a stream that moved on fences you.
    */
   async appender(tip?: StreamTip): Promise<EventAppender> {
-    return new EventAppender(this.names, this.#js, tip ?? await this.tip(), this.#timeoutMs);
+    const at = tip ?? await this.tip();
+    return new EventAppender(this.names, this.#nc, this.#js, at, this.#timeoutMs);
   }
 
   /**
@@ -235,6 +279,8 @@ async function ensureStream(jsm: JetStreamManager, names: ClusterNames, replicas
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
     deny_delete: true,
+    // Atomic batches: a leader's group of events is stored whole or not at all.
+    allow_atomic: true,
   };
   let info: StreamInfo;
   try {
@@ -244,6 +290,9 @@ async function ensureStream(jsm: JetStreamManager, names: ClusterNames, replicas
       error.code === JetStreamApiCodes.StreamNotFound;
     if (!missing) throw error;
     info = await jsm.streams.add(config);
+  }
+  if (info.config.allow_atomic !== true) {
+    info = await jsm.streams.update(names.stream, { ...info.config, allow_atomic: true });
   }
   const c = info.config;
   if (
@@ -275,14 +324,22 @@ async function ensureStream(jsm: JetStreamManager, names: ClusterNames, replicas
  */
 export class EventAppender {
   readonly #names: ClusterNames;
+  readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
   readonly #timeoutMs: number;
   #tip: StreamTip;
   #fenced: FencedError | undefined;
 
   /** Use {@linkcode EventStream.appender}. */
-  constructor(names: ClusterNames, js: JetStreamClient, tip: StreamTip, timeoutMs: number) {
+  constructor(
+    names: ClusterNames,
+    nc: NatsConnection,
+    js: JetStreamClient,
+    tip: StreamTip,
+    timeoutMs: number,
+  ) {
     this.#names = names;
+    this.#nc = nc;
     this.#js = js;
     this.#tip = { ...tip };
     this.#timeoutMs = timeoutMs;
@@ -306,31 +363,100 @@ export class EventAppender {
    * unknown (append the same event again to settle it).
    */
   async append(e: StreamEvent): Promise<StreamRecord> {
+    return (await this.appendAll([e]))[0];
+  }
+
+  /**
+   * Publish `events` (contiguous, the first after the tip) in one round trip, and wait for
+   * the stream's acknowledgement. Two or more go as one JetStream **atomic batch**: the
+   * stream stores all of them, the first one after the tip (expected last sequence), or none.
+   * (Pipelined single publishes would not do: each can only expect a sequence, so event
+   * `i` of one writer could land on event `i - 1` of another that raced it.) Returns the
+   * stored records. Throws {@linkcode FencedError} when the stream's last sequence is not
+   * the tip's (nothing was stored), {@linkcode ClusterUnavailableError} when the outcome is
+   * unknown or the batch was refused otherwise (append the events again one by one: re-sends
+   * are deduplicated, and each single one builds on an event known to be stored).
+   */
+  async appendAll(events: readonly StreamEvent[]): Promise<StreamRecord[]> {
     if (this.#fenced) throw this.#fenced;
-    checkEvent(e);
-    if (this.#tip.seq > 0 && e.event !== this.#tip.event + 1n) {
-      throw new ArgumentError(
-        `Cannot publish event ${e.event}: the stream's last event is ${this.#tip.event}`,
-      );
-    }
-    const h = headers();
-    h.set(eventHeaders.event, e.event.toString());
-    h.set(eventHeaders.kernel, e.kernel);
-    h.set(eventHeaders.mug, mugHex(e.mug));
+    events.forEach((e, i) => {
+      checkEvent(e);
+      const after = i === 0 ? (this.#tip.seq > 0 ? this.#tip.event : e.event - 1n) : null;
+      const expected = after === null ? events[i - 1].event + 1n : after + 1n;
+      if (e.event !== expected) {
+        throw new ArgumentError(
+          `Cannot publish event ${e.event}: the stream's last event is ${expected - 1n}`,
+        );
+      }
+    });
+    if (events.length === 0) return [];
+    const range = events.length === 1
+      ? `event ${events[0].event}`
+      : `events ${events[0].event}..${events[events.length - 1].event}`;
     let seq: number;
     try {
-      const ack = await this.#js.publish(this.#names.subject, e.body, {
-        headers: h,
-        msgID: `${e.event}.${hex(blake3(e.body))}`,
-        expect: { lastSequence: this.#tip.seq },
-        timeout: this.#timeoutMs,
-      });
-      seq = ack.seq;
+      seq = events.length === 1 ? await this.#publish(events[0]) : await this.#batch(events);
     } catch (error) {
-      const failure = toClusterError(error, `publish event ${e.event}`);
+      const failure = toClusterError(error, `publish ${range}`);
       if (failure instanceof FencedError) this.#fenced = failure;
+      // A batch refused for another reason (incomplete, a duplicate) stored nothing.
+      if (events.length > 1 && !(failure instanceof FencedError)) {
+        throw new ClusterUnavailableError(failure.message, { cause: failure });
+      }
       throw failure;
     }
+    const first = seq - events.length + 1;
+    const stored = events.map((e, i) => this.#stored(e, first + i));
+    return stored;
+  }
+
+  /** Publish `e` after the tip (expected last sequence); its sequence. */
+  async #publish(e: StreamEvent): Promise<number> {
+    const ack = await this.#js.publish(this.#names.subject, e.body, {
+      headers: eventHeadersOf(e),
+      msgID: messageId(e),
+      expect: { lastSequence: this.#tip.seq },
+      timeout: this.#timeoutMs,
+    });
+    return ack.seq;
+  }
+
+  /**
+   * Publish `events` as one atomic batch after the tip: all but the last without waiting,
+   * the last with the commit flag, whose answer is the batch's; the last one's sequence.
+   */
+  async #batch(events: readonly StreamEvent[]): Promise<number> {
+    const id = crypto.randomUUID();
+    const batchHeaders = (i: number) => {
+      const h = eventHeadersOf(events[i]);
+      h.set("Nats-Msg-Id", messageId(events[i]));
+      h.set("Nats-Batch-Id", id);
+      h.set("Nats-Batch-Sequence", String(i + 1));
+      if (i === 0) h.set("Nats-Expected-Last-Sequence", String(this.#tip.seq));
+      return h;
+    };
+    const last = events.length - 1;
+    for (let i = 0; i < last; i++) {
+      this.#nc.publish(this.#names.subject, events[i].body, { headers: batchHeaders(i) });
+    }
+    const h = batchHeaders(last);
+    h.set("Nats-Batch-Commit", "1");
+    const reply = await this.#nc.request(this.#names.subject, events[last].body, {
+      headers: h,
+      timeout: this.#timeoutMs,
+    });
+    const ack = reply.json<{ seq?: number; count?: number; error?: ApiError }>();
+    if (ack.error !== undefined) throw new JetStreamApiError(ack.error);
+    if (ack.count !== events.length || typeof ack.seq !== "number") {
+      throw new ClusterError(
+        `The stream acknowledged a batch of ${ack.count}, not ${events.length}`,
+      );
+    }
+    return ack.seq;
+  }
+
+  /** Move the tip to `e`, stored at `seq`; fenced when that is not the next sequence. */
+  #stored(e: StreamEvent, seq: number): StreamRecord {
     if (seq !== this.#tip.seq + 1) {
       // A duplicate of an event stored elsewhere in the stream: not ours to build on.
       this.#fenced = new FencedError(
@@ -419,6 +545,20 @@ function checkEvent(e: StreamEvent): void {
   if (!Number.isInteger(e.mug) || e.mug < 0 || e.mug > 0x7fff_ffff) {
     throw new ArgumentError(`Invalid mug: ${e.mug}`);
   }
+}
+
+/** The message id of an event: its number and the blake3 of its body (for deduplication). */
+function messageId(e: StreamEvent): string {
+  return `${e.event}.${hex(blake3(e.body))}`;
+}
+
+/** The headers of event `e`'s message. */
+function eventHeadersOf(e: StreamEvent): MsgHdrs {
+  const h = headers();
+  h.set(eventHeaders.event, e.event.toString());
+  h.set(eventHeaders.kernel, e.kernel);
+  h.set(eventHeaders.mug, mugHex(e.mug));
+  return h;
 }
 
 function mugHex(mug: number): string {

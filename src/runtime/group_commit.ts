@@ -95,6 +95,8 @@ export interface CommitterOptions {
   onGroup?: (size: number, commitMs: number) => void;
   /** Called once a poke is computed, before it joins its group (see RuntimeOptions). */
   onComputed?: (event: ComputedEvent) => void;
+  /** Called with a computed group before it is logged; throwing refuses it (RuntimeOptions). */
+  beforeCommit?: (events: readonly ComputedEvent[]) => void;
 }
 
 /** A poke computed, waiting for its group's commit. */
@@ -235,7 +237,7 @@ export class GroupCommitter {
         const l = this.#limits;
         if (done.length >= l.events || bytes >= l.bytes || computeMs >= l.computeMs) break;
       }
-      if (done.length > 0) this.#commit(core, done, out);
+      if (done.length > 0 && !this.#vetoed(done, out)) this.#commit(core, done, out);
     } finally {
       if (core !== base) core.dispose();
     }
@@ -260,6 +262,30 @@ export class GroupCommitter {
       next.effects.dispose();
       next.core.dispose();
       return error;
+    }
+  }
+
+  /**
+   * Ask `beforeCommit` about a computed group; when it throws, every poke of the group is
+   * refused with that error and its effects dropped. Returns whether it was refused.
+   */
+  #vetoed(done: Computed[], out: PokeOutcome[]): boolean {
+    const hook = this.#options.beforeCommit;
+    if (hook === undefined) return false;
+    try {
+      hook(done.map((c) => ({
+        eventNumber: c.row.num,
+        eventJam: c.row.jam,
+        effects: c.effects,
+        stateMug: c.row.stateMug,
+      })));
+      return false;
+    } catch (error) {
+      for (const c of done) {
+        c.effects.dispose();
+        out[c.index] = { ok: false, error };
+      }
+      return true;
     }
   }
 

@@ -1,13 +1,16 @@
 /**
  * The runtime's two hooks for replication (cluster mode, `docs/CLUSTER.md`).
  *
- * - **Compute, publish, then commit** (the leader). A poke is computed on the committed
- *   state; `onComputed` (see `RuntimeOptions`) receives it before it joins its group, with
- *   its logged jam and the mug of the state it leads to. {@linkcode replicateBeforeCommit}
- *   makes that hook hand each event to a publisher and wait for its verdict: when the
- *   publisher refuses (the stream fenced this leader, or did not answer), the hook throws,
- *   and the poke is refused without a trace in the log or the PMA. So a leader only ever
- *   commits, and answers, what the stream of record already holds.
+ * - **Compute, publish, then commit** (the leader). A group of pokes is computed on the
+ *   committed state; `beforeCommit` (see `RuntimeOptions`) receives its events before the
+ *   group is logged, each with its logged jam and the mug of the state it leads to.
+ *   {@linkcode replicateGroupBeforeCommit} makes that hook hand the whole group to a
+ *   publisher (which publishes its events back to back and waits for their acks together)
+ *   and wait for its verdict: when the publisher refuses (the stream fenced this leader, or
+ *   did not answer), the hook throws, and every poke of the group is refused without a trace
+ *   in the log or the PMA. So a leader only ever commits, and answers, what the stream of
+ *   record already holds. {@linkcode replicateBeforeCommit} does the same one event at a
+ *   time, as `onComputed`.
  * - **Apply logged events** (a follower). {@linkcode applyLoggedEvents} runs events that
  *   another member computed, with their own entropy and time (so the result is
  *   deterministic), and checks after each that the state's mug is the one the leader
@@ -97,6 +100,31 @@ export function replicateBeforeCommit(
 ): (event: ComputedEvent) => void {
   return (e) => {
     const refused = publish({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug });
+    if (refused !== null) throw refused;
+  };
+}
+
+/**
+ * A `beforeCommit` hook that hands each computed group to `publish` and lets it be committed
+ * only when `publish` returns null; otherwise it throws what `publish` returned, and every
+ * poke of the group is refused with that error, leaving no trace.
+ *
+ * @example
+ * ```ts
+ * import { Runtime } from "./runtime.ts";
+ * import { replicateGroupBeforeCommit } from "./replicated.ts";
+ * const groups: number[] = [];
+ * const beforeCommit = replicateGroupBeforeCommit((events) => (groups.push(events.length), null));
+ * using runtime = Runtime.open({ dataDir: Deno.makeTempDirSync(), beforeCommit });
+ * ```
+ */
+export function replicateGroupBeforeCommit(
+  publish: (events: ReplicatedEvent[]) => Error | null,
+): (events: readonly ComputedEvent[]) => void {
+  return (events) => {
+    const refused = publish(
+      events.map((e) => ({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug })),
+    );
     if (refused !== null) throw refused;
   };
 }

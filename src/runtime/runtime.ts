@@ -63,7 +63,11 @@ import type {
 export { RuntimeError } from "./runtime_error.ts";
 export type { BootReport, SkippedLevel } from "./recovery.ts";
 export type { ReplayProgress } from "./replay.ts";
-export { replicateBeforeCommit, StateMismatchError } from "./replicated.ts";
+export {
+  replicateBeforeCommit,
+  replicateGroupBeforeCommit,
+  StateMismatchError,
+} from "./replicated.ts";
 export type { LoggedInput, ReplicatedEvent } from "./replicated.ts";
 export type { StateOption, StateSource } from "./boot_state.ts";
 export type { WireLike } from "./wire.ts";
@@ -138,6 +142,7 @@ export class Runtime {
       step: (step, event, group) => this.#step(step, event, group),
       onGroup: options.onGroup,
       onComputed: options.onComputed,
+      beforeCommit: options.beforeCommit,
     });
   }
 

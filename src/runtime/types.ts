@@ -136,6 +136,13 @@ export interface RuntimeOptions {
    * is logged). The effects are the runtime's (valid during the call only).
    */
   onComputed?: (event: ComputedEvent) => void;
+  /**
+   * Called once a group's pokes are all computed (each one's `onComputed` passed), before
+   * the group is logged. Throwing refuses every poke of the group with that error (nothing of
+   * them is logged). Cluster mode publishes the group here, in one pipelined burst
+   * (`replicated.ts`). The effects are the runtime's (valid during the call only).
+   */
+  beforeCommit?: (events: readonly ComputedEvent[]) => void;
 }
 
 /** A computed event about to be logged (see {@linkcode RuntimeOptions.onComputed}). */

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { StreamGapError } from "../cluster/errors.ts";
 import type { EventReader, EventStream, StreamRecord } from "../cluster/event_stream.ts";
 import type { WireEvent } from "./cluster_protocol.ts";
 
@@ -21,6 +22,8 @@ export interface FollowSink {
   apply(events: WireEvent[]): void;
   /** A read failed (logged once per distinct message). */
   readFailed(message: string): void;
+  /** The stream lacks the next event (dropped behind the snapshots, or a hole). */
+  gap?(): void;
 }
 
 /** Reads the stream after the applied event and feeds the writer. */
@@ -97,6 +100,7 @@ export class Follower {
         }
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);
+        if (error instanceof StreamGapError) this.#sink.gap?.();
         if (text !== this.#lastError) this.#sink.readFailed(text);
         this.#lastError = text;
       } finally {

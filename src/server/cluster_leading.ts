@@ -42,13 +42,14 @@ export interface LeadingMember {
   checkTail(): Promise<boolean>;
   setLeading(on: boolean): void;
   position(): Promise<{ eventNumber: bigint }>;
-  verdict(ticket: number, published: boolean): void;
+  verdict(ticket: number, published: boolean): boolean;
 }
 
 /** Leadership of one member. */
 export class ClusterLeading {
   readonly #m: LeadingMember;
   #chain: Promise<void> = Promise.resolve();
+  #publishing: Promise<void> = Promise.resolve();
 
   constructor(member: LeadingMember) {
     this.#m = member;
@@ -123,28 +124,70 @@ export class ClusterLeading {
     await Deno.remove(`${m.settings.dataDir}/${promoteFile}`).catch(() => {});
   }
 
-  /** Publish a computed event (`sync`): the verdict tells the writer to commit or refuse. */
-  async publish(ticket: number, event: WireEvent, kernel: string): Promise<void> {
+  /**
+   * Publish a computed group (`sync`) as one atomic batch: the verdict tells the writer to
+   * commit or refuse the whole group. Any refusal fences this member. Groups are published
+   * one after the other (a late one waits for the one before to be settled).
+   */
+  publish(ticket: number, events: WireEvent[], kernel: string): Promise<void> {
+    const next = this.#publishing.then(() => this.#publishGroup(ticket, events, kernel));
+    this.#publishing = next.catch(() => {});
+    return next;
+  }
+
+  /**
+   * One group's publish and verdict. Stepping down is not awaited: it asks the writer for its
+   * position, which the writer answers only once the next group's verdict (refused, behind
+   * this one) has released it.
+   */
+  async #publishGroup(ticket: number, events: WireEvent[], kernel: string): Promise<void> {
     const m = this.#m;
     if (m.role !== "leader" || m.appender === null || !m.lease?.isValid()) {
       m.verdict(ticket, false);
       return;
     }
+    const range = `${events[0].eventNumber}..${events[events.length - 1].eventNumber}`;
     try {
-      await this.#append(event, kernel);
+      await this.#appendAll(events, kernel);
     } catch (error) {
       m.verdict(ticket, false);
-      await m.stepDown(`event ${event.eventNumber} was not published: ${text(error)}`);
+      void m.stepDown(`events ${range} were not published: ${text(error)}`);
       return;
     }
     if (!m.lease?.isValid()) {
       m.verdict(ticket, false);
-      await m.stepDown(`the lease ran out while event ${event.eventNumber} was published`);
+      void m.stepDown(`the lease ran out while events ${range} were published`);
       return;
     }
-    m.applied = event.eventNumber;
-    m.streamEvent = event.eventNumber;
-    m.verdict(ticket, true);
+    const last = events[events.length - 1].eventNumber;
+    m.applied = last;
+    m.streamEvent = last;
+    if (!m.verdict(ticket, true)) {
+      // The writer gave up waiting and refused them: its state is behind the stream's.
+      void m.stepDown(`the writer stopped waiting for events ${range}, which the stream holds`);
+    }
+  }
+
+  /**
+   * Append `events` pipelined; when an outcome is unknown, settle the events from the first
+   * unknown one on one at a time (re-sends are deduplicated).
+   */
+  async #appendAll(events: WireEvent[], kernel: string): Promise<void> {
+    const m = this.#m;
+    try {
+      await m.appender!.appendAll(events.map((e) => ({
+        event: e.eventNumber,
+        body: e.jam,
+        kernel,
+        mug: e.stateMug,
+      })));
+      return;
+    } catch (error) {
+      if (!(error instanceof ClusterUnavailableError) || !m.lease?.isValid()) throw error;
+    }
+    for (const event of events) {
+      if (event.eventNumber > m.appender!.tip.event) await this.#append(event, kernel);
+    }
   }
 
   /** Publish events the writer committed already (`async`), in order. */

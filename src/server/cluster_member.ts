@@ -82,6 +82,8 @@ export class ClusterMember {
   committed: () => bigint = () => this.applied;
   /** Whether the local log holds events the stream does not (to be quarantined). */
   diverged = false;
+  /** Whether the stream dropped events this member still needs (its state is set aside). */
+  behind = false;
   /** Called once the local log is found divergent (the server stops, then quarantines). */
   onDiverged: (alarm: string) => void = () => {};
   #reportedAt = 0;
@@ -97,7 +99,7 @@ export class ClusterMember {
     this.settings = settings;
     this.log = (line) => log(`cellar serve: cluster: ${line}`);
     this.#leading = new ClusterLeading(this);
-    this.#uploader = new SnapshotUploader(settings.dataDir, this.log);
+    this.#uploader = new SnapshotUploader(settings.dataDir, settings.keepSnapshots, this.log);
   }
 
   /** Attach the writer and the server's own URL (the default `--advertise`). */
@@ -122,7 +124,7 @@ export class ClusterMember {
       }
     }
     if (this.#closed) return;
-    if (!(await this.checkTail())) return;
+    if (!(await this.checkTail()) || await this.#behindStream()) return;
     this.follow();
     this.#timer = setInterval(() => void this.#tick(), Math.max(50, s.leaseMs / 4));
     void this.#tick();
@@ -135,6 +137,7 @@ export class ClusterMember {
     this.follower = new Follower(this.stream!, this.applied + 1n, {
       apply: (events) => this.post({ type: "apply", events }),
       readFailed: (message) => this.log(`reading the stream failed, retrying: ${message}`),
+      gap: () => void this.#behindStream().catch(() => {}),
     });
   }
 
@@ -147,7 +150,7 @@ export class ClusterMember {
   handle(m: ClusterWriterReply): void {
     switch (m.type) {
       case "publish":
-        void this.#leading.publish(m.ticket, m.event, m.kernel);
+        void this.#leading.publish(m.ticket, m.events, m.kernel);
         break;
       case "committed":
         this.#leading.publishCommitted(m.events, m.kernel);
@@ -182,12 +185,17 @@ export class ClusterMember {
     this.#leading.drop();
   }
 
-  /** Store the verdict on a publish, if the writer still waits for that ticket. */
-  verdict(ticket: number, published: boolean): void {
+  /**
+   * Store the verdict on a publish, if the writer still waits for that ticket; false when it
+   * gave up on it (and refused the group).
+   */
+  verdict(ticket: number, published: boolean): boolean {
     const flags = new Int32Array(this.settings.writer.flags);
-    if (Atomics.load(flags, 1) !== ticket) return;
-    Atomics.store(flags, 0, published ? Verdict.Published : Verdict.Refused);
+    if (Atomics.load(flags, 1) !== ticket) return false;
+    const value = published ? Verdict.Published : Verdict.Refused;
+    const before = Atomics.compareExchange(flags, 0, Verdict.Waiting, value);
     Atomics.notify(flags, 0);
+    return before === Verdict.Waiting;
   }
 
   /** Tell the writer whether it may take pokes (flag 2 of the shared flags). */
@@ -228,6 +236,25 @@ export class ClusterMember {
     return false;
   }
 
+  /**
+   * Whether the stream no longer holds the event after this member's (dropped behind the
+   * snapshots, `--keep-snapshots`): then raise the alarm and stop; the server sets the state
+   * aside, and the next start bootstraps from the newest snapshot.
+   */
+  async #behindStream(): Promise<boolean> {
+    const first = await this.stream!.first();
+    if (first === 0n || first <= this.applied + 1n || this.behind) return this.behind;
+    this.behind = true;
+    this.diverged = true;
+    this.raise(
+      `this member is at event ${this.applied}, and the stream holds events from ${first} on ` +
+        `only (older ones were dropped behind the snapshots): the local state is set aside ` +
+        `and the server stops; the next start bootstraps from the newest snapshot`,
+    );
+    this.onDiverged(this.alarm!);
+    return true;
+  }
+
   /** Event `event` as the stream holds it, and the tip; retried while NATS is unavailable. */
   async #streamAt(event: bigint) {
     for (let attempt = 0;; attempt++) {
@@ -266,7 +293,7 @@ export class ClusterMember {
     try {
       if (this.role === "leader") {
         await this.#leading.renew();
-        this.#uploader.maybeUpload(this.nc!, this.settings.app);
+        this.#uploader.maybeUpload(this.nc!, this.stream);
       } else if (this.role === "follower") await this.#leading.contend();
       const tip = await this.stream.tip();
       if (tip.event > this.streamEvent) this.streamEvent = tip.event;

@@ -1,6 +1,7 @@
 /**
  * The cluster options of `cellar serve` (`--cluster URLS --app NAME [--follow]
- * [--advertise URL] [--replicate sync|async] [--lease-ms N] [--auto-failover]`), checked.
+ * [--advertise URL] [--replicate sync|async] [--lease-ms N] [--auto-failover]
+ * [--keep-snapshots N]`), checked.
  *
  * @module
  */
@@ -24,6 +25,11 @@ export interface ClusterOptions {
   leaseMs?: number;
   /** A follower that sees the lease expire takes it and leads. */
   autoFailover?: boolean;
+  /**
+   * The leader keeps this many of the newest snapshots in the bucket and drops the stream's
+   * events before the oldest of them (default 0: keeps every snapshot and event).
+   */
+  keepSnapshots?: number;
 }
 
 /** {@linkcode ClusterOptions} checked, with the writer's shared flags. */
@@ -35,6 +41,8 @@ export interface ClusterSettings {
   replicate: ReplicateMode;
   leaseMs: number;
   autoFailover: boolean;
+  /** Snapshots the leader keeps (0: all, and the stream keeps every event). */
+  keepSnapshots: number;
   /** The member's data directory (where `cellar cluster promote` leaves its request). */
   dataDir: string;
   /** Who this member is in the lease and the member list: host, port and a random tag. */
@@ -72,6 +80,10 @@ export function clusterSettings(
   if (options.advertise !== undefined && !/^https?:\/\/[^\s]+$/.test(options.advertise)) {
     throw fail(`Bad --advertise: '${options.advertise}' is not an http(s) URL`);
   }
+  const keepSnapshots = options.keepSnapshots ?? 0;
+  if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 0) {
+    throw fail(`Bad --keep-snapshots: ${keepSnapshots} (0 or more)`);
+  }
   const tag = crypto.randomUUID().slice(0, 8);
   return {
     urls: [...options.urls],
@@ -81,6 +93,7 @@ export function clusterSettings(
     replicate,
     leaseMs,
     autoFailover: options.autoFailover ?? false,
+    keepSnapshots,
     dataDir,
     holder: `${host ?? "127.0.0.1"}:${port}/${tag}`,
     // The verdict waits at most the lease: past it this member could not lead anyway.

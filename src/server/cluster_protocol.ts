@@ -20,7 +20,7 @@ export type ReplicateMode = "sync" | "async";
 export interface ClusterWriterConfig {
   replicate: ReplicateMode;
   /**
-   * Int32 flags shared with the main thread: `[verdict, ticket, leading]`. For each event
+   * Int32 flags shared with the main thread: `[verdict, ticket, leading]`. For each group
    * the writer sets the verdict to {@linkcode Verdict.Waiting}, posts `publish` with a new
    * ticket and waits; the main thread stores the verdict and notifies. `leading` is 1 while
    * the main thread leads: without it the writer refuses pokes at once (both modes).
@@ -33,10 +33,15 @@ export interface ClusterWriterConfig {
 /** Values of the verdict flag. */
 export const Verdict = {
   Waiting: 0,
-  /** The stream holds the event: commit it. */
+  /** The stream holds the group's events: commit them. */
   Published: 1,
   /** Not published, or not known to be: refuse the poke. */
   Refused: 2,
+  /**
+   * Set by the writer when it stopped waiting (a timeout) and refused the group: a verdict
+   * that comes later finds it, and the main thread steps down if the stream holds the group.
+   */
+  Abandoned: 3,
 } as const;
 
 /** One event for the stream, or from it. */
@@ -61,10 +66,10 @@ export type ClusterWriterRequest =
 /** Writer → main thread, in cluster mode. */
 export type ClusterWriterReply =
   | {
-    /** A computed event to publish; in `sync` mode the writer waits for the verdict. */
+    /** A computed group to publish (`sync`); the writer waits for the verdict. */
     type: "publish";
     ticket: number;
-    event: WireEvent;
+    events: WireEvent[];
     /** blake3 of the running kernel. */
     kernel: string;
   }

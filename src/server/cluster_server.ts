@@ -1,6 +1,7 @@
 /**
- * Cluster mode's wiring into the server (`server.ts`): the member, its gate in front of the
- * routes, and its state in `/status` and `/metrics`.
+ * Cluster mode's wiring into the server (`server.ts`): the bootstrap of a new directory
+ * from a snapshot, the member, its gate in front of the routes, and its state in `/status`
+ * and `/metrics`.
  *
  * @module
  */
@@ -15,6 +16,8 @@ import type { RouteContext } from "./routes.ts";
 
 /** The cluster part of a running server. */
 export interface ClusterServer {
+  /** Settles once a new data directory was bootstrapped (the runtime opens it after). */
+  prepared: Promise<void>;
   /** Give the member the writer, the server's URL and what to do when the state diverged. */
   attach(writer: MemberWriter, url: string, diverged: (alarm: string) => void): void;
   /** The writer booted at `event`. */
@@ -31,10 +34,13 @@ export interface ClusterServer {
 /** The members of a data directory that hold its state (moved aside when it diverged). */
 const stateMembers = ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm", "pma", "snapshots"];
 
-/** Move the state of `dir` into `dir/quarantine/<time>-cluster-tail/`; returns that path. */
-export function quarantineState(dir: string): string {
+/**
+ * Move the state of `dir` into `dir/quarantine/<time>-<why>/` (`cluster-tail` by default);
+ * returns that path.
+ */
+export function quarantineState(dir: string, why = "cluster-tail"): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const to = `${dir}/quarantine/${stamp}-cluster-tail`;
+  const to = `${dir}/quarantine/${stamp}-${why}`;
   Deno.mkdirSync(to, { recursive: true, mode: 0o700 });
   for (const name of stateMembers) {
     try {
@@ -64,16 +70,25 @@ function startingStatus(settings: ClusterSettings): ClusterStatus {
 }
 
 /**
- * The member of `settings`, reporting through `observability`. The member and the NATS
+ * The member of `settings`, reporting through `observability`; `server` gives the log and
+ * the kernel (the jam a new directory is bootstrapped with). The member and the NATS
  * client are loaded here, on demand (a dynamic import), so that a server or an import of
  * the package without cluster mode never loads the client.
  */
 export function startCluster(
   settings: ClusterSettings,
   observability: Observability,
-  log: (line: string) => void,
+  server: { log: (line: string) => void; kernel?: Uint8Array },
 ): ClusterServer {
+  const { log, kernel } = server;
   let member: ClusterMember | null = null;
+  let stopped = false;
+  const say = (line: string) => log(`cellar serve: cluster: ${line}`);
+  const prepared = import("./cluster_snapshots.ts").then((m) =>
+    m.hasLog(settings.dataDir)
+      ? undefined
+      : m.bootstrapNewMember(settings, kernel, say, () => stopped)
+  ).catch((error) => say(`the bootstrap failed: ${error}`));
   const loading = import("./cluster_member.ts").then((m) => {
     member = new m.ClusterMember(settings, log);
     member.committed = committed;
@@ -88,6 +103,7 @@ export function startCluster(
   };
   observability.cluster = () => member?.status(committed()) ?? startingStatus(settings);
   return {
+    prepared,
     attach: (writer, url, diverged) =>
       void loading.then((m) => {
         m.attach(writer, url);
@@ -107,11 +123,19 @@ export function startCluster(
       }
       return await serveRequest(context, request);
     },
-    close: async () => await (await loading).close(),
+    close: async () => {
+      stopped = true;
+      await (await loading).close();
+    },
     afterClose: () => {
       if (member === null || !member.diverged) return;
-      const to = quarantineState(settings.dataDir);
-      log(`cellar serve: cluster: the divergent local state was moved to ${to}`);
+      const to = quarantineState(settings.dataDir, member.behind ? "behind-stream" : undefined);
+      say(
+        member.behind
+          ? `the local state, older than the stream, was moved to ${to}; the next start ` +
+            "bootstraps from a snapshot"
+          : `the divergent local state was moved to ${to}`,
+      );
     },
   };
 }

@@ -10,32 +10,44 @@
  * @module
  */
 
+import { connectCluster } from "../cluster/connection.ts";
 import type { NatsConnection } from "../cluster/connection.ts";
-import type { EventStream } from "../cluster/event_stream.ts";
+import { ClusterUnavailableError } from "../cluster/errors.ts";
+import { EventStream } from "../cluster/event_stream.ts";
 import { SnapshotBucket } from "../cluster/snapshots_bucket.ts";
+import { defaultKernel } from "../runtime/default_kernel.ts";
 import { recoverTrustPma } from "../runtime/rebase.ts";
 import { SnapshotStore } from "../runtime/snapshots.ts";
 import type { SnapshotManifest } from "../runtime/snapshots.ts";
+import type { ClusterSettings } from "./cluster_options.ts";
 
 /** How often the leader looks for a new local snapshot to upload. */
 const checkEveryMs = 2000;
 
-/** Uploads the leader's new local snapshots, one at a time, in the background. */
+/**
+ * Uploads the leader's new local snapshots, one at a time, in the background. With `keep`
+ * above 0, after each upload it deletes all but the `keep` newest snapshots of the bucket and
+ * drops the stream's events before the oldest one kept (a member that needs one of them
+ * bootstraps from a snapshot).
+ */
 export class SnapshotUploader {
   readonly #dataDir: string;
+  readonly #keep: number;
   readonly #log: (line: string) => void;
   #bucket: SnapshotBucket | null = null;
   #uploaded = -1n;
   #busy = false;
   #checkedAt = 0;
 
-  constructor(dataDir: string, log: (line: string) => void) {
+  constructor(dataDir: string, keep: number, log: (line: string) => void) {
     this.#dataDir = dataDir;
+    this.#keep = keep;
     this.#log = log;
   }
 
   /** Start uploading the newest local snapshot if it is newer than the last uploaded. */
-  maybeUpload(nc: NatsConnection, app: string): void {
+  maybeUpload(nc: NatsConnection, stream: EventStream): void {
+    const app = stream.names.app;
     const now = performance.now();
     if (this.#busy || now - this.#checkedAt < checkEveryMs) return;
     this.#checkedAt = now;
@@ -47,8 +59,23 @@ export class SnapshotUploader {
     this.#busy = true;
     void this.#upload(nc, app, `${newest.path}/slab`, m).then(
       () => (this.#uploaded = event, this.#log(`uploaded the snapshot of event ${event}`)),
+    ).then(() => this.#trim(stream)).catch(
       (error) => this.#log(`cannot upload the snapshot of event ${event}: ${error}`),
     ).finally(() => (this.#busy = false));
+  }
+
+  /** Keep the `keep` newest snapshots; drop the stream's events before the oldest of them. */
+  async #trim(stream: EventStream): Promise<void> {
+    if (this.#keep === 0 || this.#bucket === null) return;
+    const all = await this.#bucket.list();
+    const kept = all.slice(0, this.#keep);
+    for (const old of all.slice(this.#keep)) await this.#bucket.remove(old.name);
+    const oldest = kept[kept.length - 1];
+    if (oldest === undefined) return;
+    const dropped = await stream.dropBefore(oldest.event);
+    if (dropped > 0) {
+      this.#log(`dropped ${dropped} events of the stream before event ${oldest.event}`);
+    }
   }
 
   async #upload(nc: NatsConnection, app: string, slab: string, m: SnapshotManifest) {
@@ -85,11 +112,8 @@ export async function bootstrapFromSnapshot(
 ): Promise<BootstrapReport> {
   const started = performance.now();
   Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    Deno.statSync(`${dir}/log.sqlite`);
+  if (hasLog(dir)) {
     throw new Error(`Cannot bootstrap ${dir}: it already has a log (use a new directory)`);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const bucket = await SnapshotBucket.open(nc, stream.names.app);
   const newest = await bucket.newest();
@@ -109,4 +133,57 @@ export async function bootstrapFromSnapshot(
     bytes: newest.size,
     ms: performance.now() - started,
   };
+}
+
+/**
+ * Whether the data directory `dir` has a log (it is not new): `cellar serve` leaves an empty
+ * `log.sqlite` in a new directory before the runtime opens it.
+ */
+export function hasLog(dir: string): boolean {
+  try {
+    return Deno.statSync(`${dir}/log.sqlite`).size > 0;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * `cellar serve --cluster` on a new data directory (no log): start it from the newest
+ * verified snapshot in the bucket, if there is one, before the runtime opens it. Retried
+ * while NATS cannot be reached, until `stopped()`; any other failure is logged and the
+ * member replays the stream from event 1 instead.
+ */
+export async function bootstrapNewMember(
+  settings: ClusterSettings,
+  kernel: Uint8Array | undefined,
+  log: (line: string) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  while (!stopped()) {
+    let nc: NatsConnection | null = null;
+    try {
+      nc = await connectCluster(settings.urls, { name: `cellar ${settings.holder} bootstrap` });
+      const stream = await EventStream.open(nc, settings.app);
+      const dir = settings.dataDir;
+      const r = await bootstrapFromSnapshot(nc, stream, dir, kernel ?? defaultKernel());
+      log(
+        r.snapshot === null
+          ? "a new directory, and no snapshot yet: the member replays the stream from event 1"
+          : `a new directory: bootstrapped at event ${r.eventNumber} from ${r.snapshot} ` +
+            `(${r.bytes} bytes, ${Math.round(r.ms)} ms)`,
+      );
+      return;
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof ClusterUnavailableError)) {
+        log(`cannot bootstrap from a snapshot (${text}): the member replays the stream`);
+        return;
+      }
+      log(`cannot reach the cluster to bootstrap yet, retrying: ${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      await nc?.close().catch(() => {});
+    }
+  }
 }

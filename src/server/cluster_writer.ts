@@ -2,17 +2,22 @@
  * The writer Worker's part in cluster mode (see `cluster_protocol.ts`): the hooks its
  * runtime is opened with, and the messages only a cluster member sends it.
  *
- * - `sync`: each computed event is posted to the main thread, which publishes it; the
- *   Worker blocks (`Atomics.wait`) until the verdict. Refused, the poke leaves no trace.
+ * - `sync`: each computed group is posted to the main thread, which publishes its events
+ *   back to back; the Worker blocks (`Atomics.wait`) until the verdict on the whole group.
+ *   Refused, none of its pokes leaves a trace.
  * - `async`: events are committed first; once a group is durable its events are posted for
  *   publishing.
- * - `apply`: a follower's events are applied with their state mugs checked.
+ * - `apply`: a follower's events are applied with their state mugs checked; their effects
+ *   go to the main thread as the leader's do (for `GET /effects`).
  *
  * @module
  */
 
 import { CellarError } from "../core/errors.ts";
-import { replicateBeforeCommit, StateMismatchError } from "../runtime/runtime.ts";
+import { Noun } from "../core/noun.ts";
+import { effectsMessage } from "./effects_stream.ts";
+import type { EffectsMessage } from "./effects_stream.ts";
+import { replicateGroupBeforeCommit, StateMismatchError } from "../runtime/runtime.ts";
 import type { ComputedEvent, PokeOutcome, Runtime } from "../runtime/runtime.ts";
 import { Verdict } from "./cluster_protocol.ts";
 import type {
@@ -37,6 +42,7 @@ function notLeading(event: bigint): NotLeaderError {
 /** The runtime hooks of a cluster member's writer. */
 export interface ClusterHooks {
   onComputed(event: ComputedEvent): void;
+  beforeCommit?: (events: readonly ComputedEvent[]) => void;
   onGroup(size: number): void;
 }
 
@@ -66,27 +72,41 @@ export function clusterHooks(
     };
   }
   let ticket = 0;
-  const publish = replicateBeforeCommit((event) => {
-    if (Atomics.load(flags, 2) !== 1) return notLeading(event.eventNumber);
+  const publish = replicateGroupBeforeCommit((events) => {
+    const last = events[events.length - 1].eventNumber;
+    if (Atomics.load(flags, 2) !== 1) return notLeading(last);
     ticket++;
     Atomics.store(flags, 0, Verdict.Waiting);
     Atomics.store(flags, 1, ticket);
-    send({ type: "publish", ticket, event, kernel: kernel() });
+    send({ type: "publish", ticket, events, kernel: kernel() });
     const waited = Atomics.wait(flags, 0, Verdict.Waiting, config.verdictTimeoutMs);
-    if (Atomics.load(flags, 0) === Verdict.Published) return null;
+    // Give up on the group, unless its verdict came just now.
+    const verdict = Atomics.compareExchange(flags, 0, Verdict.Waiting, Verdict.Abandoned);
+    if (verdict === Verdict.Published) return null;
+    const range = `${events[0].eventNumber}..${last}`;
     return new NotLeaderError(
       waited === "timed-out"
-        ? `Event ${event.eventNumber} was not confirmed by the stream in time; not accepted`
-        : `This member no longer leads: event ${event.eventNumber} was not published`,
+        ? `Events ${range} were not confirmed by the stream in time; not accepted`
+        : `This member no longer leads: events ${range} were not published`,
     );
   });
-  return { onComputed: publish, onGroup: () => {} };
+  return {
+    onComputed: (e) => {
+      if (Atomics.load(flags, 2) !== 1) throw notLeading(e.eventNumber);
+    },
+    beforeCommit: publish,
+    onGroup: () => {},
+  };
 }
 
-/** Handle a cluster message; returns the reply (effects of applied events are disposed). */
+/**
+ * Handle a cluster message; returns the reply. The effects of applied events go to
+ * `effects` (for `GET /effects`), then are disposed.
+ */
 export function clusterMessage(
   runtime: Runtime | null,
   request: ClusterWriterRequest,
+  effects: (message: EffectsMessage) => void = () => {},
 ): ClusterWriterReply {
   if (runtime === null) {
     return { type: "applied", eventNumber: 0n, error: "The runtime is not open" };
@@ -110,9 +130,29 @@ export function clusterMessage(
       : { type: "applied", eventNumber: runtime.eventNumber, error: text };
   }
   let error: string | undefined;
-  for (const o of outcomes) {
-    if (o.ok) o.result.effects.dispose();
-    else error ??= o.error instanceof Error ? o.error.message : String(o.error);
+  for (const [i, o] of outcomes.entries()) {
+    if (!o.ok) {
+      error ??= o.error instanceof Error ? o.error.message : String(o.error);
+      continue;
+    }
+    const message = appliedEffects(o.result.eventNumber, request.events[i].jam, o.result.effects);
+    o.result.effects.dispose();
+    if (message !== null) effects(message);
   }
   return { type: "applied", eventNumber: runtime.eventNumber, error };
+}
+
+/** An applied event's effects message, with the wire of its logged jam (null when none). */
+function appliedEffects(
+  eventNumber: bigint,
+  jam: Uint8Array,
+  effects: Noun,
+): EffectsMessage | null {
+  try {
+    using body = Noun.cue(jam);
+    using wire = body.head;
+    return effectsMessage(eventNumber, wire, effects);
+  } catch {
+    return null; // Not reached: an event whose jam does not decode is never applied.
+  }
 }

@@ -53,6 +53,8 @@ Options:
   --replicate MODE        sync (default: publish, then commit) or async
   --lease-ms N            leadership lease TTL (default 5000)
   --auto-failover         take the lease when it expires
+  --keep-snapshots N      the leader keeps the N newest snapshots in the cluster and drops the
+                          stream's events before the oldest of them (default 0: keep all)
   --log-format FORMAT     text (default) or json: one JSON object a line, with time, level,
                           msg and fields
   --files DIR             the file driver reads and writes the kernel's [%file …] under DIR
@@ -233,6 +235,7 @@ const clusterFlags = {
   replicate: { type: "string" },
   "lease-ms": { type: "string" },
   "auto-failover": { type: "boolean" },
+  "keep-snapshots": { type: "string" },
 } as const;
 
 /** The cluster flags, or undefined without `--cluster` (the others then are refused). */
@@ -257,6 +260,7 @@ function clusterOptions(values: Record<string, unknown>): ClusterOptions | undef
     replicate,
     leaseMs: wholeNumber("lease-ms", values["lease-ms"] as string | undefined, 200),
     autoFailover: values["auto-failover"] === true,
+    keepSnapshots: wholeNumber("keep-snapshots", values["keep-snapshots"] as string | undefined, 0),
   };
 }
 

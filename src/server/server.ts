@@ -49,6 +49,7 @@ function startWriter(
 ): WriterClient {
   return new WriterClient(settings, {
     cluster: cluster?.handle,
+    openAfter: cluster?.prepared,
     progress: (progress) => {
       const line = observability.takeProgress(progress);
       if (line !== null) settings.log(line);
@@ -86,7 +87,7 @@ export function startServer(options: ServerOptions): RunningServer {
   const settings = resolveSettings(options);
   const { dataDir, log } = settings, { tokens, adminTokenPath } = openTokens(dataDir);
   const observability = new Observability(settings, settings.cluster !== undefined);
-  const cluster = settings.cluster && startCluster(settings.cluster, observability, log);
+  const cluster = settings.cluster && startCluster(settings.cluster, observability, settings);
   const effects = new EffectsHub({ retentionEvents: options.effectsRetentionEvents });
   const context: RouteContext = {
     backend: { poke: (call) => writer.poke(call), peek: (path, as) => pool.peek(path, as) },

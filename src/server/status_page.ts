@@ -13,7 +13,9 @@
  * the kernel hash, the slab (capacity, used, live, free, reserve, growth count), a chart of
  * slab capacity and used bytes over time (inline SVG `#slab-chart`, from `history`), the
  * snapshots with their ages, the last boot (level, replayed events, time, and why earlier
- * levels were skipped), uptime, pokes and peeks. Every missing field is shown as "—".
+ * levels were skipped), uptime, pokes and peeks; in cluster mode, the member's role, the
+ * leader's URL and the lag (`#cluster-card`, hidden otherwise). Every missing field is shown
+ * as "—".
  *
  * @module
  */
@@ -205,6 +207,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
       <div class="panel card"><h2>Poke latency</h2><div class="pair"><div><div class="value" id="poke-p50">—</div><div class="sub">p50</div></div><div><div class="value" id="poke-p99">—</div><div class="sub">p99</div></div></div><div class="sub" id="peek-latency">—</div></div>
       <div class="panel card"><h2>Errors</h2><div class="pair"><div><div class="value" id="poke-errors">—</div><div class="sub">pokes</div></div><div><div class="value" id="peek-errors">—</div><div class="sub">peeks</div></div></div><div class="sub" id="http-errors">—</div></div>
       <div class="panel card"><h2>Kernel</h2><span class="mono" id="kernel-hash" title="">—</span><div class="sub">kernel hash (blake3)</div></div>
+      <div class="panel card" id="cluster-card" hidden><h2>Cluster</h2><div class="value" id="cluster-role">—</div><div class="sub mono" id="cluster-leader">—</div><div class="sub" id="cluster-lag">—</div></div>
     </section>
     <section class="grid two">
       <div class="panel">
@@ -401,6 +404,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
 
     renderSnapshots(list(s.snapshots));
     renderSubscribers(obj(s.effects));
+    renderCluster(s.cluster);
     renderBoot(obj(s.boot));
     renderChart(list(s.history));
   }
@@ -457,6 +461,14 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 8
     });
   }
 
+  // Cluster mode only (docs/CLUSTER.md): the member's role, the leader, the lag.
+  function renderCluster(value) {
+    $("cluster-card").hidden = !value || typeof value !== "object";
+    if ($("cluster-card").hidden) return;
+    setText("cluster-role", str(value.role) + (value.alarm ? " (alarm)" : ""));
+    setText("cluster-leader", "leader " + str(value.leader));
+    setText("cluster-lag", "lag " + count(value.lagEvents) + " events \u00b7 " + ms(value.lagMs));
+  }
   function renderSubscribers(effects) {
     var body = $("subscribers");
     var subscribers = list(effects.subscribers);

@@ -94,6 +94,8 @@ export interface WriterEvents {
   cluster?(message: ClusterWriterReply): void;
   /** A long operation advanced (null: it ended). */
   operation?(operation: OperationProgress | null): void;
+  /** Open the runtime only once this settles (cluster mode's bootstrap of a new directory). */
+  openAfter?: Promise<void>;
 }
 
 /** The writer Worker, as the main thread talks to it. */
@@ -137,7 +139,13 @@ export class WriterClient {
       drivers: settings.drivers,
       logFormat: settings.logFormat,
     };
-    this.#worker.postMessage(open, kernel ? [kernel] : []);
+    const send = () => {
+      // A server stopped while it prepared the directory opens nothing.
+      if (Atomics.load(new Int32Array(this.#abort), 0) === 1) return;
+      this.#worker.postMessage(open, kernel ? [kernel] : []);
+    };
+    if (events.openAfter === undefined) send();
+    else void events.openAfter.finally(send);
   }
 
   /** Queue a poke; resolves with the writer's answer once the event is durable (or failed). */

@@ -191,6 +191,7 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       onProgress: (progress) => send({ type: "progress", progress }),
       onGroup: (size) => (groupSizes.push(size), cluster?.onGroup(size)),
       onComputed: cluster?.onComputed ?? drivers?.computed,
+      beforeCommit: cluster?.beforeCommit,
       signal: stopping ? sharedSignal(stopping) : undefined,
     });
   } catch (error) {
@@ -429,7 +430,7 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
       break;
     case "apply":
     case "position":
-      send(clusterMessage(runtime, request));
+      send(clusterMessage(runtime, request, send));
       if (request.type === "apply") afterGroup();
       break;
     case "close":
