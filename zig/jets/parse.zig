@@ -497,7 +497,7 @@ test "character rules: just, mask, shim, easy" {
 }
 
 /// A stand-in for the interpreter: the gate's battery picks what it does with the sample
-/// (1: `next`, 2: `fail`, 3: swap a pair, 4: a unit of the pair's head, 5: crash), and
+/// (1: `next`, 2: `fail`, 3: swap a pair, 4: the unit of the sample, else crash), and
 /// every slam runs a full collection first, to prove the jets keep their roots.
 const FakeSlam = struct {
     ws: *Workspace,
@@ -516,7 +516,7 @@ const FakeSlam = struct {
             1 => next(f.ws, s),
             2 => fail(f.ws, s),
             3 => f.ws.cell(f.ws.tail(s), f.ws.head(s)),
-            4 => f.ws.cell(Noun.zero, f.ws.head(s)),
+            4 => f.ws.cell(Noun.zero, s),
             else => error.Exit,
         };
     }
@@ -554,7 +554,7 @@ test "combinators keep their nouns across collecting slams" {
     try expectSlams(&ws, sfix, "[0 [" ++ vex ++ " " ++ sab ++ "] 0]", "[[1 3] 0 97 [1 3] 99 0]");
     // comp with a swapping gate, and bend with a unit gate.
     try expectSlams(&ws, compFun, "[0 [" ++ vex ++ " " ++ sab ++ "] 0 [3 0 0] 0]", "[[1 3] 0 [98 97] [1 3] 99 0]");
-    try expectSlams(&ws, bendFun, "[0 [" ++ vex ++ " " ++ sab ++ "] 0 [4 0 0] 0]", "[[1 3] 0 97 [1 3] 99 0]");
+    try expectSlams(&ws, bendFun, "[0 [" ++ vex ++ " " ++ sab ++ "] 0 [4 0 0] 0]", "[[1 3] 0 [97 98] [1 3] 99 0]");
     // A failed first edge passes through; pose then runs the second rule on its own nail.
     const failed = "[[1 1] 0]";
     try expectSlams(&ws, plug, "[0 [" ++ failed ++ " " ++ sab ++ "] 0]", failed);
