@@ -22,6 +22,7 @@ import {
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
+import { parseCases } from "./_jets_parse_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
 
 handleCount();
@@ -116,7 +117,7 @@ const baseCases: Record<string, Case[]> = {
 };
 
 /** Every native jet, by its entry name: the base table and each family's. */
-const cases: Record<string, Case[]> = { ...baseCases, ...textCases };
+const cases: Record<string, Case[]> = { ...baseCases, ...textCases, ...parseCases };
 
 let booted: Hoon | undefined;
 function hoon(): Hoon {

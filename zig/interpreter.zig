@@ -556,6 +556,10 @@ const Machine = struct {
         @branchHint(.cold);
         // A nested call that failed truncated the stack back to where the hook was entered.
         assert(m.ctx.sp == m.sp);
+        // Nock the hook ran nested (a jet's slams) counted its steps in the context: keep
+        // them, so that a step budget that stopped it sees them spent.
+        assert(m.ctx.steps >= m.steps);
+        m.steps = m.ctx.steps;
         const kind: FailureKind = switch (err) {
             error.Exit => .exit,
             error.Meme => .meme,

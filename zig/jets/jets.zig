@@ -28,6 +28,7 @@ const text = @import("text.zig");
 const serial_jets = @import("serial_jets.zig");
 const kv_trie = @import("kv_trie.zig");
 const entry_mod = @import("entry.zig");
+const parse = @import("parse.zig");
 pub const virtual = @import("virtual.zig");
 pub const slam = @import("slam.zig");
 
@@ -46,7 +47,7 @@ const nests = entry_mod.nests;
 
 /// The family files, each with its `entries` and `layers` (see entry.zig). A new family is
 /// one import here.
-const families = .{ @import("ob.zig"), @import("format.zig") };
+const families = .{ @import("ob.zig"), @import("format.zig"), parse };
 
 const base_entries = [_]Entry{
     // math (%one)
