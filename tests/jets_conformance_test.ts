@@ -22,6 +22,7 @@ import {
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
+import { mapsCases } from "./_jets_maps_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
 
@@ -117,7 +118,12 @@ const baseCases: Record<string, Case[]> = {
 };
 
 /** Every native jet, by its entry name: the base table and each family's. */
-const cases: Record<string, Case[]> = { ...baseCases, ...textCases, ...parseCases };
+const cases: Record<string, Case[]> = {
+  ...baseCases,
+  ...textCases,
+  ...parseCases,
+  ...mapsCases,
+};
 
 let booted: Hoon | undefined;
 function hoon(): Hoon {

@@ -67,6 +67,12 @@ fn bytesBefore(ws: *const Workspace, a: Noun, b: Noun) bool {
     unreachable; // The caller checked that the atoms differ.
 }
 
+/// `dor` on two nouns, for the jets that keep trees in `gor`/`mor` order (maps.zig), which
+/// compare mugs themselves and fall back to this when they are equal.
+pub fn dorNouns(ws: *Workspace, a: Noun, b: Noun) JetError!bool {
+    return depthOrder(ws, .value, a, b);
+}
+
 inline fn pair(ws: *const Workspace, core: Noun) JetError![2]Noun {
     return .{ try common.slot(ws, core, 12), try common.slot(ws, core, 13) };
 }
