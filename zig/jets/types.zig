@@ -12,7 +12,9 @@
 //!
 //! Memoized (the dashboard runs their Nock through the %memo cache, keyed on the core's
 //! parts outside its batteries): `open:ap` (arm 10 of the `ap` door: desugaring a hoon,
-//! called again for the same hoon by play, mint and mull) and the `nest` gate of `ut`.
+//! called again for the same hoon by play, mint and mull), the `ut` gates that the profile
+//! of a compile shows busiest after those the table memoizes already (`nest`, `redo`,
+//! `chip`, `toss`, `gain`, `lose`), and `hike` (nock composition) of `%pen`.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -34,7 +36,8 @@ pub const entries = [_]E.Entry{
 pub const layers = [_]E.Layer{
     .{ .prefix = "one/two/tri/qua/pen", .names = &.{ "look", "loot" } },
     .{ .prefix = "one/two/tri/qua", .entry = "ap-open", .names = &.{"ap"} },
-    .{ .prefix = "one/two/tri/qua/pen/ut", .entry = "memo", .names = &.{"nest"} },
+    .{ .prefix = "one/two/tri/qua/pen/ut", .entry = "memo", .names = &.{ "nest", "redo", "chip", "toss", "gain", "lose" } },
+    .{ .prefix = "one/two/tri/qua/pen", .entry = "memo", .names = &.{"hike"} },
 };
 
 /// Walk stack depth of `loot` (its map is a treap: far shallower in practice).
