@@ -25,6 +25,7 @@ import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
+import { typesCases } from "./_jets_types_cases.ts";
 
 handleCount();
 
@@ -123,6 +124,7 @@ const cases: Record<string, Case[]> = {
   ...textCases,
   ...parseCases,
   ...mapsCases,
+  ...typesCases,
 };
 
 let booted: Hoon | undefined;

@@ -812,7 +812,7 @@ pub const Dashboard = struct {
             interpreter.tag.fast => d.register(call.clue, product),
             interpreter.tag.memo => {
                 const k = d.hintKey(call.subject, call.formula) orelse return; // Never collects.
-                d.memo.insert(k, product);
+                d.memo.insert(k, product, 0); // Its cost is not known.
             },
             else => unreachable, // hintBefore answered .ignore.
         }
@@ -854,8 +854,10 @@ pub const Dashboard = struct {
         return ctx.depth < constants.dashboard_nesting_max;
     }
 
-    /// A memoized arm: its product from the %memo cache, or its Nock run nested and cached.
-    /// The key is the registration and arm and the core's parts outside its batteries.
+    /// A memoized arm: its product from the %memo cache, or its Nock run nested and cached
+    /// when it took at least `memo_mod.admit_steps_min` steps (a cheaper product is not
+    /// worth the room it takes from the costly ones). The key is the registration and arm
+    /// and the core's parts outside its batteries.
     fn memoArm(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
         assert(canNest(ctx));
         assert(axis.isDirect());
@@ -867,8 +869,12 @@ pub const Dashboard = struct {
         var roots = [_]Noun{ k.noun, Noun.zero };
         d.ws.pushRoots(&roots) catch return error.Meme;
         defer d.ws.popRoots(&roots);
+        const start = ctx.steps;
         roots[1] = try interpreter.nock(ctx, core, formula);
-        d.memo.insert(.{ .tag = k.tag, .noun = roots[0], .hash = k.hash }, roots[1]);
+        const steps = ctx.steps - start;
+        if (steps >= memo_mod.admit_steps_min) {
+            d.memo.insert(.{ .tag = k.tag, .noun = roots[0], .hash = k.hash }, roots[1], steps);
+        }
         return roots[1];
     }
 

@@ -15,9 +15,14 @@
 //! workspace; the collector visits the memo's roots first and reports the bytes reachable
 //! from them (`RootSet.measured`). When that passes `budget_bytes`, the next insert evicts
 //! entries until the estimate fits again; an insert into a full entry table evicts one.
-//! Eviction is CLOCK: a hit sets an entry's reference bit, the hand clears set bits and
-//! takes the first entry whose bit is clear (an approximation of LRU that costs nothing on
-//! a hit).
+//! Eviction is CLOCK weighted by cost: an entry holds credit, the hand takes one from
+//! each entry it passes and evicts the first entry it finds without any. An insert gives
+//! the entry its cost class (the log of the Nock steps its product took, 0 for a hint,
+//! whose cost is not known), a hit gives it one more than that: entries that hit survive a
+//! sweep, as with CLOCK's reference bit (an approximation of LRU that costs nothing on a
+//! hit), and an entry that saved a long computation survives several, so that a compile
+//! whose entries outgrow the budget keeps its costly products (the `mint` of a whole core)
+//! over the many cheap ones.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -28,6 +33,14 @@ const mug_mod = @import("mug.zig");
 const equality = @import("equality.zig");
 
 const none: u32 = std.math.maxInt(u32);
+
+/// The fewest Nock steps a memoized arm's product must have cost to be cached: a cheaper
+/// one is recomputed for about the price of its lookup, and its entry would push out
+/// costly ones (compiling hoon.hoon makes millions of small `play`s).
+pub const admit_steps_min: u64 = 100;
+
+/// The highest cost class (products of 2^32 steps and more).
+const class_max: u8 = 7;
 
 pub const Stats = struct {
     hits: u64 = 0,
@@ -57,7 +70,9 @@ const Entry = struct {
     box: Noun = Noun.zero,
     /// Next entry in the bucket (or in the free list).
     next: u32 = none,
-    referenced: bool = false,
+    /// Sweeps of the hand the entry survives; `class` is what an insert gives it.
+    credit: u8 = 0,
+    class: u8 = 0,
 };
 
 pub const Memo = struct {
@@ -148,7 +163,7 @@ pub const Memo = struct {
                 if (e.hash != k.hash or e.tag != k.tag) continue;
                 const same = equality.unify(memo.ws, memo.ws.head(e.box), k.noun) catch false;
                 if (!same) continue;
-                e.referenced = true;
+                e.credit = e.class + 1;
                 memo.stats.hits += 1;
                 return memo.ws.tail(e.box);
             }
@@ -157,13 +172,22 @@ pub const Memo = struct {
         return null;
     }
 
-    /// Cache `product` under `k`; best effort (a full workspace or host memory skips it).
-    /// Allocates but never collects.
-    pub fn insert(memo: *Memo, k: Key, product: Noun) void {
+    /// The cost class of a product that took `steps` Nock steps: 0 below 256 steps, then one
+    /// more for every factor of 16, at most `class_max`.
+    pub fn classOf(steps: u64) u8 {
+        const log = 63 - @clz(steps | 1);
+        const class: u8 = if (log < 8) 0 else @intCast((log - 4) / 4);
+        return @min(class, class_max);
+    }
+
+    /// Cache `product`, which took `steps` Nock steps (0 when not known), under `k`; best
+    /// effort (a full workspace or host memory skips it). Allocates but never collects.
+    pub fn insert(memo: *Memo, k: Key, product: Noun, steps: u64) void {
         if (memo.overBudget()) memo.trim();
         const box = memo.ws.cell(k.noun, product) catch return;
         const i = memo.takeEntry() orelse return;
-        memo.entries.items[i] = .{ .hash = k.hash, .tag = k.tag, .box = box };
+        const class = classOf(steps);
+        memo.entries.items[i] = .{ .hash = k.hash, .tag = k.tag, .box = box, .credit = class, .class = class };
         const b = memo.bucketOf(k.hash);
         memo.entries.items[i].next = memo.buckets[b];
         memo.buckets[b] = i;
@@ -226,18 +250,18 @@ pub const Memo = struct {
         memo.measured_bytes = memo.measured_bytes / @max(entries, 1) * @max(keep, 1);
     }
 
-    /// CLOCK: clear reference bits from the hand on, and evict the first entry found clear.
+    /// Weighted CLOCK: take credit from the hand on, and evict the first entry without any.
     fn evictOne(memo: *Memo) void {
         const items = memo.entries.items;
         assert(memo.stats.entries > 0);
         var steps: usize = 0;
-        while (steps <= 2 * items.len) : (steps += 1) {
+        while (steps <= (class_max + 2) * items.len) : (steps += 1) {
             const i = memo.hand;
             memo.hand = if (i + 1 >= items.len) 0 else i + 1;
             const e = &items[i];
             if (e.box == Noun.zero) continue;
-            if (e.referenced) {
-                e.referenced = false;
+            if (e.credit > 0) {
+                e.credit -= 1;
                 continue;
             }
             memo.unlink(i);
@@ -247,7 +271,7 @@ pub const Memo = struct {
             memo.stats.evictions += 1;
             return;
         }
-        unreachable; // Two sweeps clear every bit: some entry is taken.
+        unreachable; // Each sweep takes credit from every entry: some entry runs out.
     }
 
     fn unlink(memo: *Memo, i: u32) void {
@@ -279,7 +303,7 @@ test "memo: hits need an equal key and tag, survive collection, and unify the pr
     const subject = try ws.tuple(&.{ d(1), d(2), d(3) });
     const k = testKey(&memo, 7, subject);
     try testing.expectEqual(@as(?Noun, null), memo.lookup(k));
-    memo.insert(k, d(3));
+    memo.insert(k, d(3), 0);
     // A structurally equal copy hits (and then shares the stored key's children); another
     // tag with the same noun does not.
     const copy = try ws.tuple(&.{ d(1), d(2), d(3) });
@@ -306,10 +330,10 @@ test "memo: the entry table is bounded and CLOCK keeps the entries that hit" {
     var roots = [_]Noun{hot};
     try ws.pushRoots(&roots);
     defer ws.popRoots(&roots);
-    memo.insert(testKey(&memo, 1, hot), d(42));
+    memo.insert(testKey(&memo, 1, hot), d(42), 0);
     for (0..3 * constants.memo_entries_min) |i| {
         const s = try ws.cell(d(i + 2), d(1));
-        memo.insert(testKey(&memo, 1, s), d(i));
+        memo.insert(testKey(&memo, 1, s), d(i), 0);
         try testing.expect(memo.lookup(testKey(&memo, 1, roots[0])) != null);
         if (ws.wantsCollect()) ws.collect();
     }
@@ -329,7 +353,7 @@ test "memo: a byte budget is measured at collection and enforced by eviction" {
     for (0..4000) |i| {
         var list = Noun.zero;
         for (0..64) |j| list = try ws.cell(d(i * 64 + j), list);
-        memo.insert(testKey(&memo, 1, list), d(i));
+        memo.insert(testKey(&memo, 1, list), d(i), 0);
         if (ws.wantsCollect()) ws.collect();
         if (i % 500 == 0) ws.collect();
     }
@@ -354,7 +378,7 @@ test "memo: many entries stay intact across many collections" {
     for (0..n) |i| {
         const k = try ws.tuple(&.{ d(i), d(i *% 7), d(1) });
         const product = try ws.tuple(&.{ d(i), try ws.atomFromLimbs(&.{ i, 1 }), d(2) });
-        memo.insert(testKey(&memo, 3, k), product);
+        memo.insert(testKey(&memo, 3, k), product, 0);
         for (0..20) |j| _ = try ws.cell(d(j), d(i)); // Garbage between inserts.
         if (ws.wantsCollect()) ws.collect();
         if (i % 5000 == 0) ws.collect();
@@ -369,4 +393,34 @@ test "memo: many entries stay intact across many collections" {
         try testing.expectEqualSlices(u64, &.{ i, 1 }, ws.bases.limbs(ws.head(ws.tail(product)), &scratch));
         if (ws.wantsCollect()) ws.collect();
     }
+}
+
+test "memo: a costly entry outlives sweeps that evict cheap ones" {
+    var ws = try Workspace.init(testing.allocator, 64 << 20);
+    defer ws.deinit();
+    var memo: Memo = undefined;
+    try memo.init(&ws, 0); // The smallest table.
+    defer memo.deinit();
+    const d = Noun.direct;
+    try testing.expectEqual(@as(u8, 0), Memo.classOf(0));
+    try testing.expectEqual(@as(u8, 0), Memo.classOf(255));
+    try testing.expectEqual(@as(u8, 1), Memo.classOf(256));
+    try testing.expectEqual(@as(u8, 4), Memo.classOf(1 << 20));
+    try testing.expectEqual(class_max, Memo.classOf(std.math.maxInt(u64)));
+    const costly = try ws.cell(d(1), d(1));
+    const cheap = try ws.cell(d(2), d(1));
+    var roots = [_]Noun{ costly, cheap };
+    try ws.pushRoots(&roots);
+    defer ws.popRoots(&roots);
+    memo.insert(testKey(&memo, 1, costly), d(42), 1 << 20);
+    memo.insert(testKey(&memo, 1, cheap), d(43), 0);
+    // Two sweeps' worth of cheap inserts, none of which hits.
+    for (0..2 * constants.memo_entries_min) |i| {
+        const s = try ws.cell(d(i + 3), d(1));
+        memo.insert(testKey(&memo, 1, s), d(i), 0);
+        if (ws.wantsCollect()) ws.collect();
+    }
+    try testing.expect(memo.stats.evictions >= constants.memo_entries_min);
+    try testing.expectEqual(@as(?Noun, d(42)), memo.lookup(testKey(&memo, 1, roots[0])));
+    try testing.expectEqual(@as(?Noun, null), memo.lookup(testKey(&memo, 1, roots[1])));
 }

@@ -47,7 +47,13 @@ const nests = entry_mod.nests;
 
 /// The family files, each with its `entries` and `layers` (see entry.zig). A new family is
 /// one import here.
-const families = .{ @import("ob.zig"), @import("format.zig"), parse, @import("maps.zig") };
+const families = .{
+    @import("ob.zig"),
+    @import("format.zig"),
+    parse,
+    @import("maps.zig"),
+    @import("types.zig"),
+};
 
 const base_entries = [_]Entry{
     // math (%one)
@@ -286,7 +292,8 @@ const t = @import("testing.zig");
 test "jet table: names unique, every path resolves" {
     for (entries, 0..) |a, i| {
         for (entries[i + 1 ..]) |b| try testing.expect(!std.mem.eql(u8, a.name, b.name));
-        try testing.expectEqual(@as(u64, 2), a.arm_axis);
+        // Only a memoized arm may be another arm than a gate's (`open` of the `ap` door).
+        try testing.expect(a.arm_axis == 2 or a.func == .memo);
     }
     for (paths) |p| {
         try testing.expect(byName(p.name) != null);
