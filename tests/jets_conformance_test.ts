@@ -22,6 +22,7 @@ import {
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
+import { cryptoCases } from "./_jets_crypto_cases.ts";
 
 handleCount();
 
@@ -115,7 +116,7 @@ const baseCases: Record<string, Case[]> = {
 };
 
 /** Every native jet, by its entry name: the base table and each family's. */
-const cases: Record<string, Case[]> = { ...baseCases };
+const cases: Record<string, Case[]> = { ...baseCases, ...cryptoCases };
 
 let booted: Hoon | undefined;
 function hoon(): Hoon {

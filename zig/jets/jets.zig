@@ -46,7 +46,9 @@ const nests = entry_mod.nests;
 
 /// The family files, each with its `entries` and `layers` (see entry.zig). A new family is
 /// one import here.
-const families = .{};
+const families = .{
+    @import("crypto.zig"),
+};
 
 const base_entries = [_]Entry{
     // math (%one)
