@@ -204,8 +204,9 @@ test "crypto scr: Hoon's assertions crash, the lengths pad" {
     try t.expectJetError(&ws, hsh, "[1 2 65536 1 1 32]", error.Exit);
     try t.expectJetError(&ws, hsh, "[1 2 1 1 1 32]", error.Punt);
     try t.expectJet(&ws, pbk, "[1 2 1 0]", "0");
-    // pbl with pl 2 reads the password as the bytes 01 00: not pbk's one byte.
-    const padded = try pbl(&ws, try t.gate(&ws, try t.parse(&ws, "[1 2 2 1 1 32]")));
+    // pbl with sl 2 reads the salt as the bytes 02 00: not pbk's one byte. (A password
+    // padded with zero bytes is the same HMAC key.)
+    const padded = try pbl(&ws, try t.gate(&ws, try t.parse(&ws, "[1 1 2 2 1 32]")));
     const short = try pbl(&ws, try t.gate(&ws, try t.parse(&ws, "[1 1 2 1 1 32]")));
     try testing.expect(!try @import("../equality.zig").equal(&ws, padded, short));
     try t.expectNoun(&ws, short, try pbk(&ws, try t.gate(&ws, try t.parse(&ws, "[1 2 1 32]"))));
