@@ -22,6 +22,7 @@ import {
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
+import { cryptoCases } from "./_jets_crypto_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
@@ -125,6 +126,7 @@ const cases: Record<string, Case[]> = {
   ...parseCases,
   ...mapsCases,
   ...typesCases,
+  ...cryptoCases,
 };
 
 let booted: Hoon | undefined;

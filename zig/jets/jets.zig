@@ -53,6 +53,7 @@ const families = .{
     parse,
     @import("maps.zig"),
     @import("types.zig"),
+    @import("crypto.zig"),
 };
 
 const base_entries = [_]Entry{
