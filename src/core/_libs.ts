@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "06921d684762da2a6de441c29e24dfbd80aa0218aaf3353aabb9f57f12cab92c",
-      size: 600848,
+      sha256: "ab348171a5777c615aa144048ddb5f36086f8195486ea3518ef74b997379c674",
+      size: 912720,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "5fa0edef80b0b00dabf2bf898ac171945be3e1b4549e68d232913aec8234d4ec",
-      size: 540400,
+      sha256: "a7898d0a8170694aea432d2082f0cb137d1dca206db2cadd02b623c2cbba54c1",
+      size: 797296,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "6e2506c86d4cd2567ed72267ad443c350680d2341d48f945d473ff9180e4b566",
-      size: 604066,
+      sha256: "647e4f7dc6b3594e3bfa987c0adc3d51e772b1febdcff6098f3db3bfd303a2e2",
+      size: 910773,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "0d701eecbfd7fe7f3f04c8a61dbc8619b639c7bab7aeef3f06aeff08ff20fadd",
-      size: 581952,
+      sha256: "a6c436106d0d86431646532a97e93badc042cf0427e54a6bfbb10dfc857d573f",
+      size: 835408,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "17936f2f8a191f3b60489392d0c914638df21fbc5cfe077612d8563bd3d77b3a",
-      size: 743424,
+      sha256: "159606836940536b4c41470fd60c16f911b17cbf9a2be325a2aae6eed51652c4",
+      size: 1041920,
     },
   },
 };
