@@ -107,12 +107,18 @@ export async function workerThreads(server: ServerProcess): Promise<number> {
 }
 
 /**
- * Wait (up to `timeoutMs`) until stopped peek Workers have ended: only the writer and the
- * two peek Workers run. Returns the milliseconds it took.
+ * The Worker threads of a settled server: the writer, the two peek Workers and the front
+ * that times out request heads (src/server/front_worker.ts).
+ */
+const settledWorkers = 4;
+
+/**
+ * Wait (up to `timeoutMs`) until stopped peek Workers have ended: only the writer, the two
+ * peek Workers and the front run. Returns the milliseconds it took.
  */
 export async function settle(h: Hostile, timeoutMs = 60_000): Promise<number> {
   const started = performance.now();
-  while (await workerThreads(h.server) > 3) {
+  while (await workerThreads(h.server) > settledWorkers) {
     assert(performance.now() - started < timeoutMs, "stopped peek Workers still run");
     await new Promise((r) => setTimeout(r, 100));
   }
