@@ -32,6 +32,7 @@ interface Arm {
 const arms: Arm[] = [
   { name: "ed-sign", gate: `|=(m=@ (sign:ed:crypto m ${seed}))`, sample: 0x72, calls: 20 },
   { name: "ed-puck", gate: "|=(s=@ (puck:ed:crypto s))", sample: 12345, calls: 20 },
+  { name: "cbca-en", gate: "|=(m=@ (~(en cbca:aes:crypto 0x1234 5) m))", sample: 9, calls: 200 },
   { name: "scr-hsh", gate: "|=(p=@ (hsh:scr:crypto p 'salt' 16 1 1 32))", sample: 7, calls: 50 },
   {
     name: "ripemd160",

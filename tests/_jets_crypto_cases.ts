@@ -1,7 +1,7 @@
 /**
  * Conformance cases of the crypto jets (zig/jets/crypto*.zig): zuse's arms on the ivory pill,
  * with public test vectors where there are some (RFC 8032 section 7.1 test 2 for ed25519,
- * RFC 7914 for PBKDF2 and scrypt, RFC 7693 and Python's
+ * FIPS-197 and SP 800-38A for AES, RFC 7914 for PBKDF2 and scrypt, RFC 7693 and Python's
  * hashlib for BLAKE2b, the RIPEMD-160 paper's vectors). Hoon reads byts inputs most
  * significant byte first and prints digests as big-endian numbers; ed25519 keys and
  * signatures are the little-endian atoms of their RFC bytes, PBKDF2 and scrypt keys too.
@@ -54,6 +54,43 @@ const ed: Record<string, Case[]> = {
     c(`(add-scalarmult-scalarmult-base:ed:crypto 1 ${order2} 1)`),
   ],
   "ed-add-double-scalarmult": [c(`(add-double-scalarmult:ed:crypto 2 ${base} 3 ${order2})`)],
+};
+
+// FIPS-197 appendix C.1 and C.3; SP 800-38A F.2.1 (CBC) and F.5.1 (CTR), two blocks each.
+const plain = "0x11.2233.4455.6677.8899.aabb.ccdd.eeff";
+const key128 = "0x1.0203.0405.0607.0809.0a0b.0c0d.0e0f";
+const cipher128 = "140591190147677442632770771134392354138";
+const key256 = "0x1.0203.0405.0607.0809.0a0b.0c0d.0e0f.1011.1213.1415.1617.1819.1a1b.1c1d.1e1f";
+const cipher256 = "189595255202780126703743502246845440137";
+const spKey = "0x2b7e.1516.28ae.d2a6.abf7.1588.09cf.4f3c";
+const spText = "0x6bc1.bee2.2e40.9f96.e93d.7e11.7393.172a.ae2d.8a57.1e03.ac9c.9eb7.6fac.45af.8e51";
+const spCbc = "0x7649.abac.8119.b246.cee9.8e9b.12e9.197d.5086.cb9b.5072.19ee.95db.113a.9176.78b2";
+const spCounter = "0xf0f1.f2f3.f4f5.f6f7.f8f9.fafb.fcfd.feff";
+
+const aes: Record<string, Case[]> = {
+  "cbca-en": [
+    c(`(~(en cbca:aes:crypto ${key128} 0) ${plain})`, cipher128),
+    c(
+      `(~(en cbca:aes:crypto ${spKey} ${key128}) ${spText})`,
+      "53503080817886240328599137469263017333720409582607587308327816540620091455666",
+    ),
+    c("(~(en cbca:aes:crypto 1 2) 3)", "214663170018486458306419858086990642543"),
+    c("(~(en cbca:aes:crypto 1 2) 0)"),
+  ],
+  "cbcc-en": [
+    c(`(~(en cbcc:aes:crypto ${key256} 0) ${plain})`, cipher256),
+    c(`(~(en cbcc:aes:crypto ${key256} 5) 0x1.0000.0000.0000.0000.0000.0000.0000.0003)`),
+  ],
+  "ctra-en": [
+    c(
+      `(~(en ctra:aes:crypto ${spKey} 7 32 ${spCounter}) ${spText})`,
+      "61198955180497169579593686077952320620117366301153324801814408520179042483711",
+    ),
+    c("(~(en ctra:aes:crypto 1 7 1 2) 3)", "150"),
+    // The low byte of the counter wraps (mod 3), over three blocks and a partial one.
+    c("(~(en ctra:aes:crypto 1 3 40 0x1ff) 5)"),
+    crash("(~(en ctra:aes:crypto 1 7 1 2) 0x100)"),
+  ],
 };
 
 // RFC 7914 sections 11 and 12 (PBKDF2-HMAC-SHA256, scrypt), keys as little-endian atoms.
@@ -124,4 +161,4 @@ const hashes: Record<string, Case[]> = {
 };
 
 /** The crypto family's cases, by native entry name. */
-export const cryptoCases: Record<string, Case[]> = { ...ed, ...kdf, ...hashes };
+export const cryptoCases: Record<string, Case[]> = { ...ed, ...aes, ...kdf, ...hashes };
