@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "ab348171a5777c615aa144048ddb5f36086f8195486ea3518ef74b997379c674",
-      size: 912720,
+      sha256: "792cc3215909e142276a6f125fa18ffd1b7695332fdd20bbd2d2e86b3690610d",
+      size: 944680,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "a7898d0a8170694aea432d2082f0cb137d1dca206db2cadd02b623c2cbba54c1",
-      size: 797296,
+      sha256: "279c5541a69f11ddc3d7c67a72526342efa967f020b2cca833caef0b61eb0b8b",
+      size: 826200,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "647e4f7dc6b3594e3bfa987c0adc3d51e772b1febdcff6098f3db3bfd303a2e2",
-      size: 910773,
+      sha256: "759b8262f7307ab6ad8657f477bd66bc3299538a4dbc5ed0e92fc582f84d01df",
+      size: 944805,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "a6c436106d0d86431646532a97e93badc042cf0427e54a6bfbb10dfc857d573f",
-      size: 835408,
+      sha256: "ba400124262d2517b7826396a963a4b2c59cb72e316d85e8a9cded467bde6b74",
+      size: 852576,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "159606836940536b4c41470fd60c16f911b17cbf9a2be325a2aae6eed51652c4",
-      size: 1041920,
+      sha256: "ba23f2c3b45b90ad553ec59a36fa4f5ed7ab8d9e72d686848e3fa960be422d19",
+      size: 1074176,
     },
   },
 };
