@@ -25,6 +25,7 @@ const entry = @import("entry.zig");
 const ed = @import("crypto_ed.zig");
 const aes = @import("crypto_aes.zig");
 const kdf = @import("crypto_kdf.zig");
+const hash = @import("hash.zig");
 const JetError = common.JetError;
 const Blake2b512 = std.crypto.hash.blake2.Blake2b512;
 
@@ -40,38 +41,12 @@ pub const layers = [_]entry.Layer{
     .{ .prefix = "one/two/tri/qua/pen/hex/ripemd", .names = &.{"ripemd160"} },
 } ++ ed.layers ++ aes.layers ++ kdf.layers;
 
-const zeros = [_]u8{0} ** 4096;
-
 /// A byte length from the sample: Meme beyond the workspace's size.
 fn lengthOf(ws: *const Workspace, n: Noun) JetError!u64 {
     const len = common.saturated(ws, n);
     if (len > ws.limit_bytes) return error.Meme;
     assert(len <= ws.limit_bytes);
     return len;
-}
-
-/// Feed `len` bytes of `dat` to `hasher`, most significant first: `len - (met 3 dat)`
-/// zero bytes (none if dat is longer), then dat's low `len` bytes from the top down.
-fn feedBig(ws: *const Workspace, hasher: anytype, dat: Noun, len: u64) void {
-    var scratch: u64 = undefined;
-    const bytes = ws.atomBytes(dat, &scratch);
-    const have: usize = @intCast(@min(len, bytes.len));
-    assert(have <= len);
-    var pad = len - have;
-    while (pad > 0) {
-        const n: usize = @intCast(@min(pad, zeros.len));
-        hasher.update(zeros[0..n]);
-        pad -= n;
-    }
-    var buffer: [4096]u8 = undefined;
-    var i = have;
-    while (i > 0) {
-        const n = @min(i, buffer.len);
-        assert(n >= 1);
-        for (0..n) |k| buffer[k] = bytes[i - 1 - k];
-        hasher.update(buffer[0..n]);
-        i -= n;
-    }
 }
 
 /// A digest as a big-endian number.
@@ -93,18 +68,18 @@ pub fn blake2b(ws: *Workspace, core: Noun) JetError!Noun {
     var key_hasher = struct {
         buf: []u8,
         at: usize = 0,
-        fn update(s: *@This(), b: []const u8) void {
+        pub fn update(s: *@This(), b: []const u8) void {
             @memcpy(s.buf[s.at..][0..b.len], b);
             s.at += b.len;
         }
     }{ .buf = &key };
-    feedBig(ws, &key_hasher, key_dat, key_len);
+    hash.feedBig(ws, &key_hasher, key_dat, key_len);
     assert(key_hasher.at == key_len);
     var hasher = Blake2b512.init(.{
         .key = if (key_len == 0) null else key[0..key_len],
         .expected_out_bits = out * 8,
     });
-    feedBig(ws, &hasher, msg, msg_len);
+    hash.feedBig(ws, &hasher, msg, msg_len);
     var digest: [64]u8 = undefined;
     hasher.final(&digest);
     return bigEndian(ws, digest[0..out]);
@@ -113,7 +88,7 @@ pub fn blake2b(ws: *Workspace, core: Noun) JetError!Noun {
 pub fn ripemd160(ws: *Workspace, core: Noun) JetError!Noun {
     const len = try lengthOf(ws, try common.atomAt(ws, core, 12));
     var hasher = Ripemd160{};
-    feedBig(ws, &hasher, try common.atomAt(ws, core, 13), len);
+    hash.feedBig(ws, &hasher, try common.atomAt(ws, core, 13), len);
     var digest: [20]u8 = undefined;
     hasher.final(&digest);
     return bigEndian(ws, &digest);
@@ -191,7 +166,7 @@ const Ripemd160 = struct {
         d.h[0] = top;
     }
 
-    fn update(d: *Ripemd160, bytes: []const u8) void {
+    pub fn update(d: *Ripemd160, bytes: []const u8) void {
         d.total +%= bytes.len;
         var rest = bytes;
         while (rest.len > 0) {

@@ -90,16 +90,15 @@ pub fn shas(ws: *Workspace, core: Noun) JetError!Noun {
     return shaxAtom(ws, try atom.bitwise(ws, .mix, sal, inner));
 }
 
-pub fn sha1(ws: *Workspace, core: Noun) JetError!Noun {
-    const wid = try lengthOf(ws, try common.atomAt(ws, core, 12));
-    const dat = try common.atomAt(ws, core, 13);
-    var hasher = Sha1.init(.{});
-    // Message byte i is byte wid-1-i of dat: leading zeros first when wid exceeds dat.
+/// Feed `len` bytes of `dat` to `hasher`, most significant first (Hoon's byts read big-endian):
+/// `len - (met 3 dat)` zero bytes (none if dat is longer), then dat's low `len` bytes from the
+/// top down.
+pub fn feedBig(ws: *const Workspace, hasher: anytype, dat: Noun, len: u64) void {
     var scratch: u64 = undefined;
     const bytes = ws.atomBytes(dat, &scratch);
-    const have: usize = @intCast(@min(wid, bytes.len));
-    assert(have <= wid);
-    var pad = wid - have;
+    const have: usize = @intCast(@min(len, bytes.len));
+    assert(have <= len);
+    var pad = len - have;
     while (pad > 0) {
         const n: usize = @intCast(@min(pad, zeros.len));
         hasher.update(zeros[0..n]);
@@ -114,6 +113,13 @@ pub fn sha1(ws: *Workspace, core: Noun) JetError!Noun {
         hasher.update(buffer[0..n]);
         i -= n;
     }
+}
+
+pub fn sha1(ws: *Workspace, core: Noun) JetError!Noun {
+    const wid = try lengthOf(ws, try common.atomAt(ws, core, 12));
+    const dat = try common.atomAt(ws, core, 13);
+    var hasher = Sha1.init(.{});
+    feedBig(ws, &hasher, dat, wid);
     var digest: [Sha1.digest_length]u8 = undefined;
     hasher.final(&digest);
     return sha1Product(ws, &digest);
