@@ -11,27 +11,27 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "792cc3215909e142276a6f125fa18ffd1b7695332fdd20bbd2d2e86b3690610d",
+      sha256: "4eec0c25b8177e855661a7f3826c43fe05d700e153c0b4927a7bf9a71f3e90c5",
       size: 944680,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "279c5541a69f11ddc3d7c67a72526342efa967f020b2cca833caef0b61eb0b8b",
+      sha256: "4e49189398a4d310b401c8fe1cc5f030e646964f330497f23ae03cc83ff152b4",
       size: 826200,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "759b8262f7307ab6ad8657f477bd66bc3299538a4dbc5ed0e92fc582f84d01df",
-      size: 944805,
+      sha256: "0a9469afa46a2d563a0473f499b488e46dadabfe8a3b0f8cd0dcfa92a41b0bbd",
+      size: 944803,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "ba400124262d2517b7826396a963a4b2c59cb72e316d85e8a9cded467bde6b74",
+      sha256: "74d515b310735c5114998cab03b6aafbf838ac3589d5943e19e9066694d5af42",
       size: 852576,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "ba23f2c3b45b90ad553ec59a36fa4f5ed7ab8d9e72d686848e3fa960be422d19",
+      sha256: "12ba34926537eed6b5700ee0463edd20ccb8ba780d3e28dcdd3d1f685256503d",
       size: 1074176,
     },
   },
