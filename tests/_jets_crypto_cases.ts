@@ -64,7 +64,6 @@ const key256 = "0x1.0203.0405.0607.0809.0a0b.0c0d.0e0f.1011.1213.1415.1617.1819.
 const cipher256 = "189595255202780126703743502246845440137";
 const spKey = "0x2b7e.1516.28ae.d2a6.abf7.1588.09cf.4f3c";
 const spText = "0x6bc1.bee2.2e40.9f96.e93d.7e11.7393.172a.ae2d.8a57.1e03.ac9c.9eb7.6fac.45af.8e51";
-const spCbc = "0x7649.abac.8119.b246.cee9.8e9b.12e9.197d.5086.cb9b.5072.19ee.95db.113a.9176.78b2";
 const spCounter = "0xf0f1.f2f3.f4f5.f6f7.f8f9.fafb.fcfd.feff";
 
 const aes: Record<string, Case[]> = {
