@@ -10,40 +10,17 @@
  *
  * @module
  */
-import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
-import { Hoon, lastSteps, nock, Noun } from "../mod.ts";
-
-const pillPath = corpusPath("pills/ivory.pill");
-const skip = pillPath === null ? "../shared/corpus is absent" : undefined;
+import type { BenchCase } from "./harness.ts";
+import { pillGateCase } from "./_pill_gate.ts";
+import { Noun } from "../mod.ts";
 
 /** A case that slams the gate made by `source` with `[10.000 k]`, a new `k` each sample. */
 function gateCase(name: string, source: string): BenchCase {
-  let hoon: Hoon | null = null;
-  let gate: Noun | null = null;
   let k = 0;
-  return {
-    name,
-    unit: "ms",
-    better: "lower",
-    samples: 3,
-    skip,
-    setup: () => {
-      hoon = Hoon.boot(Deno.readFileSync(pillPath!));
-      gate = hoon.wish(source);
-    },
-    sample: () => {
-      k += 10_000;
-      using call = Noun.from([gate!, 10_000, k]);
-      using slam = Noun.from([9, 2, 10, [6, 0, 3], 0, 2]);
-      const ms = timeMs(() => nock(call, slam).dispose());
-      return { value: ms, extra: { steps: lastSteps() } };
-    },
-    teardown: () => {
-      gate?.dispose();
-      hoon?.dispose();
-      gate = hoon = null;
-    },
-  };
+  return pillGateCase(name, source, () => {
+    k += 10_000;
+    return Noun.from([10_000, k]);
+  });
 }
 
 /** Every text benchmark case. */
