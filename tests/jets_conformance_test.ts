@@ -208,6 +208,15 @@ Deno.test("jets: the conformance table has cases for every native jet and no oth
   assertEquals([...names].sort(), [...Object.keys(cases), ...kernelOnly].sort());
 });
 
+/**
+ * `CELLAR_JET_CASES=RE` (a regular expression over entry names) runs only the matching entries'
+ * cases and checks only their coverage: for working on one family. Unset, everything runs.
+ */
+const only = Deno.env.get("CELLAR_JET_CASES");
+const selected = Object.entries(cases).filter(([name]) =>
+  only === undefined || new RegExp(`^(?:${only})$`).test(name)
+);
+
 Deno.test({
   name: "jets: every native jet agrees with its arm's Nock on its cases (jet-check mode)",
   ignore: !hasCorpus,
@@ -216,7 +225,8 @@ Deno.test({
     setJetCheck(true);
     const failures: string[] = [];
     try {
-      for (const [name, table] of Object.entries(cases)) {
+      assert(selected.length > 0, `CELLAR_JET_CASES=${only} selects no entry`);
+      for (const [name, table] of selected) {
         assert(table.length > 0, `no cases for ${name}`);
         for (const test of table) {
           const failure = run(name, test);
@@ -237,7 +247,7 @@ Deno.test({
     // least one check.
     // The type engine's arms under `pen/ut` are %memo entries (their Nock runs through the
     // memo cache, no native code to check): the report names their entry `memo`.
-    const native = new Set(Object.keys(cases));
+    const native = new Set(selected.map(([name]) => name));
     // Only ivory's registrations (its kelvin root `k…`): other test files in this process
     // register the default kernel's own `cellar-kv` jets, which kernel_build_test checks.
     const isNative = (l: Line) => l.path.startsWith("k") && l.jet !== null && native.has(l.jet);
