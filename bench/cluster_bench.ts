@@ -156,6 +156,7 @@ async function single(clients: number, seconds: number): Promise<LoadResult> {
     return await load(server, clients, seconds);
   } finally {
     await stopServer(server);
+    Deno.removeSync(dir, { recursive: true });
   }
 }
 

@@ -67,7 +67,10 @@ export class Members {
     return null;
   }
 
-  /** Kill every member (SIGKILL) and wait for them to exit. */
+  /**
+   * Kill every member (SIGKILL), wait for them to exit, and remove their data directories
+   * (temporary ones: a state of the bootstrap benchmark takes gigabytes).
+   */
   async killAll(): Promise<void> {
     await Promise.all(this.all.map(async (m) => {
       try {
@@ -77,6 +80,9 @@ export class Members {
       }
       await m.exited;
     }));
+    for (const dir of new Set(this.all.map((m) => m.dataDir))) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
   }
 }
 
