@@ -24,7 +24,7 @@
  * `--bootstrap-mib N` builds a state of about N MiB on a leader (puts of 512 KiB values),
  * waits until it has uploaded its snapshot, and times a new follower on an empty directory
  * from its start to caught up (it bootstraps from the snapshot). With
- * `CELLAR_BENCH_BOOTSTRAP_GIB=1` it then does the same for 1 GiB (minutes, and about 12 GiB
+ * `CELLAR_BENCH_BOOTSTRAP_GIB=1` it then does the same for 1 GiB (minutes, and more than 15 GiB
  * of disk: three stream replicas, three bucket replicas, the leader's slab, log and snapshot).
  *
  * @module
