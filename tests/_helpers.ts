@@ -257,3 +257,24 @@ export async function runCli(args: string[], readable: string[] = []): Promise<C
     stderr: decoder.decode(output.stderr),
   };
 }
+
+const scratchDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of scratchDirs) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // Already gone, or removed by its test.
+    }
+  }
+});
+
+/**
+ * A new temporary directory named `PREFIX…`, removed when the test module ends (crash tests
+ * leave slabs of tens of MiB in theirs, which must not pile up in the temp dir run after run).
+ */
+export function scratchDir(prefix: string): string {
+  const dir = Deno.makeTempDirSync({ prefix });
+  scratchDirs.push(dir);
+  return dir;
+}

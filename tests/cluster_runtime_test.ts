@@ -13,9 +13,10 @@ import {
   StateMismatchError,
 } from "../src/runtime/runtime.ts";
 import type { LoggedInput } from "../src/runtime/runtime.ts";
+import { scratchDir } from "./_helpers.ts";
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-replicated-" });
+  return scratchDir("cellar-replicated-");
 }
 
 function put(runtime: Runtime, key: string, value: number): bigint {

@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { EventLog, EventLogError, logSchemaVersion } from "../mod.ts";
 import { blake3, hex } from "../src/runtime/files.ts";
-import { assertEquals, assertThrows } from "./_helpers.ts";
+import { assertEquals, assertThrows, scratchDir } from "./_helpers.ts";
 
 function logPath(): string {
-  return `${Deno.makeTempDirSync({ prefix: "cellar-log-" })}/log.sqlite`;
+  return `${scratchDir("cellar-log-")}/log.sqlite`;
 }
 
 /** The jam stored for event `n` in these tests: `n + 1` bytes, each `n`. */

@@ -11,11 +11,11 @@ import { NockError, Noun, Pma, Runtime, RuntimeError } from "../mod.ts";
 import type { PokeOutcome, PokeResult } from "../mod.ts";
 import { decodeRecord, encodeRecord, rootRecords } from "../src/runtime/log_tail.ts";
 import { EventLog } from "../src/runtime/event_log.ts";
-import { assertEquals, kernelTest } from "./_helpers.ts";
+import { assertEquals, kernelTest, scratchDir } from "./_helpers.ts";
 import { getNumber, replayOf, stateOf, withRuntime } from "./_runtime_helpers.ts";
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-group-" });
+  return scratchDir("cellar-group-");
 }
 
 /** Poke each cause (`[%put k i]` style arrays) as one pokeMany call; dispose the effects. */

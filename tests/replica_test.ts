@@ -6,12 +6,12 @@
 
 import assert from "node:assert/strict";
 import { CellarError, EventLog, Noun, PmaError, Replica, Runtime } from "../mod.ts";
-import { assertEquals, assertThrows, kernelTest } from "./_helpers.ts";
+import { assertEquals, assertThrows, kernelTest, scratchDir } from "./_helpers.ts";
 import type { ReplicaRequest } from "./_replica_worker.ts";
 import { getNumber, putMany, runChild, tripwireLibrary, withRuntime } from "./_runtime_helpers.ts";
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-replica-" });
+  return scratchDir("cellar-replica-");
 }
 
 /** A replica in a Worker; `ask` sends one request and waits for its reply. */

@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import { assertEquals, kernelTest } from "./_helpers.ts";
+import { assertEquals, kernelTest, scratchDir } from "./_helpers.ts";
 import { Pma } from "../mod.ts";
 import { EventLog } from "../mod.ts";
 import { rootRecords } from "../src/runtime/log_tail.ts";
@@ -24,7 +24,7 @@ import {
 import type { ChildRun } from "./_runtime_helpers.ts";
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-crash-" });
+  return scratchDir("cellar-crash-");
 }
 
 /** Reopen `dir` and check that nothing answered was lost and the state equals a replay. */
