@@ -123,6 +123,11 @@ export class TimerStore {
     this.#db.prepare("DELETE FROM pending WHERE at = ? AND firing = ?").run(String(at), num);
   }
 
+  /** Event `num` carried wakes (a follower's applied event): remove those not re-armed. */
+  deliveredBy(num: bigint): void {
+    this.#db.prepare("DELETE FROM pending WHERE firing = ?").run(num);
+  }
+
   /** Remove the wake-up at `at` whatever its state (its wake was rejected). */
   remove(at: bigint): void {
     this.#db.prepare("DELETE FROM pending WHERE at = ?").run(String(at));
