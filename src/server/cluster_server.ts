@@ -32,8 +32,20 @@ export interface ClusterServer {
   afterClose(): void;
 }
 
-/** The members of a data directory that hold its state (moved aside when it diverged). */
-const stateMembers = ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm", "pma", "snapshots"];
+/**
+ * The members of a data directory that hold its state (moved aside when it diverged). The
+ * timer table goes too: it derives from the events set aside, and is rebuilt from the stream.
+ */
+const stateMembers = [
+  "log.sqlite",
+  "log.sqlite-wal",
+  "log.sqlite-shm",
+  "pma",
+  "snapshots",
+  "timers.sqlite",
+  "timers.sqlite-wal",
+  "timers.sqlite-shm",
+];
 
 /**
  * Move the state of `dir` into `dir/quarantine/<time>-<why>/` (`cluster-tail` by default);
