@@ -71,7 +71,9 @@ export function clusterHooks(
     return {
       onComputed: (e) => {
         if (Atomics.load(flags, 2) !== 1) throw notLeading(e.eventNumber);
-        computed.push(wireEvent({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug }));
+        computed.push(
+          wireEvent({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug }),
+        );
       },
       // A group that failed left its events before this group's: they were recomputed.
       onGroup: (size) => {
