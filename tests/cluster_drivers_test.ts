@@ -358,6 +358,46 @@ clusterTest(
   },
 );
 
+clusterTest(
+  "cluster drivers: effects are carried out by the leader only (async mode)",
+  async (_t, c) => {
+    const members = new Members(c.cluster.urls, "effects", { reads: [dirOf(effectsKernelPath)] });
+    const nc = await c.connect();
+    const async = [...effects, ...lease, "--replicate", "async"];
+    const dirs = [0, 1].map(() => Deno.makeTempDirSync({ prefix: "cellar-member-" }));
+    const files = (dir: string) => ["--files", `${dir}/files`];
+    try {
+      const a = await members.start([...async, ...files(dirs[0])], dirs[0]);
+      await until("a leads", 15_000, async () => (await clusterOf(a)).role === "leader");
+      const b = await members.start(["--follow", ...async, ...files(dirs[1])], dirs[1]);
+      const soon = daIn(500);
+      const status = await emit(
+        a,
+        ["file", "write", "note.txt", "hello"],
+        ["markdown", "**from the leader**"],
+        ["timer", "wait", soon],
+      );
+      assert.equal(status, 200);
+      await until("the file's answer and the wake are in the stream", 10_000, async () => {
+        const events = await streamed(nc, "effects");
+        return events.length === 3;
+      });
+      const events = await streamed(nc, "effects");
+      assert.deepEqual(events.map((e) => e.driver), [undefined, "file", "timer"]);
+      assert.equal(wakesOf(events, soon).length, 1);
+      await until("b applies them", 10_000, async () => {
+        return Number((await clusterOf(b)).eventNumber) >= 3;
+      });
+      assert.equal(Deno.readTextFileSync(`${dirs[0]}/files/note.txt`), "hello");
+      assert.throws(() => Deno.statSync(`${dirs[1]}/files/note.txt`), Deno.errors.NotFound);
+      assert.ok(a.lines.includes("**from the leader**"), a.lines.join("\n"));
+      assert.ok(!b.lines.includes("**from the leader**"));
+    } finally {
+      await members.killAll();
+    }
+  },
+);
+
 /** A computed event of `cause` on `wire` with `effects`, as a follower's writer sees it. */
 function computedEvent(eventNumber: bigint, wire: unknown, cause: unknown, effects: Noun) {
   using body = Noun.from([wire as never, 0, 0, 0, cause as never]);
