@@ -156,7 +156,8 @@ class TimerDriver implements Driver {
   beforeCommit(event: ComputedEvent, origin: PokeOrigin): void {
     const ops = timerOps(event.effects);
     const firing = origin.from === this.name ? wakeTime(origin.cause) : null;
-    if (firing !== null) this.#sent.add(firing);
+    // Its own wake in flight (a follower's applied wakes are the leader's).
+    if (firing !== null && this.#inFlight.has(firing)) this.#sent.add(firing);
     if (ops.length === 0 && firing === null) return;
     this.#store.writeAhead(event.eventNumber, blake3(event.eventJam), ops, firing);
   }
