@@ -10,16 +10,27 @@ import type { ServerProcess } from "./_server_helpers.ts";
 
 const root = decodeURIComponent(new URL("..", import.meta.url).pathname).replace(/\/$/, "");
 
-/** The permissions of a member: its data directory, the library, and loopback (NATS). */
-export function memberFlags(dataDir: string): string[] {
+/**
+ * The permissions of a member: its data directory, the library, loopback (NATS), and the
+ * directories `reads` (a kernel's).
+ */
+export function memberFlags(dataDir: string, reads: string[] = []): string[] {
+  const read = [dataDir, `${root}/src`, `${root}/kernels`, `${root}/zig-out/lib`, ...reads];
   return [
     "--no-prompt",
-    `--allow-read=${[dataDir, `${root}/src`, `${root}/kernels`, `${root}/zig-out/lib`].join(",")}`,
+    `--allow-read=${read.join(",")}`,
     `--allow-write=${dataDir}`,
     `--allow-ffi=${root}/zig-out/lib`,
     "--allow-env=CELLAR_LIB",
     "--allow-net=127.0.0.1",
   ];
+}
+
+/** How members are started: more directories to read, whether to wait for `/status`. */
+export interface MemberOptions {
+  reads?: string[];
+  /** Wait until `/status` says ready (default true; not with `--http-kernel`). */
+  waitReady?: boolean;
 }
 
 /** Start a member of `app` on `urls` with its own data directory (or `dataDir`). */
@@ -29,11 +40,13 @@ export function startMember(
   args: string[] = [],
   dataDir = Deno.makeTempDirSync({ prefix: "cellar-member-" }),
   port?: number,
+  options: MemberOptions = {},
 ): Promise<ServerProcess> {
   return startServerProcess(dataDir, {
-    flags: memberFlags(dataDir),
+    flags: memberFlags(dataDir, options.reads),
     port,
     args: ["--cluster", urls.join(","), "--app", app, ...args],
+    waitReady: options.waitReady,
   });
 }
 
@@ -42,15 +55,17 @@ export class Members {
   readonly all: ServerProcess[] = [];
   readonly urls: string[];
   readonly app: string;
+  readonly options: MemberOptions;
 
-  constructor(urls: string[], app: string) {
+  constructor(urls: string[], app: string, options: MemberOptions = {}) {
     this.urls = urls;
     this.app = app;
+    this.options = options;
   }
 
   /** Start one (see {@linkcode startMember}). */
   async start(args: string[] = [], dataDir?: string, port?: number): Promise<ServerProcess> {
-    const m = await startMember(this.urls, this.app, args, dataDir, port);
+    const m = await startMember(this.urls, this.app, args, dataDir, port, this.options);
     this.all.push(m);
     return m;
   }

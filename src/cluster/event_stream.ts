@@ -7,6 +7,8 @@
  *   Cellar-Event   the event number, decimal
  *   Cellar-Kernel  blake3 of the kernel jam the event ran under, 64 hex digits
  *   Cellar-Mug     the mug of the state after the event, 8 hex digits
+ *   Cellar-Driver  (only on a driver's poke) the driver that poked, such as `timer`: the
+ *                  followers keep that driver's durable state as the leader does
  *
  * Events are contiguous: the message after event N holds event N+1, so the stream sequence
  * and the event number differ by a constant. Two rules make that hold with several writers:
@@ -59,6 +61,7 @@ export const eventHeaders = {
   event: "Cellar-Event",
   kernel: "Cellar-Kernel",
   mug: "Cellar-Mug",
+  driver: "Cellar-Driver",
 } as const;
 
 /** One event to publish. */
@@ -71,6 +74,8 @@ export interface StreamEvent {
   kernel: string;
   /** Mug of the state after the event. */
   mug: number;
+  /** The driver that poked it (absent: a client's poke). */
+  driver?: string;
 }
 
 /** One event as stored in the stream. */
@@ -104,6 +109,7 @@ export interface ReadOptions {
 const kernelPattern = /^[0-9a-f]{64}$/;
 const mugPattern = /^[0-9a-f]{8}$/;
 const eventPattern = /^[1-9][0-9]*$/;
+const driverPattern = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
  * An app's event stream on a NATS connection.
@@ -558,6 +564,7 @@ function eventHeadersOf(e: StreamEvent): MsgHdrs {
   h.set(eventHeaders.event, e.event.toString());
   h.set(eventHeaders.kernel, e.kernel);
   h.set(eventHeaders.mug, mugHex(e.mug));
+  if (e.driver !== undefined) h.set(eventHeaders.driver, e.driver);
   return h;
 }
 
@@ -580,5 +587,8 @@ export function decodeRecord(
         `${eventHeaders.kernel}=${kernel || "?"} ${eventHeaders.mug}=${mug || "?"}`,
     );
   }
-  return { event: BigInt(event), body, kernel, mug: parseInt(mug, 16), seq };
+  const record: StreamRecord = { event: BigInt(event), body, kernel, mug: parseInt(mug, 16), seq };
+  const driver = h?.get(eventHeaders.driver) ?? "";
+  if (driverPattern.test(driver)) record.driver = driver;
+  return record;
 }

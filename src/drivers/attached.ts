@@ -21,10 +21,14 @@ import type { ComputedEvent } from "../runtime/types.ts";
 import { deliverEffects, describeError } from "./host.ts";
 import type { Driver, DriverContext, PokeOrigin, PokeOutcome } from "./driver.ts";
 
-/** How the runtime's owner commits a driver's poke (alone, at once). */
+/**
+ * How the runtime's owner commits a driver's poke (alone, at once). `refused`: the owner did
+ * not take it (a cluster member that does not lead): nothing of it counts, and the driver
+ * is told it was not sent (it keeps what it wanted to poke for a later leader).
+ */
 export type CommitOutcome =
   | { ok: true; eventNumber: bigint; effects: Noun }
-  | { ok: false; error: unknown };
+  | { ok: false; error: unknown; refused?: boolean };
 
 /** Options of {@linkcode AttachedDrivers}. */
 export interface AttachedOptions {
@@ -40,6 +44,11 @@ export interface AttachedOptions {
   elsewhere?: readonly string[];
   /** What becomes of the effects no driver takes, for the one-time report. */
   unclaimedFate?: string;
+  /**
+   * Whether the drivers may act on their own from the start (default true). A cluster
+   * member's start not leading, until {@linkcode AttachedDrivers.lead}.
+   */
+  leading?: boolean;
 }
 
 /**
@@ -97,6 +106,7 @@ export class AttachedDrivers {
   #computed: bigint[] = [];
   #unclaimed = new Set<string>();
   #stopped = false;
+  #leading: boolean;
 
   /** Drivers (not started), each claiming its own tags. */
   constructor(drivers: readonly Driver[], options: AttachedOptions) {
@@ -107,19 +117,56 @@ export class AttachedDrivers {
     }
     this.#drivers = drivers;
     this.#options = options;
+    this.#leading = options.leading ?? true;
   }
 
   /** Start the drivers (once the runtime is open: they may read the log). */
   async start(): Promise<void> {
-    for (const d of this.#drivers) await d.start?.(this.#context(d.name));
+    for (const d of this.#drivers) {
+      if (!this.#leading) d.lead?.(false);
+      await d.start?.(this.#context(d.name));
+    }
+  }
+
+  /**
+   * Cluster mode: this member leads now (`on`), or no longer. Not leading, the drivers arm
+   * nothing and their pokes are refused as not sent.
+   */
+  lead(on: boolean): void {
+    if (this.#stopped || on === this.#leading) return;
+    this.#leading = on;
+    for (const d of this.#drivers) d.lead?.(on);
+  }
+
+  /** The driver whose poke is being computed, or null (a poke of the runtime's owner). */
+  get poking(): string | null {
+    return this.#origin?.from ?? null;
   }
 
   /** The runtime's `onComputed`: each driver's write-ahead; throwing rejects the event. */
-  readonly computed = (event: ComputedEvent): void => {
+  readonly computed = (event: ComputedEvent): void => this.#announce(event, this.#origin);
+
+  /**
+   * Cluster mode, a follower: the write-ahead of an event applied from the stream, which
+   * the driver `from` poked on the leader (null: a client); then
+   * {@linkcode AttachedDrivers.replicated} once it is committed.
+   */
+  replicatedComputed(event: ComputedEvent, from: string | null): void {
+    this.#announce(event, from === null ? null : { from, cause: null });
+  }
+
+  /** Cluster mode, a follower: applied event `eventNumber` is committed. */
+  replicated(eventNumber: bigint): void {
+    for (const d of this.#drivers) d.replicated?.(eventNumber);
+  }
+
+  /** Each driver's write-ahead of `event`, poked by `given.from` (its cause read when null). */
+  #announce(event: ComputedEvent, given: { from: string | null; cause: Noun | null } | null) {
     this.#computed.push(event.eventNumber);
     const held: { cause: Noun | null } = { cause: null };
-    const origin: PokeOrigin = this.#origin ?? {
-      from: null,
+    const known = given?.cause ?? null;
+    const origin: PokeOrigin = known !== null ? { from: given!.from, cause: known } : {
+      from: given?.from ?? null,
       get cause(): Noun {
         if (held.cause === null) {
           // `[wire eny our now cause]`: the cause is at axis 31.
@@ -134,7 +181,7 @@ export class AttachedDrivers {
     } finally {
       held.cause?.dispose();
     }
-  };
+  }
 
   /** After a group: events computed past `eventNumber` were not committed. */
   settle(eventNumber: bigint): void {
@@ -199,13 +246,13 @@ export class AttachedDrivers {
 
   #poke(name: string, cause: NounLike, wire: NounLike): Promise<PokeOutcome> {
     const stopped: PokeOutcome = { ok: false, stopped: true };
-    if (this.#stopped) return Promise.resolve(stopped);
+    if (this.#stopped || !this.#leading) return Promise.resolve(stopped);
     const { promise, resolve } = Promise.withResolvers<PokeOutcome>();
     const causeNoun = Noun.from(cause);
     const wireNoun = Noun.from(wire);
     this.#then(async () => {
       try {
-        if (this.#stopped) return resolve(stopped);
+        if (this.#stopped || !this.#leading) return resolve(stopped);
         this.#origin = { from: name, cause: causeNoun };
         let outcome: CommitOutcome;
         try {
@@ -213,6 +260,7 @@ export class AttachedDrivers {
         } finally {
           this.#origin = null;
         }
+        if (!outcome.ok && outcome.refused) return resolve(stopped);
         if (!outcome.ok) {
           this.#options.log(
             `driver ${name}: the kernel rejected its poke: ${describeError(outcome.error)}`,

@@ -87,6 +87,17 @@ export interface Driver {
   abandoned?(eventNumber: bigint): void;
   /** Whether it expects to poke later by itself (a pending timer, an interval). */
   pending?(): boolean;
+  /**
+   * Cluster mode: whether this member leads. A driver acts on its own (arms timers, ticks)
+   * only while it leads; drivers of a cluster member start not leading.
+   */
+  lead?(on: boolean): void;
+  /**
+   * Cluster mode, a follower: event `eventNumber`, applied from the stream of record (its
+   * `beforeCommit` ran), is committed. Update the durable state a successor leader needs
+   * (the timer table); act on nothing outside (the leader did).
+   */
+  replicated?(eventNumber: bigint): void;
   /** Release what it holds (timers, files); called once. */
   stop?(): void | Promise<void>;
 }

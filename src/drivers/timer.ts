@@ -16,6 +16,13 @@
  * wake-ups that fell due while the host was down fire at once. Requests made by events
  * poked without this driver (`cellar poke`, the server) are not seen.
  *
+ * In cluster mode the driver fires and ticks on the leader only (`lead`). A follower keeps
+ * the same store from the events it applies, with the same write-ahead: an event's requests
+ * before it is logged, applied once it is (`replicated`), and a wake the leader's timer
+ * driver poked (the stream's `Cellar-Driver: timer`) counts as delivered. So a follower
+ * promoted after the leader died fires the pending wake-ups the old leader would have
+ * fired, and none that the stream shows fired.
+ *
  * @module
  */
 
@@ -80,6 +87,8 @@ class TimerDriver implements Driver {
   /** Wakes whose event was computed (written ahead), until their poke settles. */
   #sent = new Set<bigint>();
   #stopped = false;
+  /** Whether it may fire and tick (false on a cluster follower). */
+  #leading = true;
 
   constructor(options: TimerDriverOptions) {
     this.#storePath = options.storePath ?? ":memory:";
@@ -96,13 +105,36 @@ class TimerDriver implements Driver {
     this.#opened = TimerStore.open(this.#storePath);
     this.#context = context;
     this.#recover(context);
-    if (this.#interval !== undefined) {
-      const cause = this.#interval.cause ?? ["timer", 0];
-      this.#ticker = setInterval(() => {
-        void context.poke(cause, driverWire("timer"));
-      }, this.#interval.seconds * 1000);
-    }
+    this.#tick();
     this.#schedule();
+  }
+
+  /** Start the interval, when there is one and it is not running. */
+  #tick(): void {
+    const context = this.#context;
+    if (this.#interval === undefined || context === null || this.#ticker !== undefined) return;
+    if (!this.#leading || this.#stopped) return;
+    const cause = this.#interval.cause ?? ["timer", 0];
+    this.#ticker = setInterval(() => {
+      void context.poke(cause, driverWire("timer"));
+    }, this.#interval.seconds * 1000);
+  }
+
+  lead(on: boolean): void {
+    this.#leading = on;
+    if (on) {
+      this.#tick();
+      this.#schedule();
+      return;
+    }
+    clearTimeout(this.#timeout);
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+  }
+
+  replicated(eventNumber: bigint): void {
+    this.#store.apply(eventNumber);
+    this.#store.deliveredBy(eventNumber);
   }
 
   /** Settle what a crash or stop left: apply committed records, drop the others. */
@@ -124,7 +156,8 @@ class TimerDriver implements Driver {
   beforeCommit(event: ComputedEvent, origin: PokeOrigin): void {
     const ops = timerOps(event.effects);
     const firing = origin.from === this.name ? wakeTime(origin.cause) : null;
-    if (firing !== null) this.#sent.add(firing);
+    // Its own wake in flight (a follower's applied wakes are the leader's).
+    if (firing !== null && this.#inFlight.has(firing)) this.#sent.add(firing);
     if (ops.length === 0 && firing === null) return;
     this.#store.writeAhead(event.eventNumber, blake3(event.eventJam), ops, firing);
   }
@@ -152,7 +185,7 @@ class TimerDriver implements Driver {
 
   /** Arm the next wake-up (or fire the due ones now). */
   #schedule(): void {
-    if (this.#stopped || this.#context === null) return;
+    if (this.#stopped || !this.#leading || this.#context === null) return;
     clearTimeout(this.#timeout);
     const waiting = this.#store.pending().filter((p) => !this.#inFlight.has(p.at));
     if (waiting.length === 0) return;
@@ -162,7 +195,7 @@ class TimerDriver implements Driver {
 
   /** Poke the wake of every due time, earliest first. */
   #fireDue(): void {
-    if (this.#stopped || this.#context === null) return;
+    if (this.#stopped || !this.#leading || this.#context === null) return;
     const now = Date.now();
     for (const p of this.#store.pending()) {
       if (daToUnixMs(p.at) > now || this.#inFlight.has(p.at)) continue;
@@ -173,8 +206,10 @@ class TimerDriver implements Driver {
   }
 
   async #wake(context: DriverContext, at: bigint): Promise<void> {
-    const done = (await context.poke(["timer", "wake", at], wakeWire)).ok;
-    const sent = this.#sent.delete(at);
+    const outcome = await context.poke(["timer", "wake", at], wakeWire);
+    const done = outcome.ok;
+    // Not sent, or refused by a cluster member that no longer leads: still pending.
+    const sent = this.#sent.delete(at) && (outcome.ok || !outcome.stopped);
     this.#inFlight.delete(at);
     if (this.#stopped) return;
     const firing = this.#store.pending().find((p) => p.at === at)?.firing ?? null;

@@ -123,6 +123,11 @@ export class TimerStore {
     this.#db.prepare("DELETE FROM pending WHERE at = ? AND firing = ?").run(String(at), num);
   }
 
+  /** Event `num` carried wakes (a follower's applied event): remove those not re-armed. */
+  deliveredBy(num: bigint): void {
+    this.#db.prepare("DELETE FROM pending WHERE firing = ?").run(num);
+  }
+
   /** Remove the wake-up at `at` whatever its state (its wake was rejected). */
   remove(at: bigint): void {
     this.#db.prepare("DELETE FROM pending WHERE at = ?").run(String(at));
@@ -150,6 +155,40 @@ export class TimerStore {
       firing: r.firing === null ? null : BigInt(r.firing),
       firingHash: r.firing_hash === null ? null : new Uint8Array(r.firing_hash),
     })).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+
+  /**
+   * The pending wake-ups as of committed event `event` and later (for a snapshot of that
+   * event, `cluster_snapshots.ts`): those a wake at or before `event` delivered are left out,
+   * and the records of events up to `event` not applied yet are applied. A member that starts
+   * from the snapshot and applies the events after it reaches this store's table: each event
+   * sets or removes the wake-ups it names, whatever was there.
+   */
+  pendingAt(event: bigint): { at: bigint; requestedBy: bigint }[] {
+    const table = new Map<bigint, bigint>();
+    for (const p of this.pending()) {
+      if (p.firing === null || p.firing > event) table.set(p.at, p.requestedBy);
+    }
+    for (const intent of this.intents()) {
+      if (intent.num > event) continue;
+      for (const o of intent.ops) {
+        if (o.op === "wait") table.set(o.at, intent.num);
+        else table.delete(o.at);
+      }
+    }
+    return [...table].map(([at, requestedBy]) => ({ at, requestedBy }))
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+
+  /** Add pending wake-ups (a new member's table, from a snapshot), in one transaction. */
+  seed(rows: readonly { at: bigint; requestedBy: bigint }[]): void {
+    this.#transaction(() => {
+      const insert = this.#db.prepare(
+        "INSERT OR REPLACE INTO pending (at, requested_by, firing, firing_hash) " +
+          "VALUES (?, ?, NULL, NULL)",
+      );
+      for (const r of rows) insert.run(String(r.at), r.requestedBy);
+    });
   }
 
   /** The records written ahead, in event order. */

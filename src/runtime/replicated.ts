@@ -137,11 +137,14 @@ const unlimited: NockOptions = { stepLimit: 0, timeoutMs: 0 };
  * each one's state mug, and commit the ones that matched as one group. Returns their
  * outcomes (the caller owns each result's effects). Throws {@linkcode StateMismatchError}
  * after committing the events before a mismatch, a `CellarError` for an event that crashed.
+ * `onComputed` sees each matching event before it is logged; what it throws is thrown after
+ * committing the events before that one, as a mismatch is.
  */
 export function applyLoggedEvents(
   state: KernelState,
   committer: GroupCommitter,
   events: readonly LoggedInput[],
+  onComputed?: (event: ComputedEvent) => void,
 ): PokeOutcome[] {
   const base = state.core;
   let core = base;
@@ -160,6 +163,8 @@ export function applyLoggedEvents(
         next.effects.dispose();
         break;
       }
+      failure = announce(onComputed, e, next);
+      if (failure !== null) break;
       if (core !== base) core.dispose();
       core = next.core;
       num = e.eventNumber;
@@ -173,6 +178,27 @@ export function applyLoggedEvents(
     return outcomes;
   } finally {
     if (core !== base) core.dispose();
+  }
+}
+
+/** Tell `onComputed` about `next`; what it threw (with `next` disposed), or null. */
+function announce(
+  onComputed: ((event: ComputedEvent) => void) | undefined,
+  e: LoggedInput,
+  next: { core: Noun; effects: Noun },
+): Error | null {
+  try {
+    onComputed?.({
+      eventNumber: e.eventNumber,
+      eventJam: e.jam,
+      effects: next.effects,
+      stateMug: e.stateMug,
+    });
+    return null;
+  } catch (error) {
+    next.core.dispose();
+    next.effects.dispose();
+    return error instanceof Error ? error : new CellarError(String(error));
   }
 }
 

@@ -50,6 +50,7 @@ import type { WireLike } from "./wire.ts";
 import type {
   CommitStatus,
   CommitStep,
+  ComputedEvent,
   GroupRange,
   PokeOutcome,
   PokeRequest,
@@ -288,10 +289,15 @@ export class Runtime {
    * Apply events another member computed (a follower in cluster mode, `replicated.ts`): run
    * each with its logged entropy and time, check its state mug, commit the matching ones as a
    * group. Throws `StateMismatchError` (after committing the events before it) on a mismatch.
+   * `onComputed` sees each matching event before it is logged (drivers write ahead there);
+   * throwing stops the batch there, as a mismatch does.
    */
-  applyLogged(events: readonly LoggedInput[]): PokeOutcome[] {
+  applyLogged(
+    events: readonly LoggedInput[],
+    hooks: { onComputed?: (event: ComputedEvent) => void } = {},
+  ): PokeOutcome[] {
     this.#live();
-    const outcomes = applyLoggedEvents(this.#state, this.#committer, events);
+    const outcomes = applyLoggedEvents(this.#state, this.#committer, events, hooks.onComputed);
     this.#sinceSnapshotEvents += outcomes.filter((o) => o.ok).length;
     if ((this.#options.autoMaintain ?? true) && this.#committer.fatal === null) this.maintain();
     return outcomes;

@@ -120,6 +120,7 @@ export class Follower {
         eventNumber: record.event,
         jam: record.body,
         stateMug: record.mug,
+        driver: record.driver,
       })),
     );
   }

@@ -180,6 +180,7 @@ export class ClusterLeading {
         body: e.jam,
         kernel,
         mug: e.stateMug,
+        driver: e.driver,
       })));
       return;
     } catch (error) {
@@ -223,6 +224,7 @@ export class ClusterLeading {
           body: event.jam,
           kernel,
           mug: event.stateMug,
+          driver: event.driver,
         });
         return;
       } catch (error) {

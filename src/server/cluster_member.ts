@@ -198,9 +198,14 @@ export class ClusterMember {
     return before === Verdict.Waiting;
   }
 
-  /** Tell the writer whether it may take pokes (flag 2 of the shared flags). */
+  /**
+   * Tell the writer whether it may take pokes (flag 2 of the shared flags, at once) and its
+   * drivers whether to act (a message: after the events already sent it to apply).
+   */
   setLeading(on: boolean): void {
-    Atomics.store(new Int32Array(this.settings.writer.flags), 2, on ? 1 : 0);
+    const flags = new Int32Array(this.settings.writer.flags);
+    const was = Atomics.exchange(flags, 2, on ? 1 : 0) === 1;
+    if (was !== on) this.post({ type: "lead", on });
   }
 
   /** The writer's committed event and state mug. */

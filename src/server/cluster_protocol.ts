@@ -49,6 +49,8 @@ export interface WireEvent {
   eventNumber: bigint;
   jam: Uint8Array;
   stateMug: number;
+  /** The driver that poked it on the leader (the stream's `Cellar-Driver`); absent: a client. */
+  driver?: string;
 }
 
 /** Main thread → writer, in cluster mode. */
@@ -61,6 +63,14 @@ export type ClusterWriterRequest =
   | {
     /** Report the committed event number and state mug. */
     type: "position";
+  }
+  | {
+    /**
+     * This member leads now (`on`), or no longer: its drivers act (arm timers, tick) only
+     * while it leads; a follower's keep their durable state from the events it applies.
+     */
+    type: "lead";
+    on: boolean;
   };
 
 /** Writer → main thread, in cluster mode. */

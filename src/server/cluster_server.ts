@@ -11,8 +11,6 @@ import type { ClusterMember, ClusterStatus, MemberWriter } from "./cluster_membe
 import type { ClusterSettings } from "./cluster_options.ts";
 import type { ClusterWriterReply } from "./cluster_protocol.ts";
 import type { Observability } from "./observability.ts";
-import { serveRequest } from "./routes.ts";
-import type { RouteContext } from "./routes.ts";
 
 /** The cluster part of a running server. */
 export interface ClusterServer {
@@ -24,15 +22,30 @@ export interface ClusterServer {
   booted(event: bigint): void;
   /** A cluster message of the writer. */
   handle(message: ClusterWriterReply): void;
-  /** Answer a request: the cluster's gate, then the routes. */
-  serve(context: RouteContext, request: Request): Promise<Response>;
+  /**
+   * Answer a request: the cluster's gate, then `front` (the routes, or with `--http-kernel`
+   * the kernel's routes and the API under `/_cellar/`).
+   */
+  serve(request: Request, front: (request: Request) => Promise<Response>): Promise<Response>;
   close(): Promise<void>;
   /** After the writer closed: move a divergent local state aside into `quarantine/`. */
   afterClose(): void;
 }
 
-/** The members of a data directory that hold its state (moved aside when it diverged). */
-const stateMembers = ["log.sqlite", "log.sqlite-wal", "log.sqlite-shm", "pma", "snapshots"];
+/**
+ * The members of a data directory that hold its state (moved aside when it diverged). The
+ * timer table goes too: it derives from the events set aside, and is rebuilt from the stream.
+ */
+const stateMembers = [
+  "log.sqlite",
+  "log.sqlite-wal",
+  "log.sqlite-shm",
+  "pma",
+  "snapshots",
+  "timers.sqlite",
+  "timers.sqlite-wal",
+  "timers.sqlite-shm",
+];
 
 /**
  * Move the state of `dir` into `dir/quarantine/<time>-<why>/` (`cluster-tail` by default);
@@ -78,9 +91,14 @@ function startingStatus(settings: ClusterSettings): ClusterStatus {
 export function startCluster(
   settings: ClusterSettings,
   observability: Observability,
-  server: { log: (line: string) => void; kernel?: Uint8Array },
+  server: {
+    log: (line: string) => void;
+    kernel?: Uint8Array;
+    httpKernel?: { mount: string } | null;
+  },
 ): ClusterServer {
   const { log, kernel } = server;
+  const mount = server.httpKernel?.mount ?? null;
   let member: ClusterMember | null = null;
   let stopped = false;
   const say = (line: string) => log(`cellar serve: cluster: ${line}`);
@@ -114,14 +132,14 @@ export function startCluster(
         m.start(event).catch((error) => m.raise(`the member failed: ${error}`))
       ),
     handle: (message) => void loading.then((m) => m.handle(message)),
-    serve: async (context, request) => {
+    serve: async (request, front) => {
       const m = member ?? await loading;
-      const early = await clusterGate(m, request, committed);
+      const early = await clusterGate(m, request, committed, mount);
       if (early !== null) {
-        context.observability.responses.inc(String(early.status));
+        observability.responses.inc(String(early.status));
         return early;
       }
-      return await serveRequest(context, request);
+      return await front(request);
     },
     close: async () => {
       stopped = true;

@@ -7,6 +7,12 @@
  * `rebase.ts`, as `cellar recover --trust-pma` does), so the member follows the stream from
  * the event after the snapshot.
  *
+ * A snapshot also carries the timer table as of its event (`timers` in its metadata: the
+ * pending wake-ups, `[at, requestedBy]` in decimal), which the new member's `timers.sqlite`
+ * starts with: a member bootstrapped from a snapshot that later leads fires the wake-ups
+ * requested before the snapshot too. A table too large for the metadata fails the upload
+ * (logged): members then replay the stream instead, which rebuilds the table.
+ *
  * @module
  */
 
@@ -20,6 +26,33 @@ import { recoverTrustPma } from "../runtime/rebase.ts";
 import { SnapshotStore } from "../runtime/snapshots.ts";
 import type { SnapshotManifest } from "../runtime/snapshots.ts";
 import type { ClusterSettings } from "./cluster_options.ts";
+import { TimerStore } from "../drivers/timer_store.ts";
+
+/** The timer table of `dir` as of committed event `event`, as snapshot metadata. */
+function timersAt(dir: string, event: bigint): string {
+  const store = TimerStore.open(`${dir}/timers.sqlite`);
+  try {
+    const rows = store.pendingAt(event);
+    return JSON.stringify(rows.map((r) => [String(r.at), String(r.requestedBy)]));
+  } finally {
+    store.close();
+  }
+}
+
+/** Start the timer table of the new directory `dir` with a snapshot's `timers`. */
+function seedTimers(dir: string, timers: string): number {
+  const rows = (JSON.parse(timers) as [string, string][]).map(([at, by]) => ({
+    at: BigInt(at),
+    requestedBy: BigInt(by),
+  }));
+  const store = TimerStore.open(`${dir}/timers.sqlite`);
+  try {
+    store.seed(rows);
+  } finally {
+    store.close();
+  }
+  return rows.length;
+}
 
 /** How often the leader looks for a new local snapshot to upload. */
 const checkEveryMs = 2000;
@@ -85,7 +118,10 @@ export class SnapshotUploader {
       kernel: m.kernelHash,
       mug: m.stateMug,
       kind: "slab",
-      extra: { manifest: JSON.stringify(m) },
+      extra: {
+        manifest: JSON.stringify(m),
+        timers: timersAt(this.#dataDir, BigInt(m.eventNumber)),
+      },
     });
   }
 }
@@ -127,6 +163,7 @@ export async function bootstrapFromSnapshot(
   await bucket.downloadFile(newest.name, `${folder}/slab`);
   Deno.writeTextFileSync(`${folder}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
   const report = recoverTrustPma(dir, { kernel });
+  if (newest.extra?.timers !== undefined) seedTimers(dir, newest.extra.timers);
   return {
     snapshot: newest.name,
     eventNumber: report.eventNumber,

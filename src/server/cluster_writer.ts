@@ -8,7 +8,11 @@
  * - `async`: events are committed first; once a group is durable its events are posted for
  *   publishing.
  * - `apply`: a follower's events are applied with their state mugs checked; their effects
- *   go to the main thread as the leader's do (for `GET /effects`).
+ *   go to the main thread as the leader's do (for `GET /effects`). The drivers keep their
+ *   durable state from them (written ahead, then applied once committed) and act on
+ *   nothing: the leader's drivers did.
+ * - A driver's poke on the leader is published with the driver's name (`Cellar-Driver`), so
+ *   that the followers' drivers know it as the leader's do.
  *
  * @module
  */
@@ -19,6 +23,7 @@ import { effectsMessage } from "./effects_stream.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 import { replicateGroupBeforeCommit, StateMismatchError } from "../runtime/runtime.ts";
 import type { ComputedEvent, PokeOutcome, Runtime } from "../runtime/runtime.ts";
+import type { AttachedDrivers } from "../drivers/attached.ts";
 import { Verdict } from "./cluster_protocol.ts";
 import type {
   ClusterWriterConfig,
@@ -48,20 +53,27 @@ export interface ClusterHooks {
 
 /**
  * The hooks for `config`; `kernel` gives the running kernel's hash, `send` posts to the main
- * thread.
+ * thread, `driver` names the driver whose poke is being computed (null: a client's).
  */
 export function clusterHooks(
   config: ClusterWriterConfig,
   kernel: () => string,
   send: (reply: ClusterWriterReply) => void,
+  driver: () => string | null = () => null,
 ): ClusterHooks {
   const flags = new Int32Array(config.flags);
+  const wireEvent = (e: { eventNumber: bigint; jam: Uint8Array; stateMug: number }) => {
+    const poker = driver();
+    return poker === null ? e : { ...e, driver: poker };
+  };
   if (config.replicate === "async") {
     let computed: WireEvent[] = [];
     return {
       onComputed: (e) => {
         if (Atomics.load(flags, 2) !== 1) throw notLeading(e.eventNumber);
-        computed.push({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug });
+        computed.push(
+          wireEvent({ eventNumber: e.eventNumber, jam: e.eventJam, stateMug: e.stateMug }),
+        );
       },
       // A group that failed left its events before this group's: they were recomputed.
       onGroup: (size) => {
@@ -78,7 +90,8 @@ export function clusterHooks(
     ticket++;
     Atomics.store(flags, 0, Verdict.Waiting);
     Atomics.store(flags, 1, ticket);
-    send({ type: "publish", ticket, events, kernel: kernel() });
+    // A driver's poke is committed alone: the whole group is that driver's.
+    send({ type: "publish", ticket, events: events.map(wireEvent), kernel: kernel() });
     const waited = Atomics.wait(flags, 0, Verdict.Waiting, config.verdictTimeoutMs);
     // Give up on the group, unless its verdict came just now.
     const verdict = Atomics.compareExchange(flags, 0, Verdict.Waiting, Verdict.Abandoned);
@@ -100,13 +113,15 @@ export function clusterHooks(
 }
 
 /**
- * Handle a cluster message; returns the reply. The effects of applied events go to
- * `effects` (for `GET /effects`), then are disposed.
+ * Handle a cluster message (`apply` or `position`); returns the reply. The effects of applied
+ * events go to `effects` (for `GET /effects`), then are disposed; `drivers` keep their
+ * durable state from them.
  */
 export function clusterMessage(
   runtime: Runtime | null,
-  request: ClusterWriterRequest,
+  request: Exclude<ClusterWriterRequest, { type: "lead" }>,
   effects: (message: EffectsMessage) => void = () => {},
+  drivers: AttachedDrivers | null = null,
 ): ClusterWriterReply {
   if (runtime === null) {
     return { type: "applied", eventNumber: 0n, error: "The runtime is not open" };
@@ -121,20 +136,27 @@ export function clusterMessage(
     };
   }
   let outcomes: PokeOutcome[];
+  const from = new Map(request.events.map((e) => [e.eventNumber, e.driver ?? null]));
+  const onComputed = drivers === null
+    ? undefined
+    : (e: ComputedEvent) => drivers.replicatedComputed(e, from.get(e.eventNumber) ?? null);
   try {
-    outcomes = runtime.applyLogged(request.events);
+    outcomes = runtime.applyLogged(request.events, { onComputed });
   } catch (error) {
+    drivers?.settle(runtime.eventNumber);
     const text = error instanceof Error ? error.message : String(error);
     return error instanceof StateMismatchError
       ? { type: "applied", eventNumber: runtime.eventNumber, mismatch: text }
       : { type: "applied", eventNumber: runtime.eventNumber, error: text };
   }
+  drivers?.settle(runtime.eventNumber);
   let error: string | undefined;
   for (const [i, o] of outcomes.entries()) {
     if (!o.ok) {
       error ??= o.error instanceof Error ? o.error.message : String(o.error);
       continue;
     }
+    drivers?.replicated(o.result.eventNumber);
     const message = appliedEffects(o.result.eventNumber, request.events[i].jam, o.result.effects);
     o.result.effects.dispose();
     if (message !== null) effects(message);

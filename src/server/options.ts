@@ -207,7 +207,6 @@ export function resolveSettings(options: ServerOptions): Settings {
   // The kernel is read here so that an unreadable one fails before listening.
   const kernel = options.kernelPath === undefined ? undefined : readKernel(options.kernelPath);
   const jets = readJetTables(options);
-  refuseLocalOnly(options);
   const dataDir = makeDataDir(options.dataDir);
   // Process-wide: the writer and peek Workers match against the same table.
   for (const table of jets) addJets(table);
@@ -234,22 +233,6 @@ export function resolveSettings(options: ServerOptions): Settings {
     ),
     drivers: driverSettings(options),
   };
-}
-
-/** Cluster mode runs no drivers and serves no HTTP kernel: every event goes through the
- * stream, and drivers poke by themselves. */
-function refuseLocalOnly(options: ServerOptions): void {
-  if (options.cluster === undefined) return;
-  const given: [string, unknown][] = [
-    ["--http-kernel", options.httpKernel],
-    ["--files", options.files],
-    ["--timer", options.timer],
-  ];
-  const local = given.find(([, value]) => value !== undefined);
-  if (local === undefined) return;
-  throw new ServerStartError(
-    `Cluster mode runs no drivers and serves no HTTP kernel yet: drop ${local[0]} or --cluster`,
-  );
 }
 
 function driverSettings(options: ServerOptions): DriverSettings {

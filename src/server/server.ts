@@ -102,7 +102,7 @@ export function startServer(options: ServerOptions): RunningServer {
   // this function returns, so the handlers find the writer and the pool in place.
   const { url, ...server } = listenFronted(
     { ...settings, failed: (error) => fail(error.message, error) },
-    (request) => cluster ? cluster.serve(context, request) : front.serve(request),
+    (request) => cluster ? cluster.serve(request, front.serve) : front.serve(request),
   );
   const ready = Promise.withResolvers<BootReport>();
   ready.promise.catch(() => {});

@@ -6,6 +6,11 @@
  * the writer like any other (see `drivers/attached.ts`). `[%exit code]` does not stop a
  * server: it is reported and ignored.
  *
+ * In cluster mode the drivers run in every member, acting on the leader only: a member's
+ * start not leading (`options.leading` false), the member tells them when it leads, and a
+ * follower keeps their durable state (the timer table) from the events it applies
+ * (`cluster_writer.ts`, `docs/CLUSTER.md`).
+ *
  * @module
  */
 

@@ -49,7 +49,7 @@ import type { AttachedDrivers, CommitOutcome } from "../drivers/attached.ts";
 import { writerDrivers } from "./writer_drivers.ts";
 import { createLogger } from "./logger.ts";
 import type { Logger } from "./logger.ts";
-import { clusterHooks, clusterMessage } from "./cluster_writer.ts";
+import { clusterHooks, clusterMessage, NotLeaderError } from "./cluster_writer.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
 const statusEveryMs = 100;
@@ -157,9 +157,13 @@ function sharedSignal(flag: Int32Array): AbortSignal {
   } as AbortSignal;
 }
 
-/** The drivers that carry out committed effects (`--files`, `--timer`, wake-ups). */
+/**
+ * The drivers that carry out committed effects (`--files`, `--timer`, wake-ups); a cluster
+ * member's start not leading.
+ */
 function startDrivers(request: Extract<WriterRequest, { type: "open" }>): AttachedDrivers {
   return writerDrivers(request.dataDir, request.drivers, {
+    leading: request.cluster === undefined,
     commit: commitLocal,
     event: (eventNumber) => runtime?.log.get(eventNumber) ?? null,
     log: (line) => log.warn(line),
@@ -175,13 +179,16 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
   httpResponseLimit = request.httpResponseLimit ?? null;
   send({ type: "machine", machine: machineId() });
   stopping = request.abort ? new Int32Array(request.abort) : null;
-  const cluster = request.cluster === undefined
-    ? undefined
-    : clusterHooks(request.cluster, () => runtime?.kernelHash ?? "", send);
+  const cluster = request.cluster === undefined ? undefined : clusterHooks(
+    request.cluster,
+    () => runtime?.kernelHash ?? "",
+    send,
+    () => drivers?.poking ?? null,
+  );
   try {
-    // In cluster mode every event goes through the stream: drivers, which poke by
-    // themselves, are not run there (options.ts refuses their flags with --cluster).
-    drivers = cluster === undefined ? startDrivers(request) : null;
+    // In cluster mode the drivers' pokes go through the stream as every poke does (the
+    // hooks), and they act only while this member leads.
+    drivers = startDrivers(request);
     runtime = Runtime.open({
       dataDir: request.dataDir,
       kernel: request.kernel ? new Uint8Array(request.kernel) : undefined,
@@ -190,7 +197,10 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
       autoMaintain: false,
       onProgress: (progress) => send({ type: "progress", progress }),
       onGroup: (size) => (groupSizes.push(size), cluster?.onGroup(size)),
-      onComputed: cluster?.onComputed ?? drivers?.computed,
+      onComputed: cluster === undefined ? drivers.computed : (event) => {
+        cluster.onComputed(event);
+        drivers?.computed(event);
+      },
       beforeCommit: cluster?.beforeCommit,
       signal: stopping ? sharedSignal(stopping) : undefined,
     });
@@ -366,7 +376,7 @@ function commitLocal(cause: Noun, wire: Noun): CommitOutcome {
   if (runtime === null) return { ok: false, error: new Error("The runtime is closed") };
   const [outcome] = runtime.pokeMany([{ cause, wire }]);
   drivers?.settle(runtime.eventNumber);
-  if (!outcome.ok) return outcome;
+  if (!outcome.ok) return { ...outcome, refused: outcome.error instanceof NotLeaderError };
   const { eventNumber, effects } = outcome.result;
   const message = effectsOf(eventNumber, wire, effects);
   if (message !== null) send(message);
@@ -430,8 +440,11 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
       break;
     case "apply":
     case "position":
-      send(clusterMessage(runtime, request, send));
+      send(clusterMessage(runtime, request, send, drivers));
       if (request.type === "apply") afterGroup();
+      break;
+    case "lead":
+      drivers?.lead(request.on);
       break;
     case "close":
       clearInterval(timer);
