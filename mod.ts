@@ -118,6 +118,8 @@ export {
 export type { JetLimits, JetMapping, JetStats, JetTable, KnownCore } from "./src/core/jets.ts";
 export { renderFlameGraph } from "./src/core/flamegraph.ts";
 export type { FlameGraphOptions } from "./src/core/flamegraph.ts";
+export { formatProfileTable, ProfileSession } from "./src/runtime/profile.ts";
+export type { ProfileArm, ProfileFiles, ProfileTable } from "./src/runtime/profile.ts";
 export { Runtime, RuntimeError } from "./src/runtime/runtime.ts";
 export { defaultKernel, loadDefaultKernel } from "./src/runtime/default_kernel.ts";
 export type {

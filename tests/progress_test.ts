@@ -18,6 +18,7 @@ import {
 import { SnapshotStore } from "../src/runtime/snapshots.ts";
 import { nock } from "../src/core/machine.ts";
 import { runCli } from "./_helpers.ts";
+import { loopKernelJam } from "./_loop_kernel.ts";
 
 function record(): { seen: [OperationProgress, boolean][]; [Symbol.dispose](): void } {
   const seen: [OperationProgress, boolean][] = [];
@@ -215,6 +216,32 @@ Deno.test("progress: a computation counts its steps; a short one shows nothing",
   // Counted at the interpreter's polls (every 16,384 steps): all but the last few.
   assert(last.done > 1_200_000 - 16_384 && last.done <= 1_200_000, `${last.done}`);
   if (last.elapsedMs < 1000) assert.deepEqual(plain.text, []);
+});
+
+Deno.test("progress: cellar boot sums up a kernel's first Nock past a second", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    // The loop kernel's trap, made to count down from 4,000,000 before it makes the core.
+    {
+      using trap = Noun.cue(loopKernelJam());
+      using core = trap.head.tail;
+      using slow = Noun.from([[7, [2, [1, 4_000_000], [1, decrement]], [1, core]], 0]);
+      Deno.writeFileSync(`${dir}/slow.jam`, slow.jam());
+    }
+    const script = decodeURIComponent(new URL("../cellar", import.meta.url).pathname);
+    const output = await new Deno.Command(script, {
+      args: ["boot", `${dir}/slow.jam`, "--data", `${dir}/data`],
+      stdout: "piped",
+      stderr: "piped",
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    assert.match(new TextDecoder().decode(output.stdout), /^boot: level 0 \(new\)/m);
+    assert.match(stderr, /^compute: \d+\.\d [MG] steps in \d+\.\d\d s \(.* steps\/s\)$/m);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("progress: the CLI sums up a computation past a second, on stderr only", async () => {

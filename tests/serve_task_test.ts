@@ -108,3 +108,17 @@ Deno.test("deno task serve: the permissions follow the flags", () => {
     "--allow-net=[::1]:9000,unix:/srv/cellar/run/http.sock",
   ]);
 });
+
+Deno.test("deno task serve: --profile DIR is read and written, its parent read", () => {
+  const flags = servePermissions({
+    dataDir: "/srv/cellar",
+    host: "127.0.0.1",
+    port: 8080,
+    profile: "/var/prof/now",
+  });
+  assert.equal(
+    flags[0],
+    `--allow-read=/srv/cellar,${root}/src,${root}/kernels,${root}/zig-out/lib,/var/prof/now,/var/prof`,
+  );
+  assert.equal(flags[1], "--allow-write=/srv/cellar,/var/prof/now");
+});

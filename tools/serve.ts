@@ -14,7 +14,7 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseServeArgs, UsageError } from "../src/server/main.ts";
 import type { ServeOptions } from "../src/server/main.ts";
 
@@ -35,13 +35,25 @@ export function servePermissions(options: ServeOptions, library?: string): strin
   const kernel = options.kernelPath === undefined ? [] : [resolve(options.kernelPath)];
   // The file driver's directory (--files): read and written.
   const files = options.files === undefined ? [] : [resolve(options.files)];
+  // The profile directory (--profile): read and written (made at shutdown: its parent read).
+  const profile = options.profile === undefined ? [] : [resolve(options.profile)];
+  const profileParent = profile.map((dir) => dirname(dir));
   // An IPv6 address goes in brackets before its port.
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return [
     `--allow-read=${
-      [data, `${root}/src`, `${root}/kernels`, ...libs, ...kernel, ...files].join(",")
+      [
+        data,
+        `${root}/src`,
+        `${root}/kernels`,
+        ...libs,
+        ...kernel,
+        ...files,
+        ...profile,
+        ...profileParent,
+      ].join(",")
     }`,
-    `--allow-write=${[data, ...files].join(",")}`,
+    `--allow-write=${[data, ...files, ...profile].join(",")}`,
     `--allow-ffi=${libs.join(",")}`,
     "--allow-env=CELLAR_LIB",
     // The private socket behind the front that times out request heads (http_front.ts).

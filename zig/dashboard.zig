@@ -97,10 +97,23 @@ const Registration = struct {
     skipped: u64 = 0,
 };
 
-/// Profiling: calls of one arm of one registration, and the Nock steps they took: in all
-/// (inclusive of everything they called), and in their own Nock (less the profiled arms
-/// they called).
-const Usage = struct { calls: u64 = 0, steps: u64 = 0, self_steps: u64 = 0 };
+/// Profiling: calls of one arm of one registration, and the Nock steps and nanoseconds they
+/// took: in all (inclusive of everything they called, counted once for a recursive arm: at
+/// its outermost call), and in their own Nock or jet (less the profiled arms they called).
+/// For a jet, the calls that punted to the arm's Nock; for a memoized arm, the %memo cache's
+/// hits and misses.
+const Usage = struct {
+    calls: u64 = 0,
+    steps: u64 = 0,
+    self_steps: u64 = 0,
+    ns: u64 = 0,
+    self_ns: u64 = 0,
+    punts: u64 = 0,
+    memo_hits: u64 = 0,
+    memo_misses: u64 = 0,
+    /// Calls of this arm in progress (above 1 while it recurses).
+    active: u32 = 0,
+};
 
 /// Profiling: a node of the call tree, an arm (`r << 32 | axis`) called from its parent's
 /// arm, with the time spent in it less the profiled arms it called.
@@ -865,7 +878,9 @@ pub const Dashboard = struct {
         if (axis.raw() > std.math.maxInt(u32)) return null;
         const parts = d.keyParts(core, r) orelse return null;
         const k = d.memo.key(tagOf(r, axis.raw()), parts) orelse return null;
-        if (d.memo.lookup(k)) |product| return product;
+        const hit = d.memo.lookup(k);
+        if (d.profiling) d.countMemo(r, axis.raw(), hit != null);
+        if (hit) |product| return product;
         var roots = [_]Noun{ k.noun, Noun.zero };
         d.ws.pushRoots(&roots) catch return error.Meme;
         defer d.ws.popRoots(&roots);
@@ -931,7 +946,7 @@ pub const Dashboard = struct {
         assert(entry.arm_axis == axis.raw());
         d.stats.jet_calls += 1;
         if (entry.func != .plain and !canNest(ctx)) {
-            d.stats.jet_punts += 1;
+            d.countPunt(r, axis.raw());
             return null;
         }
         if (entry.func == .memo) return d.memoArm(ctx, r, core, axis);
@@ -941,7 +956,7 @@ pub const Dashboard = struct {
             error.Meme => if (entry.func == .plain) d.retryPlain(ctx, entry, core) else error.Meme,
             error.Exit, error.Punt => {
                 // The Nock decides, and a crash then carries the arm's own trace.
-                d.stats.jet_punts += 1;
+                d.countPunt(r, axis.raw());
                 return null;
             },
         };
@@ -1061,6 +1076,20 @@ pub const Dashboard = struct {
         return entry.value_ptr;
     }
 
+    /// A jet call that falls back to its arm's Nock.
+    fn countPunt(d: *Dashboard, r: u32, axis: u64) void {
+        d.stats.jet_punts += 1;
+        if (!d.profiling) return;
+        if (d.usage(r, axis)) |u| u.punts += 1;
+    }
+
+    /// Profiling: a memoized arm's lookup in the %memo cache.
+    fn countMemo(d: *Dashboard, r: u32, axis: u64, hit: bool) void {
+        assert(d.profiling);
+        const u = d.usage(r, axis) orelse return;
+        if (hit) u.memo_hits += 1 else u.memo_misses += 1;
+    }
+
     /// Profiling: a Nock 9 on a registered core without a jet is run here, nested, to count
     /// its steps (so it is no tail call: profile only programs that fit the work stack).
     fn profileArm(d: *Dashboard, ctx: *Context, core: Noun, head: u32, axis: Noun) NockError!?Noun {
@@ -1076,12 +1105,26 @@ pub const Dashboard = struct {
         return try result;
     }
 
-    /// Profiling: a jet call, timed as an arm of the call tree.
+    /// Profiling: a jet call, timed as an arm of the call tree. When the jet punts, the
+    /// arm's Nock runs here, nested (when it can), so its time and the arms it calls count
+    /// under the jet's arm.
     fn profiledJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
+        var roots = [_]Noun{core};
+        d.ws.pushRoots(&roots) catch return d.runJet(ctx, r, core, axis);
+        defer d.ws.popRoots(&roots);
         const start = d.profileEnter(ctx, r, axis.raw()) orelse return d.runJet(ctx, r, core, axis);
-        const result = d.runJet(ctx, r, core, axis);
+        const result = d.punted(ctx, r, &roots[0], axis);
         d.profileLeave(ctx, r, axis.raw(), start);
         return result;
+    }
+
+    /// The jet's product, or when it punts (null), the arm's Nock run nested if it can be.
+    fn punted(d: *Dashboard, ctx: *Context, r: u32, core: *const Noun, axis: Noun) NockError!?Noun {
+        if (try d.runJet(ctx, r, core.*, axis)) |product| return product;
+        if (!canNest(ctx)) return null;
+        // The jet may have collected: `core` is a root slot, forwarded.
+        const formula = interpreter.slot(d.ws, core.*, axis) orelse return null;
+        return try interpreter.nock(ctx, core.*, formula);
     }
 
     const ProfileStart = struct { steps: u64, ns: u64, nesting: usize };
@@ -1094,12 +1137,15 @@ pub const Dashboard = struct {
         const parent: u32 = if (frames.len == 0) none else frames[frames.len - 1].node;
         const key = @as(u64, r) << 32 | @min(axis, std.math.maxInt(u32));
         d.profile_nodes.ensureUnusedCapacity(gpa, 1) catch return null;
+        d.profile_children.ensureUnusedCapacity(gpa, 1) catch return null;
+        const u = d.usage(r, axis) orelse return null;
         const entry = d.profile_index.getOrPut(gpa, @as(u128, parent) << 64 | key) catch return null;
         if (!entry.found_existing) {
             entry.value_ptr.* = @intCast(d.profile_nodes.items.len);
             d.profile_nodes.appendAssumeCapacity(.{ .parent = parent, .arm = key });
         }
-        d.profile_children.append(gpa, .{ .node = entry.value_ptr.* }) catch return null;
+        u.active += 1;
+        d.profile_children.appendAssumeCapacity(.{ .node = entry.value_ptr.* });
         return .{ .steps = ctx.steps, .ns = nowNs(), .nesting = frames.len };
     }
 
@@ -1116,10 +1162,16 @@ pub const Dashboard = struct {
         const node = &d.profile_nodes.items[frame.node];
         node.calls += 1;
         node.self_ns += ns -| frame.child_ns;
-        if (d.usage(r, axis)) |u| {
-            u.calls += 1;
+        // profileEnter made the entry, and entries are only removed by clearProfile.
+        const u = d.usage(r, axis).?;
+        assert(u.active > 0);
+        u.active -= 1;
+        u.calls += 1;
+        u.self_steps += steps -| frame.child_steps;
+        u.self_ns += ns -| frame.child_ns;
+        if (u.active == 0) {
             u.steps += steps;
-            u.self_steps += steps -| frame.child_steps;
+            u.ns += ns;
         }
     }
 
@@ -1176,8 +1228,12 @@ pub const Dashboard = struct {
     ///                                                    k not checked (over the step budget;
     ///                                                    written only when k > 0)
     ///   profile <count>
-    ///   <self-steps> <steps> <calls> <path> +<axis> jet|nock    the profile's arms, most own
-    ///                                                    steps first
+    ///   <self-steps> <steps> <calls> <path> +<axis> jet|nock <self-us> <us> <punts>
+    ///       <memo-hits> <memo-misses>                   the profile's arms, most own steps
+    ///                                                    first: own and inclusive steps and
+    ///                                                    microseconds (a recursive arm's
+    ///                                                    inclusive counts from its outermost
+    ///                                                    call), jet punts, %memo lookups
     /// Registrations come in registration order; counts are decimal.
     pub fn report(d: *Dashboard, gpa: std.mem.Allocator) ![]u8 {
         var out: std.ArrayList(u8) = .empty;
@@ -1221,8 +1277,10 @@ pub const Dashboard = struct {
             const axis = row.key & 0xffff_ffff;
             const x = d.reg(r);
             const jetted = x.jet != null and x.jet.?.arm_axis == axis;
-            try out.print(gpa, "{d} {d} {d} {s} +{d} {s}\n", .{
-                row.usage.self_steps, row.usage.steps, row.usage.calls, x.path, axis, if (jetted) "jet" else "nock",
+            const u = row.usage;
+            try out.print(gpa, "{d} {d} {d} {s} +{d} {s} {d} {d} {d} {d} {d}\n", .{
+                u.self_steps,     u.steps,     u.calls, x.path,      axis,          if (jetted) "jet" else "nock",
+                u.self_ns / 1000, u.ns / 1000, u.punts, u.memo_hits, u.memo_misses,
             });
         }
         return out.toOwnedSlice(gpa);
@@ -1521,15 +1579,41 @@ test "dashboard: profiling writes folded stacks of the profiled arms" {
         if (std.mem.eql(u8, line[0..space], "a50/decslow")) found = us > 100;
     }
     try testing.expect(found);
+    // A punt (dec 0 crashes in the jet) runs the arm's Nock inside the jet's frame.
+    try testing.expectError(error.Exit, f.run(try f.program(dec_arm, "%dec", "0")));
     const report = try f.d.report(testing.allocator);
     defer testing.allocator.free(report);
-    try testing.expect(std.mem.indexOf(u8, report, " 1 a50/decslow +2 nock\n") != null);
-    try testing.expect(std.mem.indexOf(u8, report, " 1 a50/dec +2 jet\n") != null);
+    const slow = profileRow(report, " a50/decslow +2 nock ").?;
+    try testing.expectEqual(@as(u64, 1), slow[2]); // Calls.
+    try testing.expectEqual(slow[0], slow[1]); // No profiled arm below: own steps are all.
+    try testing.expect(slow[0] > 1_000_000);
+    try testing.expect(slow[3] > 100 and slow[3] <= slow[4]); // Own and inclusive us.
+    try testing.expectEqual([3]u64{ 0, 0, 0 }, slow[5..8].*); // No punts, no memo lookups.
+    const dec = profileRow(report, " a50/dec +2 jet ").?;
+    try testing.expectEqual(@as(u64, 2), dec[2]);
+    try testing.expectEqual(@as(u64, 1), dec[5]); // The punt.
+    try testing.expect(dec[1] > 0); // The punted call's Nock steps count under the jet.
     f.d.profiling = false;
     f.d.clearProfile();
     const empty = try f.d.folded(testing.allocator);
     defer testing.allocator.free(empty);
     try testing.expectEqualStrings("", empty);
+}
+
+/// The numbers of the report's profile line that contains `name`: self-steps, steps, calls,
+/// then (after the name) self-us, us, punts, memo hits, memo misses.
+fn profileRow(report: []const u8, name: []const u8) ?[8]u64 {
+    var lines = std.mem.tokenizeScalar(u8, report, '\n');
+    while (lines.next()) |line| {
+        const at = std.mem.indexOf(u8, line, name) orelse continue;
+        var row: [8]u64 = undefined;
+        var fields = std.mem.tokenizeScalar(u8, line[0..at], ' ');
+        for (row[0..3]) |*x| x.* = std.fmt.parseInt(u64, fields.next() orelse return null, 10) catch return null;
+        fields = std.mem.tokenizeScalar(u8, line[at + name.len ..], ' ');
+        for (row[3..8]) |*x| x.* = std.fmt.parseInt(u64, fields.next() orelse return null, 10) catch return null;
+        return row;
+    }
+    return null;
 }
 
 test "dashboard: hooks find arms by name, up the parent chain" {

@@ -9,6 +9,7 @@
 import { PmaError } from "../core/errors.ts";
 import { Runtime, RuntimeError } from "../runtime/runtime.ts";
 import type { ReplayProgress, RuntimeOptions } from "../runtime/runtime.ts";
+import { runCompute, showProgressOn } from "../runtime/progress.ts";
 import { Failure } from "./_common.ts";
 
 /** The `--data` option's help line. */
@@ -200,7 +201,9 @@ export class Interrupts {
 /**
  * Open a Runtime on an existing (or, with `create`, a new) data directory: replay progress
  * on stderr, Ctrl-C stops a replay safely (its progress is kept as a snapshot), and a
- * directory held by the server gives the locked-directory message.
+ * directory held by the server gives the locked-directory message. A new directory's boot
+ * (the kernel's first Nock) runs as a `compute` operation, so that a progress display
+ * on stderr draws its step count, as for `cellar nock`.
  */
 export async function openRuntime(
   dir: string,
@@ -208,18 +211,22 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const { create, label, ...rest } = options;
   if (!create) requireDataDir(dir);
+  const fresh = create === true && !exists(`${dir}/log.sqlite`);
+  using _shown = fresh ? showProgressOn() : null;
   const interrupts = await Interrupts.listen();
   const progress = new ProgressReporter(label ?? "replay");
   try {
-    return Runtime.open({
-      ...rest,
-      dataDir: dir,
-      signal: interrupts.controller.signal,
-      onProgress: (p) => {
-        progress.update(p);
-        interrupts.check();
-      },
-    });
+    const open = () =>
+      Runtime.open({
+        ...rest,
+        dataDir: dir,
+        signal: interrupts.controller.signal,
+        onProgress: (p) => {
+          progress.update(p);
+          interrupts.check();
+        },
+      });
+    return fresh ? runCompute(open) : open();
   } catch (error) {
     rethrowLocked(dir, error);
   } finally {

@@ -8,15 +8,7 @@
 import { drainSlogs } from "../core/machine.ts";
 import { Hoon } from "../hoon/ivory.ts";
 import { runCompute, showProgressOn } from "../runtime/progress.ts";
-import {
-  jetFoldedStacks,
-  jetReport,
-  jetStats,
-  setJetCheck,
-  setJetLimits,
-  setJetProfile,
-} from "../core/jets.ts";
-import { renderFlameGraph } from "../core/flamegraph.ts";
+import { jetStats, setJetCheck, setJetLimits } from "../core/jets.ts";
 import type { JetStats } from "../core/jets.ts";
 import { formatNoun } from "../core/print.ts";
 import { CueError, NockError, NounShapeError } from "../core/errors.ts";
@@ -24,6 +16,13 @@ import { Failure, integerOption, readInput, UsageError } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
 import { findPill } from "./_pill.ts";
 import { applyJets, jetsHelp, jetsOption } from "./_jets.ts";
+import {
+  finishProfile,
+  profileArgument,
+  profileHelp,
+  profileOption,
+  startProfile,
+} from "./_profile.ts";
 import type { Command } from "./_command.ts";
 import type { Noun } from "../core/noun.ts";
 
@@ -82,7 +81,7 @@ interface HoonArgs {
   jetCheck: boolean;
   checkSteps: number;
   memoMib: number;
-  /** Where the profile goes: OUT.folded and OUT.svg; null: no profile. */
+  /** Where the profile goes: OUT.txt, OUT.folded and OUT.svg; null: no profile. */
   profile: string | null;
   verbose: boolean;
   /** `--jets FILE`, added to the jet table before the boot. */
@@ -93,7 +92,7 @@ async function runHoon(args: HoonArgs): Promise<number> {
   await applyJets(args.jets);
   const bytes = await readInput(args.pill);
   using hoon = bootHoon(args.pill, bytes);
-  if (args.profile !== null) setJetProfile(true);
+  using profile = startProfile(args.profile);
   if (args.verbose) console.error(`boot: ${hoon.bootMs.toFixed(1)} ms`);
   if (args.jetCheck) setJetCheck(true);
   setJetLimits({ checkSteps: args.checkSteps, memoBudgetBytes: args.memoMib * 2 ** 20 });
@@ -116,7 +115,7 @@ async function runHoon(args: HoonArgs): Promise<number> {
         `skipped=${count("skipped")}`,
     );
   }
-  if (args.profile !== null) writeProfile(args.profile, args.expression);
+  finishProfile(profile, args.profile, `cellar hoon ${shorten(args.expression)}`);
   const mismatches = after.mismatches - before.mismatches;
   if (mismatches > 0) {
     console.error(`cellar hoon: jet check: ${mismatches} jet calls disagreed with their Nock`);
@@ -125,21 +124,9 @@ async function runHoon(args: HoonArgs): Promise<number> {
   return code;
 }
 
-/** Write OUT.folded and OUT.svg, and print the busiest arms to stderr. */
-function writeProfile(out: string, expression: string): void {
-  const folded = jetFoldedStacks();
-  const report = jetReport();
-  setJetProfile(false);
-  Deno.writeTextFileSync(`${out}.folded`, folded);
-  const title = `cellar hoon ${
-    expression.length > 60 ? expression.slice(0, 57) + "..." : expression
-  }`;
-  Deno.writeTextFileSync(`${out}.svg`, renderFlameGraph(folded, { title }));
-  const lines = report.split("\n");
-  const start = lines.findIndex((line) => line.startsWith("profile "));
-  console.error("self-steps steps calls arm");
-  for (const line of lines.slice(start + 1, start + 21)) console.error(line);
-  console.error(`profile: ${out}.folded, ${out}.svg`);
+/** At most 60 characters of `text`. */
+function shorten(text: string): string {
+  return text.length > 60 ? text.slice(0, 57) + "..." : text;
 }
 
 /**
@@ -180,7 +167,7 @@ and exits with status 1. %slog messages go to stderr.`,
     steps: { type: "string" },
     "timeout-ms": { type: "string" },
     "max-chars": { type: "string" },
-    profile: { type: "string" },
+    ...profileOption,
     verbose: { type: "boolean", short: "v" },
     ...jetsOption,
   },
@@ -195,9 +182,7 @@ and exits with status 1. %slog messages go to stderr.`,
   --steps N          Stop the evaluation with %intr after N Nock steps (default: no limit)
   --timeout-ms N     Stop the evaluation with %intr after N milliseconds (default: no limit)
   --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
-  --profile OUT      Profile the evaluation by registered arm (%fast path): print the 20
-                     busiest arms to stderr, write folded stacks (microseconds) to
-                     OUT.folded and a flame graph to OUT.svg
+${profileHelp("the evaluation")}
   -v, --verbose      Print the boot time, the evaluation time, jet counters and the
                      %memo cache's hits, misses, evictions and size to stderr, and the
                      %fast registrations: how many, how many without a jet-table entry
@@ -219,7 +204,7 @@ ${jetsHelp}`,
       jetCheck: values["jet-check"] ?? false,
       checkSteps: integerOption("--check-steps", values["check-steps"], 1_000_000),
       memoMib: integerOption("--memo-mib", values["memo-mib"], 256),
-      profile: values.profile ?? null,
+      profile: profileArgument(values.profile),
       verbose: values.verbose ?? false,
       jets: values.jets,
     };

@@ -12,6 +12,13 @@ import { CueError, NockError } from "../core/errors.ts";
 import { Failure, integerOption, readInput } from "./_common.ts";
 import { defineCommand, oneArgument } from "./_command.ts";
 import { applyJets, jetsHelp, jetsOption } from "./_jets.ts";
+import {
+  finishProfile,
+  profileArgument,
+  profileHelp,
+  profileOption,
+  startProfile,
+} from "./_profile.ts";
 import type { Command } from "./_command.ts";
 import { runCompute, showProgressOn } from "../runtime/progress.ts";
 
@@ -36,6 +43,8 @@ interface NockArgs {
   maxChars: number;
   jetCheck: boolean;
   jets: string | undefined;
+  /** `--profile OUT`; null: no profile. */
+  profile: string | null;
 }
 
 async function runNock(args: NockArgs): Promise<number> {
@@ -49,11 +58,13 @@ async function runNock(args: NockArgs): Promise<number> {
   using formula = input.tail;
   if (args.jetCheck) setJetCheck(true);
   let product: Noun;
+  using profile = startProfile(args.profile);
   try {
     using _progress = showProgressOn();
     product = runCompute(() => nock(subject, formula, { stepLimit, timeoutMs }));
   } catch (error) {
     if (!(error instanceof NockError)) throw error;
+    finishProfile(profile, args.profile, `cellar nock ${path}`);
     printSlogs();
     error.traceNoun?.dispose();
     console.error(`cellar nock: ${error.message}`);
@@ -61,6 +72,7 @@ async function runNock(args: NockArgs): Promise<number> {
     return 1;
   }
   using result = product;
+  finishProfile(profile, args.profile, `cellar nock ${path}`);
   printSlogs();
   console.log(formatNoun(result, { maxLength: maxChars === 0 ? Infinity : maxChars }));
   const mismatches = jetStats().mismatches;
@@ -85,6 +97,7 @@ trace to stderr and exits with status 1.`,
     "timeout-ms": { type: "string" },
     "max-chars": { type: "string" },
     "jet-check": { type: "boolean" },
+    ...profileOption,
     ...jetsOption,
   },
   optionHelp: `  --steps N          Stop with %intr after N Nock steps (default: no limit)
@@ -92,6 +105,7 @@ trace to stderr and exits with status 1.`,
   --max-chars N      Print at most N characters of the product (default: 100000; 0: all)
   --jet-check        Run every jet beside its Nock and compare; mismatches are printed
                      and make the exit status 1 (the Nock's product is used)
+${profileHelp("the evaluation")}
 ${jetsHelp}`,
   positionals: oneArgument("FILE.jam"),
   check: ({ values, positionals }): NockArgs => ({
@@ -101,6 +115,7 @@ ${jetsHelp}`,
     maxChars: integerOption("--max-chars", values["max-chars"], 100_000),
     jetCheck: values["jet-check"] ?? false,
     jets: values.jets,
+    profile: profileArgument(values.profile),
   }),
   run: runNock,
 });

@@ -25,6 +25,13 @@ import { defineCommand, oneArgument } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
 import { openRuntime } from "./_data.ts";
 import { jetsHelp, jetsOption, readJets } from "./_jets.ts";
+import {
+  finishProfile,
+  profileArgument,
+  profileHelp,
+  profileOption,
+  startProfile,
+} from "./_profile.ts";
 import { wireArgument, wireOption } from "./runtime_commands.ts";
 
 const runOptions = {
@@ -43,6 +50,7 @@ const runOptions = {
   mount: { type: "string" },
   "http-timeout-ms": { type: "string" },
   "http-cache-mib": { type: "string" },
+  ...profileOption,
   ...jetsOption,
 } as const;
 
@@ -54,6 +62,8 @@ interface RunArgs {
   force: boolean;
   /** `--jets FILE`. */
   jets: string | undefined;
+  /** `--profile OUT`: profile every event of the run; null: no profile. */
+  profile: string | null;
   /** The --poke causes (JSON), then the --poke-file paths, in order. */
   pokes: ({ json: Json } | { file: string })[];
   /** No wire, one for every poke, or one per poke. */
@@ -116,6 +126,7 @@ function checkRun({ values, positionals }: Input<typeof runOptions>): RunArgs {
     state: values.state ?? null,
     force: values.force ?? false,
     jets: values.jets,
+    profile: profileArgument(values.profile),
     pokes,
     wires,
     files: values.files ?? null,
@@ -281,6 +292,7 @@ async function run(args: RunArgs): Promise<number> {
       await host.stop();
       throw error;
     }
+    using profile = startProfile(args.profile);
     try {
       await host.start(runtime);
       console.error(
@@ -291,7 +303,11 @@ async function run(args: RunArgs): Promise<number> {
       return rejected ?? await runUntilDone(host);
     } finally {
       await host.stop();
-      runtime.close();
+      try {
+        finishProfile(profile, args.profile, `cellar run ${args.kernelPath}`);
+      } finally {
+        runtime.close();
+      }
     }
   } finally {
     if (temporary) Deno.removeSync(dataDir, { recursive: true });
@@ -303,7 +319,7 @@ export const runCommand: Command = defineCommand({
   name: "run",
   summary: "Run a NockApp kernel with its drivers: pokes in, effects carried out",
   usage:
-    "cellar run KERNEL.jam [--data DIR] [--state FILE [--force]] [--poke NOUN]... [--poke-file FILE]... [--wire WIRE]... [--files DIR] [--timer SECONDS [--timer-poke NOUN]] [--http-kernel [--host H] [--port P] [--mount PREFIX] [--http-timeout-ms N] [--http-cache-mib N]]",
+    "cellar run KERNEL.jam [--data DIR] [--state FILE [--force]] [--poke NOUN]... [--poke-file FILE]... [--wire WIRE]... [--files DIR] [--timer SECONDS [--timer-poke NOUN]] [--http-kernel [--host H] [--port P] [--mount PREFIX] [--http-timeout-ms N] [--http-cache-mib N]] [--profile OUT]",
   about: `Run a NockApp kernel the way NockApp does: boot it into --data DIR (default: a temporary
 directory, removed at exit), from the state in --state FILE if given (as 'cellar boot
 --state'), start the drivers, send each --poke cause in order (JSON nouns, then each
@@ -334,6 +350,7 @@ rejects ends it with 1. Progress goes to stderr; stdout is the kernel's.`,
                      (default 30000)
   --http-cache-mib N With --http-kernel: the kernel's cached (%cache) responses hold at most
                      N MiB, least recently used dropped first (default 64; 0: none)
+${profileHelp("every event of the run")}
 ${jetsHelp}`,
   positionals: oneArgument("KERNEL.jam"),
   check: checkRun,

@@ -24,6 +24,13 @@ import { defineCommand, noArguments, oneArgument } from "./_command.ts";
 import type { Command, Input } from "./_command.ts";
 import { age, openRuntime, size } from "./_data.ts";
 import { applyJets, jetsHelp, jetsOption, readJets } from "./_jets.ts";
+import {
+  finishProfile,
+  profileArgument,
+  profileHelp,
+  profileOption,
+  startProfile,
+} from "./_profile.ts";
 import { causeFromWords, causeTextHelp, nounJsonHelp, nounText } from "./noun_text.ts";
 import { checkNounJson, nounFromJson, nounToJson, parseNounJson } from "../core/json.ts";
 import type { Json } from "../core/json.ts";
@@ -112,6 +119,7 @@ const pokeOptions = {
   jam: { type: "string" },
   json: { type: "string" },
   text: { type: "boolean" },
+  ...profileOption,
   ...jetsOption,
 } as const;
 
@@ -121,6 +129,8 @@ interface PokeArgs {
   wire: string | { json: Json } | undefined;
   text: boolean;
   jets: string | undefined;
+  /** `--profile OUT`; null: no profile. */
+  profile: string | null;
 }
 
 function checkPoke({ values, positionals }: Input<typeof pokeOptions>): PokeArgs {
@@ -134,7 +144,8 @@ function checkPoke({ values, positionals }: Input<typeof pokeOptions>): PokeArgs
     : values.json !== undefined
     ? { json: causeJson(values.json) }
     : { noun: causeFromWords(positionals) };
-  return { cause, wire, text: values.text ?? false, jets: values.jets };
+  const profile = profileArgument(values.profile);
+  return { cause, wire, text: values.text ?? false, jets: values.jets, profile };
 }
 
 /**
@@ -196,17 +207,20 @@ async function runPoke(args: PokeArgs, dir: string): Promise<number> {
   using _wire = wire instanceof Noun ? wire : null;
   using runtime = await openRuntime(dir, { jets });
   let result;
+  using profile = startProfile(args.profile);
   try {
     using _progress = showProgressOn();
     result = runCompute(() => runtime.poke(cause, wire === undefined ? {} : { wire }));
   } catch (error) {
     if (!(error instanceof NockError)) throw error;
+    finishProfile(profile, args.profile, "cellar poke");
     error.traceNoun?.dispose();
     console.error(`cellar poke: the kernel rejected the event: ${error.message}`);
     for (const line of error.trace) console.error(`  ${line}`);
     return 1;
   }
   using effects = result.effects;
+  finishProfile(profile, args.profile, `cellar poke: event ${result.eventNumber}`);
   console.log(`event: ${result.eventNumber}`);
   console.log(`effects: ${nounText(effects, { text: args.text })}`);
   return 0;
@@ -230,6 +244,7 @@ ${nounJsonHelp}`,
   --jam FILE         The cause is the noun jammed in FILE
   --json NOUN        The cause written as JSON
   --text             Print atoms that are printable text as 'cords' (a guess)
+${profileHelp("the event")}
 ${jetsHelp}`,
   positionals: { name: "WORD", min: 0, max: Infinity },
   data: "write",

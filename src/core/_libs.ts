@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "4eec0c25b8177e855661a7f3826c43fe05d700e153c0b4927a7bf9a71f3e90c5",
-      size: 944680,
+      sha256: "bf31f6c950f8ba89bd49a2b2fed6a5d292fee0523f6c3fc7a3ace39a81317d15",
+      size: 958920,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "4e49189398a4d310b401c8fe1cc5f030e646964f330497f23ae03cc83ff152b4",
-      size: 826200,
+      sha256: "8d83f9cda47dca7d50404c1ec61befaa78bc61983cc440183e38cbe27c9364fd",
+      size: 834104,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "0a9469afa46a2d563a0473f499b488e46dadabfe8a3b0f8cd0dcfa92a41b0bbd",
-      size: 944803,
+      sha256: "de965cd48b68a3aabc1d1d95b1c5da6da925eed77e24b6c3a88cca08543fca33",
+      size: 940754,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "74d515b310735c5114998cab03b6aafbf838ac3589d5943e19e9066694d5af42",
-      size: 852576,
+      sha256: "fc20cbfacb31ca293dd592c0a269b161c557983648dbcdc40da79d0058b67403",
+      size: 852624,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "12ba34926537eed6b5700ee0463edd20ccb8ba780d3e28dcdd3d1f685256503d",
-      size: 1074176,
+      sha256: "7f60aad4d244660e07c9d325ed001c7083a9831cb356d0c950a5d498a042ee8a",
+      size: 1089536,
     },
   },
 };

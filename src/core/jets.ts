@@ -37,9 +37,10 @@ export function setJetCheck(on: boolean): void {
 }
 
 /**
- * Profiling of registered arms for {@linkcode jetReport}: calls and Nock steps per arm. While
- * it is on, arms without a jet run nested (no tail calls through them), so keep it for
- * diagnosis. Turning it off clears the profile.
+ * Profiling of registered arms for {@linkcode jetReport}: calls, Nock steps and time per arm,
+ * jet punts and %memo lookups. While it is on, arms without a jet (and jets that punt) run
+ * nested (no tail calls through them), so keep it for diagnosis. Turning it off clears the
+ * profile.
  *
  * @example
  * ```ts
@@ -176,8 +177,11 @@ export function setJetLimits(limits: JetLimits): void {
  * `k140/one/add * jet=add checks=N mismatches=M` (the star marking the jet, then the name of
  * its native entry; N of its calls checked
  * against the arm's Nock in jet-check mode, M of them mismatched). Then, when profiling, one
- * line per arm, most own steps first: `self-steps steps calls path +axis jet|nock`. Arms
- * marked `nock` with many steps are candidates for new jets.
+ * line per arm, most own steps first: `self-steps steps calls path +axis jet|nock self-us us
+ * punts memo-hits memo-misses` (own and inclusive Nock steps and microseconds, a recursive
+ * arm's inclusive counts from its outermost call; jet calls that punted to the Nock; a
+ * memoized arm's %memo lookups). Arms marked `nock` with many steps are candidates for new
+ * jets; `ProfileSession` (`src/runtime/profile.ts`) reads them as a table.
  *
  * @example
  * ```ts

@@ -16,6 +16,7 @@ import { createLogger, logFormats } from "./logger.ts";
 import type { LogFormat, Logger } from "./logger.ts";
 import { permissionReport, probeSandbox } from "./permissions.ts";
 import type { ClusterOptions } from "./cluster_options.ts";
+import { profileDirectory } from "./writer_profile.ts";
 
 const usage = `Usage: cellar serve [options]
 
@@ -62,6 +63,11 @@ Options:
   --timer-poke NOUN       with --timer: poke this cause (a JSON noun) instead
   --jets FILE             add the jet mappings and known cores of FILE (JSON, the form of
                           'cellar jets list --json') to the jet table before booting
+  --profile DIR           profile the writer's events by registered arm (%fast path): admin
+                          routes GET /profile (the busiest arms, JSON), GET /profile.svg (a
+                          flame graph), POST /profile/reset; at shutdown DIR/profile.txt,
+                          DIR/profile.folded and DIR/profile.svg (DIR is created when absent;
+                          not a symlink). Peek Workers are not profiled
   --probe-sandbox         print the permissions held and try what they must refuse, then exit
   -h, --help              this help
 
@@ -122,6 +128,7 @@ export function parseServeArgs(args: string[]): ServeCommand {
         "http-cache-mib": { type: "string" },
         files: { type: "string" },
         jets: { type: "string" },
+        profile: { type: "string" },
         timer: { type: "string" },
         "timer-poke": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -163,9 +170,17 @@ export function parseServeArgs(args: string[]): ServeCommand {
   if (cluster !== undefined) options.cluster = cluster;
   if (values.files !== undefined) options.files = values.files;
   if (values.jets !== undefined) options.jetsPath = values.jets;
+  if (values.profile !== undefined) options.profile = profileFlag(values.profile);
   const timer = timerArgs(values.timer, values["timer-poke"]);
   if (timer !== undefined) options.timer = timer;
   return { kind: values["probe-sandbox"] ? "probe" : "serve", options };
+}
+
+/** The --profile flag, checked before anything is made (a usage error, exit 2). */
+function profileFlag(dir: string): string {
+  const { problem } = profileDirectory(dir);
+  if (problem !== undefined) throw new UsageError(`Bad --profile: ${problem}`);
+  return dir;
 }
 
 /** The --timer and --timer-poke flags, checked. */

@@ -18,6 +18,7 @@ import type { LogFormat, LogLevel } from "./logger.ts";
 import type { Json } from "../core/json.ts";
 import type { DriverSettings } from "./writer_drivers.ts";
 import { defaultCacheBytes } from "../drivers/http_kernel.ts";
+import { profileDirectory } from "./writer_profile.ts";
 
 /** Options of `startServer`. */
 export interface ServerOptions {
@@ -74,6 +75,12 @@ export interface ServerOptions {
   jets?: JetTable;
   /** NockApp's interval timer (`--timer`): poke `cause` (default `[%timer ~]`) every `seconds`. */
   timer?: { seconds: number; cause?: Json };
+  /**
+   * Profile the writer's events (`--profile DIR`): the admin routes `GET /profile`,
+   * `GET /profile.svg` and `POST /profile/reset`, and at shutdown `DIR/profile.txt`,
+   * `.folded` and `.svg` (DIR is created when absent; it must not be a symlink).
+   */
+  profile?: string;
 }
 
 /** Options of a kernel that serves HTTP ({@linkcode ServerOptions.httpKernel}). */
@@ -163,6 +170,8 @@ export interface Settings {
   cluster?: ClusterSettings;
   /** What the writer's drivers are given. */
   drivers: DriverSettings;
+  /** The absolute profile directory ({@linkcode ServerOptions.profile}). */
+  profile?: string;
 }
 
 /** The message of an error of unknown type. */
@@ -207,6 +216,8 @@ export function resolveSettings(options: ServerOptions): Settings {
   // The kernel is read here so that an unreadable one fails before listening.
   const kernel = options.kernelPath === undefined ? undefined : readKernel(options.kernelPath);
   const jets = readJetTables(options);
+  const profile = profileDirectory(options.profile);
+  if (profile.problem) throw new ServerStartError(`Bad profile directory: ${profile.problem}`);
   const dataDir = makeDataDir(options.dataDir);
   // Process-wide: the writer and peek Workers match against the same table.
   for (const table of jets) addJets(table);
@@ -232,6 +243,7 @@ export function resolveSettings(options: ServerOptions): Settings {
       (message) => new ServerStartError(message),
     ),
     drivers: driverSettings(options),
+    profile: profile.dir,
   };
 }
 

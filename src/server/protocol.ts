@@ -18,6 +18,7 @@ import type {
 } from "./cluster_protocol.ts";
 import type { DriverSettings } from "./writer_drivers.ts";
 import type { LogFormat } from "./logger.ts";
+import type { ProfileReply, ProfileRequest } from "./writer_profile.ts";
 
 /** JSON written with the codec's options (docs/JSON.md); absent ones take their defaults. */
 export interface JsonFormat {
@@ -74,6 +75,8 @@ export type WriterRequest =
     logFormat?: LogFormat;
     /** The drivers' settings (`--files`, `--timer`). */
     drivers: DriverSettings;
+    /** Profile the events into this directory (`--profile DIR`; `writer_profile.ts`). */
+    profile?: string;
   }
   | {
     /** Pokes that arrived while the previous group was being committed, in arrival order:
@@ -82,6 +85,7 @@ export type WriterRequest =
     pokes: PokeItem[];
   }
   | { type: "status" }
+  | ProfileRequest
   | ClusterWriterRequest
   | { type: "close" };
 
@@ -127,6 +131,7 @@ export type WriterReply =
   | { type: "answers"; answers: PokeAnswer[] }
   | { type: "status"; status: WriterStatus; gcMs?: number; snapshotMs?: number }
   | EffectsMessage
+  | ProfileReply
   | ClusterWriterReply
   | { type: "closed" };
 

@@ -24,6 +24,7 @@ import type { NounFormat, PeekAnswer, PokeAnswer, PokeCall, WireError } from "./
 import { grafanaDashboard, healthz, readyz } from "./probes.ts";
 import { statusPageHtml } from "./status_page.ts";
 import type { Scope } from "./tokens.ts";
+import type { ProfileReply, ProfileRequest } from "./writer_profile.ts";
 
 /** The runtime as the handlers see it. */
 export interface Backend {
@@ -31,6 +32,8 @@ export interface Backend {
   poke(call: PokeCall): Promise<PokeAnswer>;
   /** Read a path of the committed state; null when no reader is ready yet. */
   peek(path: string[], reply: NounFormat): Promise<PeekAnswer> | null;
+  /** The writer's profile (`--profile DIR`); absent: the server cannot profile. */
+  profile?(action: ProfileRequest["action"]): Promise<ProfileReply>;
 }
 
 /** What every handler gets. */
@@ -76,6 +79,27 @@ export const routes: readonly Route[] = [
   { method: "POST", pattern: /^\/poke$/, path: "/poke", scope: "poke", handle: poke },
   { method: "GET", pattern: /^\/peek(\/|$)/, path: "/peek/*", scope: "peek", handle: peek },
   { method: "GET", pattern: /^\/effects$/, path: "/effects", scope: "subscribe", handle: effects },
+  {
+    method: "GET",
+    pattern: /^\/profile$/,
+    path: "/profile",
+    scope: "admin",
+    handle: (c) => profile(c),
+  },
+  {
+    method: "GET",
+    pattern: /^\/profile\.svg$/,
+    path: "/profile.svg",
+    scope: "admin",
+    handle: profileSvg,
+  },
+  {
+    method: "POST",
+    pattern: /^\/profile\/reset$/,
+    path: "/profile/reset",
+    scope: "admin",
+    handle: (context) => profile(context, "reset"),
+  },
   {
     method: "GET",
     pattern: /^\/health$/,
@@ -244,6 +268,43 @@ function effects(context: RouteContext, request: Request, url: URL): Response {
     throw context.observability.unavailable();
   }
   return effectsResponse(context.effects, request, url);
+}
+
+/** The writer's answer to a profile request; 404 when the server does not profile. */
+async function profileAnswer(
+  context: RouteContext,
+  action: ProfileRequest["action"],
+): Promise<ProfileReply> {
+  const reply = await context.backend.profile?.(action);
+  if (reply === undefined || reply.error !== undefined) {
+    throw new HttpError(
+      404,
+      "NotProfiling",
+      `No profile: ${reply?.error ?? "the server is not profiling"} (start it with --profile DIR)`,
+    );
+  }
+  return reply;
+}
+
+/** `GET /profile` (and `POST /profile/reset`, which empties it first): the table as JSON. */
+async function profile(
+  context: RouteContext,
+  action: "table" | "reset" = "table",
+): Promise<Response> {
+  const reply = await profileAnswer(context, action);
+  return jsonResponse(reply.table, 200, { "cache-control": "no-store" });
+}
+
+/** `GET /profile.svg`: the flame graph of the profile. */
+async function profileSvg(context: RouteContext): Promise<Response> {
+  const reply = await profileAnswer(context, "svg");
+  return new Response(reply.svg, {
+    headers: {
+      "content-type": "image/svg+xml",
+      "cache-control": "no-store",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    },
+  });
 }
 
 function metrics(context: RouteContext): Response {

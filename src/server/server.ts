@@ -25,7 +25,7 @@ import type { RunningServer, ServerOptions } from "./options.ts";
 import { PeekPool } from "./peek_pool.ts";
 import { serverFront } from "./kernel_routes.ts";
 import type { KernelAnswer } from "../drivers/http_kernel.ts";
-import type { RouteContext } from "./routes.ts";
+import type { Backend, RouteContext } from "./routes.ts";
 import { WriterClient } from "./writer_client.ts";
 import { startCluster } from "./cluster_server.ts";
 
@@ -71,6 +71,15 @@ function startWriter(
   });
 }
 
+/** The handlers' Backend: the writer and the peek pool, made after it (handlers run later). */
+function backendOf(writer: () => WriterClient, pool: () => PeekPool): Backend {
+  return {
+    poke: (call) => writer().poke(call),
+    peek: (path, as) => pool().peek(path, as),
+    profile: (action) => writer().profile(action),
+  };
+}
+
 /**
  * Start the server: listen at once, boot the runtime in the writer Worker, then start the
  * peek Workers. Throws {@linkcode ServerStartError} when an option is bad or the kernel
@@ -90,7 +99,7 @@ export function startServer(options: ServerOptions): RunningServer {
   const cluster = settings.cluster && startCluster(settings.cluster, observability, settings);
   const effects = new EffectsHub({ retentionEvents: options.effectsRetentionEvents });
   const context: RouteContext = {
-    backend: { poke: (call) => writer.poke(call), peek: (path, as) => pool.peek(path, as) },
+    backend: backendOf(() => writer, () => pool),
     observability,
     auth: new TokenAuthorizer(tokens, log),
     log,

@@ -20,6 +20,7 @@ import type { Settings } from "./options.ts";
 import type { EffectsMessage } from "./effects_stream.ts";
 import { closeWorker } from "./protocol.ts";
 import type { ClusterWriterReply } from "./cluster_protocol.ts";
+import type { ProfileReply, ProfileRequest } from "./writer_profile.ts";
 import type {
   PokeAnswer,
   PokeCall,
@@ -103,6 +104,8 @@ export class WriterClient {
   #worker: Worker;
   #events: WriterEvents;
   #pending = new Map<number, (answer: PokeAnswer) => void>();
+  /** Profile requests waiting for the writer's answer. */
+  #profiles = new Map<number, (reply: ProfileReply) => void>();
   /** Pokes not yet sent: they go as the next batch. */
   #waiting: PokeItem[] = [];
   /** Whether a batch is with the writer. */
@@ -138,6 +141,7 @@ export class WriterClient {
       cluster: settings.cluster?.writer,
       drivers: settings.drivers,
       logFormat: settings.logFormat,
+      profile: settings.profile,
     };
     const send = () => {
       // A server stopped while it prepared the directory opens nothing.
@@ -158,6 +162,15 @@ export class WriterClient {
     });
   }
 
+  /** Ask the writer for its profile's table or flame graph, or to reset it. */
+  profile(action: ProfileRequest["action"]): Promise<ProfileReply> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#profiles.set(id, resolve);
+      this.#worker.postMessage({ type: "profile", id, action } satisfies WriterRequest);
+    });
+  }
+
   /** Send the writer a message other than a poke (cluster mode's `apply`, `position`). */
   post(message: WriterRequest): void {
     this.#worker.postMessage(message);
@@ -175,6 +188,10 @@ export class WriterClient {
   /** Answer every poke still waiting with a `WriterFailed` error of `message`. */
   failPending(message: string): void {
     this.#waiting = [];
+    for (const [id, resolve] of this.#profiles) {
+      this.#profiles.delete(id);
+      resolve({ type: "profile", id, error: message });
+    }
     for (const [id, resolve] of this.#pending) {
       this.#pending.delete(id);
       resolve({ type: "pokeFailed", id, error: { status: 500, code: "WriterFailed", message } });
@@ -239,6 +256,10 @@ export class WriterClient {
         break;
       case "effects":
         this.#events.effects?.(m);
+        break;
+      case "profile":
+        this.#profiles.get(m.id)?.(m);
+        this.#profiles.delete(m.id);
         break;
       case "closed":
         this.#closed.resolve();

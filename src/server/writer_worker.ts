@@ -50,6 +50,7 @@ import { writerDrivers } from "./writer_drivers.ts";
 import { createLogger } from "./logger.ts";
 import type { Logger } from "./logger.ts";
 import { clusterHooks, clusterMessage, NotLeaderError } from "./cluster_writer.ts";
+import { finishWriterProfile, profileReply, startWriterProfile } from "./writer_profile.ts";
 
 /** Status after groups goes out at most this often (the timer covers the rest). */
 const statusEveryMs = 100;
@@ -208,6 +209,8 @@ function open(request: Extract<WriterRequest, { type: "open" }>): void {
     send({ type: "fatal", error: wireError(error, "poke") });
     return;
   }
+  // The events from here on; not the boot's replay.
+  startWriterProfile(request.profile);
   send({ type: "ready", boot: runtime.bootReport, status: snapshotStatus() });
   drivers?.start().catch((error) => log.warn(`the drivers failed: ${error}`));
   // The maintenance that a long replay may have made due.
@@ -419,6 +422,12 @@ async function close(): Promise<void> {
     log.warn(`stopping the drivers failed: ${error}`);
   }
   try {
+    const files = finishWriterProfile();
+    if (files !== null) log.info(`profile: ${files.folded}, ${files.svg}, ${files.table}`);
+  } catch (error) {
+    log.warn(`writing the profile failed: ${error instanceof Error ? error.message : error}`);
+  }
+  try {
     runtime?.close();
   } finally {
     runtime = null;
@@ -437,6 +446,9 @@ port.onmessage = (event: MessageEvent<WriterRequest>) => {
       break;
     case "status":
       if (runtime !== null) send({ type: "status", status: snapshotStatus() });
+      break;
+    case "profile":
+      send(profileReply(request));
       break;
     case "apply":
     case "position":
