@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "4eec0c25b8177e855661a7f3826c43fe05d700e153c0b4927a7bf9a71f3e90c5",
-      size: 944680,
+      sha256: "d87bd694580cf7183cb7714dbb395b207abd8ef4b5bbd8d0d70f81114a0caebd",
+      size: 965712,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "4e49189398a4d310b401c8fe1cc5f030e646964f330497f23ae03cc83ff152b4",
-      size: 826200,
+      sha256: "26275714f5817e087ac8579087804ad02da7e6ff53fac6462f7aa3f7d6fee564",
+      size: 845936,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "0a9469afa46a2d563a0473f499b488e46dadabfe8a3b0f8cd0dcfa92a41b0bbd",
-      size: 944803,
+      sha256: "e40d2e8924b295d8fbfc25ea9dacc92a31d463ddf6e4191ce6a676ee91ec25fd",
+      size: 960753,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "74d515b310735c5114998cab03b6aafbf838ac3589d5943e19e9066694d5af42",
-      size: 852576,
+      sha256: "5da5eedb7f74392f5c784113b4864fdf229e1b902bf6bc2d1045b4e66afb8ab9",
+      size: 872688,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "12ba34926537eed6b5700ee0463edd20ccb8ba780d3e28dcdd3d1f685256503d",
-      size: 1074176,
+      sha256: "0f4c57e04e4300816f93292c3c7425cfa04028cc1d98474bb119d0e1228a8217",
+      size: 1091584,
     },
   },
 };
