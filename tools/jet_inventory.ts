@@ -49,6 +49,7 @@ export function familyOf(path: string): string {
   const rules: [RegExp, string][] = [
     [/^one\/two\/tri\/qua\/pen\/hex\//, "crypto and encodings (hex)"],
     [/^one\/two\/tri\/qua\/pen\/ut\//, "type engine (ut)"],
+    [/^one\/two\/tri\/qua\/pen\/zeke\//, "Nockchain field (zeke)"],
     [/^one\/two\/tri\/qua\/pen\//, "types (pen)"],
     [/^one\/two\/tri\/qua\/po\//, "@p syllables (po)"],
     [
