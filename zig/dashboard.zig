@@ -90,6 +90,9 @@ const Registration = struct {
     next_same_mug: u32,
     path: []u8,
     jet: ?*const jets.Entry,
+    /// The type engine's door `ut` (`~%  %ut  +>+` below `pen`): the memo keys of its arms
+    /// hold its flag `vet` but not its loop sets `fan` and `rib` (see `keyParts`).
+    type_engine: bool = false,
     /// Jet-check mode: calls of this registration's jet checked against its arm's Nock, and
     /// those that disagreed (per-registration parts of `Stats.checks` and `Stats.mismatches`).
     checks: u64 = 0,
@@ -591,6 +594,7 @@ pub const Dashboard = struct {
             .next_same_mug = next_same_mug,
             .path = path,
             .jet = table.lookup(path),
+            .type_engine = axis == 15 and std.mem.endsWith(u8, path, "/pen/ut"),
         });
         if (d.reg(index).jet == null) d.stats.unmatched += 1;
         // A new battery: cached misses for it (or for copies of it) are now wrong.
@@ -876,7 +880,7 @@ pub const Dashboard = struct {
         assert(axis.isDirect());
         const formula = interpreter.slot(d.ws, core, axis) orelse return null;
         if (axis.raw() > std.math.maxInt(u32)) return null;
-        const parts = d.keyParts(core, r) orelse return null;
+        const parts = d.keyParts(core, r, .arm) orelse return null;
         const k = d.memo.key(tagOf(r, axis.raw()), parts) orelse return null;
         const hit = d.memo.lookup(k);
         if (d.profiling) d.countMemo(r, axis.raw(), hit != null);
@@ -903,7 +907,7 @@ pub const Dashboard = struct {
     /// registered subject, else `[subject formula]`.
     fn hintKey(d: *Dashboard, subject: Noun, formula: Noun) ?memo_mod.Key {
         if (d.findRegistration(subject)) |r| {
-            const parts = d.keyParts(subject, r) orelse return null;
+            const parts = d.keyParts(subject, r, .hint) orelse return null;
             const noun = d.ws.cell(formula, parts) catch return null;
             return d.memo.key(tagOf(r, 0), noun);
         }
@@ -915,7 +919,15 @@ pub const Dashboard = struct {
     /// subtrees beside the path to each parent (samples, context pins), as a list, innermost
     /// first. Batteries and the root's payload are fixed by the registration, so two
     /// instances with equal parts are equal cores. Null when a part cannot be allocated.
-    fn keyParts(d: *Dashboard, core: Noun, r: u32) ?Noun {
+    ///
+    /// For a memoized arm (`.arm`) below the type engine's door `ut`, the door's pin
+    /// `[fan rib vet]` counts as `vet` alone, as Urbit's runtime keys its type-engine caches
+    /// (`[vet sut ...]`): `fan` (holds being expanded) and `rib` (arms being checked) grow
+    /// with the nesting of a compile, so keys that hold them almost never meet again (a
+    /// compile of hoon.hoon's layer 4 hit 3% of its `play`s). They only detect loops: an
+    /// answer cached under other sets is the one the Nock gives unless the Nock would stop
+    /// a loop there (a `rest-loop` crash, a re-check `rib` skips, `redo`'s repo loop).
+    fn keyParts(d: *Dashboard, core: Noun, r: u32, use: enum { arm, hint }) ?Noun {
         var parts = Noun.zero;
         var c = core;
         var i = r;
@@ -932,12 +944,23 @@ pub const Dashboard = struct {
                 const right = (axis >> k) & 1 == 1;
                 const sibling = if (right) d.ws.head(c) else d.ws.tail(c);
                 // The sibling at the top on the way right is the battery (axis 2).
-                if (!(right and k + 1 == steps)) parts = d.ws.cell(sibling, parts) catch return null;
+                const loose = use == .arm and d.reg(i).type_engine and k == 0;
+                const part = if (loose) pinFlag(d.ws, sibling) catch return null else sibling;
+                if (!(right and k + 1 == steps)) parts = d.ws.cell(part, parts) catch return null;
                 c = if (right) d.ws.tail(c) else d.ws.head(c);
             }
             i = d.reg(i).parent;
         }
         return parts;
+    }
+
+    /// The key part of the type engine's pin: `vet` of `[fan rib vet]` when it is an atom,
+    /// else `[pin 0]` (a cell: never equal to a flag, and equal only for equal pins).
+    fn pinFlag(ws: *Workspace, pin: Noun) error{Meme}!Noun {
+        if (pin.isCell() and ws.tail(pin).isCell() and ws.tail(ws.tail(pin)).isAtom()) {
+            return ws.tail(ws.tail(pin));
+        }
+        return ws.cell(pin, Noun.zero);
     }
 
     fn runJet(d: *Dashboard, ctx: *Context, r: u32, core: Noun, axis: Noun) NockError!?Noun {
@@ -1556,8 +1579,20 @@ test "dashboard: memoized arms are keyed on the core's parts outside its batteri
     const root = try f.ws.cell(root_battery, Noun.direct(3159393));
     const core = try f.ws.tuple(&.{ f.d.batteryOf(r), Noun.direct(42), root });
     try testing.expectEqual(@as(?u32, r), f.d.findRegistration(core));
-    const parts = f.d.keyParts(core, r).?;
+    const parts = f.d.keyParts(core, r, .arm).?;
     try t.expectNoun(&f.ws, try t.parse(&f.ws, "[42 0]"), parts);
+}
+
+test "dashboard: the type engine's pin keys on its flag alone" {
+    var ws = try Workspace.init(testing.allocator, 1 << 20);
+    defer ws.deinit();
+    // `[fan rib vet]` with any sets gives `vet`; another shape stays apart from every flag.
+    const pin = try t.parse(&ws, "[[1 0 0] [[2 3 4] 0 0] 1]");
+    try testing.expectEqual(Noun.direct(1), try Dashboard.pinFlag(&ws, pin));
+    try testing.expectEqual(Noun.yes, try Dashboard.pinFlag(&ws, try t.parse(&ws, "[0 0 0]")));
+    try t.expectNoun(&ws, try t.parse(&ws, "[0 0]"), try Dashboard.pinFlag(&ws, Noun.zero));
+    try t.expectNoun(&ws, try t.parse(&ws, "[[0 1] 0]"), try Dashboard.pinFlag(&ws, try t.parse(&ws, "[0 1]")));
+    try t.expectNoun(&ws, try t.parse(&ws, "[[0 0 1 2] 0]"), try Dashboard.pinFlag(&ws, try t.parse(&ws, "[0 0 1 2]")));
 }
 
 test "dashboard: profiling writes folded stacks of the profiled arms" {

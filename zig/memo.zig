@@ -6,7 +6,8 @@
 //! Keys are what the product depends on, built by the dashboard (`Key`): for an arm of a
 //! registered core, the registration and arm (the tag) and the core's parts outside its
 //! registered batteries (samples and other payload along the parent chain), so a lookup
-//! never compares batteries; for a hint, `[formula parts]` when the subject is a registered
+//! never compares batteries (below the type engine's door `ut`, its loop sets `fan` and
+//! `rib` are left out, as Urbit's runtime keys them: `Dashboard.keyParts`); for a hint, `[formula parts]` when the subject is a registered
 //! core, else `[subject formula]`. A key is found by its hash and confirmed by structural
 //! equality, which unifies the probe with the stored key (`equality.unify`), so the next
 //! lookup with the same nouns is a pointer comparison.

@@ -11,7 +11,7 @@
 //! bits, a chapter map deeper than the walk's stack) punt to the Nock.
 //!
 //! Memoized (the dashboard runs their Nock through the %memo cache, keyed on the core's
-//! parts outside its batteries): `open:ap` (arm 10 of the `ap` door: desugaring a hoon,
+//! parts outside its batteries, the `ut` door's `[fan rib vet]` counting as `vet`): `open:ap` (arm 10 of the `ap` door: desugaring a hoon,
 //! called again for the same hoon by play, mint and mull), the `ut` gates that the profile
 //! of a compile shows busiest after those the table memoizes already (`nest`, `redo`,
 //! `chip`, `toss`, `gain`, `lose`), and `hike` (nock composition) of `%pen`.
