@@ -19,6 +19,7 @@ import {
   jetReport,
   NockError,
   setJetCheck,
+  setJetLimits,
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
@@ -136,8 +137,22 @@ function hoon(): Hoon {
 }
 globalThis.addEventListener("unload", () => booted?.dispose());
 
-/** Run one case in jet-check mode; a failure message, or null. */
+/** The dashboard's default step budget of one check (`jet_check_steps_default`). */
+const defaultCheckSteps = 1_000_000;
+
+/** Run one case in jet-check mode, within its own step budget if it has one. */
 function run(name: string, test: Case): string | null {
+  if (test.steps === undefined) return runCase(name, test);
+  setJetLimits({ checkSteps: test.steps });
+  try {
+    return runCase(name, test);
+  } finally {
+    setJetLimits({ checkSteps: defaultCheckSteps });
+  }
+}
+
+/** Run one case in jet-check mode; a failure message, or null. */
+function runCase(name: string, test: Case): string | null {
   let shown: string;
   try {
     using product = hoon().wish(test.expr);
