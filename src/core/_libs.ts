@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "4eec0c25b8177e855661a7f3826c43fe05d700e153c0b4927a7bf9a71f3e90c5",
-      size: 944680,
+      sha256: "5112f4c040f71024d9c824bd94f4f1340a495a21d7e37ae00e32423daa2dead2",
+      size: 1001648,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "4e49189398a4d310b401c8fe1cc5f030e646964f330497f23ae03cc83ff152b4",
-      size: 826200,
+      sha256: "04f578f2350c35d7807e458cb6c77a17e82d3ea427a5b0ef678000d696888438",
+      size: 869136,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "0a9469afa46a2d563a0473f499b488e46dadabfe8a3b0f8cd0dcfa92a41b0bbd",
-      size: 944803,
+      sha256: "84b6b0e732ee2f9f0e8c6f25885378a8aa459187ca662d140884aaa9e3e1ca8e",
+      size: 998912,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "74d515b310735c5114998cab03b6aafbf838ac3589d5943e19e9066694d5af42",
-      size: 852576,
+      sha256: "26c3c85d17e4af897bfae22939042403110e85eed40c66d05d8171cd84f178d8",
+      size: 906560,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "12ba34926537eed6b5700ee0463edd20ccb8ba780d3e28dcdd3d1f685256503d",
-      size: 1074176,
+      sha256: "43a603156418f908da5bf9d59b7ab380940b821531483f1586aa1c65abc2ad79",
+      size: 1130496,
     },
   },
 };
