@@ -8,6 +8,11 @@
  * The Nock of `ed-sign` and `ed-puck` multiplies curve points with Hoon's bignum field
  * arithmetic and takes seconds: each runs once.
  *
+ * In jet-check mode the jets the arm's Nock reaches run natively: `ecbc-de-nock` is the
+ * whole Nock of an AES-256 decryption (what every CBC decryption ran per block before the
+ * AES jets), while `cbca-de-nock` and `siva-*-nock` are their Nock over jetted AES cores
+ * (for SIV, as before: its MAC and CTR ran on the existing `cbca`/`ctra` encryption jets).
+ *
  * @module
  */
 import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
@@ -33,6 +38,15 @@ const arms: Arm[] = [
   { name: "ed-sign", gate: `|=(m=@ (sign:ed:crypto m ${seed}))`, sample: 0x72, calls: 20 },
   { name: "ed-puck", gate: "|=(s=@ (puck:ed:crypto s))", sample: 12345, calls: 20 },
   { name: "cbca-en", gate: "|=(m=@ (~(en cbca:aes:crypto 0x1234 5) m))", sample: 9, calls: 200 },
+  { name: "cbca-de", gate: "|=(m=@ (~(de cbca:aes:crypto 0x1234 5) m))", sample: 9, calls: 20 },
+  { name: "ecbc-de", gate: "|=(m=@ (~(de ecbc:aes:crypto 0x1234) m))", sample: 9, calls: 20 },
+  { name: "siva-en", gate: "|=(m=@ (~(en siva:aes:crypto 0x1234 ~[7]) m))", sample: 9, calls: 20 },
+  {
+    name: "siva-de",
+    gate: "|=(m=@ (~(de siva:aes:crypto 0x1234 ~[7]) (~(en siva:aes:crypto 0x1234 ~[7]) m)))",
+    sample: 9,
+    calls: 20,
+  },
   { name: "scr-hsh", gate: "|=(p=@ (hsh:scr:crypto p 'salt' 16 1 1 32))", sample: 7, calls: 50 },
   {
     name: "ripemd160",

@@ -6,15 +6,22 @@
  * @module
  */
 
-/** An expression; its product as `formatNoun` prints it, or a crash; or only the check. */
+/**
+ * An expression; its product as `formatNoun` prints it, or a crash; or only the check.
+ * `steps`: the check's step budget when the arm's Nock needs more than the default.
+ */
 export interface Case {
   expr: string;
   product?: string;
   crash?: boolean;
+  steps?: number;
 }
 
 export const c = (expr: string, product?: string): Case => ({ expr, product });
 export const crash = (expr: string): Case => ({ expr, crash: true });
+
+/** `test` with a jet-check step budget of its own (for arms whose Nock is slow). */
+export const budget = (steps: number, test: Case): Case => ({ ...test, steps });
 
 /** A deterministic generator (xorshift32), so that a failure can be reproduced. */
 export function random(seed: number): () => number {

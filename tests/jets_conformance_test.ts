@@ -19,10 +19,12 @@ import {
   jetReport,
   NockError,
   setJetCheck,
+  setJetLimits,
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
 import { cryptoCases } from "./_jets_crypto_cases.ts";
+import { encodingsCases } from "./_jets_encodings_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { nockchainCases } from "./_jets_nockchain_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
@@ -128,6 +130,7 @@ const cases: Record<string, Case[]> = {
   ...mapsCases,
   ...typesCases,
   ...cryptoCases,
+  ...encodingsCases,
 };
 
 let booted: Hoon | undefined;
@@ -137,8 +140,22 @@ function hoon(): Hoon {
 }
 globalThis.addEventListener("unload", () => booted?.dispose());
 
-/** Run one case in jet-check mode; a failure message, or null. */
+/** The dashboard's default step budget of one check (`jet_check_steps_default`). */
+const defaultCheckSteps = 1_000_000;
+
+/** Run one case in jet-check mode, within its own step budget if it has one. */
 function run(name: string, test: Case): string | null {
+  if (test.steps === undefined) return runCase(name, test);
+  setJetLimits({ checkSteps: test.steps });
+  try {
+    return runCase(name, test);
+  } finally {
+    setJetLimits({ checkSteps: defaultCheckSteps });
+  }
+}
+
+/** Run one case in jet-check mode; a failure message, or null. */
+function runCase(name: string, test: Case): string | null {
   let shown: string;
   try {
     using product = hoon().wish(test.expr);

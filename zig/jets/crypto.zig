@@ -1,7 +1,8 @@
 //! Jets of zuse's crypto arms (`++crypto`, registered under the `%hex` layer of the ivory
 //! pill): the hashes `hex/blake` and `hex/ripemd` here; ed25519 (`hex/coed/ed`),
 //! AES (`hex/aes`) and the key derivations (`hex/scr`) live in crypto_ed.zig,
-//! crypto_aes.zig and crypto_kdf.zig and join this family's tables here. All are gates.
+//! crypto_aes.zig (SIV: crypto_siv.zig) and crypto_kdf.zig and join this family's tables
+//! here. All are gates.
 //! Sample axes:
 //!   blake2b               [msg=byts key=byts out=@ud] at 24 25, 52 53, 27
 //!   ripemd160             byts [wid=@ud dat=@] at 12 13
@@ -24,6 +25,7 @@ const common = @import("common.zig");
 const entry = @import("entry.zig");
 const ed = @import("crypto_ed.zig");
 const aes = @import("crypto_aes.zig");
+const siv = @import("crypto_siv.zig");
 const kdf = @import("crypto_kdf.zig");
 const hash = @import("hash.zig");
 const JetError = common.JetError;
@@ -34,12 +36,12 @@ const hash_entries = [_]entry.Entry{
     entry.plain("ripemd160", ripemd160, "byts [wid=@ud dat=@] 12 13"),
 };
 
-pub const entries = hash_entries ++ ed.entries ++ aes.entries ++ kdf.entries;
+pub const entries = hash_entries ++ ed.entries ++ aes.entries ++ siv.entries ++ kdf.entries;
 
 pub const layers = [_]entry.Layer{
     .{ .prefix = "one/two/tri/qua/pen/hex/blake", .names = &.{"blake2b"} },
     .{ .prefix = "one/two/tri/qua/pen/hex/ripemd", .names = &.{"ripemd160"} },
-} ++ ed.layers ++ aes.layers ++ kdf.layers;
+} ++ ed.layers ++ aes.layers ++ siv.layers ++ kdf.layers;
 
 /// A byte length from the sample: Meme beyond the workspace's size.
 fn lengthOf(ws: *const Workspace, n: Noun) JetError!u64 {
@@ -261,5 +263,6 @@ test "crypto blake2b: RFC 7693's vector, keyed hashing and Hoon's clamps" {
 test {
     _ = ed;
     _ = aes;
+    _ = siv;
     _ = kdf;
 }

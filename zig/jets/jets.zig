@@ -55,6 +55,7 @@ const families = .{
     @import("types.zig"),
     @import("crypto.zig"),
     @import("nockchain.zig"),
+    @import("encodings.zig"),
 };
 
 const base_entries = [_]Entry{
