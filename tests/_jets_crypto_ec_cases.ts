@@ -115,4 +115,38 @@ const secpCases: Record<string, Case[]> = {
   ],
 };
 
-export const cryptoEcCases: Record<string, Case[]> = { ...secpCases };
+// RFC 4231 (HMAC-SHA-256, -512) and RFC 2202 (HMAC-SHA-1) test cases 2 and 6; byts are
+// big-endian, so the text is `swp`ped.
+const jefe = "[4 (swp 3 'Jefe')] [28 (swp 3 'what do ya want for nothing?')]";
+const longKey = "[131 (fil 3 131 0xaa)] " +
+  "[54 (swp 3 'Test Using Larger Than Block-Size Key - Hash Key First')]";
+const hmacCases: Record<string, Case[]> = {
+  hmac: [
+    c(
+      `(hmac-sha256l:hmac:crypto ${jefe})`,
+      dec("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+    ),
+    c(
+      `(hmac-sha512l:hmac:crypto ${jefe})`,
+      dec(
+        "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554" +
+          "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+      ),
+    ),
+    c(`(hmac-sha1l:hmac:crypto ${jefe})`, dec("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")),
+    c(
+      `(hmac-sha256l:hmac:crypto ${longKey})`,
+      dec("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+    ),
+    // The atom form, and a key and message longer than their widths (cut to them).
+    c("(hmac-sha256:hmac:crypto 'Jefe' 'what do ya want for nothing?')"),
+    c("(hmac-sha256l:hmac:crypto [2 0x1.2345] [1 0x6789])"),
+    // Any hash gate: a key over the block size is hashed by it, a short output padded.
+    c("(hmac:hmac:crypto [|=([a=@u b=@] (mix a b)) 4 2] [7 0x1234.5678] [2 0xab.cdef])"),
+  ],
+};
+
+export const cryptoEcCases: Record<string, Case[]> = {
+  ...secpCases,
+  ...hmacCases,
+};
