@@ -25,6 +25,7 @@ import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
 import { cryptoCases } from "./_jets_crypto_cases.ts";
 import { encodingsCases } from "./_jets_encodings_cases.ts";
+import { cryptoEcCases } from "./_jets_crypto_ec_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { nockchainCases } from "./_jets_nockchain_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
@@ -131,6 +132,7 @@ const cases: Record<string, Case[]> = {
   ...typesCases,
   ...cryptoCases,
   ...encodingsCases,
+  ...cryptoEcCases,
 };
 
 let booted: Hoon | undefined;

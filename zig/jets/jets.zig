@@ -56,6 +56,7 @@ const families = .{
     @import("crypto.zig"),
     @import("nockchain.zig"),
     @import("encodings.zig"),
+    @import("crypto_ec.zig"),
 };
 
 const base_entries = [_]Entry{
