@@ -54,6 +54,7 @@ const families = .{
     @import("maps.zig"),
     @import("types.zig"),
     @import("crypto.zig"),
+    @import("floats.zig"),
 };
 
 const base_entries = [_]Entry{
