@@ -23,6 +23,7 @@ import {
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
 import { cryptoCases } from "./_jets_crypto_cases.ts";
+import { floatsCases } from "./_jets_floats_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
@@ -127,6 +128,7 @@ const cases: Record<string, Case[]> = {
   ...mapsCases,
   ...typesCases,
   ...cryptoCases,
+  ...floatsCases,
 };
 
 let booted: Hoon | undefined;
