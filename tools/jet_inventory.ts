@@ -28,6 +28,8 @@ const warmups = [
   '(crip (cass "Ab"))',
   "(add:rs .1 .2)",
   "(add:rd .~1 .~2)",
+  // The float jets no longer run `++sea`, which was where the warm-ups met `cut`.
+  "(cut 3 [0 1] 1)",
   "(shax 1)",
   "(fein:ob 1)",
   "(ream '(add 1 2)')",

@@ -57,6 +57,7 @@ const families = .{
     @import("nockchain.zig"),
     @import("encodings.zig"),
     @import("crypto_ec.zig"),
+    @import("floats.zig"),
 };
 
 const base_entries = [_]Entry{
