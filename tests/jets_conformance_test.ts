@@ -25,6 +25,7 @@ import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
 import { cryptoCases } from "./_jets_crypto_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
+import { stdlibCases } from "./_jets_stdlib_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
 import { typesCases } from "./_jets_types_cases.ts";
 
@@ -127,6 +128,7 @@ const cases: Record<string, Case[]> = {
   ...mapsCases,
   ...typesCases,
   ...cryptoCases,
+  ...stdlibCases,
 };
 
 let booted: Hoon | undefined;

@@ -54,6 +54,7 @@ const families = .{
     @import("maps.zig"),
     @import("types.zig"),
     @import("crypto.zig"),
+    @import("stdlib.zig"),
 };
 
 const base_entries = [_]Entry{
