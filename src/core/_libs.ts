@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "4eec0c25b8177e855661a7f3826c43fe05d700e153c0b4927a7bf9a71f3e90c5",
-      size: 944680,
+      sha256: "995248ad11731fac1adcacc2f9bb26937f58ae201aa1239f02231a0bd8092a64",
+      size: 970448,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "4e49189398a4d310b401c8fe1cc5f030e646964f330497f23ae03cc83ff152b4",
-      size: 826200,
+      sha256: "8b3a6217353153fb460f61ea27ce19585c4c588df0be6e77c222cd7e087fac18",
+      size: 848384,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "0a9469afa46a2d563a0473f499b488e46dadabfe8a3b0f8cd0dcfa92a41b0bbd",
-      size: 944803,
+      sha256: "1ab855aac799543823841c8e0802cec55e6bf09a48c5f21dff03a26a15a01cd9",
+      size: 967763,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "74d515b310735c5114998cab03b6aafbf838ac3589d5943e19e9066694d5af42",
-      size: 852576,
+      sha256: "93ed8d0459bb45743d9f4719528876f5d1744128e58e573b5e999cc027bdc452",
+      size: 871504,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "12ba34926537eed6b5700ee0463edd20ccb8ba780d3e28dcdd3d1f685256503d",
-      size: 1074176,
+      sha256: "a7d51a02084d4909d48f9bf785a132f34cf89a5b8e2a8c90be7259ecf3b0453a",
+      size: 1098240,
     },
   },
 };
