@@ -272,12 +272,23 @@ function mintCases(): BenchCase[] {
   }];
 }
 
-/** `(~(gas by *(map @ @)) ...)` of 10,000 pairs, the gate compiled once. */
+/** The map gates of `mapCases`: a build, and a build followed by a `get` of every key. */
+const mapGates = {
+  "jets/map-10k": "|=(n=@ (~(gas by *(map @ @)) (turn (gulf 1 n) |=(a=@ [a a]))))",
+  "jets/map-10k-lookups": "|=(n=@ =/(m (~(gas by *(map @ @)) (turn (gulf 1 n) |=(a=@ [a a]))) " +
+    "(turn (gulf 1 n) ~(get by m))))",
+};
+
+/** `(~(gas by *(map @ @)) ...)` of 10,000 pairs (and 10,000 lookups), the gate compiled once. */
 function mapCases(): BenchCase[] {
+  return Object.entries(mapGates).map(([name, source]) => mapCase(name, source));
+}
+
+function mapCase(name: string, source: string): BenchCase {
   let hoon: Hoon | null = null;
   let gate: Noun | null = null;
-  return [{
-    name: "jets/map-10k",
+  return {
+    name,
     unit: "ms",
     better: "lower",
     samples: 3,
@@ -285,7 +296,7 @@ function mapCases(): BenchCase[] {
     target: { op: "<=", value: 20 },
     setup: () => {
       hoon = boot();
-      gate = hoon.wish("|=(n=@ (~(gas by *(map @ @)) (turn (gulf 1 n) |=(a=@ [a a]))))");
+      gate = hoon.wish(source);
     },
     sample: () => {
       using call = Noun.from([gate!, 10_000]);
@@ -298,7 +309,7 @@ function mapCases(): BenchCase[] {
       hoon?.dispose();
       gate = hoon = null;
     },
-  }];
+  };
 }
 
 /** Every jets benchmark case. */

@@ -35,7 +35,7 @@ fn blockBits(bloq: u64, step: u64) u64 {
 }
 
 /// A bite's size in bits: a bloq (one block) or `[bloq step]`.
-fn bite(ws: *const Workspace, n: Noun) JetError!u64 {
+pub fn bite(ws: *const Workspace, n: Noun) JetError!u64 {
     if (n.isAtom()) return blockBits(common.saturated(ws, n), 1);
     assert(n.isCell());
     const bloq = try common.expectAtom(ws.head(n));

@@ -58,6 +58,7 @@ const families = .{
     @import("encodings.zig"),
     @import("crypto_ec.zig"),
     @import("floats.zig"),
+    @import("stdlib.zig"),
 };
 
 const base_entries = [_]Entry{

@@ -25,6 +25,7 @@ const Workspace = @import("../workspace.zig").Workspace;
 const common = @import("common.zig");
 const E = @import("entry.zig");
 const treap = @import("treap.zig");
+const treap_build = @import("treap_build.zig");
 const JetError = common.JetError;
 const Slam = common.Slam;
 const Kind = treap.Kind;
@@ -151,10 +152,12 @@ pub fn inDel(ws: *Workspace, core: Noun) JetError!Noun {
     return treap.del(ws, .set, try tree(ws, core), try sample(ws, core));
 }
 
-/// `gas`: each item of the list put in turn. An improper list, or (in a map) an item that
-/// is an atom, is Exit, as reading `i.b` or `p.i.b` there is.
+/// `gas`: each item of the list put in turn (into `~`, built in bulk: treap_build.zig). An
+/// improper list, or (in a map) an item that is an atom, is Exit, as reading `i.b` or
+/// `p.i.b` there is.
 fn gas(ws: *Workspace, comptime kind: Kind, core: Noun) JetError!Noun {
     var acc = try tree(ws, core);
+    if (acc == Noun.zero) return treap_build.gasEmpty(ws, kind, try sample(ws, core));
     var x = try sample(ws, core);
     while (x.isCell()) : (x = ws.tail(x)) {
         const item = ws.head(x);
@@ -435,6 +438,7 @@ const equality = @import("../equality.zig");
 
 test {
     _ = treap;
+    _ = treap_build;
 }
 
 /// A gate built in a door: `[battery sample [battery a context]]` (sample 6, tree 30).

@@ -95,8 +95,8 @@ fn nodeKey(ws: *Workspace, comptime kind: Kind, n: Noun) JetError!Key {
 const Step = struct { tree: Noun, node: Node, key: Key, left: bool };
 
 const Path = struct {
-    steps: [depth_max]Step = undefined,
-    len: usize = 0,
+    steps: [depth_max]Step,
+    len: usize,
 
     fn push(p: *Path, step: Step) JetError!void {
         if (p.len == depth_max) return error.Punt;
@@ -135,7 +135,8 @@ pub fn find(ws: *Workspace, comptime kind: Kind, a: Noun, key: Noun) JetError!?N
 
 /// `put`: `key` (with `value` in a map) added, rotated up while it outranks its parent.
 pub fn put(ws: *Workspace, comptime kind: Kind, a: Noun, key: Noun, value: Noun) JetError!Noun {
-    var path: Path = .{};
+    var path: Path = undefined; // Not `.{}`: that would fill 28 KiB per call.
+    path.len = 0;
     const k = try Key.of(ws, key);
     const bottom = if (try descend(ws, kind, a, k, &path)) |x| blk: {
         if (kind == .set) break :blk x;
@@ -182,7 +183,8 @@ fn rebuild(ws: *Workspace, path: *const Path, bottom: Noun) JetError!Noun {
 /// The merge of two trees whose keys are all ordered `l` before `r` (`del`'s and `dif`'s
 /// inner trap): the one whose root has priority on top, the rest merged below it.
 pub fn merge(ws: *Workspace, comptime kind: Kind, l0: Noun, r0: Noun) JetError!Noun {
-    var path: Path = .{};
+    var path: Path = undefined; // Not `.{}`: that would fill 28 KiB per call.
+    path.len = 0;
     var l = l0;
     var r = r0;
     const bottom = while (true) {
@@ -206,7 +208,8 @@ pub fn merge(ws: *Workspace, comptime kind: Kind, l0: Noun, r0: Noun) JetError!N
 
 /// `del`: the tree without `key`.
 pub fn del(ws: *Workspace, comptime kind: Kind, a: Noun, key: Noun) JetError!Noun {
-    var path: Path = .{};
+    var path: Path = undefined; // Not `.{}`: that would fill 28 KiB per call.
+    path.len = 0;
     const x = try descend(ws, kind, a, try Key.of(ws, key), &path) orelse {
         // Hoon rebuilds every node on the path unchanged: a tree equal to `a`.
         return a;
@@ -217,7 +220,8 @@ pub fn del(ws: *Workspace, comptime kind: Kind, a: Noun, key: Noun) JetError!Nou
 
 /// `bif`: the keys before and after `key`, as `[l r]`, `key` itself left out.
 pub fn split(ws: *Workspace, comptime kind: Kind, a: Noun, key: Noun) JetError![2]Noun {
-    var path: Path = .{};
+    var path: Path = undefined; // Not `.{}`: that would fill 28 KiB per call.
+    path.len = 0;
     var lr: [2]Noun = .{ Noun.zero, Noun.zero };
     if (try descend(ws, kind, a, try Key.of(ws, key), &path)) |x| {
         const nd = nodeOf(ws, x);
