@@ -62,7 +62,6 @@ export const stdlibCases: Record<string, Case[]> = {
     c("(pow 0 0)", "1"),
     c("(pow 0 9)", "0"),
     c("(pow 7 1)", "7"),
-    crash(`(pow ${forge("@", "[1 2]")} 2)`),
     ...atoms(6, 50).map((b, i) => {
       const a = BigInt(i + 2);
       return c(`(pow ${a} ${b})`, String(a ** b));
@@ -100,7 +99,6 @@ export const stdlibCases: Record<string, Case[]> = {
     c(`(slag 0 ${improper})`, "[1 2 5]"),
     c(`(slag 2 ${improper})`, "5"),
     crash(`(slag 3 ${improper})`),
-    crash(`(slag ${forge("@", "[1 2]")} ${list([5n])})`),
     ...lists.map((xs, i) => c(`(slag ${i * 3} ${list(xs)})`, shown(xs.slice(i * 3)))),
   ],
   sort: [
@@ -121,7 +119,6 @@ export const stdlibCases: Record<string, Case[]> = {
     c("(fil 3 0 5)", "0"),
     c("(fil 0 3 1)", "7"),
     c("(fil 5 4 0)", "0"),
-    crash(`(fil 3 2 ${forge("@", "[1 2]")})`),
     ...atoms(6, 2 ** 20).map((x, i) => c(`(fil ${i % 4} ${i + 1} ${dot(x)})`)),
   ],
 };
