@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "bf31f6c950f8ba89bd49a2b2fed6a5d292fee0523f6c3fc7a3ace39a81317d15",
-      size: 958920,
+      sha256: "f1adb6830193015c3575170f5c528778be398c0aa5730d6ebb6f3682c5565dea",
+      size: 1250992,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "8d83f9cda47dca7d50404c1ec61befaa78bc61983cc440183e38cbe27c9364fd",
-      size: 834104,
+      sha256: "dd52689b97770e45e1cbe9e9e7c3848fe7554564c96595e38ca7ca90c40e9bb9",
+      size: 1089920,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "de965cd48b68a3aabc1d1d95b1c5da6da925eed77e24b6c3a88cca08543fca33",
-      size: 940754,
+      sha256: "5e46f06a15ec6535a061387164e024646faf392feb99f48ac5b79fbf229348bc",
+      size: 1226525,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "fc20cbfacb31ca293dd592c0a269b161c557983648dbcdc40da79d0058b67403",
-      size: 852624,
+      sha256: "6050f73f241681602129cd9113fb15300aa198dec9f4581abcb5a563660d438c",
+      size: 1109984,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "7f60aad4d244660e07c9d325ed001c7083a9831cb356d0c950a5d498a042ee8a",
-      size: 1089536,
+      sha256: "869b305f006479c54317692e47c2f3d27fad2851c2943917caa0ab7fd0fe7fe7",
+      size: 1370112,
     },
   },
 };
