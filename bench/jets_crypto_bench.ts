@@ -15,24 +15,11 @@
  *
  * @module
  */
-import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
-import { Hoon, jetStats, lastSteps, nock, Noun, setJetCheck, setJetLimits } from "../mod.ts";
-
-const pillPath = corpusPath("pills/ivory.pill");
-const skip = pillPath === null ? "../shared/corpus is absent" : undefined;
+import type { BenchCase } from "./harness.ts";
+import { type Arm, jetArmCases } from "./_jet_arms.ts";
 
 /** RFC 8032 test 1's seed, as a Hoon atom. */
 const seed = "0x607f.ae1c.03ac.3b70.1969.327b.69c5.4944.c42c.ec92.f44a.84ba.605a.fdef.9db1.619d";
-
-interface Arm {
-  name: string;
-  /** A gate of one atom that calls the arm. */
-  gate: string;
-  /** The sample to slam it with. */
-  sample: number;
-  /** Jetted calls per sample, and samples. */
-  calls: number;
-}
 
 const arms: Arm[] = [
   { name: "ed-sign", gate: `|=(m=@ (sign:ed:crypto m ${seed}))`, sample: 0x72, calls: 20 },
@@ -56,77 +43,7 @@ const arms: Arm[] = [
   },
 ];
 
-let hoon: Hoon | null = null;
-function booted(): Hoon {
-  hoon ??= Hoon.boot(Deno.readFileSync(pillPath!));
-  return hoon;
-}
-
-/** Slam `gate` with `sample` `calls` times; milliseconds per call. */
-function slamMs(gate: Noun, sample: number, calls: number): number {
-  using call = Noun.from([gate, sample]);
-  using slam = Noun.from([9, 2, 10, [6, 0, 3], 0, 2]);
-  const ms = timeMs(() => {
-    for (let i = 0; i < calls; i++) nock(call, slam).dispose();
-  });
-  return ms / calls;
-}
-
-function armCases(arm: Arm): BenchCase[] {
-  let gate: Noun | null = null;
-  const setup = () => {
-    gate ??= booted().wish(arm.gate);
-  };
-  return [{
-    name: `crypto/${arm.name}`,
-    unit: "ms",
-    better: "lower",
-    samples: 5,
-    skip,
-    setup,
-    sample: () => ({ value: slamMs(gate!, arm.sample, arm.calls) }),
-  }, {
-    name: `crypto/${arm.name}-nock`,
-    unit: "ms",
-    better: "lower",
-    samples: 1,
-    skip,
-    setup,
-    sample: () => {
-      const before = jetStats();
-      setJetLimits({ checkSteps: 0 });
-      setJetCheck(true);
-      let ms: number;
-      try {
-        ms = slamMs(gate!, arm.sample, 1);
-      } finally {
-        setJetCheck(false);
-        setJetLimits({ checkSteps: 1_000_000 });
-      }
-      const after = jetStats();
-      const extra = {
-        steps: lastSteps(),
-        checks: after.checks - before.checks,
-        mismatches: after.mismatches - before.mismatches,
-      };
-      return { value: ms, extra };
-    },
-    teardown: () => {
-      gate?.dispose();
-      gate = null;
-    },
-  }];
-}
-
 /** Every crypto jet benchmark case. */
 export function cases(): BenchCase[] {
-  const all = arms.flatMap(armCases);
-  const last = all[all.length - 1];
-  const teardown = last.teardown;
-  last.teardown = () => {
-    teardown?.();
-    hoon?.dispose();
-    hoon = null;
-  };
-  return all;
+  return jetArmCases("crypto", arms);
 }

@@ -8,11 +8,8 @@
  *
  * @module
  */
-import { type BenchCase, corpusPath, timeMs } from "./harness.ts";
-import { Hoon, jetStats, lastSteps, nock, Noun, setJetCheck, setJetLimits } from "../mod.ts";
-
-const pillPath = corpusPath("pills/ivory.pill");
-const skip = pillPath === null ? "../shared/corpus is absent" : undefined;
+import type { BenchCase } from "./harness.ts";
+import { type Arm, jetArmCases } from "./_jet_arms.ts";
 
 const secp = "secp256k1:secp:crypto";
 /** BIP-340 test vector 0: the public key of secret key 3 and its signature of message 0. */
@@ -20,16 +17,6 @@ const bipPublic =
   "0xf930.8a01.9258.c310.4934.4f85.f89d.5229.b531.c845.836f.99b0.8601.f113.bce0.36f9";
 const bipSignature = "0xe907.831f.8084.8d10.69a5.371b.4024.1036.4bdf.1c5f.8307.b008.4c55.f1ce." +
   "2dca.8215.25f6.6a4a.85ea.8b71.e482.a74f.382d.2ce5.ebee.e8fd.b217.2f47.7df4.900d.3105.36c0";
-
-interface Arm {
-  name: string;
-  /** A gate of one atom that calls the arm. */
-  gate: string;
-  /** The sample to slam it with. */
-  sample: number;
-  /** Jetted calls per sample. */
-  calls: number;
-}
 
 const arms: Arm[] = [
   { name: "secp-make", gate: `|=(h=@ (make-k:${secp} h 1))`, sample: 7, calls: 200 },
@@ -55,75 +42,7 @@ const arms: Arm[] = [
   },
 ];
 
-let hoon: Hoon | null = null;
-function booted(): Hoon {
-  hoon ??= Hoon.boot(Deno.readFileSync(pillPath!));
-  return hoon;
-}
-
-/** Slam `gate` with `sample` `calls` times; milliseconds per call. */
-function slamMs(gate: Noun, sample: number, calls: number): number {
-  using call = Noun.from([gate, sample]);
-  using slam = Noun.from([9, 2, 10, [6, 0, 3], 0, 2]);
-  const ms = timeMs(() => {
-    for (let i = 0; i < calls; i++) nock(call, slam).dispose();
-  });
-  return ms / calls;
-}
-
-/** One checked call with no step budget: the jet, then the arm's Nock. */
-function nockSample(gate: Noun, sample: number) {
-  const before = jetStats();
-  setJetLimits({ checkSteps: 0 });
-  setJetCheck(true);
-  let ms: number;
-  try {
-    ms = slamMs(gate, sample, 1);
-  } finally {
-    setJetCheck(false);
-    setJetLimits({ checkSteps: 1_000_000 });
-  }
-  const after = jetStats();
-  const extra = {
-    steps: lastSteps(),
-    checks: after.checks - before.checks,
-    mismatches: after.mismatches - before.mismatches,
-  };
-  return { value: ms, extra };
-}
-
-function armCases(arm: Arm): BenchCase[] {
-  let gate: Noun | null = null;
-  const setup = () => {
-    gate ??= booted().wish(arm.gate);
-  };
-  const common = { unit: "ms", better: "lower", skip, setup } as const;
-  return [{
-    ...common,
-    name: `crypto-ec/${arm.name}`,
-    samples: 5,
-    sample: () => ({ value: slamMs(gate!, arm.sample, arm.calls) }),
-  }, {
-    ...common,
-    name: `crypto-ec/${arm.name}-nock`,
-    samples: 1,
-    sample: () => nockSample(gate!, arm.sample),
-    teardown: () => {
-      gate?.dispose();
-      gate = null;
-    },
-  }];
-}
-
 /** Every elliptic-curve and MAC jet benchmark case. */
 export function cases(): BenchCase[] {
-  const all = arms.flatMap(armCases);
-  const last = all[all.length - 1];
-  const teardown = last.teardown;
-  last.teardown = () => {
-    teardown?.();
-    hoon?.dispose();
-    hoon = null;
-  };
-  return all;
+  return jetArmCases("crypto-ec", arms);
 }
