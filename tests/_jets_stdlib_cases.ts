@@ -115,7 +115,6 @@ export const stdlibCases: Record<string, Case[]> = {
   ],
   fil: [
     c("(fil 3 3 0x1ab)", "11250603"),
-    c("(fil [0 3] 2 7)", "63"),
     c("(fil 3 0 5)", "0"),
     c("(fil 0 3 1)", "7"),
     c("(fil 5 4 0)", "0"),
