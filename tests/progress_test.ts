@@ -221,11 +221,12 @@ Deno.test("progress: a computation counts its steps; a short one shows nothing",
 Deno.test("progress: cellar boot sums up a kernel's first Nock past a second", async () => {
   const dir = Deno.makeTempDirSync();
   try {
-    // The loop kernel's trap, made to count down from 4,000,000 before it makes the core.
+    // The loop kernel's trap, made to count down from 60,000,000 (720 M steps, well past a
+    // second at this interpreter's few hundred M steps/s) before it makes the core.
     {
       using trap = Noun.cue(loopKernelJam());
       using core = trap.head.tail;
-      using slow = Noun.from([[7, [2, [1, 4_000_000], [1, decrement]], [1, core]], 0]);
+      using slow = Noun.from([[7, [2, [1, 60_000_000], [1, decrement]], [1, core]], 0]);
       Deno.writeFileSync(`${dir}/slow.jam`, slow.jam());
     }
     const script = decodeURIComponent(new URL("../cellar", import.meta.url).pathname);
