@@ -24,6 +24,7 @@ import { effectsKernelPath, text } from "./_nockapp_helpers.ts";
 import { stateOf } from "./_runtime_helpers.ts";
 import { auth, stopServer } from "./_server_helpers.ts";
 import type { ServerProcess } from "./_server_helpers.ts";
+import { scratchDir } from "./_helpers.ts";
 
 const lease = ["--lease-ms", "1000"];
 const failover = [...lease, "--auto-failover"];
@@ -405,7 +406,7 @@ function computedEvent(eventNumber: bigint, wire: unknown, cause: unknown, effec
 }
 
 Deno.test("cluster drivers: a follower's timer table follows the applied events", async () => {
-  const dir = Deno.makeTempDirSync({ prefix: "cellar-follower-timers-" });
+  const dir = scratchDir("cellar-follower-timers-");
   const storePath = `${dir}/timers.sqlite`;
   const committed: string[] = [];
   const drivers = new AttachedDrivers([timerDriver({ storePath })], {

@@ -17,7 +17,7 @@ import { checkDataDir, prepareDataDir, UnsafeDataDirError } from "../src/runtime
 import { recoverTrustPma } from "../src/runtime/rebase.ts";
 import { openTokens } from "../src/server/auth.ts";
 import { ServerStartError } from "../src/server/options.ts";
-import { assertEquals, assertThrows, kernelTest } from "./_helpers.ts";
+import { assertEquals, assertThrows, kernelTest, scratchDir } from "./_helpers.ts";
 import { getNumber, putMany, runChild, withRuntime } from "./_runtime_helpers.ts";
 
 const events = 40;
@@ -33,7 +33,7 @@ interface Outcome {
 }
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-corrupt-" });
+  return scratchDir("cellar-corrupt-");
 }
 
 /** Copy a folder tree (files and folders only). */

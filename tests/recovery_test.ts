@@ -9,11 +9,17 @@ import assert from "node:assert/strict";
 import { bootKernel, EventLog, interrupt, NockError, Noun, Runtime, RuntimeError } from "../mod.ts";
 import type { BootReport, ReplayProgress } from "../mod.ts";
 import { recoveryLevels, recoveryRefusals } from "../src/runtime/recovery.ts";
-import { assertEquals, assertThrows, defaultKernelUrl, kernelTest } from "./_helpers.ts";
+import {
+  assertEquals,
+  assertThrows,
+  defaultKernelUrl,
+  kernelTest,
+  scratchDir,
+} from "./_helpers.ts";
 import { putMany, replayOf, stateOf, withRuntime } from "./_runtime_helpers.ts";
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-recovery-" });
+  return scratchDir("cellar-recovery-");
 }
 
 function bootOf(dir: string, options: { onProgress?: (p: ReplayProgress) => void } = {}) {

@@ -14,13 +14,14 @@ import {
   hasDefaultKernel,
   kernelTest,
   readCorpus,
+  scratchDir,
 } from "./_helpers.ts";
 import { getNumber, putMany, replayOf, stateOf, withRuntime } from "./_runtime_helpers.ts";
 
 const kvJam = hasDefaultKernel ? Deno.readFileSync(defaultKernelUrl) : new Uint8Array();
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-rt-" });
+  return scratchDir("cellar-rt-");
 }
 
 /** A data directory with `events` puts, snapshots every `snapshotEvery`. */

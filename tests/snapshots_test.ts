@@ -9,13 +9,13 @@ import { Noun, Pma } from "../mod.ts";
 import { blake3File, hex } from "../src/runtime/files.ts";
 import { SnapshotStore } from "../src/runtime/snapshots.ts";
 import type { SnapshotEntry, SnapshotKind } from "../src/runtime/snapshots.ts";
-import { assertEquals } from "./_helpers.ts";
+import { assertEquals, scratchDir } from "./_helpers.ts";
 
 const kernelHash = "ab".repeat(32);
 const kernelHashBytes = new Uint8Array(32).fill(0xab);
 
 function tempDir(): string {
-  return Deno.makeTempDirSync({ prefix: "cellar-snap-" });
+  return scratchDir("cellar-snap-");
 }
 
 /** The state committed at event `e`: `[e [%state e]]`. */
