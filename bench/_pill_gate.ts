@@ -1,6 +1,6 @@
 /**
  * A benchmark case that slams a Hoon gate compiled once on the ivory pill, shared by the jet
- * family benchmarks (parsing, text). Skipped, saying so, without ../shared/corpus.
+ * family benchmarks (parsing, text, the map builds). Skipped, saying so, without ../shared/corpus.
  *
  * @module
  */

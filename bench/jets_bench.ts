@@ -18,6 +18,7 @@ import { type BenchCase, corpusPath, runWork, timeMs } from "./harness.ts";
 import { configure, handleCount, Hoon, jetStats, lastSteps, nock, Noun } from "../mod.ts";
 import { buildKernel } from "../src/hoon/kernel_build.ts";
 import type { NounLike } from "../mod.ts";
+import { pillGateCase } from "./_pill_gate.ts";
 
 const pillPath = corpusPath("pills/ivory.pill");
 const skip = pillPath === null ? "../shared/corpus is absent" : undefined;
@@ -285,31 +286,8 @@ function mapCases(): BenchCase[] {
 }
 
 function mapCase(name: string, source: string): BenchCase {
-  let hoon: Hoon | null = null;
-  let gate: Noun | null = null;
-  return {
-    name,
-    unit: "ms",
-    better: "lower",
-    samples: 3,
-    skip,
-    target: { op: "<=", value: 20 },
-    setup: () => {
-      hoon = boot();
-      gate = hoon.wish(source);
-    },
-    sample: () => {
-      using call = Noun.from([gate!, 10_000]);
-      using slam = Noun.from([9, 2, 10, [6, 0, 3], 0, 2]);
-      const ms = timeMs(() => nock(call, slam).dispose());
-      return { value: ms, extra: { steps: lastSteps() } };
-    },
-    teardown: () => {
-      gate?.dispose();
-      hoon?.dispose();
-      gate = hoon = null;
-    },
-  };
+  const slam = pillGateCase(name, source, () => Noun.atom(10_000));
+  return { ...slam, target: { op: "<=", value: 20 } };
 }
 
 /** Every jets benchmark case. */
