@@ -185,7 +185,9 @@ kernelTest(
     const dir = tempDir();
     withRuntime({ dataDir: dir, snapshotEveryEvents: 0 }, (r) => {
       putMany(r, 0, 3);
-      using slow = Noun.from(["fill", "f", 12_000]);
+      // About 1.3 s on a quiet machine since the map jets (12,000 entries took 0.2 s, so
+      // short that a busy machine's test thread could miss it).
+      using slow = Noun.from(["fill", "f", 100_000]);
       r.poke(slow).effects.dispose();
       putMany(r, 3, 1);
     });
@@ -204,10 +206,10 @@ kernelTest(
     });
     try {
       worker.postMessage({ dataDir: dir, abort });
-      // Once event 1 is replayed, events 2 and 3 take milliseconds; event 4 (the fill) most
-      // of a second.
+      // Once event 1 is replayed, events 2 and 3 take milliseconds; event 4 (the fill) more
+      // than a second.
       while (!replies.some((m) => "done" in m)) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 300));
       Atomics.store(new Int32Array(abort), 0, 1);
       assert(interrupt(replies[0].id as number), "the Worker's machine is known");
       const result = await finished;
