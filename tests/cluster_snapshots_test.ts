@@ -8,11 +8,11 @@ import assert from "node:assert/strict";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Objm } from "@nats-io/obj";
 import { blake3, hex } from "../src/runtime/files.ts";
-import { SnapshotCorruptError } from "../src/cluster/errors.ts";
+import { ClusterUnavailableError, SnapshotCorruptError } from "../src/cluster/errors.ts";
 import { SnapshotBucket } from "../src/cluster/snapshots_bucket.ts";
 import type { SnapshotInfo } from "../src/cluster/snapshots_bucket.ts";
 import type { NatsConnection } from "../src/cluster/connection.ts";
-import { clusterTest } from "./_nats.ts";
+import { clusterTest, retryFor } from "./_nats.ts";
 
 const kernel = "cd".repeat(32);
 
@@ -44,8 +44,19 @@ interface Setup {
   dir: string;
 }
 
+/**
+ * Open `app`'s bucket, waiting while too few servers are online to place it: on a loaded
+ * machine the meta leader can count a slow peer offline for a moment.
+ */
+function openBucket(nc: NatsConnection, app: string): Promise<SnapshotBucket> {
+  return retryFor(30_000, () => SnapshotBucket.open(nc, app), {
+    pauseMs: 500,
+    retryIf: (error) => error instanceof ClusterUnavailableError,
+  });
+}
+
 async function blobRoundTrip({ nc }: Setup): Promise<void> {
-  const bucket = await SnapshotBucket.open(nc, "snap");
+  const bucket = await openBucket(nc, "snap");
   const config = (await (await jetstreamManager(nc)).streams.info("OBJ_cellar_snap_snapshots"))
     .config;
   assert.equal(config.num_replicas, 3);
@@ -66,7 +77,7 @@ async function blobRoundTrip({ nc }: Setup): Promise<void> {
 }
 
 async function fileRoundTrip({ nc, dir }: Setup): Promise<void> {
-  const bucket = await SnapshotBucket.open(nc, "snap");
+  const bucket = await openBucket(nc, "snap");
   const bytes = random(1 << 20);
   const source = `${dir}/slab`;
   await Deno.writeFile(source, bytes);
@@ -81,7 +92,7 @@ async function fileRoundTrip({ nc, dir }: Setup): Promise<void> {
 }
 
 async function corruptBytes({ nc, dir }: Setup): Promise<void> {
-  const bucket = await SnapshotBucket.open(nc, "bad");
+  const bucket = await openBucket(nc, "bad");
   const bytes = random(5000);
   const meta = await bucket.upload(bytes, info(7n));
   const flipped = bytes.slice();
@@ -100,7 +111,7 @@ async function corruptBytes({ nc, dir }: Setup): Promise<void> {
 }
 
 async function lyingBlake3({ nc }: Setup): Promise<void> {
-  const bucket = await SnapshotBucket.open(nc, "lying");
+  const bucket = await openBucket(nc, "lying");
   const honest = await bucket.upload(random(2000), info(3n));
   // Another writer stores other bytes under the same metadata (a bug, a mix-up).
   const os = await new Objm(nc).open("cellar_lying_snapshots");
@@ -121,11 +132,29 @@ async function lyingBlake3({ nc }: Setup): Promise<void> {
   assert.deepEqual((await bucket.list()).map((m) => m.name), [honest.name]);
 }
 
+async function tooFewServers({ nc }: Setup): Promise<void> {
+  // Four replicas on three servers cannot be placed: the error that a server the meta
+  // leader counts offline also gives. Members wait it out as NATS being unavailable.
+  await assert.rejects(
+    () => SnapshotBucket.open(nc, "wide", { replicas: 4 }),
+    (error: Error) => {
+      assert.ok(error instanceof ClusterUnavailableError, String(error));
+      assert.match(
+        error.message,
+        /cellar_wide_snapshots: too few JetStream servers are online to place its replicas \(no suitable peers/,
+      );
+      return true;
+    },
+  );
+  await openBucket(nc, "wide");
+}
+
 const steps: [string, (s: Setup) => Promise<void>][] = [
   ["blobs round-trip with their metadata, newest first", blobRoundTrip],
   ["files round-trip streamed, and land only when verified", fileRoundTrip],
   ["bytes changed in the store are detected", corruptBytes],
   ["a recorded blake3 that does not match the bytes is detected", lyingBlake3],
+  ["a bucket that cannot be placed is NATS being unavailable", tooFewServers],
 ];
 
 clusterTest("cluster snapshots: upload, list, download, verify", async (t, c) => {

@@ -165,6 +165,13 @@ export class SnapshotCorruptError extends ClusterError {
   }
 }
 
+/**
+ * "No suitable peers for placement": a replicated stream or bucket cannot be created while
+ * fewer of its servers are online than it has replicas (a node restarting, or one the meta
+ * leader has not heard from lately). It passes, so it counts as NATS being unavailable.
+ */
+const noPlacementCode = 10005;
+
 const fencedCodes: readonly number[] = [
   JetStreamApiCodes.StreamWrongLastSequence,
   JetStreamApiCodes.StreamWrongLastSequenceUnknown,
@@ -184,7 +191,8 @@ export function isUnavailable(error: unknown): boolean {
 /**
  * The Cellar error for a failure of the NATS client while `doing` something (a phrase such
  * as "publish event 7"): {@linkcode FencedError} for a wrong last sequence,
- * {@linkcode ClusterUnavailableError} for no connection, a timeout or no responders,
+ * {@linkcode ClusterUnavailableError} for no connection, a timeout, no responders or too few
+ * servers online to place replicas,
  * else {@linkcode ClusterError}. A {@linkcode CellarError} is returned unchanged.
  *
  * @example
@@ -203,6 +211,12 @@ export function toClusterError(error: unknown, doing: string): CellarError {
       return new FencedError(`Cannot ${doing}: another writer appended first (${detail})`, {
         cause: error,
       });
+    }
+    if (error.code === noPlacementCode) {
+      return new ClusterUnavailableError(
+        `Cannot ${doing}: too few JetStream servers are online to place its replicas (${detail})`,
+        { cause: error },
+      );
     }
     return new ClusterError(`Cannot ${doing}: JetStream error ${error.code}: ${detail}`, {
       cause: error,
