@@ -45,10 +45,13 @@ async function readUntil(
   return text;
 }
 
-Deno.test("deno task serve: --port and --data work, and SIGTERM stops it cleanly", async () => {
+Deno.test("deno task serve: --port, --data and --jets work, and SIGTERM stops it cleanly", async () => {
   const data = Deno.makeTempDirSync({ prefix: "cellar_serve_task_test_" });
   const port = freePort();
-  const child = task(["--port", String(port), "--data", data]);
+  // An app's jet table outside the data directory: the server may read it (and only it).
+  const jets = Deno.makeTempFileSync({ prefix: "cellar_serve_task_jets_", suffix: ".json" });
+  Deno.writeTextFileSync(jets, JSON.stringify({ jets: [{ path: "myapp/k1/add", jet: "add" }] }));
+  const child = task(["--port", String(port), "--data", data, "--jets", jets]);
   const reader = child.stdout.getReader();
   try {
     let out = await readUntil(reader, "cellar serve: booted at event 0");
@@ -75,6 +78,7 @@ Deno.test("deno task serve: --port and --data work, and SIGTERM stops it cleanly
     } catch { /* already gone */ }
     await child.status;
     Deno.removeSync(data, { recursive: true });
+    Deno.removeSync(jets);
   }
 });
 
@@ -121,4 +125,22 @@ Deno.test("deno task serve: --profile DIR is read and written, its parent read",
     `--allow-read=/srv/cellar,${root}/src,${root}/kernels,${root}/zig-out/lib,/var/prof/now,/var/prof`,
   );
   assert.equal(flags[1], "--allow-write=/srv/cellar,/var/prof/now");
+});
+
+Deno.test("deno task serve: --jets FILE is read, --cluster's NATS servers reached", () => {
+  const flags = servePermissions({
+    dataDir: "/srv/cellar",
+    host: "127.0.0.1",
+    port: 8080,
+    jetsPath: "/etc/cellar/jets.json",
+    cluster: { urls: ["nats://10.0.0.1:4222", "tls://nats.example:4443"], app: "kv" },
+  });
+  assert.equal(
+    flags[0],
+    `--allow-read=/srv/cellar,${root}/src,${root}/kernels,${root}/zig-out/lib,/etc/cellar/jets.json`,
+  );
+  assert.equal(
+    flags[4],
+    "--allow-net=127.0.0.1:8080,unix:/srv/cellar/run/http.sock,10.0.0.1:4222,nats.example:4443",
+  );
 });

@@ -6,8 +6,9 @@
  *
  * The flags are checked with the server's own parser first (a bad one is one line and exit
  * status 2, as from the server); then the server runs in a child process with read of the
- * data directory, `src/`, `kernels/`, the library and the `--kernel` file, write of the data
- * directory, ffi of the library, env `CELLAR_LIB` and net of the listen address only.
+ * data directory, `src/`, `kernels/`, the library and the `--kernel` and `--jets` files, write
+ * of the data directory, ffi of the library, env `CELLAR_LIB` and net of the listen address
+ * (and, in cluster mode, of the `--cluster` NATS servers) only.
  * SIGTERM is passed on to it (SIGINT from a terminal reaches it directly); its exit status
  * is this one's.
  *
@@ -33,6 +34,8 @@ export function servePermissions(options: ServeOptions, library?: string): strin
   const data = resolve(options.dataDir);
   const libs = [`${root}/zig-out/lib`, ...(library === undefined ? [] : [library])];
   const kernel = options.kernelPath === undefined ? [] : [resolve(options.kernelPath)];
+  // The app's jet table (--jets): read.
+  const jets = options.jetsPath === undefined ? [] : [resolve(options.jetsPath)];
   // The file driver's directory (--files): read and written.
   const files = options.files === undefined ? [] : [resolve(options.files)];
   // The profile directory (--profile): read and written (made at shutdown: its parent read).
@@ -40,6 +43,10 @@ export function servePermissions(options: ServeOptions, library?: string): strin
   const profileParent = profile.map((dir) => dirname(dir));
   // An IPv6 address goes in brackets before its port.
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  // Cluster mode (docs/CLUSTER.md) reaches the NATS servers of --cluster: `host:port` each.
+  const nats = (options.cluster?.urls ?? []).map((url) =>
+    url.replace(/^[a-z]+:\/\//, "").split("/")[0]
+  );
   return [
     `--allow-read=${
       [
@@ -48,6 +55,7 @@ export function servePermissions(options: ServeOptions, library?: string): strin
         `${root}/kernels`,
         ...libs,
         ...kernel,
+        ...jets,
         ...files,
         ...profile,
         ...profileParent,
@@ -57,7 +65,7 @@ export function servePermissions(options: ServeOptions, library?: string): strin
     `--allow-ffi=${libs.join(",")}`,
     "--allow-env=CELLAR_LIB",
     // The private socket behind the front that times out request heads (http_front.ts).
-    `--allow-net=${host}:${options.port},unix:${data}/run/http.sock`,
+    `--allow-net=${[`${host}:${options.port}`, `unix:${data}/run/http.sock`, ...nats].join(",")}`,
   ];
 }
 
