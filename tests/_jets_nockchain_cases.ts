@@ -18,7 +18,9 @@ export const P = (1n << 64n) - (1n << 32n) + 1n;
  */
 export const extPaths: Record<string, string> = {
   ...Object.fromEntries(
-    ["fadd", "fsub", "fneg", "fmul", "finv", "fdiv", "fpow"].map((n) => [n, `ext-field/${n}`]),
+    ["fadd", "fsub", "fneg", "fmul", "finv", "fdiv", "fpow", "bp-ntt", "bp-fft"].map((
+      n,
+    ) => [n, `ext-field/${n}`]),
   ),
   ...Object.fromEntries(
     ["permutation", "hash-varlen", "hash-10"].map((n) => [n, `ext-field/misc-lib/tip5-lib/${n}`]),
@@ -256,6 +258,46 @@ function extCases(): Record<string, Case[]> {
   };
 }
 
+/** The values of `a` at root^0 .. root^(n-1), by the definition. */
+function transform(a: bigint[], root: bigint): bigint[] {
+  return a.map((_, k) => {
+    const z = pow(root, BigInt(k));
+    return a.reduceRight((acc, c) => (acc * z + c) % P, 0n);
+  });
+}
+
+function transformCases(): Record<string, Case[]> {
+  const [a2, a4, a8, a16] = [2, 4, 8, 16].map((n, i) => {
+    const belt = belts(300 + i);
+    return Array.from({ length: n }, belt);
+  });
+  const root = (n: number) => pow(7n, (P - 1n) / BigInt(n));
+  return {
+    "bp-ntt": [
+      c(`(bp-ntt ${bpolyHoon([1n, 2n])} (dec ${dot(P)}))`, bpoly([3n, P - 1n])),
+      c(`(bp-ntt ${bpolyHoon([7n])} 5)`, bpoly([7n])),
+      c(`(bp-ntt ${bpolyHoon(a8)} ${dot(root(8))})`, bpoly(transform(a8, root(8)))),
+      c(
+        `(bp-ntt ${bpolyHoon(a4)} ${dot(pow(root(4), 3n))})`,
+        bpoly(transform(a4, pow(root(4), 3n))),
+      ),
+      c(`(bp-ntt ${bpolyHoon(a4)} 5)`, bpoly(transform(a4, 5n))),
+      crash(`(bp-ntt ${bpolyHoon([1n, 2n, 3n])} 1)`),
+      crash(`(bp-ntt ${bpolyHoon([1n, 2n])} ${dot(P)})`),
+      crash(`(bp-ntt ${lengthZero} 1)`),
+    ],
+    "bp-fft": [
+      c(`(bp-fft ${bpolyHoon([1n, 2n])})`, bpoly([3n, P - 1n])),
+      c(`(bp-fft ${bpolyHoon([9n])})`, bpoly([9n])),
+      ...[a2, a4, a16].map((a) =>
+        c(`(bp-fft ${bpolyHoon(a)})`, bpoly(transform(a, root(a.length))))
+      ),
+      crash(`(bp-fft ${bpolyHoon([1n, 2n, 3n])})`),
+      crash(`(bp-fft ${badMarker})`),
+    ],
+  };
+}
+
 // ------------------------------------------------------------------------- tip5
 
 const list = (xs: (bigint | number)[]) =>
@@ -434,5 +476,6 @@ export const nockchainCases: Record<string, Case[]> = {
     ...polyPairs("bp-hadamard", (a, b) => a.map((x, i) => x * b[i] % P), 60, true),
   ],
   ...extCases(),
+  ...transformCases(),
   ...tip5Cases(),
 };

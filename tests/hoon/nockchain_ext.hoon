@@ -122,6 +122,34 @@
   |=  [a=felt b=felt]
   ^-  felt
   (fmul a (finv b))
+::
+::  +bp-ntt: the values of bp at root^0 .. root^(n-1), where n, the length
+::  of bp, is a power of two: each by Horner's rule, highest coefficient
+::  first (the transform by its definition, not a fast one)
+::
+++  bp-ntt
+  ~/  %bp-ntt
+  |=  [bp=bpoly root=belt]
+  ^-  bpoly
+  =/  cs  (flop (bwords bp))
+  =/  n  len.bp
+  ?>  =(0 (dis n (dec n)))
+  ?>  (based root)
+  =/  k  0
+  =/  z=belt  1
+  =|  out=(list belt)
+  |-  ^-  bpoly
+  ?:  =(n k)  (init-bpoly (flop out))
+  =/  val  (roll cs |=([c=belt acc=belt] (badd (bmul acc z) c)))
+  $(k +(k), z (bmul z root), out [val out])
+::
+::  +bp-fft: bp-ntt at the root of unity of bp's length
+::
+++  bp-fft
+  ~/  %bp-fft
+  |=  bp=bpoly
+  ^-  bpoly
+  (bp-ntt bp (ordered-root len.bp))
 --
 =>
 ~%  %misc-lib  +  ~
@@ -204,20 +232,21 @@
     7.506.757.868.197.934.780  1.656.439.004.520.781.315  7.739.084.580.576.441.604  17.945.328.382.079.677.663
   ==
 ::
-::  +split-lookup: each byte of the form through the table
+::  +split-lookup: each byte of the form through the table (an atom of
+::  256 bytes, lookup-table, made once per permutation)
 ::
 ++  split-lookup
-  |=  x=belt
+  |=  [table=@ x=belt]
   ^-  belt
-  =/  table  lookup-table
   (rep 3 (turn (rip 3 x) |=(b=@ (cut 3 [b 1] table))))
 ::
-::  +seventh: the Montgomery 7th power of a form, x^7 / 2^384
+::  +seventh: the Montgomery 7th power of a form, x^7 / 2^384; scale is
+::  2^-384 mod p, made once per permutation
 ::
 ++  seventh
-  |=  x=belt
+  |=  [scale=belt x=belt]
   ^-  belt
-  (bmul (bpow x 7) (bpow (binv mont-one) 6))
+  (bmul (bpow x 7) scale)
 ::
 ::  +mds: the circulant matrix of first column mds-column times the state
 ::
@@ -235,9 +264,12 @@
   $(j +(j), acc (badd acc (bmul c (snag j s))))
 ::
 ++  tip5-round
-  |=  [s=(list belt) r=@]
+  |=  [s=(list belt) r=@ table=@ scale=belt]
   ^-  (list belt)
-  =/  boxed  (weld (turn (scag 4 s) split-lookup) (turn (slag 4 s) seventh))
+  =/  boxed
+    %+  weld
+      (turn (scag 4 s) |=(x=belt (split-lookup table x)))
+    (turn (slag 4 s) |=(x=belt (seventh scale x)))
   (bzip (mds boxed) (swag [(mul r 16) 16] round-constants) badd)
 ::
 ++  permutation
@@ -246,10 +278,12 @@
   ^-  (list belt)
   ?>  =(16 (lent sponge))
   ?>  (levy sponge based)
+  =/  table  lookup-table
+  =/  scale  (bpow (binv mont-one) 6)
   =/  r  0
   |-  ^-  (list belt)
   ?:  =(7 r)  sponge
-  $(r +(r), sponge (tip5-round sponge r))
+  $(r +(r), sponge (tip5-round sponge r table scale))
 ::
 ::  +hash-varlen: the zero state; the input padded with 1 and then zeros to
 ::  a multiple of 10; each block of 10 overwrites the state's first 10

@@ -5,6 +5,8 @@
 //!   fadd fsub fmul fdiv    [a=felt b=felt] at 12 13
 //!   fneg finv              a=felt at 6
 //!   fpow                   [x=felt n=@] at 12 13        x^n, 0^0 = 1
+//!   bp-ntt                 [bp=bpoly root=belt] 12 13   bp at root^0 .. root^(len-1)
+//!   bp-fft                 bp=bpoly at 6                bp-ntt at (ordered-root len)
 //!
 //! The field is F_p[x] / (x^3 - x + 1) over the Goldilocks field (Nockchain's modulus,
 //! from its public source). A felt is an atom of four 64-bit words: the coefficients of
@@ -12,6 +14,12 @@
 //! felts: any other atom, or a cell, punts, so that the arm's own Nock decides (Cellar's
 //! Hoon crashes on them). On well-formed felts they crash (Exit) only where the Hoon
 //! does: `finv` of zero and `fdiv` by zero.
+//!
+//! The transforms take a bpoly (see nockchain.zig) whose length n is a power of two and
+//! give the n values of the polynomial at the powers of the root, in natural order. The
+//! jets model only a root of order exactly n (for n = 1, any belt): with any other root a
+//! fast transform and the plain evaluation differ, so those, and lengths that are not
+//! powers of two, punt.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -30,12 +38,14 @@ pub const entries = [_]E.Entry{
     E.plain("finv", finv, "a=felt 6"),
     E.plain("fdiv", fdiv, "[a=felt b=felt] 12 13"),
     E.plain("fpow", fpow, "[x=felt n=@] 12 13"),
+    E.plain("bp-ntt", bpNtt, "[bp=bpoly root=belt] 12 13"),
+    E.plain("bp-fft", bpFft, "bp=bpoly 6"),
 };
 
 pub const layers = [_]E.Layer{
     .{
         .prefix = "one/two/tri/qua/pen/zeke/ext-field",
-        .names = &.{ "fadd", "fsub", "fneg", "fmul", "finv", "fdiv", "fpow" },
+        .names = &.{ "fadd", "fsub", "fneg", "fmul", "finv", "fdiv", "fpow", "bp-ntt", "bp-fft" },
     },
 };
 
@@ -164,6 +174,85 @@ fn fpow(ws: *Workspace, core: Noun) JetError!Noun {
     return feltNoun(ws, powLimbs(x, ws.bases.limbs(n, &scratch)));
 }
 
+// ------------------------------------------------------------------------- transforms
+
+/// In place: the values of the polynomial `a` (n = a.len coefficients, a power of two) at
+/// root^0 .. root^(n-1), for a root of order n. Iterative radix-2: bit-reversed order, then
+/// butterflies over blocks of 2, 4, .., n.
+pub fn ntt(a: []u64, root: u64) void {
+    const n = a.len;
+    assert(n >= 1 and n & (n - 1) == 0);
+    if (n == 1) return;
+    assert(gl.pow(root, n / 2) == gl.p - 1);
+    const bits: u6 = @intCast(std.math.log2_int(usize, n));
+    for (0..n) |k| {
+        const r = @bitReverse(@as(u64, k)) >> @intCast(@as(u7, 64) - bits);
+        if (k < r) std.mem.swap(u64, &a[k], &a[@intCast(r)]);
+    }
+    var half: usize = 1;
+    while (half < n) : (half *= 2) {
+        const step = gl.pow(root, n / (2 * half));
+        var block: usize = 0;
+        while (block < n) : (block += 2 * half) {
+            var w: u64 = 1;
+            for (block..block + half) |j| {
+                const u = a[j];
+                const v = gl.mul(a[j + half], w);
+                a[j] = gl.add(u, v);
+                a[j + half] = gl.sub(u, v);
+                w = gl.mul(w, step);
+            }
+        }
+    }
+}
+
+/// The coefficients of a well-formed bpoly of belts (as in nockchain.zig); Punt otherwise.
+fn bpolyBelts(ws: *const Workspace, bp: Noun) JetError![]const u64 {
+    if (!bp.isCell()) return error.Punt;
+    const len_noun = ws.head(bp);
+    const dat = ws.tail(bp);
+    if (!len_noun.isDirect() or !dat.isIndirect()) return error.Punt;
+    const len = len_noun.directValue();
+    if (len == 0 or len >= 1 << 32) return error.Punt;
+    var scratch: u64 = undefined;
+    const limbs = ws.bases.limbs(dat, &scratch);
+    if (limbs.len != len + 1 or limbs[limbs.len - 1] != 1) return error.Punt;
+    for (limbs[0..@intCast(len)]) |w| if (!gl.based(w)) return error.Punt;
+    return limbs[0..@intCast(len)];
+}
+
+/// The transform of `coefficients` at `root` as a new bpoly.
+fn transformed(ws: *Workspace, coefficients: []const u64, root: u64) JetError!Noun {
+    const n = coefficients.len;
+    const limbs = try ws.startAtom(n + 1);
+    @memcpy(limbs[0..n], coefficients);
+    limbs[n] = 1;
+    ntt(limbs[0..n], root);
+    const len = try ws.atomU64(n);
+    return ws.cell(len, ws.finishAtom(limbs));
+}
+
+fn bpNtt(ws: *Workspace, core: Noun) JetError!Noun {
+    const a = try bpolyBelts(ws, try common.slot(ws, core, 12));
+    const root_noun = try common.slot(ws, core, 13);
+    if (root_noun.isCell()) return error.Punt;
+    var scratch: u64 = undefined;
+    const root_limbs = ws.bases.limbs(root_noun, &scratch);
+    if (root_limbs.len != 1) return error.Punt;
+    const root = root_limbs[0];
+    const n = a.len;
+    if (!gl.based(root) or n & (n - 1) != 0) return error.Punt;
+    if (n > 1 and gl.pow(root, n / 2) != gl.p - 1) return error.Punt;
+    return transformed(ws, a, root);
+}
+
+fn bpFft(ws: *Workspace, core: Noun) JetError!Noun {
+    const a = try bpolyBelts(ws, try common.slot(ws, core, 6));
+    const n = a.len;
+    if (n & (n - 1) != 0) return error.Punt;
+    return transformed(ws, a, gl.orderedRoot(@intCast(std.math.log2_int(usize, n))));
+}
+
 // ------------------------------------------------------------------------- tests
 
 const testing = std.testing;
@@ -228,4 +317,43 @@ test "nockchain ext: jets on nouns, crashes and punts" {
     try t.expectJetError(&ws, fneg, "0x2.0000.0000.0000.0000.0000.0000.0000.0000.0000.0000.0000.0000", error.Punt);
     try t.expectJetError(&ws, fneg, "0x1.0000.0000.0000.0000.0000.0000.0000.0000.ffff.ffff.0000.0001", error.Punt);
     try t.expectJetError(&ws, fadd, "[[1 2] 3]", error.Punt);
+}
+
+test "nockchain ext: the transform agrees with plain evaluation" {
+    var prng = std.Random.DefaultPrng.init(0xff7);
+    const random = prng.random();
+    var buf: [64]u64 = undefined;
+    var coefficients: [64]u64 = undefined;
+    for (0..7) |log_n| {
+        const n = @as(usize, 1) << @intCast(log_n);
+        for (coefficients[0..n]) |*x| x.* = random.uintLessThan(u64, gl.p);
+        @memcpy(buf[0..n], coefficients[0..n]);
+        const root = gl.orderedRoot(@intCast(log_n));
+        ntt(buf[0..n], root);
+        for (0..n) |k| {
+            const z = gl.pow(root, k);
+            var acc: u64 = 0;
+            var i = n;
+            while (i > 0) {
+                i -= 1;
+                acc = gl.add(gl.mul(acc, z), coefficients[i]);
+            }
+            try testing.expectEqual(acc, buf[k]);
+        }
+    }
+}
+
+test "nockchain ext: transform jets, and their punts" {
+    var ws = try Workspace.init(testing.allocator, 1 << 20);
+    defer ws.deinit();
+    // [1 2] at the roots of order 2, 1 and -1: 3 and -1.
+    const one_two = "[2 0x1.0000.0000.0000.0002.0000.0000.0000.0001]";
+    const three_minus_one = "[2 0x1.ffff.ffff.0000.0000.0000.0000.0000.0003]";
+    try t.expectJet(&ws, bpFft, one_two, three_minus_one);
+    try t.expectJet(&ws, bpNtt, "[" ++ one_two ++ " 18446744069414584320]", three_minus_one);
+    try t.expectJet(&ws, bpNtt, "[[1 0x1.0000.0000.0000.0007] 5]", "[1 0x1.0000.0000.0000.0007]");
+    // A root of the wrong order, a length of 3, a malformed bpoly.
+    try t.expectJetError(&ws, bpNtt, "[" ++ one_two ++ " 5]", error.Punt);
+    try t.expectJetError(&ws, bpFft, "[3 0x1.0000.0000.0000.0000.0000.0000.0000.0000.0000.0000.0000.0000]", error.Punt);
+    try t.expectJetError(&ws, bpFft, "[2 0x2.0000.0000.0000.0000.0000.0000.0000.0000]", error.Punt);
 }
