@@ -11,6 +11,22 @@ import { c, type Case, crash, dot, random } from "./_jet_cases.ts";
 
 export const P = (1n << 64n) - (1n << 32n) + 1n;
 
+/**
+ * Where the entries of nockchain_ext.zig and tip5.zig register below `…/pen/zeke/` (the
+ * others register directly below it). Their cases need tests/hoon/nockchain_ext.hoon on top
+ * of nockchain_field.hoon.
+ */
+export const extPaths: Record<string, string> = {
+  ...Object.fromEntries(
+    ["fadd", "fsub", "fneg", "fmul", "finv", "fdiv", "fpow", "bp-ntt", "bp-fft"].map((
+      n,
+    ) => [n, `ext-field/${n}`]),
+  ),
+  ...Object.fromEntries(
+    ["permutation", "hash-varlen", "hash-10"].map((n) => [n, `ext-field/misc-lib/tip5-lib/${n}`]),
+  ),
+};
+
 /** A deterministic belt, biased towards 0 and p - 1 where carries and borrows are. */
 function belts(seed: number): () => bigint {
   const next = random(seed);
@@ -124,6 +140,248 @@ const unbased = `[1 ${dot((1n << 64n) | P)}]`;
 const badMarker = `[1 ${dot((2n << 64n) | 5n)}]`;
 const lengthZero = "[0 1]";
 
+// ------------------------------------------------------------------------- extension field
+
+type Felt = [bigint, bigint, bigint];
+
+/** A felt as `formatNoun` prints it: the three words and the marker 1 above them. */
+export function felt(a: Felt): string {
+  return String((1n << 192n) | (a[2] << 128n) | (a[1] << 64n) | a[0]);
+}
+
+const feltHoon = (a: Felt) => dot((1n << 192n) | (a[2] << 128n) | (a[1] << 64n) | a[0]);
+
+/** The product modulo x^3 - x + 1, by long division of the schoolbook product. */
+function fmul(a: Felt, b: Felt): Felt {
+  const prod = new Array<bigint>(5).fill(0n);
+  a.forEach((x, i) => b.forEach((y, j) => prod[i + j] += x * y));
+  for (let k = 4; k >= 3; k--) {
+    prod[k - 2] += prod[k];
+    prod[k - 3] -= prod[k];
+  }
+  const m = (x: bigint) => ((x % P) + P) % P;
+  return [m(prod[0]), m(prod[1]), m(prod[2])];
+}
+
+function fpow(x: Felt, n: bigint): Felt {
+  let out: Felt = [1n, 0n, 0n];
+  let base = x;
+  for (let e = n; e > 0n; e >>= 1n) {
+    if (e & 1n) out = fmul(out, base);
+    base = fmul(base, base);
+  }
+  return out;
+}
+
+const finv = (x: Felt) => fpow(x, P ** 3n - 2n);
+const isZeroFelt = (x: Felt) => x.every((w) => w === 0n);
+
+function felts(seed: number, count: number): Felt[] {
+  const belt = belts(seed);
+  return Array.from({ length: count }, () => [belt(), belt(), belt()] as Felt);
+}
+
+function feltPairs(name: string, f: (a: Felt, b: Felt) => Felt | null, seed: number): Case[] {
+  const list = felts(seed, 8);
+  const out: Case[] = [];
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const r = f(list[i], list[i + 1]);
+    if (r !== null) {
+      out.push(c(`(${name} ${feltHoon(list[i])} ${feltHoon(list[i + 1])})`, felt(r)));
+    }
+  }
+  return out;
+}
+
+const zip3 = (f: (x: bigint, y: bigint) => bigint) => (a: Felt, b: Felt): Felt => [
+  f(a[0], b[0]),
+  f(a[1], b[1]),
+  f(a[2], b[2]),
+];
+
+const X: Felt = [0n, 1n, 0n];
+const ZERO: Felt = [0n, 0n, 0n];
+/** Not felts the jets model: no marker, a marker of 2, a coefficient of p. */
+const noMarker = dot((5n << 64n) | 7n);
+const markerTwo = dot((2n << 192n) | 7n);
+const unbasedFelt = dot((1n << 192n) | P);
+
+function extCases(): Record<string, Case[]> {
+  const x = feltHoon(X);
+  return {
+    fadd: [
+      c(`(fadd ${feltHoon([P - 1n, 1n, 2n])} ${feltHoon([1n, 1n, 1n])})`, felt([0n, 2n, 3n])),
+      crash(`(fadd ${unbasedFelt} ${x})`),
+      crash(`(fadd ${x} ${noMarker})`),
+      ...feltPairs("fadd", zip3((a, b) => (a + b) % P), 101),
+    ],
+    fsub: [
+      c(`(fsub ${feltHoon(ZERO)} ${x})`, felt([0n, P - 1n, 0n])),
+      crash(`(fsub ${markerTwo} ${x})`),
+      ...feltPairs("fsub", zip3((a, b) => (a - b + P) % P), 102),
+    ],
+    fneg: [
+      c(`(fneg ${feltHoon(ZERO)})`, felt(ZERO)),
+      crash(`(fneg ${noMarker})`),
+      ...felts(103, 3).map((a) =>
+        c(`(fneg ${feltHoon(a)})`, felt(a.map((w) => (P - w) % P) as Felt))
+      ),
+    ],
+    fmul: [
+      c(`(fmul ${x} (fmul ${x} ${x}))`, felt([P - 1n, 1n, 0n])),
+      c(
+        `(fmul ${feltHoon([P - 1n, P - 1n, P - 1n])} ${feltHoon([P - 1n, P - 1n, P - 1n])})`,
+        felt(fmul([P - 1n, P - 1n, P - 1n], [P - 1n, P - 1n, P - 1n])),
+      ),
+      crash(`(fmul ${x} ${unbasedFelt})`),
+      ...feltPairs("fmul", fmul, 104),
+    ],
+    finv: [
+      c(`(finv ${feltHoon([2n, 0n, 0n])})`, felt([(P + 1n) / 2n, 0n, 0n])),
+      c(`(finv ${x})`, felt(finv(X))),
+      crash(`(finv ${feltHoon(ZERO)})`),
+      crash(`(finv ${markerTwo})`),
+      ...felts(105, 2).map((a) => c(`(finv ${feltHoon(a)})`, felt(finv(a)))),
+    ],
+    fdiv: [
+      crash(`(fdiv ${x} ${feltHoon(ZERO)})`),
+      ...feltPairs("fdiv", (a, b) => isZeroFelt(b) ? null : fmul(a, finv(b)), 106).slice(0, 2),
+    ],
+    fpow: [
+      c(`(fpow ${feltHoon(ZERO)} 0)`, felt([1n, 0n, 0n])),
+      c(`(fpow ${x} 3)`, felt([P - 1n, 1n, 0n])),
+      c(`(fpow ${x} ${dot(P)})`, felt(fpow(X, P))),
+      c(`(fpow ${x} 0x1.0000.0000.0000.0000)`, felt(fpow(X, 1n << 64n))),
+      crash(`(fpow ${noMarker} 2)`),
+      ...felts(107, 2).map((a) => c(`(fpow ${feltHoon(a)} 1.000)`, felt(fpow(a, 1000n)))),
+    ],
+  };
+}
+
+/** The values of `a` at root^0 .. root^(n-1), by the definition. */
+function transform(a: bigint[], root: bigint): bigint[] {
+  return a.map((_, k) => {
+    const z = pow(root, BigInt(k));
+    return a.reduceRight((acc, c) => (acc * z + c) % P, 0n);
+  });
+}
+
+function transformCases(): Record<string, Case[]> {
+  const [a2, a4, a8, a16] = [2, 4, 8, 16].map((n, i) => {
+    const belt = belts(300 + i);
+    return Array.from({ length: n }, belt);
+  });
+  const root = (n: number) => pow(7n, (P - 1n) / BigInt(n));
+  return {
+    "bp-ntt": [
+      c(`(bp-ntt ${bpolyHoon([1n, 2n])} (dec ${dot(P)}))`, bpoly([3n, P - 1n])),
+      c(`(bp-ntt ${bpolyHoon([7n])} 5)`, bpoly([7n])),
+      c(`(bp-ntt ${bpolyHoon(a8)} ${dot(root(8))})`, bpoly(transform(a8, root(8)))),
+      c(
+        `(bp-ntt ${bpolyHoon(a4)} ${dot(pow(root(4), 3n))})`,
+        bpoly(transform(a4, pow(root(4), 3n))),
+      ),
+      c(`(bp-ntt ${bpolyHoon(a4)} 5)`, bpoly(transform(a4, 5n))),
+      crash(`(bp-ntt ${bpolyHoon([1n, 2n, 3n])} 1)`),
+      crash(`(bp-ntt ${bpolyHoon([1n, 2n])} ${dot(P)})`),
+      crash(`(bp-ntt ${lengthZero} 1)`),
+    ],
+    "bp-fft": [
+      c(`(bp-fft ${bpolyHoon([1n, 2n])})`, bpoly([3n, P - 1n])),
+      c(`(bp-fft ${bpolyHoon([9n])})`, bpoly([9n])),
+      ...[a2, a4, a16].map((a) =>
+        c(`(bp-fft ${bpolyHoon(a)})`, bpoly(transform(a, root(a.length))))
+      ),
+      crash(`(bp-fft ${bpolyHoon([1n, 2n, 3n])})`),
+      crash(`(bp-fft ${badMarker})`),
+    ],
+  };
+}
+
+// ------------------------------------------------------------------------- tip5
+
+const list = (xs: (bigint | number)[]) =>
+  xs.length === 0 ? "~" : `~[${xs.map((x) => dot(BigInt(x))).join(" ")}]`;
+const shownList = (xs: (bigint | number)[]) => `[${xs.map(String).join(" ")} 0]`;
+
+/** hash-varlen's test vectors, from Nockchain's public source (inputs and digests). */
+const varlenVectors: [number[], bigint[]][] = [
+  [[], [
+    11048995573592393898n,
+    6655187932135147625n,
+    8573492257662932655n,
+    4379820112787053727n,
+    3881663824627898703n,
+  ]],
+  [[2], [
+    8342164316692288712n,
+    12061287490523852513n,
+    4038969618836824144n,
+    5830796451787599265n,
+    468390350313364562n,
+  ]],
+  [[5, 26], [
+    4045697570544439560n,
+    13674194094340317530n,
+    13743008867885290460n,
+    6020910684025273897n,
+    3362765570390427021n,
+  ]],
+  [[1, 2448, 1, 0, 0, 0, 0, 0, 0, 0], [
+    12811986333282368874n,
+    13601598673786067780n,
+    3807788325936413287n,
+    5511165615113400862n,
+    11490077061305916457n,
+  ]],
+];
+
+/** The permutation of the zero state (zig/jets/tip5.zig pins the same value). */
+const zeroPermuted = [
+  17324604900585909983n,
+  3920346291276200650n,
+  14291393908922830197n,
+  8091744655277936893n,
+  12970812709658306896n,
+  10118522693556575834n,
+  7227151872989822594n,
+  1071132837964818999n,
+  228472562367071834n,
+  18366608707523360310n,
+  11786497396049402957n,
+  11071452717089019025n,
+  16192546354706628500n,
+  4464680096629294277n,
+  18027980985287795659n,
+  8310086468177043051n,
+];
+
+function tip5Cases(): Record<string, Case[]> {
+  const belt = belts(200);
+  const state = () => Array.from({ length: 16 }, belt);
+  const zeros16 = new Array<number>(16).fill(0);
+  return {
+    permutation: [
+      c(`(permutation ${list(zeros16)})`, shownList(zeroPermuted)),
+      c(`(permutation ${list(state())})`),
+      c(`(permutation ${list(zeros16.map((_, i) => i === 3 ? 255 : 0))})`),
+      crash(`(permutation ${list(zeros16.slice(1))})`),
+      crash(`(permutation ${list([...zeros16.slice(1), P])})`),
+    ],
+    "hash-varlen": [
+      ...varlenVectors.map(([input, out]) => c(`(hash-varlen ${list(input)})`, shownList(out))),
+      c(`(hash-varlen ${list(Array.from({ length: 23 }, belt))})`),
+      crash(`(hash-varlen ${list([1n, P])})`),
+    ],
+    "hash-10": [
+      c(`(hash-10 ${list(Array.from({ length: 10 }, belt))})`),
+      c(`(hash-10 ${list(new Array<number>(10).fill(0))})`),
+      crash(`(hash-10 ${list([1, 2, 3])})`),
+      crash(`(hash-10 ${list([...new Array<number>(9).fill(0), P])})`),
+    ],
+  };
+}
+
 export const nockchainCases: Record<string, Case[]> = {
   based: [c("(based 0)", "0"), c(`(based ${p})`, "1"), c(`(based (dec ${p}))`, "0")],
   badd: [
@@ -217,4 +475,7 @@ export const nockchainCases: Record<string, Case[]> = {
     crash(`(bp-hadamard ${bpolyHoon([2n, 3n])} ${bpolyHoon([5n])})`),
     ...polyPairs("bp-hadamard", (a, b) => a.map((x, i) => x * b[i] % P), 60, true),
   ],
+  ...extCases(),
+  ...transformCases(),
+  ...tip5Cases(),
 };

@@ -1,10 +1,13 @@
 /**
- * The Nockchain field jets (zig/jets/nockchain.zig) against their Hoon, in jet-check mode.
- * Ivory's standard library does not have these arms: each case compiles Cellar's reference
- * library, tests/hoon/nockchain_field.hoon, with the ivory pill's compiler (`=>  lib  |.  expr`),
+ * The Nockchain field, extension field and Tip5 jets (zig/jets/nockchain.zig,
+ * nockchain_ext.zig, tip5.zig) against their Hoon, in jet-check mode. Ivory's standard
+ * library does not have these arms: each case compiles Cellar's reference library,
+ * tests/hoon/nockchain_field.hoon, with the ivory pill's compiler (`=>  lib  |.  expr`),
  * whose `~%  %zeke  ..ut  ~` registers the core under the compiler layer as Nockchain's zeke
- * does, so the jets match at the paths they have in Nockchain's kernels. The cases are in
- * tests/_jets_nockchain_cases.ts; jets_conformance_test.ts leaves these entries to this file.
+ * does, so the jets match at the paths they have in Nockchain's kernels; the extension field
+ * and Tip5 cases put tests/hoon/nockchain_ext.hoon (the cores `ext-field`, `misc-lib` and
+ * `tip5-lib` nested below zeke) on top of it. The cases are in tests/_jets_nockchain_cases.ts;
+ * jets_conformance_test.ts leaves these entries to this file.
  *
  * Needs ../shared/corpus/pills/ivory.pill; skipped, visibly, without it.
  */
@@ -21,9 +24,10 @@ import {
 } from "../mod.ts";
 import { assertEquals, hasCorpus, readCorpus } from "./_helpers.ts";
 import type { Case } from "./_jet_cases.ts";
-import { nockchainCases } from "./_jets_nockchain_cases.ts";
+import { extPaths, nockchainCases } from "./_jets_nockchain_cases.ts";
 
 const library = Deno.readTextFileSync(new URL("./hoon/nockchain_field.hoon", import.meta.url));
+const extension = Deno.readTextFileSync(new URL("./hoon/nockchain_ext.hoon", import.meta.url));
 
 /**
  * Run one case against the library; a failure message, or null. The case is compiled (with
@@ -33,7 +37,8 @@ const library = Deno.readTextFileSync(new URL("./hoon/nockchain_field.hoon", imp
 function run(hoon: Hoon, name: string, test: Case): string | null {
   let shown: string;
   try {
-    using trap = hoon.wish(`=>  ${library}\n|.  ${test.expr}`);
+    const lib = name in extPaths ? `${library}\n=>  ${extension}` : library;
+    using trap = hoon.wish(`=>  ${lib}\n|.  ${test.expr}`);
     using kick = Noun.from([9, 2, 0, 1]);
     setJetCheck(true);
     try {
@@ -73,7 +78,8 @@ function zekeLines(): { path: string; jet: string; checks: number; mismatches: n
 }
 
 Deno.test({
-  name: "jets: the Nockchain field jets agree with their Hoon (jet-check mode)",
+  name:
+    "jets: the Nockchain field, extension field and Tip5 jets agree with their Hoon (jet-check mode)",
   ignore: !hasCorpus,
   fn() {
     using hoon = Hoon.boot(readCorpus("pills/ivory.pill"));
@@ -93,7 +99,7 @@ Deno.test({
     assertEquals(
       lines.map((l) => l.path.replace(/^k\d+\//, "")).sort(),
       [
-        ...names.map((n) => `one/two/tri/qua/pen/zeke/${n}`),
+        ...names.map((n) => `one/two/tri/qua/pen/zeke/${extPaths[n] ?? n}`),
       ].sort(),
     );
     assertEquals(lines.map((l) => l.jet).sort(), names);

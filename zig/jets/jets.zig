@@ -55,6 +55,8 @@ const families = .{
     @import("types.zig"),
     @import("crypto.zig"),
     @import("nockchain.zig"),
+    @import("nockchain_ext.zig"),
+    @import("tip5.zig"),
     @import("encodings.zig"),
     @import("crypto_ec.zig"),
     @import("floats.zig"),
