@@ -35,6 +35,11 @@ const equality = @import("equality.zig");
 
 const none: u32 = std.math.maxInt(u32);
 
+/// A slot of the index: 0 when free, else the entry's `slotHash` in the high half and its
+/// index plus one in the low half.
+const Slot = u64;
+const slot_free: Slot = 0;
+
 /// The fewest Nock steps a memoized arm's product must have cost to be cached: a cheaper
 /// one is recomputed for about the price of its lookup, and its entry would push out
 /// costly ones (compiling hoon.hoon makes millions of small `play`s).
@@ -69,7 +74,7 @@ const Entry = struct {
     tag: u64 = 0,
     /// `[key product]`, or zero for a free entry.
     box: Noun = Noun.zero,
-    /// Next entry in the bucket (or in the free list).
+    /// Next entry in the free list.
     next: u32 = none,
     /// Sweeps of the hand the entry survives; `class` is what an insert gives it.
     credit: u8 = 0,
@@ -79,7 +84,10 @@ const Entry = struct {
 pub const Memo = struct {
     ws: *Workspace,
     entries: std.ArrayList(Entry) = .empty,
-    buckets: []u32 = &.{},
+    /// The index, open addressing with linear probing, at most half full: a probe compares
+    /// 32 bits of the hash in the slot and reads an entry only when they match, so a miss
+    /// (most lookups while compiling) costs one cache miss instead of two.
+    slots: []Slot = &.{},
     free: u32 = none,
     hand: u32 = 0,
     entries_max: u32,
@@ -100,7 +108,7 @@ pub const Memo = struct {
     pub fn deinit(memo: *Memo) void {
         memo.ws.removeRootSet(memo);
         memo.entries.deinit(memo.ws.gpa);
-        memo.ws.gpa.free(memo.buckets);
+        memo.ws.gpa.free(memo.slots);
         memo.* = undefined;
     }
 
@@ -134,7 +142,7 @@ pub const Memo = struct {
     /// Forget every entry.
     pub fn clear(memo: *Memo) void {
         memo.entries.clearRetainingCapacity();
-        @memset(memo.buckets, none);
+        @memset(memo.slots, slot_free);
         memo.free = none;
         memo.hand = 0;
         memo.stats.entries = 0;
@@ -149,18 +157,36 @@ pub const Memo = struct {
         return .{ .tag = tag, .noun = noun, .hash = hash };
     }
 
-    inline fn bucketOf(memo: *const Memo, hash: u64) usize {
-        assert(std.math.isPowerOfTwo(memo.buckets.len));
-        return @intCast((hash >> 32 ^ hash) & (memo.buckets.len - 1));
+    /// The 32 bits of a hash kept in its slot (they also choose the slot).
+    inline fn slotHash(hash: u64) u32 {
+        return @truncate(hash >> 32 ^ hash);
+    }
+
+    inline fn slotOf(h: u32, i: u32) Slot {
+        return @as(u64, h) << 32 | (@as(u64, i) + 1);
+    }
+
+    inline fn slotEntry(slot: Slot) u32 {
+        assert(slot != slot_free);
+        return @intCast((slot & 0xffff_ffff) - 1);
+    }
+
+    /// Where the probe for a slot hash starts.
+    inline fn home(memo: *const Memo, h: u32) usize {
+        assert(std.math.isPowerOfTwo(memo.slots.len));
+        return h & (memo.slots.len - 1);
     }
 
     /// The product cached under `k`, or null.
     pub fn lookup(memo: *Memo, k: Key) ?Noun {
-        if (memo.buckets.len > 0) {
-            var i = memo.buckets[memo.bucketOf(k.hash)];
-            while (i != none) : (i = memo.entries.items[i].next) {
-                const e = &memo.entries.items[i];
-                assert(e.box != Noun.zero); // Free entries are in no bucket.
+        if (memo.slots.len > 0) {
+            const h = slotHash(k.hash);
+            const mask = memo.slots.len - 1;
+            var s = memo.home(h);
+            while (memo.slots[s] != slot_free) : (s = (s + 1) & mask) {
+                if (memo.slots[s] >> 32 != h) continue;
+                const e = &memo.entries.items[slotEntry(memo.slots[s])];
+                assert(e.box != Noun.zero); // Free entries have no slot.
                 if (e.hash != k.hash or e.tag != k.tag) continue;
                 const same = equality.unify(memo.ws, memo.ws.head(e.box), k.noun) catch false;
                 if (!same) continue;
@@ -189,9 +215,7 @@ pub const Memo = struct {
         const i = memo.takeEntry() orelse return;
         const class = classOf(steps);
         memo.entries.items[i] = .{ .hash = k.hash, .tag = k.tag, .box = box, .credit = class, .class = class };
-        const b = memo.bucketOf(k.hash);
-        memo.entries.items[i].next = memo.buckets[b];
-        memo.buckets[b] = i;
+        memo.place(slotOf(slotHash(k.hash), i));
         memo.stats.entries += 1;
         memo.stats.inserts += 1;
         assert(memo.stats.entries <= memo.entries.items.len);
@@ -207,7 +231,7 @@ pub const Memo = struct {
         if (memo.free == none) {
             if (memo.entries.items.len < memo.entries_max) {
                 memo.entries.append(memo.ws.gpa, .{}) catch return null;
-                memo.growBuckets() catch {
+                memo.growSlots() catch {
                     memo.entries.items.len -= 1;
                     return null;
                 };
@@ -221,23 +245,29 @@ pub const Memo = struct {
         return i;
     }
 
-    /// Keep at least as many buckets as entries, rehashing when they double.
-    fn growBuckets(memo: *Memo) !void {
+    /// Keep at least twice as many slots as entries, rehashing when they double.
+    fn growSlots(memo: *Memo) !void {
         const n = memo.entries.items.len;
-        if (n <= memo.buckets.len) return;
+        if (2 * n <= memo.slots.len) return;
         const gpa = memo.ws.gpa;
-        const len = @max(256, 2 * memo.buckets.len);
-        const buckets = try gpa.alloc(u32, len);
-        gpa.free(memo.buckets);
-        memo.buckets = buckets;
-        @memset(memo.buckets, none);
+        const len = @max(512, 2 * memo.slots.len);
+        const slots = try gpa.alloc(Slot, len);
+        gpa.free(memo.slots);
+        memo.slots = slots;
+        @memset(memo.slots, slot_free);
         for (memo.entries.items, 0..) |*e, i| {
             if (e.box == Noun.zero) continue;
-            const b = memo.bucketOf(e.hash);
-            e.next = memo.buckets[b];
-            memo.buckets[b] = @intCast(i);
+            memo.place(slotOf(slotHash(e.hash), @intCast(i)));
         }
-        assert(memo.buckets.len >= n);
+        assert(memo.slots.len >= 2 * n);
+    }
+
+    /// Put `slot` in the first free slot from its home.
+    fn place(memo: *Memo, slot: Slot) void {
+        const mask = memo.slots.len - 1;
+        var s = memo.home(@intCast(slot >> 32));
+        while (memo.slots[s] != slot_free) s = (s + 1) & mask;
+        memo.slots[s] = slot;
     }
 
     /// Evict entries until the measured bytes, scaled by the share of entries kept, fit
@@ -275,14 +305,21 @@ pub const Memo = struct {
         unreachable; // Each sweep takes credit from every entry: some entry runs out.
     }
 
+    /// Free entry `i`'s slot, moving back the slots after it that may take its place, so
+    /// that every probe still finds its entry before a free slot (no tombstones).
     fn unlink(memo: *Memo, i: u32) void {
-        const b = memo.bucketOf(memo.entries.items[i].hash);
-        var link = &memo.buckets[b];
-        while (link.* != i) {
-            assert(link.* != none); // The entry is in its bucket.
-            link = &memo.entries.items[link.*].next;
+        const mask = memo.slots.len - 1;
+        var hole = memo.home(slotHash(memo.entries.items[i].hash));
+        while (slotEntry(memo.slots[hole]) != i) hole = (hole + 1) & mask;
+        var s = (hole + 1) & mask;
+        while (memo.slots[s] != slot_free) : (s = (s + 1) & mask) {
+            // The slot at `s` may move to the hole unless its home lies after the hole.
+            const from_home = (s -% memo.home(@intCast(memo.slots[s] >> 32))) & mask;
+            if (from_home < ((s -% hole) & mask)) continue;
+            memo.slots[hole] = memo.slots[s];
+            hole = s;
         }
-        link.* = memo.entries.items[i].next;
+        memo.slots[hole] = slot_free;
     }
 };
 
@@ -424,4 +461,29 @@ test "memo: a costly entry outlives sweeps that evict cheap ones" {
     try testing.expect(memo.stats.evictions >= constants.memo_entries_min);
     try testing.expectEqual(@as(?Noun, d(42)), memo.lookup(testKey(&memo, 1, roots[0])));
     try testing.expectEqual(@as(?Noun, null), memo.lookup(testKey(&memo, 1, roots[1])));
+}
+
+test "memo: evictions keep every other entry findable" {
+    // Eviction frees a slot of the open-addressed index and moves later slots back; an
+    // entry whose probe passed the freed slot must still be found.
+    var ws = try Workspace.init(testing.allocator, 64 << 20);
+    defer ws.deinit();
+    var memo: Memo = undefined;
+    try memo.init(&ws, 0); // The smallest table: inserts past it evict.
+    defer memo.deinit();
+    const d = Noun.direct;
+    for (0..4 * constants.memo_entries_min) |i| {
+        memo.insert(testKey(&memo, 1 + i % 3, d(i)), d(i + 1), 0);
+    }
+    try testing.expect(memo.stats.evictions >= 3 * constants.memo_entries_min);
+    var found: u64 = 0;
+    for (0..4 * constants.memo_entries_min) |i| {
+        const product = memo.lookup(testKey(&memo, 1 + i % 3, d(i))) orelse continue;
+        try testing.expectEqual(d(i + 1), product);
+        found += 1;
+    }
+    try testing.expectEqual(memo.stats.entries, found);
+    var used: u64 = 0;
+    for (memo.slots) |slot| used += @intFromBool(slot != slot_free);
+    try testing.expectEqual(memo.stats.entries, used);
 }
