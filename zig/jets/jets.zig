@@ -59,6 +59,7 @@ const families = .{
     @import("tip5.zig"),
     @import("encodings.zig"),
     @import("crypto_ec.zig"),
+    @import("crypto_argon.zig"),
     @import("floats.zig"),
     @import("stdlib.zig"),
 };
