@@ -58,6 +58,7 @@ const families = .{
     @import("encodings.zig"),
     @import("crypto_ec.zig"),
     @import("floats.zig"),
+    @import("floats_cofl.zig"),
     @import("stdlib.zig"),
 };
 
