@@ -5,11 +5,13 @@
  * seeded random operands (exponents shared between operands, so that sums cancel and
  * round at ties, and at the edges of the range) cover the rest. Products stated here were
  * worked out by hand or with the host's IEEE doubles where Hoon agrees with IEEE 754.
+ * The `cofl` jets (`lug`, `drg`, zig/jets/floats_cofl.zig) are reached through the doors'
+ * `sun`/`san`/`drg`/`scow`, and called directly on `fl` doors of random configurations.
  *
  * @module
  */
 
-import { c, type Case, random } from "./_jet_cases.ts";
+import { c, type Case, crash, dot, random } from "./_jet_cases.ts";
 
 type Door = "rh" | "rs" | "rd" | "rq";
 type Arm = "add" | "sub" | "mul" | "div" | "fma" | "sqt" | "lth" | "lte" | "equ" | "gte" | "gth";
@@ -193,7 +195,135 @@ function merge(...tables: Record<string, Case[]>[]): Record<string, Case[]> {
   return out;
 }
 
+/** A signed atom (`@s`) as Hoon source: `--5`, `-5`. */
+function sd(n: number): string {
+  return n < 0 ? `-${dot(BigInt(-n))}` : `--${dot(BigInt(n))}`;
+}
+
+/** An `fl` door configured with `%*`: precision, minimum exponent, width, mode, denormals. */
+function door(p: number, v: number, w: number, r: string, d: string): string {
+  return `%*(. fl p ${dot(BigInt(p))}, v ${sd(v)}, w ${dot(BigInt(w))}, r %${r}, d %${d})`;
+}
+
+const kinds = ["fl", "ce", "sm", "lg", "ne", "na", "nt"] as const;
+const dens = ["d", "f", "i"] as const;
+
+/**
+ * `+lug` called directly on doors of random configurations (precision 2 to 120, exponent
+ * ranges that put the mantissas below, inside and above them, each denormal behaviour) in
+ * every kind; mantissas often just above the precision, with ties made on purpose. A call
+ * without the sticky bit and too few bits crashes, as the arm asserts.
+ */
+function lugRandom(seed: number, count: number): Case[] {
+  const next = random(seed);
+  const out: Case[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = 2 + Math.floor(next() * (i % 3 === 0 ? 119 : 24));
+    const v = -Math.floor(next() * 2000);
+    const w = Math.floor(next() * 300);
+    const width = 1 + Math.floor(next() * (p + 20));
+    let m = 1n << BigInt(width - 1);
+    for (let b = 0; b < width - 1; b += 16) m |= BigInt(Math.floor(next() * 65536)) << BigInt(b);
+    m &= (1n << BigInt(width)) - 1n;
+    m |= 1n << BigInt(width - 1);
+    const cut = BigInt(Math.max(0, width - p));
+    // A tie: the bits below the precision are exactly one half.
+    if (cut > 0n && next() < 0.3) m = ((m >> cut) << cut) | (1n << (cut - 1n));
+    const e = v + Math.floor((next() - 0.5) * (p + w + 80));
+    const sticky = next() < 0.5;
+    const d = dens[Math.floor(next() * 3)];
+    const expr = `(lug:${door(p, v, w, "n", d)} %${kinds[i % kinds.length]} [${sd(e)} ${dot(m)}] ${
+      sticky ? "&" : "|"
+    })`;
+    out.push(!sticky && width <= p ? crash(expr) : c(expr));
+  }
+  return out;
+}
+
+/** Shortest decimals (`drg`) of random floats of each door, and of fn on odd doors. */
+function drgRandom(seed: number): Case[] {
+  const next = random(seed);
+  const out: Case[] = [];
+  for (const d of ["rh", "rs", "rd", "rq"] as Door[]) {
+    const { w } = formats[d];
+    for (let i = 0; i < (d === "rq" ? 6 : 12); i++) {
+      const base = Math.floor(next() * (2 ** w - 1));
+      out.push(c(`(drg:${d} ${lit(d, randomBits(d, next, base))})`));
+    }
+  }
+  for (let i = 0; i < 12; i++) {
+    const p = 2 + Math.floor(next() * 60);
+    const v = -Math.floor(next() * 300);
+    const m = 1 + Math.floor(next() * 2 ** Math.min(p + 4, 50));
+    const e = v + Math.floor((next() - 0.3) * 200);
+    const den = dens[i % 3];
+    out.push(c(`(drg:${door(p, v, 400, "n", den)} [%f & ${sd(e)} ${dot(BigInt(m))}])`));
+  }
+  return out;
+}
+
+/** The jets of `cofl` (zig/jets/floats_cofl.zig): `lug` and `drg`, whatever the door. */
+const coflCases: Record<string, Case[]> = {
+  "cofl-drg": [
+    c("(scow %rd .~1.5)", "[46 126 49 46 53 0]"),
+    c("(drg:rd .~0.1)", "[100 0 1 1]"),
+    c("(drg:rd .~4.9406564584124654e-324)", "[100 0 647 5]"),
+    c("(drg:rd .~1.7976931348623157e308)", "[100 0 584 17976931348623157]"),
+    c("(drg:rd .~2.2250738585072014e-308)"),
+    c("(drg:rd .~1e23)"),
+    c("(drg:rd .~-9007199254740993)"),
+    c("(drg:rs .1)"),
+    c("(drg:rh .~~65504)"),
+    c("(drg:rq .~~~1e-4950)"),
+    c("(scow %rs .3.4028235e38)"),
+    c("(scow %rh .~~6e-8)"),
+    c("(scow %rq .~~~0.1)"),
+    c("(drg:fl [%f & -5 3])"),
+    c("(drg:fl [%f | --7 1])"),
+    // Powers of two tighten the lower bound, except at the minimum exponent unless %i.
+    c(`(drg:${door(53, -1074, 2045, "n", "i")} [%f & -1.074 1])`, "[100 0 679 49406564584124654]"),
+    c(`(drg:${door(8, -20, 40, "n", "d")} [%f & -20 128])`),
+    c(`(drg:${door(8, -20, 40, "n", "f")} [%f & -19 128])`),
+    c("(drg:fl [%f & --0 0])", "[100 0 0 0]"),
+    ...drgRandom(4100),
+  ],
+  "cofl-lug": [
+    c("(sun:rd 12.345)"),
+    c("(san:rs -7)"),
+    c("(sun:rh 65.520)"),
+    c("(ryld [%d & -2 12.345])"),
+    c("(ryls [%d | --30 1])"),
+    c("(sun:rq (bex 200))"),
+    // The shortcuts of +add and +sub: an operand far below the other.
+    c("(add:fl [%f & --0 1] [%f & -200 1])"),
+    c(`(add:${door(10, -50, 100, "u", "d")} [%f & --0 1] [%f & -200 1])`),
+    c(`(add:${door(10, -50, 100, "a", "d")} [%f & --0 1] [%f & -200 1])`),
+    c(`(sub:${door(10, -50, 100, "z", "d")} [%f & --0 1.024] [%f & -200 1])`),
+    c(`(sub:${door(10, -50, 100, "u", "d")} [%f & --0 1.024] [%f & -200 1])`),
+    c(`(sub:${door(10, -50, 100, "n", "d")} [%f & --0 1.024] [%f & -200 1])`),
+    // Ties, underflow, flush, overflow, unbounded range.
+    c("(lug:fl %ne [--0 21] &)"),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %ne [--0 21] &)`, "[102 0 2 10]"),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %na [--0 21] &)`, "[102 0 2 11]"),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %nt [--0 21] |)`, "[102 0 2 11]"),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %sm [--0 8] &)`, "[102 0 1 15]"),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %sm [-10 8] &)`),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %ne [-12 11] &)`, "[102 0 19 3]"),
+    c(`(lug:${door(4, -10, 20, "n", "f")} %ne [-12 11] &)`, "[102 0 0 0]"),
+    c(`(lug:${door(4, -10, 20, "n", "i")} %ne [-12 11] &)`, "[102 0 23 11]"),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %ne [--100 11] &)`, "[105 0]"),
+    c(`(lug:${door(4, -10, 20, "n", "i")} %ne [--100 11] &)`, "[102 0 200 11]"),
+    c(`(lug:${door(4, -10, 20, "n", "d")} %ce [-40 1] &)`),
+    crash(`(lug:${door(4, -10, 20, "n", "d")} %ne [-40 1] |)`),
+    crash("(lug:fl %ne [--0 0] &)"),
+    crash("(lug:fl %ne [--0 5] |)"),
+    crash(`(lug:${door(1, -10, 20, "n", "d")} %ne [--0 5] &)`),
+    ...lugRandom(4200, 60),
+  ],
+};
+
 export const floatsCases: Record<string, Case[]> = merge(
+  coflCases,
   rdProducts,
   doorCases("rh", 1300),
   doorCases("rs", 1400),

@@ -61,6 +61,7 @@ const families = .{
     @import("crypto_ec.zig"),
     @import("crypto_argon.zig"),
     @import("floats.zig"),
+    @import("floats_cofl.zig"),
     @import("stdlib.zig"),
 };
 

@@ -31,7 +31,7 @@ pub const Error = error{Exit};
 pub const Mode = enum { n, u, d, z, a };
 
 /// The kinds of rounding of `+lug`.
-const Lug = enum { fl, ce, sm, lg, ne, na, nt };
+pub const Lug = enum { fl, ce, sm, lg, ne, na, nt };
 
 /// `+swr`: the mode for the magnitude of a negative number.
 fn swr(r: Mode) Mode {
@@ -169,8 +169,9 @@ fn underflow(comptime F: type, t: Lug, drop: F.Wide, q: u64, exact: bool) F.Fn {
     };
 }
 
-/// `+lug`: round the positive `m * 2^e` (plus less than 2^e unless `exact`).
-fn lug(comptime F: type, t: Lug, e0: i64, m0: F.Wide, exact: bool) Error!F.Fn {
+/// `+lug`: round the positive `m * 2^e` (plus less than 2^e unless `exact`), for the
+/// `%d` (denormals) configuration of a format.
+pub fn lug(comptime F: type, t: Lug, e0: i64, m0: F.Wide, exact: bool) Error!F.Fn {
     if (m0 == 0) return error.Exit;
     const m_bits = met(F, m0);
     if (!exact and m_bits <= F.prc) return error.Exit;
