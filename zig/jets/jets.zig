@@ -59,6 +59,7 @@ const families = .{
     @import("crypto_ec.zig"),
     @import("floats.zig"),
     @import("stdlib.zig"),
+    math,
 };
 
 const base_entries = [_]Entry{
