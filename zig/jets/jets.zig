@@ -60,6 +60,7 @@ const families = .{
     @import("floats.zig"),
     @import("stdlib.zig"),
     math,
+    serial_jets,
 };
 
 const base_entries = [_]Entry{
