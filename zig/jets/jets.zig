@@ -61,6 +61,7 @@ const families = .{
     @import("stdlib.zig"),
     math,
     serial_jets,
+    list,
 };
 
 const base_entries = [_]Entry{
