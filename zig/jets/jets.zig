@@ -60,8 +60,9 @@ const families = .{
     @import("floats.zig"),
     @import("stdlib.zig"),
     math,
-    serial_jets,
     list,
+    serial_jets,
+    @import("og.zig"),
 };
 
 const base_entries = [_]Entry{
