@@ -30,6 +30,7 @@ import { floatsCases } from "./_jets_floats_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { nockchainCases } from "./_jets_nockchain_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
+import { smallCases } from "./_jets_small_cases.ts";
 import { stdlibCases } from "./_jets_stdlib_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
 import { typesCases } from "./_jets_types_cases.ts";
@@ -137,6 +138,7 @@ const cases: Record<string, Case[]> = {
   ...cryptoEcCases,
   ...floatsCases,
   ...stdlibCases,
+  ...smallCases,
 };
 
 let booted: Hoon | undefined;
