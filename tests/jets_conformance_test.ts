@@ -31,6 +31,7 @@ import { floatsCases } from "./_jets_floats_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { nockchainCases } from "./_jets_nockchain_cases.ts";
 import { parseCases } from "./_jets_parse_cases.ts";
+import { smallCases } from "./_jets_small_cases.ts";
 import { stdlibCases } from "./_jets_stdlib_cases.ts";
 import { textCases } from "./_jets_text_cases.ts";
 import { typesCases } from "./_jets_types_cases.ts";
@@ -139,6 +140,7 @@ const cases: Record<string, Case[]> = {
   ...cryptoHashCases,
   ...floatsCases,
   ...stdlibCases,
+  ...smallCases,
 };
 
 let booted: Hoon | undefined;

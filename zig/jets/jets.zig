@@ -63,6 +63,10 @@ const families = .{
     @import("floats.zig"),
     @import("floats_cofl.zig"),
     @import("stdlib.zig"),
+    math,
+    list,
+    serial_jets,
+    @import("og.zig"),
 };
 
 const base_entries = [_]Entry{

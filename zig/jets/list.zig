@@ -9,6 +9,11 @@
 //! A list ending in a non-zero atom is Exit wherever Hoon would read `i`/`t` of that atom.
 //! Result lists of known length are allocated as one block of cells.
 //!
+//! The family table here holds `welp` (weld's faceless twin: `[a b]` at 12 13, the same
+//! product and crashes) and `mate` (two units `[a b]` at 12 13: the one that is not `~`, `a`
+//! when both are and their values agree, Exit when they differ or a non-`~` one is an atom);
+//! the others are in jets.zig's base table.
+//!
 //! levy, roll and turn slam their gate through a `Slam` callback. A slam may collect, so
 //! everything they keep across it lives in a root array registered with `ws.pushRoots`.
 
@@ -18,8 +23,29 @@ const Noun = @import("../noun.zig").Noun;
 const Workspace = @import("../workspace.zig").Workspace;
 const equality = @import("../equality.zig");
 const common = @import("common.zig");
+const E = @import("entry.zig");
 const JetError = common.JetError;
 const Slam = common.Slam;
+
+pub const entries = [_]E.Entry{
+    E.plain("welp", weld, "[* *] 12 13"),
+    E.plain("mate", mate, "[a=(unit) b=(unit)] 12 13"),
+};
+
+pub const layers = [_]E.Layer{
+    .{ .prefix = "one/two", .names = &.{ "welp", "mate" } },
+};
+
+/// `mate`: `?~ b a`, `?~ a b`, then `a` if `u.a` is `u.b`, else the `%mean.'mate'` crash.
+pub fn mate(ws: *Workspace, core: Noun) JetError!Noun {
+    const a = try common.slot(ws, core, 12);
+    const b = try common.slot(ws, core, 13);
+    if (b == Noun.zero) return a;
+    if (a == Noun.zero) return b;
+    if (!a.isCell() or !b.isCell()) return error.Exit; // `u` of an atom.
+    if (!try equality.equal(ws, ws.tail(a), ws.tail(b))) return error.Exit;
+    return a;
+}
 
 /// Copy the first `n` items of `list` into a fresh block ending in `end` (reversed if asked).
 fn copyItems(ws: *Workspace, list: Noun, n: u64, end: Noun, comptime reversed: bool) JetError!Noun {
@@ -240,6 +266,24 @@ test "list jets without gates" {
     try t.expectJet(&ws, find, "[[1 1 2 0] [1 1 1 2 0]]", "[0 1]");
     try t.expectJet(&ws, find, "[0 [1 2 0]]", "0");
     try t.expectJet(&ws, find, "[[[1 2] 0] [5 [1 2] 0]]", "[0 1]");
+}
+
+test "welp and mate" {
+    var ws = try Workspace.init(testing.allocator, 1 << 20);
+    defer ws.deinit();
+    try t.expectJet(&ws, weld, "[[1 2 0] [3 0]]", "[1 2 3 0]");
+    try t.expectJet(&ws, weld, "[0 [3 4]]", "[3 4]");
+    try t.expectJetError(&ws, weld, "[[1 2] 3]", error.Exit);
+    try t.expectJet(&ws, mate, "[[0 5] 0]", "[0 5]");
+    try t.expectJet(&ws, mate, "[0 [0 6]]", "[0 6]");
+    try t.expectJet(&ws, mate, "[0 0]", "0");
+    try t.expectJet(&ws, mate, "[[0 [1 2]] [0 [1 2]]]", "[0 [1 2]]");
+    try t.expectJet(&ws, mate, "[7 0]", "7"); // `?~ b` first: `a` is never read.
+    try t.expectJet(&ws, mate, "[0 7]", "7");
+    try t.expectJetError(&ws, mate, "[[0 5] [0 6]]", error.Exit);
+    try t.expectJetError(&ws, mate, "[7 [0 6]]", error.Exit);
+    try t.expectJetError(&ws, mate, "[[0 6] 7]", error.Exit);
+    try t.expectJetError(&ws, mate, "5", error.Exit);
 }
 
 test "list jets: improper lists and bad indices are Exit, huge ones Meme" {

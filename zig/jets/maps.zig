@@ -14,9 +14,12 @@
 //!
 //! `rep` folds in pre-order (node, left, right) from the gate's `+<+`; `run`, `urn`, `all`
 //! and `any` slam in pre-order too (`?&`/`?|` stop at the first answer; a non-loobean is
-//! Exit). `by/bif` is not jetted: its sample is `b` in kelvin 138 and `[b c]` in 140, and a
-//! registration path names no kelvin's layout apart. `dig`, `got`, `gut`, `mar`, `rib`,
-//! `uno` and `val` are not registered (got and gut call the `get` jet).
+//! Exit). `by/bif` takes `[b c]` at 12 13 in kelvin 140 (it puts `[b c]` at the root and
+//! returns the root's children) and the key `b` alone at 6 in kelvin 138 (it splits at `b`);
+//! both give the same `[l r]`, the split at the key. A registration path is the same in
+//! every kelvin, so the jet reads the kelvin from the registered core's root (its payload,
+//! axis 255 of the gate) and punts for any other. `dig`, `got`, `gut`, `mar`, `rib`, `uno`
+//! and `val` are not registered (got and gut call the `get` jet).
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -34,6 +37,7 @@ pub const entries = [_]E.Entry{
     E.slams("by-all", byAll, "b=$-(* ?) 6; a 30"),
     E.slams("by-any", byAny, "b=$-(* ?) 6; a 30"),
     E.plain("by-apt", byApt, "[l=(unit) r=(unit)] 12 13; a 30"),
+    E.plain("by-bif", byBif, "[b=* c=*] 12 13 (k140) or b=* 6 (k138); a 30; kelvin 255"),
     E.plain("by-del", byDel, "b=* 6; a 30"),
     E.plain("by-dif", byDif, "b=(map) 6; a 30"),
     E.plain("by-gas", byGas, "b=(list [p q]) 6; a 30"),
@@ -68,7 +72,7 @@ pub const entries = [_]E.Entry{
 
 pub const layers = [_]E.Layer{
     .{ .prefix = "one/two/by", .entry_prefix = "by-", .names = &.{
-        "all", "any", "apt", "del", "dif", "gas", "get", "has", "int",
+        "all", "any", "apt", "bif", "del", "dif", "gas", "get", "has", "int",
         "jab", "key", "put", "rep", "run", "tap", "uni", "urn", "wyt",
     } },
     .{ .prefix = "one/two/in", .entry_prefix = "in-", .names = &.{
@@ -183,6 +187,23 @@ pub fn inGas(ws: *Workspace, core: Noun) JetError!Noun {
 
 pub fn inBif(ws: *Workspace, core: Noun) JetError!Noun {
     const lr = try treap.split(ws, .set, try tree(ws, core), try sample(ws, core));
+    return ws.cell(lr[0], lr[1]);
+}
+
+/// `by/bif`: the map split at a key, `[l r]` (see the file comment for the two kelvins'
+/// samples). The key is at axis 12 in kelvin 140 and 6 in kelvin 138; the kelvin is the
+/// payload of the root core, reached through the door (7), its context `two` (31), `one`
+/// (63) and the root (127).
+pub fn byBif(ws: *Workspace, core: Noun) JetError!Noun {
+    // Not a core laid out as hoon.hoon's: let the Nock decide.
+    const kelvin = common.slot(ws, core, 255) catch return error.Punt;
+    const key = if (kelvin == Noun.direct(140))
+        try common.slot(ws, core, 12) // Reading `b` of an atom sample crashes the Nock too.
+    else if (kelvin == Noun.direct(138))
+        try sample(ws, core)
+    else
+        return error.Punt;
+    const lr = try treap.split(ws, .map, try tree(ws, core), key);
     return ws.cell(lr[0], lr[1]);
 }
 
@@ -563,6 +584,52 @@ test "by/in maps: get, put, del, uni, int, dif, key" {
     const gone = try byDel(&ws, try gateIn(&ws, Noun.direct(7), a));
     try testing.expectEqual(Noun.zero, try byGet(&ws, try gateIn(&ws, Noun.direct(7), gone)));
     try testing.expectEqual(@as(u64, 149), try size(&ws, gone));
+}
+
+/// A `by/bif` gate under a kelvin root: `[battery sample [battery a [two [one [root kelvin]]]]]`
+/// (sample 6, tree 30, kelvin 255).
+fn bifGate(ws: *Workspace, s: Noun, a: Noun, kelvin: u64) !Noun {
+    return ws.tuple(&.{ Noun.zero, s, Noun.zero, a, Noun.zero, Noun.zero, Noun.zero, Noun.direct(kelvin) });
+}
+
+test "by/bif splits a map into the canonical maps of the keys on either side" {
+    var ws = try Workspace.init(testing.allocator, 32 << 20);
+    defer ws.deinit();
+    var keys: [200]u64 = undefined;
+    const a = try mapOf(&ws, range(&keys, 1, 3));
+    var prng = std.Random.DefaultPrng.init(0xb1f);
+    const random = prng.random();
+    for (0..40) |_| {
+        const k = random.uintLessThan(u64, 650); // present (1 mod 3) or absent
+        var left: [200]u64 = undefined;
+        var right: [200]u64 = undefined;
+        var n_left: usize = 0;
+        var n_right: usize = 0;
+        const key = try treap.Key.of(&ws, Noun.direct(k));
+        for (keys) |x| {
+            if (x == k) continue;
+            if (try treap.gor(&ws, try treap.Key.of(&ws, Noun.direct(x)), key)) {
+                left[n_left] = x;
+                n_left += 1;
+            } else {
+                right[n_right] = x;
+                n_right += 1;
+            }
+        }
+        const expected = try ws.cell(try mapOf(&ws, left[0..n_left]), try mapOf(&ws, right[0..n_right]));
+        // Kelvin 140: `[b c]`, whatever c is; kelvin 138: the key alone.
+        const bc = try ws.cell(Noun.direct(k), Noun.direct(99));
+        try t.expectNoun(&ws, expected, try byBif(&ws, try bifGate(&ws, bc, a, 140)));
+        try t.expectNoun(&ws, expected, try byBif(&ws, try bifGate(&ws, Noun.direct(k), a, 138)));
+    }
+    const empty = try ws.cell(Noun.zero, Noun.zero);
+    try t.expectNoun(&ws, empty, try byBif(&ws, try bifGate(&ws, try ws.cell(Noun.one, Noun.one), Noun.zero, 140)));
+    // An atom where kelvin 140 reads `[b c]` crashes; another kelvin, or no root, punts.
+    try testing.expectError(error.Exit, byBif(&ws, try bifGate(&ws, Noun.direct(4), a, 140)));
+    try testing.expectError(error.Punt, byBif(&ws, try bifGate(&ws, Noun.direct(4), a, 139)));
+    try testing.expectError(error.Punt, byBif(&ws, try gateIn(&ws, Noun.direct(4), a)));
+    // A map node that is an atom punts.
+    try testing.expectError(error.Punt, byBif(&ws, try bifGate(&ws, Noun.direct(4), try t.parse(&ws, "[5 0 0]"), 138)));
 }
 
 test "by/in: malformed trees punt, bad lists and missing keys are Exit" {

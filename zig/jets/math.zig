@@ -1,14 +1,27 @@
 //! Jets of Hoon's unsigned arithmetic (`%one` layer): add dec div dvr gte gth lte lth max
 //! min mod mul sub. All are gates: `dec` reads its atom sample at axis 6, the others read
 //! `[a b]` at 12 and 13. A cell where an atom belongs is Exit.
+//!
+//! The family table here holds `sqt` of the `%two` layer (the square root with remainder,
+//! `[p=root q=rem]` of its atom sample at 6); the `%one` gates are in jets.zig's base table.
 
 const std = @import("std");
 const assert = std.debug.assert;
 const Noun = @import("../noun.zig").Noun;
 const Workspace = @import("../workspace.zig").Workspace;
+const big = std.math.big.int;
 const common = @import("common.zig");
 const atom = @import("atom.zig");
+const E = @import("entry.zig");
 const JetError = common.JetError;
+
+pub const entries = [_]E.Entry{
+    E.plain("sqt", sqt, "a=@ 6"),
+};
+
+pub const layers = [_]E.Layer{
+    .{ .prefix = "one/two", .names = &.{"sqt"} },
+};
 
 const Pair = struct { a: Noun, b: Noun };
 
@@ -89,6 +102,36 @@ pub fn max(ws: *Workspace, core: Noun) JetError!Noun {
 pub fn min(ws: *Workspace, core: Noun) JetError!Noun {
     const p = try pair(ws, core);
     return if (atom.order(ws, p.a, p.b) == .lt) p.a else p.b;
+}
+
+/// `sqt`: `[p q]` with `p` the integer square root of `a` and `q = a - p*p` (Hoon finds `p`
+/// bit by bit from the top; Newton's method from above gives the same floor).
+pub fn sqt(ws: *Workspace, core: Noun) JetError!Noun {
+    const a = try common.atomAt(ws, core, 6);
+    const root = if (a.isDirect())
+        Noun.direct(std.math.sqrt(a.raw()))
+    else
+        try sqrtBig(ws, a);
+    const rem = try atom.sub(ws, a, try atom.mul(ws, root, root));
+    assert(atom.order(ws, rem, try atom.add(ws, root, root)) != .gt); // a < (p + 1)^2
+    return ws.cell(root, rem);
+}
+
+/// The floor of the square root of an indirect atom.
+fn sqrtBig(ws: *Workspace, a: Noun) JetError!Noun {
+    assert(a.isIndirect());
+    var scratch: u64 = undefined;
+    const limbs = ws.bases.limbs(a, &scratch);
+    const bits = atom.bitsOf(limbs);
+    assert(bits > 63);
+    const buffer = ws.gpa.alloc(std.math.big.Limb, big.calcSqrtLimbsBufferLen(@intCast(bits))) catch return error.Meme;
+    defer ws.gpa.free(buffer);
+    const out = try ws.startAtom((limbs.len - 1) / 2 + 1);
+    var r: big.Mutable = .{ .limbs = @ptrCast(out), .len = 1, .positive = true };
+    r.sqrt(.{ .limbs = @ptrCast(limbs), .positive = true }, buffer);
+    assert(r.len <= out.len and r.positive);
+    @memset(out[r.len..], 0);
+    return ws.finishAtom(out);
 }
 
 // ------------------------------------------------------------------------- tests
@@ -174,4 +217,30 @@ test "math jets on atoms of tens of thousands of bits" {
     const remainder = try mod(&ws, try t.gate(&ws, try ws.cell(try atom.add(&ws, product, Noun.direct(5)), a)));
     try testing.expectEqual(Noun.direct(5), remainder);
     try testing.expectEqual(Noun.zero, try sub(&ws, try t.gate(&ws, try ws.cell(product, product))));
+}
+
+test "sqt: root and remainder" {
+    var ws = try Workspace.init(testing.allocator, 16 << 20);
+    defer ws.deinit();
+    try t.expectJet(&ws, sqt, "0", "[0 0]");
+    try t.expectJet(&ws, sqt, "1", "[1 0]");
+    try t.expectJet(&ws, sqt, "17", "[4 1]");
+    try t.expectJet(&ws, sqt, "24", "[4 8]");
+    try t.expectJet(&ws, sqt, "25", "[5 0]");
+    try t.expectJet(&ws, sqt, "9223372036854775807", "[3037000499 5928526806]");
+    try t.expectJet(&ws, sqt, "18446744073709551616", "[4294967296 0]");
+    try t.expectJet(&ws, sqt, "340282366920938463463374607431768211455", "[18446744073709551615 36893488147419103230]");
+    try t.expectJetError(&ws, sqt, "[1 2]", error.Exit);
+    var prng = std.Random.DefaultPrng.init(0x5917);
+    const random = prng.random();
+    for (0..300) |_| {
+        const a = try t.randomAtom(&ws, random, 1 + random.uintLessThan(u32, 5000));
+        const pq = try sqt(&ws, try t.gate(&ws, a));
+        const p = ws.head(pq);
+        // p*p + q == a and q <= 2p, so that a < (p + 1)^2.
+        const back = try atom.add(&ws, try atom.mul(&ws, p, p), ws.tail(pq));
+        try testing.expectEqual(std.math.Order.eq, atom.order(&ws, back, a));
+        try testing.expect(atom.order(&ws, ws.tail(pq), try atom.add(&ws, p, p)) != .gt);
+        if (common.roomWords(&ws) < (4 << 20) / 8) ws.collect();
+    }
 }

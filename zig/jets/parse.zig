@@ -17,7 +17,8 @@
 //!   stir/fun  tub 6; [rud raq fel] 60 122 123
 //!   stew/fun  tub 6; the builder's tree of [key rule] at 14 (`=+`s before the gate)
 //! The scanners `last`, `lust`, `next` and `fail`, which the combinators call, run natively
-//! inside them. Sub-rules and result gates run through `Slam`; everything kept across a
+//! inside them; `last` is a gate of its own too (`[zyc=hair naz=hair]` at 12 13), which
+//! Urbit's runtime and nockvm register (the ivory pill and kelvin 138 do not). Sub-rules and result gates run through `Slam`; everything kept across a
 //! slam lives in slots registered with `ws.pushRoots`.
 //!
 //! Crashes: where the Nock reads an axis that is not there (`q.vex` of an atom, `i.q.tub`
@@ -55,12 +56,13 @@ pub const entries = [_]entry.Entry{
     entry.slams("stag-fun", stagFun, "tub=nail 6; [gob sef] 60 61"),
     entry.slams("stew-fun", stewFun, "tub=nail 6; hel 14"),
     entry.slams("stir-fun", stirFun, "tub=nail 6; [rud raq fel] 60 122 123"),
+    entry.plain("last", lastGate, "[zyc=hair naz=hair] 12 13"),
 };
 
 const qua = "one/two/tri/qua";
 
 pub const layers = [_]entry.Layer{
-    .{ .prefix = qua, .names = &.{ "pfix", "plug", "pose", "sfix" } },
+    .{ .prefix = qua, .names = &.{ "pfix", "plug", "pose", "sfix", "last" } },
     .{ .prefix = qua ++ "/bend", .names = &.{"fun"}, .entry_prefix = "bend-" },
     .{ .prefix = qua ++ "/comp", .names = &.{"fun"}, .entry_prefix = "comp-" },
     .{ .prefix = qua ++ "/glue", .names = &.{"fun"}, .entry_prefix = "glue-" },
@@ -110,6 +112,11 @@ fn last(ws: *Workspace, zyc: Noun, naz: Noun) JetError!Noun {
         return if (try gth(ws, ws.tail(zyc), ws.tail(naz))) zyc else naz;
     }
     return if (try gth(ws, pz, pn)) zyc else naz;
+}
+
+/// The `last` gate.
+pub fn lastGate(ws: *Workspace, core: Noun) JetError!Noun {
+    return last(ws, try slot(ws, core, 12), try slot(ws, core, 13));
 }
 
 /// `++lust`: the hair after the character `weq`.
@@ -470,6 +477,11 @@ test "scanners: last, lust, next" {
     const level = try t.parse(&ws, "[1 5]");
     try testing.expectEqual(level, try last(&ws, a, level)); // level: naz
     try testing.expectError(error.Exit, last(&ws, Noun.direct(3), a));
+    try t.expectJet(&ws, lastGate, "[[1 5] [1 7]]", "[1 7]");
+    try t.expectJet(&ws, lastGate, "[[3 1] [2 9]]", "[3 1]");
+    try t.expectJet(&ws, lastGate, "[[18446744073709551616 1] [18446744073709551615 9]]", "[18446744073709551616 1]");
+    try t.expectJetError(&ws, lastGate, "[[1 5] 7]", error.Exit);
+    try t.expectJetError(&ws, lastGate, "5", error.Exit);
     try testing.expectError(error.Punt, last(&ws, try t.parse(&ws, "[[1 1] 5]"), a));
     try t.expectNoun(&ws, try t.parse(&ws, "[2 1]"), try lust(&ws, Noun.direct(10), a));
     try t.expectNoun(&ws, try t.parse(&ws, "[1 6]"), try lust(&ws, Noun.direct(97), a));
