@@ -26,6 +26,7 @@ import { c, type Case, crash, flag, randomPairs } from "./_jet_cases.ts";
 import { cryptoCases } from "./_jets_crypto_cases.ts";
 import { encodingsCases } from "./_jets_encodings_cases.ts";
 import { cryptoEcCases } from "./_jets_crypto_ec_cases.ts";
+import { cryptoSymCases } from "./_jets_crypto_sym_cases.ts";
 import { floatsCases } from "./_jets_floats_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { nockchainCases } from "./_jets_nockchain_cases.ts";
@@ -135,6 +136,7 @@ const cases: Record<string, Case[]> = {
   ...cryptoCases,
   ...encodingsCases,
   ...cryptoEcCases,
+  ...cryptoSymCases,
   ...floatsCases,
   ...stdlibCases,
 };
