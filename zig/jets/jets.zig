@@ -57,6 +57,7 @@ const families = .{
     @import("nockchain.zig"),
     @import("encodings.zig"),
     @import("crypto_ec.zig"),
+    @import("crypto_chacha.zig"),
     @import("floats.zig"),
     @import("stdlib.zig"),
 };
