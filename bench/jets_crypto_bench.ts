@@ -13,6 +13,8 @@
  * AES jets), while `cbca-de-nock` and `siva-*-nock` are their Nock over jetted AES cores
  * (for SIV, as before: its MAC and CTR ran on the existing `cbca`/`ctra` encryption jets).
  *
+ * `k256-1k` is Keccak-256 of 1 KiB (eight permutations).
+ *
  * @module
  */
 import type { BenchCase } from "./harness.ts";
@@ -41,6 +43,7 @@ const arms: Arm[] = [
     sample: 99,
     calls: 200,
   },
+  { name: "k256-1k", gate: "|=(m=@ (keccak-256:keccak:crypto 1.024 m))", sample: 99, calls: 50 },
 ];
 
 /** Every crypto jet benchmark case. */

@@ -27,6 +27,7 @@ import { cryptoCases } from "./_jets_crypto_cases.ts";
 import { encodingsCases } from "./_jets_encodings_cases.ts";
 import { cryptoEcCases } from "./_jets_crypto_ec_cases.ts";
 import { cryptoHashCases } from "./_jets_crypto_hash_cases.ts";
+import { cryptoSymCases } from "./_jets_crypto_sym_cases.ts";
 import { floatsCases } from "./_jets_floats_cases.ts";
 import { mapsCases } from "./_jets_maps_cases.ts";
 import { nockchainCases } from "./_jets_nockchain_cases.ts";
@@ -138,6 +139,7 @@ const cases: Record<string, Case[]> = {
   ...encodingsCases,
   ...cryptoEcCases,
   ...cryptoHashCases,
+  ...cryptoSymCases,
   ...floatsCases,
   ...stdlibCases,
   ...smallCases,

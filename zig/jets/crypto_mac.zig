@@ -1,17 +1,13 @@
-//! Jets of zuse's generic HMAC (`++hmac:hmac:crypto`, registered `%hmac`), and the native
-//! Keccak hashes of `++keccak:crypto` (registered `%kecc`), which are NOT in the jet table yet.
-//! Sample axes:
+//! Jets of zuse's generic HMAC (`++hmac:hmac:crypto`, registered `%hmac`), and of the Keccak
+//! hashes of `++keccak:crypto` (`keccak-224` .. `keccak-512`, registered `%k224` .. `%k512`
+//! under `%kecc`). Sample axes:
 //!   hmac                  [[haj=$-([@u @] @) boq=@u out=@u] key=byts msg=byts]
 //!                         at 24 50 51, 52 53, 54 55
 //!   k224 k256 k384 k512   octs [p=@ud q=@] at 12 13
 //!
-//! Why Keccak is not registered: every jet must be checked against its arm's Nock by the
-//! conformance harness, and the Nock of one Keccak-f permutation (the empty input already
-//! needs one) passes the default check budget of 1,000,000 steps, while no well-typed input
-//! crashes before it; so no input of `k224`..`k512` can be checked. The functions below give
-//! the Nock's products on the published digests (unit tests; the arms' Nock was run on the
-//! same inputs by hand); registering them is one entry per arm and the `hex/kecc` layer,
-//! once the harness can check them (a larger budget for these arms).
+//! The Nock of one Keccak-f permutation takes a few million steps (Hoon's lanes are atoms
+//! cut and sewn bit by bit), more than the default jet-check budget: the conformance cases of
+//! these arms give their checks a budget of their own.
 //!
 //! Keccak: the original padding (domain byte 0x01), as Ethereum uses, not SHA-3's. The input
 //! is the low `p` bytes of `q`, least significant first (zero bytes past the atom's end): Hoon
@@ -44,10 +40,15 @@ const keccak = std.crypto.hash.sha3.Keccak;
 
 pub const entries = [_]entry.Entry{
     entry.slams("hmac", hmac, "[[haj boq=@u out=@u] key=byts msg=byts] 24 50 51 52 53 54 55"),
+    entry.plain("k224", k224, "octs [p=@ud q=@] 12 13"),
+    entry.plain("k256", k256, "octs [p=@ud q=@] 12 13"),
+    entry.plain("k384", k384, "octs [p=@ud q=@] 12 13"),
+    entry.plain("k512", k512, "octs [p=@ud q=@] 12 13"),
 };
 
 pub const layers = [_]entry.Layer{
     .{ .prefix = "one/two/tri/qua/pen/hex/hmac", .names = &.{"hmac"} },
+    .{ .prefix = "one/two/tri/qua/pen/hex/kecc", .names = &.{ "k224", "k256", "k384", "k512" } },
 };
 
 // ------------------------------------------------------------------------- keccak

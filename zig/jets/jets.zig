@@ -60,6 +60,7 @@ const families = .{
     @import("encodings.zig"),
     @import("crypto_ec.zig"),
     @import("crypto_argon.zig"),
+    @import("crypto_chacha.zig"),
     @import("floats.zig"),
     @import("floats_cofl.zig"),
     @import("stdlib.zig"),
