@@ -56,6 +56,7 @@ const families = .{
     @import("crypto.zig"),
     @import("nockchain.zig"),
     @import("encodings.zig"),
+    @import("lines.zig"),
     @import("crypto_ec.zig"),
     @import("floats.zig"),
     @import("stdlib.zig"),
