@@ -2,6 +2,7 @@
  * Conformance cases of the encodings family (zig/jets/encodings.zig) and of zuse's line and
  * subsequence arms (zig/jets/lines.zig), on the ivory pill:
  *   `de:base16:mimes:html`: product `[~ len value]`, `~` when a byte is no hex digit;
+ *   `en:base16:mimes:html`: `2 * p.a` lowercase hex digits of the low `p.a` bytes of `q.a`;
  *   `to-wain:format` (%leer): every segment between newlines, the last one included;
  *   `lune:unix:userlib` (%lune): lines each ended by a newline, a crash if the last is not;
  *   `loss:differ` (%loss): the longest common subsequence zuse's walk picks.
@@ -71,6 +72,15 @@ export const encodingsCases: Record<string, Case[]> = {
     c("(de:base16:mimes:html '0g')", "0"),
     c('(de:base16:mimes:html (crip "00ff00"))', "[0 3 65280]"),
     c("(de:base16:mimes:html (en:base16:mimes:html [20 (shax 'x')]))"),
+  ],
+  "base16-en": [
+    c("(en:base16:mimes:html [2 0xabcd])", cord("abcd")),
+    c("(en:base16:mimes:html [3 1])", cord("000001")),
+    c("(en:base16:mimes:html [1 0xabcd])", cord("cd")),
+    c("(en:base16:mimes:html [0 0xabcd])", "0"),
+    c("(en:base16:mimes:html [2 0])", cord("0000")),
+    c("(en:base16:mimes:html [32 (shax 'x')])"),
+    c("(en:base16:mimes:html [9 0x1.0000.0000.0000.00ff])", cord("0100000000000000ff")),
   ],
   leer: [
     c("(to-wain:format '')", cords([""])),
