@@ -5,6 +5,7 @@
  *   `en:base16:mimes:html`: `2 * p.a` lowercase hex digits of the low `p.a` bytes of `q.a`;
  *   `to-wain:format` (%leer): every segment between newlines, the last one included;
  *   `lune:unix:userlib` (%lune): lines each ended by a newline, a crash if the last is not;
+ *   `nule:unix:userlib` (%nule): every line followed by a newline (lune's inverse);
  *   `loss:differ` (%loss): the longest common subsequence zuse's walk picks.
  * Random texts and lists come from a seeded generator; where the product is not stated, the
  * case checks the jet against the arm's own Nock.
@@ -102,6 +103,19 @@ export const encodingsCases: Record<string, Case[]> = {
     crash("(lune:unix:userlib 'a\\0ab')"),
     ...luneTexts.map((text) =>
       c(`(lune:unix:userlib ${literal(text)})`, cords(text.split("\n").slice(0, -1)))
+    ),
+  ],
+  nule: [
+    c("(nule:unix:userlib ~)", "0"),
+    c("(nule:unix:userlib ~[''])", cord("\n")),
+    c("(nule:unix:userlib ~['a' 'b'])", cord("a\nb\n")),
+    c("(nule:unix:userlib ~['a\\00b' '' 'c'])", cord("a\0b\n\nc\n")),
+    c("(nule:unix:userlib ~[(lsh [3 2] 'a')])", cord("\0\0a\n")),
+    ...luneTexts.map((text) =>
+      c(
+        `(nule:unix:userlib (lune:unix:userlib ${literal(text)}))`,
+        cord(text.replace(/\0+\n/g, "\n")),
+      )
     ),
   ],
   loss: [

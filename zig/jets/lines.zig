@@ -8,6 +8,8 @@
 //!   lune  `lune:unix:userlib`, a gate of `txt=@t` at 6: `''` gives `~`; otherwise the cord must end
 //!         in byte 10 (else the Nock crashes, `%noeol`) and every line is what precedes
 //!         its newline.
+//!   nule  `nule:unix:userlib`, a gate of `lin=(list @t)` at 6, lune's inverse: every line's
+//!         bytes followed by byte 10 (`(can 3 (turn lin |=(t=@t [+((met 3 t)) (cat 3 t 10)])))`).
 //!   loss  `loss:differ`, a wet gate of `[hel=(list) hev=(list)]` at 12 and 13: the longest
 //!         common subsequence that zuse's Hunt-Szymanski-style walk finds, as elements of
 //!         `hev`. The walk is simulated step for step (see `lossWalk`) so that, of the
@@ -29,11 +31,12 @@ const JetError = common.JetError;
 pub const entries = [_]entry.Entry{
     entry.plain("leer", leer, "txt=cord 6"),
     entry.plain("lune", lune, "txt=@t 6"),
+    entry.plain("nule", nule, "lin=(list @t) 6"),
     entry.plain("loss", loss, "[hel=(list) hev=(list)] 12 13"),
 };
 
 pub const layers = [_]entry.Layer{
-    .{ .prefix = "one/two/tri/qua/pen/hex", .names = &.{ "leer", "lune", "loss" } },
+    .{ .prefix = "one/two/tri/qua/pen/hex", .names = &.{ "leer", "lune", "nule", "loss" } },
 };
 
 /// The lines of `text`, split at every byte 10; with `final`, also the segment after the
@@ -76,6 +79,33 @@ pub fn lune(ws: *Workspace, core: Noun) JetError!Noun {
     if (text.len == 0) return Noun.zero;
     if (text[text.len - 1] != '\n') return error.Exit; // ~|  %noeol  !!
     return splitLines(ws, text, false);
+}
+
+pub fn nule(ws: *Workspace, core: Noun) JetError!Noun {
+    const lin = try common.slot(ws, core, 6);
+    _ = try common.listLength(ws, lin);
+    var size: u64 = 0;
+    var scratch: u64 = undefined;
+    var x = lin;
+    while (x.isCell()) : (x = ws.tail(x)) {
+        const line = ws.head(x);
+        if (line.isCell()) return error.Punt;
+        size +|= ws.atomBytes(line, &scratch).len + 1;
+    }
+    if (size == 0) return Noun.zero;
+    if (size / 8 + 1 > common.roomWords(ws)) return error.Meme;
+    const limbs = try ws.startAtom(@intCast((size + 7) / 8));
+    const out = std.mem.sliceAsBytes(limbs);
+    var at: usize = 0;
+    x = lin;
+    while (x.isCell()) : (x = ws.tail(x)) {
+        const bytes = ws.atomBytes(ws.head(x), &scratch);
+        @memcpy(out[at..][0..bytes.len], bytes);
+        out[at + bytes.len] = '\n';
+        at += bytes.len + 1;
+    }
+    assert(at == size);
+    return ws.finishAtom(limbs);
 }
 
 // ------------------------------------------------------------------------- loss
@@ -270,6 +300,17 @@ test "lines lune: lines ended by newlines, else a crash" {
     try t.expectJet(&ws, lune, "0x0a.0a61", "[%a 0 0]");
     try t.expectJetError(&ws, lune, "0x61.0a61", error.Exit);
     try t.expectJetError(&ws, lune, "[1 2]", error.Punt);
+}
+
+test "lines nule: every line and its newline" {
+    var ws = try Workspace.init(testing.allocator, 1 << 20);
+    defer ws.deinit();
+    try t.expectJet(&ws, nule, "0", "0");
+    try t.expectJet(&ws, nule, "[0 0]", "0xa");
+    try t.expectJet(&ws, nule, "[%a %b 0]", "0x0a.620a.61");
+    try t.expectJet(&ws, nule, "[0x61.0000 0]", "0xa61.0000");
+    try t.expectJetError(&ws, nule, "[%a 5]", error.Exit);
+    try t.expectJetError(&ws, nule, "[[1 2] 0]", error.Punt);
 }
 
 test "lines loss: the subsequence zuse's walk picks" {
