@@ -1,5 +1,10 @@
 //! Jets of zuse's encodings under `%hex` that are not cryptography: `de:base16:mimes:html`
-//! (registered `hex/mimes/base16/de`, entry `base16-de`), a gate of `a=cord` at 6.
+//! (registered `hex/mimes/base16/de`, entry `base16-de`), a gate of `a=cord` at 6, and
+//! `en:base16:mimes:html` (`hex/mimes/base16/en`, entry `base16-en`), a gate of `a=octs`.
+//!
+//! `en` is `(crip ((x-co:co (mul p.a 2)) (end [3 p.a] q.a)))`: the low `p.a` bytes of `q.a`
+//! as exactly `2 * p.a` lowercase hex digits, most significant first (higher bytes of `q.a`
+//! are dropped; `p.a = 0` gives `''`). A cell for `p.a` or `q.a` runs the Nock.
 //!
 //! `de` is `(rush a rule)`: the whole cord must be hex digits (`hit`: 0-9, a-f, A-F; any
 //! other byte, an interior NUL included, gives `~`), and the product is `[~ len value]`
@@ -16,10 +21,11 @@ const JetError = common.JetError;
 
 pub const entries = [_]entry.Entry{
     entry.plain("base16-de", base16De, "a=cord 6"),
+    entry.plain("base16-en", base16En, "a=octs 12 13"),
 };
 
 pub const layers = [_]entry.Layer{
-    .{ .prefix = "one/two/tri/qua/pen/hex/mimes/base16", .entry_prefix = "base16-", .names = &.{"de"} },
+    .{ .prefix = "one/two/tri/qua/pen/hex/mimes/base16", .entry_prefix = "base16-", .names = &.{ "de", "en" } },
 };
 
 fn hexDigit(byte: u8) ?u8 {
@@ -54,6 +60,30 @@ pub fn base16De(ws: *Workspace, core: Noun) JetError!Noun {
     return ws.tuple(&.{ Noun.zero, try ws.atomU64(size), value });
 }
 
+pub fn base16En(ws: *Workspace, core: Noun) JetError!Noun {
+    const p = try common.slot(ws, core, 12);
+    const q = try common.slot(ws, core, 13);
+    if (p.isCell() or q.isCell()) return error.Punt;
+    const size = common.saturated(ws, p);
+    // The cord has 2 * size bytes; beyond the nursery it cannot be built (nor can the tape).
+    if (size >= common.roomWords(ws) * 4) return error.Meme;
+    if (size == 0) return Noun.zero;
+    var scratch: u64 = undefined;
+    const value = ws.atomBytes(q, &scratch);
+    const n: usize = @intCast(size);
+    const limbs = try ws.startAtom((2 * n + 7) / 8);
+    const out = std.mem.sliceAsBytes(limbs)[0 .. 2 * n];
+    const digits = "0123456789abcdef";
+    // Byte i of the value (from the low end) gives characters 2(n-1-i) and 2(n-1-i)+1.
+    for (0..n) |i| {
+        const byte: u8 = if (i < value.len) value[i] else 0;
+        const at = 2 * (n - 1 - i);
+        out[at] = digits[byte >> 4];
+        out[at + 1] = digits[byte & 0xf];
+    }
+    return ws.finishAtom(limbs);
+}
+
 // ------------------------------------------------------------------------- tests
 
 const testing = std.testing;
@@ -81,4 +111,17 @@ test "encodings base16: digits in both cases, odd counts, rejects" {
     std.mem.reverse(u8, &expected);
     const wide = try ws.tuple(&.{ Noun.zero, Noun.direct(16), try ws.atomFromBytes(&expected) });
     try t.expectNoun(&ws, wide, try decode(&ws, long));
+}
+
+test "encodings base16 en: exactly two digits a byte, high bytes dropped" {
+    var ws = try Workspace.init(testing.allocator, 1 << 20);
+    defer ws.deinit();
+    try t.expectJet(&ws, base16En, "[2 0xabcd]", "%abcd");
+    try t.expectJet(&ws, base16En, "[3 0x1]", "%000001");
+    try t.expectJet(&ws, base16En, "[1 0xabcd]", "%cd");
+    try t.expectJet(&ws, base16En, "[0 0xabcd]", "0");
+    try t.expectJet(&ws, base16En, "[0 0]", "0");
+    try t.expectJet(&ws, base16En, "[2 0]", "%0000");
+    try t.expectJetError(&ws, base16En, "[[1 2] 3]", error.Punt);
+    try t.expectJetError(&ws, base16En, "5", error.Exit);
 }

@@ -58,6 +58,7 @@ const families = .{
     @import("nockchain_ext.zig"),
     @import("tip5.zig"),
     @import("encodings.zig"),
+    @import("lines.zig"),
     @import("crypto_ec.zig"),
     @import("crypto_argon.zig"),
     @import("crypto_chacha.zig"),
