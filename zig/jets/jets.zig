@@ -53,6 +53,7 @@ const families = .{
     parse,
     @import("maps.zig"),
     @import("types.zig"),
+    @import("types_pen.zig"),
     @import("crypto.zig"),
     @import("nockchain.zig"),
     @import("nockchain_ext.zig"),
