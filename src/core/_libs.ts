@@ -11,28 +11,28 @@ export const manifest: LibraryManifest = {
   libraries: {
     "linux-x86_64": {
       path: "lib/linux-x86_64/libcellar.so",
-      sha256: "f1adb6830193015c3575170f5c528778be398c0aa5730d6ebb6f3682c5565dea",
-      size: 1250992,
+      sha256: "d13f08cb82e088ec1494a820dcad7d1ea51b8a912813942a2ae9d2118aeecd5f",
+      size: 1398448,
     },
     "linux-aarch64": {
       path: "lib/linux-aarch64/libcellar.so",
-      sha256: "dd52689b97770e45e1cbe9e9e7c3848fe7554564c96595e38ca7ca90c40e9bb9",
-      size: 1089920,
+      sha256: "cd8fc66fed7aae8b373684eefa2db2ac0a57663840cedcc39703de248e26c73d",
+      size: 1214544,
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "5e46f06a15ec6535a061387164e024646faf392feb99f48ac5b79fbf229348bc",
-      size: 1226525,
+      sha256: "1c63a9e19052fe572319c7762fb312fea4d8516500ac8c324c8c063274d9c185",
+      size: 1375983,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "6050f73f241681602129cd9113fb15300aa198dec9f4581abcb5a563660d438c",
-      size: 1109984,
+      sha256: "b819cc95552aaabc3b2c9b1c0036af4a0111b349e19cc6623da8d2b5f21bd6c9",
+      size: 1251520,
     },
     "windows-x86_64": {
       path: "lib/windows-x86_64/libcellar.dll",
-      sha256: "869b305f006479c54317692e47c2f3d27fad2851c2943917caa0ab7fd0fe7fe7",
-      size: 1370112,
+      sha256: "97f80ed2f5c1ebeb4770201338bcf4340474d4dfb68f6557f306ae62269dfc61",
+      size: 1511936,
     },
   },
 };
