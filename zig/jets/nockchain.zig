@@ -104,7 +104,7 @@ fn bpolyWords(ws: *const Workspace, bp: Noun) JetError![]const u64 {
 }
 
 /// A well-formed bpoly whose coefficients are all belts; Punt otherwise.
-fn basedWords(ws: *const Workspace, bp: Noun) JetError![]const u64 {
+pub fn basedWords(ws: *const Workspace, bp: Noun) JetError![]const u64 {
     const words = try bpolyWords(ws, bp);
     for (words) |w| if (!gl.based(w)) return error.Punt;
     return words;

@@ -28,6 +28,7 @@ const Workspace = @import("../workspace.zig").Workspace;
 const common = @import("common.zig");
 const E = @import("entry.zig");
 const gl = @import("goldilocks.zig");
+const nockchain = @import("nockchain.zig");
 const JetError = common.JetError;
 
 pub const entries = [_]E.Entry{
@@ -206,21 +207,6 @@ pub fn ntt(a: []u64, root: u64) void {
     }
 }
 
-/// The coefficients of a well-formed bpoly of belts (as in nockchain.zig); Punt otherwise.
-fn bpolyBelts(ws: *const Workspace, bp: Noun) JetError![]const u64 {
-    if (!bp.isCell()) return error.Punt;
-    const len_noun = ws.head(bp);
-    const dat = ws.tail(bp);
-    if (!len_noun.isDirect() or !dat.isIndirect()) return error.Punt;
-    const len = len_noun.directValue();
-    if (len == 0 or len >= 1 << 32) return error.Punt;
-    var scratch: u64 = undefined;
-    const limbs = ws.bases.limbs(dat, &scratch);
-    if (limbs.len != len + 1 or limbs[limbs.len - 1] != 1) return error.Punt;
-    for (limbs[0..@intCast(len)]) |w| if (!gl.based(w)) return error.Punt;
-    return limbs[0..@intCast(len)];
-}
-
 /// The transform of `coefficients` at `root` as a new bpoly.
 fn transformed(ws: *Workspace, coefficients: []const u64, root: u64) JetError!Noun {
     const n = coefficients.len;
@@ -233,7 +219,7 @@ fn transformed(ws: *Workspace, coefficients: []const u64, root: u64) JetError!No
 }
 
 fn bpNtt(ws: *Workspace, core: Noun) JetError!Noun {
-    const a = try bpolyBelts(ws, try common.slot(ws, core, 12));
+    const a = try nockchain.basedWords(ws, try common.slot(ws, core, 12));
     const root_noun = try common.slot(ws, core, 13);
     if (root_noun.isCell()) return error.Punt;
     var scratch: u64 = undefined;
@@ -247,7 +233,7 @@ fn bpNtt(ws: *Workspace, core: Noun) JetError!Noun {
 }
 
 fn bpFft(ws: *Workspace, core: Noun) JetError!Noun {
-    const a = try bpolyBelts(ws, try common.slot(ws, core, 6));
+    const a = try nockchain.basedWords(ws, try common.slot(ws, core, 6));
     const n = a.len;
     if (n & (n - 1) != 0) return error.Punt;
     return transformed(ws, a, gl.orderedRoot(@intCast(std.math.log2_int(usize, n))));
