@@ -21,12 +21,12 @@ export const manifest: LibraryManifest = {
     },
     "macos-x86_64": {
       path: "lib/macos-x86_64/libcellar.dylib",
-      sha256: "1c63a9e19052fe572319c7762fb312fea4d8516500ac8c324c8c063274d9c185",
+      sha256: "0789d20c6581905add3bc6d5bc170b708f2a31ec17df0ab1a60f3209b142799b",
       size: 1375983,
     },
     "macos-aarch64": {
       path: "lib/macos-aarch64/libcellar.dylib",
-      sha256: "b819cc95552aaabc3b2c9b1c0036af4a0111b349e19cc6623da8d2b5f21bd6c9",
+      sha256: "c3e4dda68526056048a617a5c8762bd8c76c1f355449c7a0653c8cfff4f040cd",
       size: 1251520,
     },
     "windows-x86_64": {
